@@ -1,0 +1,37 @@
+// The shape of an `hb` command: its options (node:util parseArgs), help text and handler.
+import type { ParseArgsConfig } from 'node:util';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandContext {
+  /** Parsed option values. */
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  /** Positional arguments after the command name. */
+  positionals: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Writes to stdout (results only). */
+  out(text: string): void;
+  /** Writes to stderr (messages, progress, logs). */
+  err(text: string): void;
+  /** Whether stdout is a terminal (colours, prompts). */
+  isTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Longer help: options and examples. */
+  help: string;
+  options: OptionSpec;
+  /** Returns the exit code. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** Thrown for bad usage; `hb` prints it with the command's usage and exits 2. */
+export class UsageError extends Error {}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;

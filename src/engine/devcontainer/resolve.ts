@@ -1,0 +1,223 @@
+// Reads, validates and substitutes a folder's dev container config: the one entry point the CLI
+// (`hb config`) and the engine (ConfigResolve) share.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Node } from 'jsonc-parser';
+import type { Problem, ResolvedConfig } from '../../protocol';
+import { describeLocations, discoverConfigs } from './discover';
+import { devcontainerId } from './id';
+import { ConfigReadError, parseDocument, problemAt, readConfigText, type ParsedDocument } from './parse';
+import { substituteString, substituteTree, type SubstitutionContext } from './substitute';
+import { configMember, validateDocument } from './validate';
+
+export interface ResolveOptions {
+  folder: string;
+  configFile?: string;
+  /** Unsaved contents to use instead of the file on disk. */
+  text?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function emptyResult(folder: string, configFile: string | null, problems: Problem[], others: string[] = []): ResolvedConfig {
+  return {
+    configFile,
+    workspaceFolder: folder,
+    config: null,
+    devcontainerId: null,
+    workspace: null,
+    paths: {},
+    kind: null,
+    problems,
+    otherConfigFiles: others,
+  };
+}
+
+function fileProblem(file: string, message: string, code: string): Problem {
+  return { severity: 'error', message, file, line: 1, column: 1, code };
+}
+
+/** The root of the git repository containing `folder`, or undefined. Looks for `.git` upwards; runs no git. */
+export async function findGitRoot(folder: string): Promise<string | undefined> {
+  let dir = folder;
+  for (;;) {
+    try {
+      await fs.lstat(path.join(dir, '.git'));
+      return dir;
+    } catch {
+      // keep looking
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export async function resolveConfig(options: ResolveOptions): Promise<ResolvedConfig> {
+  const folder = path.resolve(options.folder);
+  const env = options.env ?? process.env;
+  let configFile: string;
+  let others: string[] = [];
+  if (options.configFile) {
+    configFile = path.resolve(folder, options.configFile);
+  } else {
+    let found: string[];
+    try {
+      found = await discoverConfigs(folder);
+    } catch (e) {
+      if (e instanceof ConfigReadError) return emptyResult(folder, null, [fileProblem(e.file, e.message, e.code)]);
+      throw e;
+    }
+    if (found.length === 0) {
+      return emptyResult(folder, null, [
+        fileProblem(
+          folder,
+          `No dev container config in ${folder}. Looked for ${describeLocations(folder)}. Create one (hb init, or "HyperBox: Add Dev Container Configuration"), or name one with --config.`,
+          'no-config',
+        ),
+      ]);
+    }
+    const defaults = found.filter((f) => f === path.join(folder, '.devcontainer', 'devcontainer.json') || f === path.join(folder, '.devcontainer.json'));
+    if (defaults.length === 0 && found.length > 1) {
+      return emptyResult(
+        folder,
+        null,
+        [
+          fileProblem(
+            folder,
+            `${folder} has ${found.length} dev container configs and no default one: ${found.map((f) => path.relative(folder, f)).join(', ')}. Choose one with --config.`,
+            'several-configs',
+          ),
+        ],
+        found,
+      );
+    }
+    configFile = found[0];
+    others = found.slice(1);
+  }
+
+  let text: string;
+  if (options.text !== undefined) {
+    text = options.text;
+  } else {
+    try {
+      text = await readConfigText(configFile);
+    } catch (e) {
+      if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code)], others);
+      throw e;
+    }
+  }
+
+  const doc = parseDocument(configFile, text);
+  const problems: Problem[] = [...doc.problems, ...validateDocument(doc)];
+  const result = emptyResult(folder, configFile, problems, others);
+  if (!doc.root || doc.root.type !== 'object') return finish(result);
+
+  const id = devcontainerId(folder, configFile);
+  result.devcontainerId = id;
+  const ctx: SubstitutionContext = { localWorkspaceFolder: folder, devcontainerId: id, env };
+
+  // Where the workspace goes in the container; needed before the rest can be substituted.
+  const compose = configMember(doc.root, 'dockerComposeFile');
+  const workspaceFolderNode = configMember(doc.root, 'workspaceFolder')?.value;
+  const workspaceMountNode = configMember(doc.root, 'workspaceMount')?.value;
+  const gitRoot = await findGitRoot(folder);
+  const mountSource = gitRoot ?? folder;
+  const mountTarget = `/workspaces/${path.basename(mountSource)}`;
+  let containerWorkspaceFolder: string;
+  if (workspaceFolderNode?.type === 'string') {
+    containerWorkspaceFolder = substituteString(workspaceFolderNode.value as string, ctx);
+  } else if (compose) {
+    containerWorkspaceFolder = '/';
+  } else {
+    const rel = path.relative(mountSource, folder).split(path.sep).filter(Boolean);
+    containerWorkspaceFolder = path.posix.join(mountTarget, ...rel);
+  }
+  ctx.containerWorkspaceFolder = containerWorkspaceFolder;
+
+  const config = substituteTree(doc, doc.root, ctx, problems) as Record<string, unknown>;
+  result.config = config;
+  let workspaceMount: string | null = null;
+  if (!compose) {
+    workspaceMount =
+      workspaceMountNode?.type === 'string' ? (config.workspaceMount as string) : `type=bind,source=${mountSource},target=${mountTarget}`;
+  }
+  result.workspace = { containerWorkspaceFolder, workspaceMount, mountSource };
+
+  await resolvePaths(doc, config, result, problems);
+  return finish(result);
+}
+
+function finish(result: ResolvedConfig): ResolvedConfig {
+  result.problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return result;
+}
+
+async function statKind(p: string): Promise<'file' | 'dir' | 'missing' | 'other'> {
+  try {
+    const s = await fs.stat(p);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Resolves the files a config names relative to the config file, and checks that they exist. */
+async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>, result: ResolvedConfig, problems: Problem[]): Promise<void> {
+  const root = doc.root!;
+  const base = path.dirname(doc.file);
+  const at = (node: Node, message: string, code: string) =>
+    problems.push(problemAt(doc.lines, doc.file, 'error', node.offset, node.length, message, code));
+
+  const buildNode = configMember(root, 'build')?.value;
+  const build = (typeof config.build === 'object' && config.build) as Record<string, unknown> | false;
+  const dockerfileValue = build && typeof build.dockerfile === 'string' ? build.dockerfile : typeof config.dockerFile === 'string' ? config.dockerFile : undefined;
+  const contextValue = build && typeof build.context === 'string' ? build.context : typeof config.context === 'string' ? config.context : undefined;
+  const dockerfileNode =
+    (buildNode?.type === 'object' ? configMember(buildNode, 'dockerfile')?.value : undefined) ?? configMember(root, 'dockerFile')?.value;
+  const contextNode = (buildNode?.type === 'object' ? configMember(buildNode, 'context')?.value : undefined) ?? configMember(root, 'context')?.value;
+  const composeNode = configMember(root, 'dockerComposeFile')?.value;
+
+  if (composeNode) {
+    result.kind = 'compose';
+    const files = Array.isArray(config.dockerComposeFile) ? config.dockerComposeFile : [config.dockerComposeFile];
+    const nodes = composeNode.type === 'array' ? composeNode.children ?? [] : [composeNode];
+    result.paths.composeFiles = [];
+    for (const [i, f] of files.entries()) {
+      if (typeof f !== 'string') continue;
+      const abs = path.resolve(base, f);
+      result.paths.composeFiles.push(abs);
+      const kind = await statKind(abs);
+      if (kind !== 'file') {
+        at(
+          nodes[i] ?? composeNode,
+          `Compose file "${f}" ${kind === 'dir' ? 'is a directory' : 'does not exist'} (looked at ${abs}; paths are relative to the folder of devcontainer.json). Fix the path or create the file.`,
+          'missing-file',
+        );
+      }
+    }
+  } else if (typeof dockerfileValue === 'string') {
+    result.kind = 'dockerfile';
+    const dockerfile = path.resolve(base, dockerfileValue);
+    const context = path.resolve(base, contextValue ?? '.');
+    result.paths.dockerfile = dockerfile;
+    result.paths.context = context;
+    const kind = await statKind(dockerfile);
+    if (kind !== 'file' && dockerfileNode) {
+      at(
+        dockerfileNode,
+        `Dockerfile "${dockerfileValue}" ${kind === 'dir' ? 'is a directory' : 'does not exist'} (looked at ${dockerfile}; the path is relative to the folder of devcontainer.json). Fix the path or create the Dockerfile.`,
+        'missing-file',
+      );
+    }
+    const ckind = await statKind(context);
+    if (ckind !== 'dir' && contextNode) {
+      at(
+        contextNode,
+        `Build context "${contextValue}" ${ckind === 'missing' ? 'does not exist' : 'is not a folder'} (looked at ${context}; the path is relative to the folder of devcontainer.json).`,
+        'missing-file',
+      );
+    }
+  } else if (typeof config.image === 'string') {
+    result.kind = 'image';
+  }
+}

@@ -1,0 +1,20 @@
+// Every service the engine offers over JSON-RPC. Each service folder exports a `register`
+// function; this list is the one place they are wired, and it names the capabilities the
+// handshake reports.
+import type { MessageConnection } from 'vscode-jsonrpc';
+import { registerConfigService } from './devcontainer/service';
+
+export interface ServiceRegistration {
+  /** Capability names reported in the handshake. */
+  capabilities: string[];
+  register(conn: MessageConnection, log: EngineLog): void;
+}
+
+export interface EngineLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+export const SERVICES: ServiceRegistration[] = [registerConfigService];
