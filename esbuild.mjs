@@ -18,7 +18,7 @@ const common = {
   minify: production,
   legalComments: 'none',
   metafile: true,
-  logLevel: 'info',
+  logLevel: process.argv.includes('--quiet') ? 'warning' : 'info',
   loader: { '.node': 'empty' },
   // prefer ES module builds: jsonc-parser's UMD build cannot be bundled
   mainFields: ['module', 'main'],

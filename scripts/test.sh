@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, type check, unit tests, engine tests against a real Docker
+# engine (started here when needed), then one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+out=$(mktemp -d)
+trap 'bash scripts/docker-stop.sh; rm -rf "$out"' EXIT
+
+bash scripts/setup.sh || { echo "test: set-up failed" >&2; exit 1; }
+
+status=0
+run() { # name, command...
+  local name=$1; shift
+  echo
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$out/$name.log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ]; then echo "=== $name failed (exit $rc)"; status=1; fi
+}
+
+run typecheck npx tsc --noEmit -p .
+run unit npx mocha
+if [ -f test/engine/.mocharc.json ]; then
+  if bash scripts/docker.sh; then
+    run engine npx mocha --config test/engine/.mocharc.json
+  else
+    echo "=== engine tests need a Docker engine and none could be started (see above)"
+    status=1
+  fi
+fi
+
+passed=0; failed=0
+for f in "$out"/*.log; do
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" | tail -n 1)
+  [ -n "$line" ] || continue
+  p=${line%% passed*}; rest=${line#*passed, }; fl=${rest%% failed*}
+  passed=$((passed + p)); failed=$((failed + fl))
+done
+echo
+echo "${passed} passed, ${failed} failed"
+[ "$failed" = 0 ] || status=1
+exit $status
