@@ -42,13 +42,29 @@ const contexts = [
   },
 ];
 
+/** Prints the lines the esbuild problem matchers expect, with errors in file:line:col form. */
+function watchReporter(name) {
+  return {
+    name: 'watch-reporter',
+    setup(build) {
+      build.onStart(() => console.log(`[watch] build started (${name})`));
+      build.onEnd((result) => {
+        for (const { text, location } of result.errors) {
+          console.error(`✘ [ERROR] ${text}`);
+          if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+        }
+        console.log(`[watch] build finished (${name})`);
+      });
+    },
+  };
+}
+
 await mkdir('dist', { recursive: true });
 const metas = {};
 for (const { name, ...options } of contexts) {
   if (watch) {
-    const ctx = await esbuild.context(options);
+    const ctx = await esbuild.context({ ...options, plugins: [watchReporter(name)] });
     await ctx.watch();
-    console.log(`[watch] ${name} build started`);
   } else {
     const result = await esbuild.build(options);
     metas[name] = result.metafile;
