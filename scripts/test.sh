@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, type check, unit tests, engine tests against a real Docker
-# engine (started here when needed), then one closing line "N passed, N failed".
+# engine (started here when needed), end-to-end tests in a real VS Code (code-server), then one
+# closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,9 @@ if [ -f test/engine/.mocharc.json ]; then
     status=1
   fi
 fi
+# The packaged extension in a real VS Code (code-server + headless Chromium); installs code-server
+# into ~/.cache/hyperbox on first use (about 1-5 minutes), then takes about a minute.
+run e2e bash scripts/e2e.sh --no-setup
 
 passed=0; failed=0
 for f in "$out"/*.log; do

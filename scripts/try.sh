@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# See HyperBox working in a real VS Code in your browser, with nothing to install by hand:
+# sets up and builds, packages the extension (.vsix), installs it into code-server (cached under
+# ~/.cache/hyperbox; the first time takes a few minutes and, as root on Debian, installs the system
+# packages it needs) and serves an example workspace with a dev container on 127.0.0.1, printing the
+# URL. Runs until Ctrl-C.
+#
+#   bash scripts/try.sh [--port N] [folder]     (default: a copy of test/fixtures/example, port 8080)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+HB_CODE_SERVER=$(bash scripts/code-server.sh)
+export HB_CODE_SERVER
+exec node --import tsx test/e2e/serve.ts "$@"
