@@ -1,8 +1,9 @@
 // The HyperBox engine: a JSON-RPC server on stdio. stdout carries protocol messages only;
 // anything else (logs, stray console output) goes to stderr or to LogMessage notifications.
 import { format } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageWriter, type Message, type RequestMessage, type ResponseMessage } from 'vscode-jsonrpc/node';
 import { Initialize, LogMessage, Ping, PROTOCOL_VERSION, Shutdown, type LogLevel } from '../protocol';
+import { ResyncingMessageReader } from './rpc/reader';
 import { SERVICES, type EngineLog } from './services';
 import { VERSION } from './version';
 
@@ -13,7 +14,22 @@ console.info = toStderr;
 console.debug = toStderr;
 
 const started = Date.now();
-const conn = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+
+// Shutdown is answered before the engine exits: the process ends once that answer is written.
+let shutdownId: RequestMessage['id'] | undefined;
+class ShutdownAwareWriter extends StreamMessageWriter {
+  override async write(message: Message): Promise<void> {
+    await super.write(message);
+    if (shutdownId !== undefined && (message as ResponseMessage).id === shutdownId) process.exit(0);
+  }
+}
+// The reader skips input that is not a message and finds the next one (see rpc/reader.ts).
+const reader = new ResyncingMessageReader(process.stdin, {
+  observe: (m) => {
+    if ((m as RequestMessage).method === Shutdown.method && (m as RequestMessage).id != null) shutdownId = (m as RequestMessage).id;
+  },
+});
+const conn = createMessageConnection(reader, new ShutdownAwareWriter(process.stdout));
 
 function send(level: LogLevel, message: string): void {
   process.stderr.write(`[${level}] ${message}\n`);
@@ -39,7 +55,8 @@ conn.onRequest(Initialize, () => ({
 }));
 conn.onRequest(Ping, () => ({ uptimeMs: Date.now() - started, rssBytes: process.memoryUsage().rss }));
 conn.onRequest(Shutdown, () => {
-  setImmediate(() => process.exit(0));
+  // normally the writer exits once the answer is out; this is the fallback if it cannot be written
+  setTimeout(() => process.exit(0), 2000).unref();
 });
 for (const service of SERVICES) service.register(conn, log);
 

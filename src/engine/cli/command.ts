@@ -16,6 +16,13 @@ export interface CommandContext {
   err(text: string): void;
   /** Whether stdout is a terminal (colours, prompts). */
   isTTY: boolean;
+  /** Asks a question on the terminal and returns the answer; absent when stdin or stderr is not a terminal. */
+  prompt?(question: string): Promise<string>;
+  /** Cancelled on Ctrl-C (SIGINT), so long operations can stop and clean up. */
+  signal?: AbortSignal;
+  /** Raw output streams, for commands that pass bytes through (hb exec, hb logs). */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
 }
 
 export interface Command {
@@ -25,6 +32,8 @@ export interface Command {
   /** Longer help: options and examples. */
   help: string;
   options: OptionSpec;
+  /** Options end at the first positional argument (hb exec CMD -x: -x belongs to CMD). */
+  stopAtFirstPositional?: boolean;
   /** Returns the exit code. */
   run(ctx: CommandContext): Promise<number>;
 }

@@ -1,7 +1,8 @@
 // `hb config [folder] [--config FILE] [--json]`: the resolved configuration and every problem.
 import * as path from 'node:path';
+import { syncFs } from '../devcontainer/fsops';
 import { resolveConfig } from '../devcontainer/resolve';
-import { EXIT_FAILURE, EXIT_OK, type Command } from './command';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from './command';
 import { colors, formatProblem, summarizeProblems } from './format';
 
 export const configCommand: Command = {
@@ -24,9 +25,12 @@ export const configCommand: Command = {
     json: { type: 'boolean' },
   },
   async run(ctx) {
+    if (ctx.positionals.length > 1) {
+      throw new UsageError(`one folder at a time: got ${ctx.positionals.length} (${ctx.positionals.join(', ')}). Use --config FILE to pick a config inside the folder.`);
+    }
     const folder = path.resolve(ctx.cwd, ctx.positionals[0] ?? '.');
     const configFile = typeof ctx.values.config === 'string' ? path.resolve(ctx.cwd, ctx.values.config) : undefined;
-    const result = await resolveConfig({ folder, configFile, env: ctx.env });
+    const result = await resolveConfig({ folder, configFile, env: ctx.env, fs: syncFs });
     const hasErrors = result.problems.some((p) => p.severity === 'error') || !result.config;
     if (ctx.values.json) {
       ctx.out(JSON.stringify(result, null, 2) + '\n');

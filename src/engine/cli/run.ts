@@ -11,17 +11,35 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   isTTY: boolean;
+  prompt?(question: string): Promise<string>;
+  signal?: AbortSignal;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+/** With `stopAtFirstPositional`, puts `--` before the first positional so what follows is not parsed as options. */
+function endOptionsAtFirstPositional(args: string[], options: Command['options']): string[] {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args;
+    if (!a.startsWith('-') || a === '-') return [...args.slice(0, i), '--', ...args.slice(i)];
+    if (a.includes('=')) continue;
+    const spec = a.startsWith('--') ? options[a.slice(2)] : Object.values(options).find((o) => o.short === a.slice(1));
+    if (spec?.type === 'string') i++;
+  }
+  return args;
 }
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const commands = COMMANDS.map((c) => c.load());
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `hb ${VERSION}: HyperBox dev containers from the command line`,
     '',
     'Usage: hb <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Options:',
     '  --help, -h     show help (also: hb <command> --help)',
@@ -38,7 +56,7 @@ function commandHelp(c: Command): string {
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    const target = first === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    const target = first === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0])?.load() : undefined;
     io.out((target ? commandHelp(target) : mainHelp()) + '\n');
     return first === undefined ? EXIT_USAGE : EXIT_OK;
   }
@@ -46,7 +64,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.out(`${VERSION}\n`);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === first);
+  const command = COMMANDS.find((c) => c.name === first)?.load();
   if (!command) {
     const names = COMMANDS.map((c) => c.name);
     io.err(`hb: unknown command "${first}". Commands: ${names.join(', ')}. See hb --help.\n`);
@@ -55,7 +73,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: rest,
+      args: command.stopAtFirstPositional ? endOptionsAtFirstPositional(rest, command.options) : rest,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -76,6 +94,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     out: io.out,
     err: io.err,
     isTTY: io.isTTY,
+    prompt: io.prompt,
+    signal: io.signal,
+    stdout: io.stdout,
+    stderr: io.stderr,
   };
   try {
     return await command.run(ctx);

@@ -1,13 +1,13 @@
 // Finding a folder's dev container configs in every location the spec and the Dev Containers
 // extension use: .devcontainer/devcontainer.json, .devcontainer.json and
 // .devcontainer/<name>/devcontainer.json.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { asyncFs, type ConfigFs } from './fsops';
 import { ConfigReadError, fsError } from './parse';
 
 export const CONFIG_LOCATIONS = ['.devcontainer/devcontainer.json', '.devcontainer.json', '.devcontainer/*/devcontainer.json'] as const;
 
-async function exists(p: string): Promise<boolean> {
+async function exists(p: string, fs: ConfigFs): Promise<boolean> {
   try {
     await fs.lstat(p);
     return true;
@@ -22,13 +22,13 @@ async function exists(p: string): Promise<boolean> {
  * Every config in the folder, the default first: `.devcontainer/devcontainer.json`, then
  * `.devcontainer.json`, then named configs in alphabetical order.
  */
-export async function discoverConfigs(folder: string): Promise<string[]> {
+export async function discoverConfigs(folder: string, fs: ConfigFs = asyncFs): Promise<string[]> {
   let stat;
   try {
     stat = await fs.stat(folder);
   } catch (e) {
     const err = fsError(e, folder, 'open folder');
-    if (err.code === 'not-found') throw new ConfigReadError(`The folder ${folder} does not exist.`, folder, 'not-found');
+    if (err.code === 'not-found') throw new ConfigReadError(`The folder ${folder} does not exist. Check the path, or open the project folder itself.`, folder, 'not-found');
     throw err;
   }
   if (!stat.isDirectory()) {
@@ -42,11 +42,11 @@ export async function discoverConfigs(folder: string): Promise<string[]> {
   const found: string[] = [];
   const primary = path.join(folder, '.devcontainer', 'devcontainer.json');
   const dotfile = path.join(folder, '.devcontainer.json');
-  if (await exists(primary)) found.push(primary);
-  if (await exists(dotfile)) found.push(dotfile);
+  if (await exists(primary, fs)) found.push(primary);
+  if (await exists(dotfile, fs)) found.push(dotfile);
   let entries: import('node:fs').Dirent[] = [];
   try {
-    entries = await fs.readdir(path.join(folder, '.devcontainer'), { withFileTypes: true });
+    entries = await fs.readdirEntries(path.join(folder, '.devcontainer'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsError(e, path.join(folder, '.devcontainer'), 'read folder');
@@ -55,7 +55,7 @@ export async function discoverConfigs(folder: string): Promise<string[]> {
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const candidate = path.join(folder, '.devcontainer', entry.name, 'devcontainer.json');
-    if (await exists(candidate)) named.push(candidate);
+    if (await exists(candidate, fs)) named.push(candidate);
   }
   named.sort();
   return [...found, ...named];

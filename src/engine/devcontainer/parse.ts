@@ -1,12 +1,17 @@
 // Reading devcontainer.json safely and parsing it as JSON with comments, keeping positions so
 // every problem points at the right line and column.
-import { promises as fs } from 'node:fs';
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { Problem, Severity } from '../../protocol';
+import { asyncFs, type ConfigFs } from './fsops';
 import { LineIndex, formatBytes } from '../util/text';
 
 /** Larger configs are refused: a real devcontainer.json is a few KB. */
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+/**
+ * At most this many problems are reported for one file (then one saying there are more): a
+ * broken multi-megabyte file would otherwise give millions, and take seconds to report.
+ */
+export const MAX_PROBLEMS = 500;
 
 export class ConfigReadError extends Error {
   constructor(
@@ -19,7 +24,7 @@ export class ConfigReadError extends Error {
 }
 
 /** Reads a config file as text, refusing directories, huge files and binary content with a clear reason. */
-export async function readConfigText(file: string): Promise<string> {
+export async function readConfigText(file: string, fs: ConfigFs = asyncFs): Promise<string> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -37,11 +42,7 @@ export async function readConfigText(file: string): Promise<string> {
     throw new ConfigReadError(`${file} is not a regular file (a device, socket or pipe). Point at a devcontainer.json file instead.`, file, 'not-file');
   }
   if (stat.size > MAX_CONFIG_BYTES) {
-    throw new ConfigReadError(
-      `${file} is ${formatBytes(stat.size)}; HyperBox reads dev container configs of at most ${formatBytes(MAX_CONFIG_BYTES)}. This is unlikely to be a real devcontainer.json: check that the right file is named.`,
-      file,
-      'too-large',
-    );
+    throw tooLarge(file, stat.size);
   }
   let buf: Buffer;
   try {
@@ -64,12 +65,21 @@ export async function readConfigText(file: string): Promise<string> {
   return text;
 }
 
+/** The error for a config over MAX_CONFIG_BYTES (on disk, or unsaved text from the editor). */
+export function tooLarge(file: string, size: number): ConfigReadError {
+  return new ConfigReadError(
+    `${file} is ${formatBytes(size)}; HyperBox reads dev container configs of at most ${formatBytes(MAX_CONFIG_BYTES)} and did not parse it. A real devcontainer.json is a few KB: check that this is the right file, and move large data (e.g. embedded scripts or settings) into separate files.`,
+    file,
+    'too-large',
+  );
+}
+
 /** Turns a file-system error into a message that names the file, the reason and the fix. */
 export function fsError(e: unknown, file: string, action: string): ConfigReadError {
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
     case 'ENOENT':
-      return new ConfigReadError(`${file} does not exist.`, file, 'not-found');
+      return new ConfigReadError(`${file} does not exist. Check the path, or create the file.`, file, 'not-found');
     case 'EACCES':
     case 'EPERM':
       return new ConfigReadError(
@@ -118,11 +128,15 @@ const SYNTAX_FIXES: Record<string, string> = {
 
 /** Parses JSON with comments and trailing commas; every syntax error becomes a problem at its position. */
 export function parseDocument(file: string, text: string): ParsedDocument {
+  const tooDeep = nestingProblem(file, text);
+  if (tooDeep) return { file, text, root: undefined, lines: tooDeep.lines, problems: [tooDeep.problem] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
   const lines = new LineIndex(text);
   const problems: Problem[] = [];
-  for (const e of errors) {
+  const notJson = errors.length > 0 ? notJsonProblem(lines, file, text) : undefined;
+  if (notJson) return { file, text, root: undefined, lines, problems: [notJson] };
+  for (const e of errors.slice(0, MAX_PROBLEMS)) {
     const name = printParseErrorCode(e.error);
     const what = name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
     problems.push(
@@ -137,6 +151,71 @@ export function parseDocument(file: string, text: string): ParsedDocument {
     );
   }
   return { file, text, root, lines, problems };
+}
+
+/** Deeper nesting is refused before parsing: the parser and validator recurse once per level. */
+export const MAX_NESTING = 200;
+
+/** An error at the first bracket that nests deeper than MAX_NESTING, if any. */
+function nestingProblem(file: string, text: string): { lines: LineIndex; problem: Problem } | undefined {
+  // Cheap pre-check: no text with fewer brackets than the limit can be too deep.
+  let brackets = 0;
+  for (let i = 0; i < text.length && brackets <= MAX_NESTING; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) brackets++;
+  }
+  if (brackets <= MAX_NESTING) return undefined;
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_NESTING) {
+        const lines = new LineIndex(text);
+        return {
+          lines,
+          problem: problemAt(
+            lines,
+            file,
+            'error',
+            scanner.getTokenOffset(),
+            1,
+            `Objects and arrays are nested more than ${MAX_NESTING} levels deep here; HyperBox did not parse further. A devcontainer.json is never this deep: look for stray "{" or "[" (e.g. from a generator).`,
+            'too-deep',
+          ),
+        };
+      }
+    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * When the text does not even start like JSON (YAML, a shell script, a wrong file), one clear
+ * problem at its first token instead of a cascade of syntax errors.
+ */
+function notJsonProblem(lines: LineIndex, file: string, text: string): Problem | undefined {
+  const scanner = createScanner(text, true);
+  const first = scanner.scan();
+  if (first === SyntaxKind.OpenBraceToken || first === SyntaxKind.OpenBracketToken || first === SyntaxKind.EOF) return undefined;
+  const offset = scanner.getTokenOffset();
+  const length = Math.max(1, scanner.getTokenLength());
+  const start = text.slice(offset, offset + Math.min(length, 30)).split(/[\r\n]/)[0];
+  const second = scanner.scan();
+  const looksLikeYaml = (first === SyntaxKind.Unknown || first === SyntaxKind.StringLiteral) && second === SyntaxKind.ColonToken;
+  return problemAt(
+    lines,
+    file,
+    'error',
+    offset,
+    length,
+    `Not JSON: the file starts with ${JSON.stringify(start)} where a dev container config starts with "{".` +
+      (looksLikeYaml
+        ? ' It looks like "key: value" lines (YAML?): write them as one JSON object, e.g. { "image": "node:20", "forwardPorts": [3000] }.'
+        : ' Write the config as one JSON object, e.g. { "image": "node:20" }, or check that this is the right file.'),
+    'not-json',
+  );
 }
 
 export function problemAt(

@@ -1,12 +1,12 @@
 // Reads, validates and substitutes a folder's dev container config: the one entry point the CLI
 // (`hb config`) and the engine (ConfigResolve) share.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'jsonc-parser';
 import type { Problem, ResolvedConfig } from '../../protocol';
 import { describeLocations, discoverConfigs } from './discover';
+import { asyncFs, type ConfigFs } from './fsops';
 import { devcontainerId } from './id';
-import { ConfigReadError, parseDocument, problemAt, readConfigText, type ParsedDocument } from './parse';
+import { ConfigReadError, MAX_CONFIG_BYTES, MAX_PROBLEMS, parseDocument, problemAt, readConfigText, tooLarge, type ParsedDocument } from './parse';
 import { substituteString, substituteTree, type SubstitutionContext } from './substitute';
 import { configMember, validateDocument } from './validate';
 
@@ -16,6 +16,8 @@ export interface ResolveOptions {
   /** Unsaved contents to use instead of the file on disk. */
   text?: string;
   env?: NodeJS.ProcessEnv;
+  /** How files are read: asynchronously (the default, for the engine) or synchronously (the CLI). */
+  fs?: ConfigFs;
 }
 
 function emptyResult(folder: string, configFile: string | null, problems: Problem[], others: string[] = []): ResolvedConfig {
@@ -36,16 +38,40 @@ function fileProblem(file: string, message: string, code: string): Problem {
   return { severity: 'error', message, file, line: 1, column: 1, code };
 }
 
-/** The root of the git repository containing `folder`, or undefined. Looks for `.git` upwards; runs no git. */
-export async function findGitRoot(folder: string): Promise<string | undefined> {
+/**
+ * Whether `dotGit` (a folder's `.git`) makes that folder a git work tree, by git's own test: a
+ * directory with HEAD, objects/ and refs/ (a linked worktree has a `commondir` file instead of
+ * its own objects/ and refs/), or a file that points elsewhere with "gitdir: <path>". An empty
+ * or broken `.git` does not count, and git goes on looking in the parent folders.
+ */
+async function isGitRepository(dotGit: string, fs: ConfigFs): Promise<boolean> {
+  let stat;
+  try {
+    stat = await fs.stat(dotGit);
+  } catch {
+    return false;
+  }
+  const isFile = async (p: string) => (await fs.stat(p).catch(() => undefined))?.isFile() ?? false;
+  const isDir = async (p: string) => (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
+  if (stat.isFile()) {
+    if (stat.size > 64 * 1024) return false;
+    const text = (await fs.readFile(dotGit).catch(() => '')).toString();
+    const m = /^gitdir: *(.+?)\s*$/m.exec(text);
+    return Boolean(m && (await isDir(path.resolve(path.dirname(dotGit), m[1]))));
+  }
+  if (!stat.isDirectory() || !(await isFile(path.join(dotGit, 'HEAD')))) return false;
+  if (await isFile(path.join(dotGit, 'commondir'))) return true;
+  return (await isDir(path.join(dotGit, 'objects'))) && (await isDir(path.join(dotGit, 'refs')));
+}
+
+/**
+ * The root of the git work tree containing `folder`, or undefined: the nearest folder upwards
+ * whose `.git` is a repository. Runs no git, so it works where git is not installed.
+ */
+export async function findGitRoot(folder: string, fs: ConfigFs = asyncFs): Promise<string | undefined> {
   let dir = folder;
   for (;;) {
-    try {
-      await fs.lstat(path.join(dir, '.git'));
-      return dir;
-    } catch {
-      // keep looking
-    }
+    if (await isGitRepository(path.join(dir, '.git'), fs)) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -55,6 +81,7 @@ export async function findGitRoot(folder: string): Promise<string | undefined> {
 export async function resolveConfig(options: ResolveOptions): Promise<ResolvedConfig> {
   const folder = path.resolve(options.folder);
   const env = options.env ?? process.env;
+  const fs = options.fs ?? asyncFs;
   let configFile: string;
   let others: string[] = [];
   if (options.configFile) {
@@ -62,7 +89,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
   } else {
     let found: string[];
     try {
-      found = await discoverConfigs(folder);
+      found = await discoverConfigs(folder, fs);
     } catch (e) {
       if (e instanceof ConfigReadError) return emptyResult(folder, null, [fileProblem(e.file, e.message, e.code)]);
       throw e;
@@ -71,7 +98,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
       return emptyResult(folder, null, [
         fileProblem(
           folder,
-          `No dev container config in ${folder}. Looked for ${describeLocations(folder)}. Create one (hb init, or "HyperBox: Add Dev Container Configuration"), or name one with --config.`,
+          `No dev container config in ${folder}. Looked for ${describeLocations(folder)}. Create .devcontainer/devcontainer.json (at least { "image": "<image>" }), or name an existing config file (hb config --config FILE).`,
           'no-config',
         ),
       ]);
@@ -97,10 +124,16 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
 
   let text: string;
   if (options.text !== undefined) {
+    // Unsaved editor text gets the same limit as a file: parsing megabytes would stall the engine.
+    const size = Buffer.byteLength(options.text, 'utf8');
+    if (size > MAX_CONFIG_BYTES) {
+      const e = tooLarge(configFile, size);
+      return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code)], others);
+    }
     text = options.text;
   } else {
     try {
-      text = await readConfigText(configFile);
+      text = await readConfigText(configFile, fs);
     } catch (e) {
       if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code)], others);
       throw e;
@@ -120,7 +153,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
   const compose = configMember(doc.root, 'dockerComposeFile');
   const workspaceFolderNode = configMember(doc.root, 'workspaceFolder')?.value;
   const workspaceMountNode = configMember(doc.root, 'workspaceMount')?.value;
-  const gitRoot = await findGitRoot(folder);
+  const gitRoot = await findGitRoot(folder, fs);
   const mountSource = gitRoot ?? folder;
   const mountTarget = `/workspaces/${path.basename(mountSource)}`;
   let containerWorkspaceFolder: string;
@@ -143,16 +176,28 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
   }
   result.workspace = { containerWorkspaceFolder, workspaceMount, mountSource };
 
-  await resolvePaths(doc, config, result, problems);
+  await resolvePaths(doc, config, result, problems, fs);
   return finish(result);
 }
 
 function finish(result: ResolvedConfig): ResolvedConfig {
   result.problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  if (result.problems.length > MAX_PROBLEMS) {
+    const first = result.problems[MAX_PROBLEMS];
+    result.problems.length = MAX_PROBLEMS;
+    result.problems.push({
+      severity: first.severity,
+      message: `More problems follow from here; HyperBox lists at most ${MAX_PROBLEMS} per file. Fix the ones above (the file may not be a devcontainer.json at all) and check again.`,
+      file: first.file,
+      line: first.line,
+      column: first.column,
+      code: 'too-many-problems',
+    });
+  }
   return result;
 }
 
-async function statKind(p: string): Promise<'file' | 'dir' | 'missing' | 'other'> {
+async function statKind(p: string, fs: ConfigFs): Promise<'file' | 'dir' | 'missing' | 'other'> {
   try {
     const s = await fs.stat(p);
     return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
@@ -162,7 +207,7 @@ async function statKind(p: string): Promise<'file' | 'dir' | 'missing' | 'other'
 }
 
 /** Resolves the files a config names relative to the config file, and checks that they exist. */
-async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>, result: ResolvedConfig, problems: Problem[]): Promise<void> {
+async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>, result: ResolvedConfig, problems: Problem[], fs: ConfigFs): Promise<void> {
   const root = doc.root!;
   const base = path.dirname(doc.file);
   const at = (node: Node, message: string, code: string) =>
@@ -186,7 +231,7 @@ async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>
       if (typeof f !== 'string') continue;
       const abs = path.resolve(base, f);
       result.paths.composeFiles.push(abs);
-      const kind = await statKind(abs);
+      const kind = await statKind(abs, fs);
       if (kind !== 'file') {
         at(
           nodes[i] ?? composeNode,
@@ -201,7 +246,7 @@ async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>
     const context = path.resolve(base, contextValue ?? '.');
     result.paths.dockerfile = dockerfile;
     result.paths.context = context;
-    const kind = await statKind(dockerfile);
+    const kind = await statKind(dockerfile, fs);
     if (kind !== 'file' && dockerfileNode) {
       at(
         dockerfileNode,
@@ -209,7 +254,7 @@ async function resolvePaths(doc: ParsedDocument, config: Record<string, unknown>
         'missing-file',
       );
     }
-    const ckind = await statKind(context);
+    const ckind = await statKind(context, fs);
     if (ckind !== 'dir' && contextNode) {
       at(
         contextNode,

@@ -46,6 +46,12 @@ const portSpec: JsonSchema = {
   'x-expected': 'a port number or "service:port"',
 };
 
+/** appPort: a number, or what `docker run -p` takes: "[ip:][hostPort:]containerPort[/proto]". */
+const publishSpec: JsonSchema = {
+  anyOf: [portNumber, { type: 'string', pattern: '^((\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(\\d{1,5}(-\\d{1,5})?:)?\\d{1,5}(-\\d{1,5})?(/(tcp|udp|sctp))?$' }],
+  'x-expected': 'a port number or "[ip:][hostPort:]containerPort"',
+};
+
 const portAttributes: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -138,7 +144,7 @@ export const devcontainerSchema: JsonSchema = {
     build,
     dockerFile: { ...str, deprecationMessage: 'Use "build": { "dockerfile": ... } instead.' },
     context: { ...str, deprecationMessage: 'Use "build": { "context": ... } instead.' },
-    appPort: { anyOf: [portSpec, { type: 'array', items: portSpec }], 'x-expected': 'a port or an array of ports' },
+    appPort: { anyOf: [publishSpec, { type: 'array', items: publishSpec }], 'x-expected': 'a port or an array of ports' },
     workspaceMount: str,
     runArgs: strArray,
     // Docker Compose

@@ -3,7 +3,7 @@
 import type { Node } from 'jsonc-parser';
 import type { Problem } from '../../protocol';
 import { didYouMean } from '../util/text';
-import { problemAt, type ParsedDocument } from './parse';
+import { MAX_PROBLEMS, problemAt, type ParsedDocument } from './parse';
 
 export interface SubstitutionContext {
   localWorkspaceFolder: string;
@@ -26,9 +26,10 @@ const KNOWN = [
 
 const VARIABLE = /\$\{([^{}]*)\}/g;
 
+/** The last segment of a path; "" for a root such as "/" (as the reference implementation has it). */
 function posixBasename(p: string): string {
   const parts = p.split(/[\\/]/).filter(Boolean);
-  return parts.length ? parts[parts.length - 1] : p;
+  return parts.length ? parts[parts.length - 1] : '';
 }
 
 /**
@@ -38,7 +39,7 @@ function posixBasename(p: string): string {
 export function substituteString(
   value: string,
   ctx: SubstitutionContext,
-  report?: (message: string, code: string) => void,
+  report?: (message: string, code: string, fix?: { title: string; from: string; to: string }) => void,
 ): string {
   return value.replace(VARIABLE, (match, inner: string) => {
     const [name, ...rest] = inner.split(':');
@@ -60,7 +61,15 @@ export function substituteString(
           report?.(`"${match}" names no variable; write \${${name}:NAME} or \${${name}:NAME:default}.`, 'variable-syntax');
           return '';
         }
-        const fallback = rest.length > 1 ? rest.slice(1).join(':') : undefined;
+        // Only the text up to the next colon is the default, as the reference implementation
+        // reads it: "${localEnv:X:a:b}" gives "a" when X is unset.
+        const fallback = rest.length > 1 ? rest[1] : undefined;
+        if (rest.length > 2) {
+          report?.(
+            `Only "${fallback}" is the default in "${match}"; the text after its colon (":${rest.slice(2).join(':')}") is dropped. A default cannot contain a colon: set ${variable} instead.`,
+            'variable-default-colon',
+          );
+        }
         const found = ctx.env[variable];
         if (found !== undefined) return found;
         if (fallback !== undefined) return fallback;
@@ -74,10 +83,14 @@ export function substituteString(
         return match;
       default: {
         const suggestion = didYouMean(name, KNOWN);
+        const corrected = suggestion && `\${${suggestion}${rest.length ? ':' + rest.join(':') : ''}}`;
         report?.(
           `Unknown variable "${match}"; it is left as written.` +
-            (suggestion ? ` Did you mean "\${${suggestion}${rest.length ? ':' + rest.join(':') : ''}}"?` : ''),
+            (corrected
+              ? ` Did you mean "${corrected}"?`
+              : ` Known variables: ${KNOWN.map((k) => (k.toLowerCase().endsWith('env') ? `\${${k}:NAME}` : `\${${k}}`)).join(', ')}.`),
           'unknown-variable',
+          corrected ? { title: `Change to "${corrected}"`, from: match, to: corrected } : undefined,
         );
         return match;
       }
@@ -103,7 +116,22 @@ export function substituteTree(doc: ParsedDocument, node: Node, ctx: Substitutio
       return substituteString(
         node.value as string,
         ctx,
-        problems && ((message, code) => problems.push(problemAt(doc.lines, doc.file, 'warning', node.offset, node.length, message, code))),
+        problems &&
+          ((message, code, fix) =>
+            problems.length < MAX_PROBLEMS &&
+            problems.push(
+              problemAt(
+                doc.lines,
+                doc.file,
+                'warning',
+                node.offset,
+                node.length,
+                message,
+                code,
+                // the range is the whole string literal, so the replacement is the whole corrected literal
+                fix && { title: fix.title, replacement: JSON.stringify((node.value as string).split(fix.from).join(fix.to)) },
+              ),
+            )),
       );
     default:
       return node.value;

@@ -3,7 +3,7 @@
 import type { Node } from 'jsonc-parser';
 import type { Problem, Severity } from '../../protocol';
 import { didYouMean } from '../util/text';
-import { describeNodeType, problemAt, type ParsedDocument } from './parse';
+import { MAX_PROBLEMS, describeNodeType, problemAt, type ParsedDocument } from './parse';
 import { COMPOSE_ONLY_PROPERTIES, NON_COMPOSE_PROPERTIES, devcontainerSchema, type JsonSchema, type JsonType } from './schema';
 
 export function validateDocument(doc: ParsedDocument): Problem[] {
@@ -21,7 +21,13 @@ class Validator {
     private readonly out: Problem[],
   ) {}
 
+  /** Whether MAX_PROBLEMS have been reported: later ones are dropped (and not worked out). */
+  get full(): boolean {
+    return this.out.length >= MAX_PROBLEMS;
+  }
+
   report(node: Node, severity: Severity, message: string, code: string, fix?: Problem['fix']): void {
+    if (this.full) return;
     this.out.push(problemAt(this.doc.lines, this.doc.file, severity, node.offset, node.length, message, code, fix));
   }
 
@@ -113,6 +119,7 @@ class Validator {
         ok = this.check(valueNode, propSchema, childPath, quiet) && ok;
       } else if (schema.additionalProperties === false) {
         if (quiet) return false;
+        if (this.full) continue;
         const suggestion = didYouMean(key, knownNames);
         if (suggestion && !seen.has(suggestion)) {
           this.report(

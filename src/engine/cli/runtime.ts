@@ -1,0 +1,107 @@
+// What the container commands (up, stop, down, rebuild, exec, logs, status, ps) share: progress
+// on stderr, the trust question, the folder argument and the human form of a container's state.
+import * as path from 'node:path';
+import type { ContainerSummary, UpResult } from '../../protocol';
+import { RuntimeError } from '../runtime/errors';
+import type { Reporter } from '../runtime/report';
+import { isTrusted, rememberTrust, type TrustNeeds } from '../runtime/trust';
+import { EXIT_FAILURE, type CommandContext } from './command';
+import { colors } from './format';
+
+/** The folder: the first positional, else --folder, else the current folder. */
+export function folderOf(ctx: CommandContext, usePositional = true): string {
+  const positional = usePositional ? ctx.positionals[0] : undefined;
+  return path.resolve(ctx.cwd, positional ?? (typeof ctx.values.folder === 'string' ? ctx.values.folder : '.'));
+}
+
+export function configOf(ctx: CommandContext): string | undefined {
+  return typeof ctx.values.config === 'string' ? path.resolve(ctx.cwd, ctx.values.config) : undefined;
+}
+
+/** Progress on stderr: steps as lines, command output indented, one line at a time per source. */
+export function cliReporter(ctx: CommandContext): Reporter & { flush(): void } {
+  const c = colors(Boolean((ctx.stderr as NodeJS.WriteStream | undefined)?.isTTY), ctx.env);
+  const partial = new Map<string, string>();
+  const line = (source: string, text: string) => ctx.err(`${c.dim(`  ${source} |`)} ${text}\n`);
+  return {
+    step: (m) => ctx.err(`${c.cyan('>')} ${m}\n`),
+    info: (m) => ctx.err(`${m}\n`),
+    warn: (m) => ctx.err(`${c.yellow('warning:')} ${m}\n`),
+    output(source, text) {
+      const all = (partial.get(source) ?? '') + text.replace(/\r\n/g, '\n');
+      const lines = all.split('\n');
+      partial.set(source, lines.pop() ?? '');
+      for (const l of lines) line(source, l.replace(/\r/g, ''));
+    },
+    flush() {
+      for (const [source, rest] of partial) if (rest) line(source, rest);
+      partial.clear();
+    },
+  };
+}
+
+/**
+ * hb's trust: `--trust` says yes (and is remembered); a folder trusted before with the same
+ * settings is trusted; on a terminal hb asks once; otherwise it refuses, naming --trust.
+ */
+export function cliTrust(ctx: CommandContext) {
+  return async (needs: TrustNeeds, folder: string): Promise<boolean> => {
+    if (ctx.values.trust) {
+      await rememberTrust(ctx.env, folder, needs);
+      return true;
+    }
+    if (await isTrusted(ctx.env, folder, needs)) return true;
+    if (!ctx.prompt) {
+      throw new RuntimeError(
+        'trust-required',
+        `${folder} is not trusted, and its dev container config needs trust because:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\n` +
+          'There is no terminal to ask on. Review the config, then run again with --trust (hb remembers it for this folder until these settings change).',
+      );
+    }
+    ctx.err(`${folder} asks to run code or reach into this machine:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
+    const answer = (await ctx.prompt('Trust this folder and go on? [y/N] ')).toLowerCase();
+    if (answer === 'y' || answer === 'yes') {
+      await rememberTrust(ctx.env, folder, needs);
+      return true;
+    }
+    throw new RuntimeError('trust-required', `Not trusted: nothing was run for ${folder}. Run again and answer y, or pass --trust.`);
+  };
+}
+
+/** Prints a runtime failure (the message says what, why and what next) and returns the exit code. */
+export function failure(ctx: CommandContext, command: string, e: unknown): number {
+  if (e instanceof RuntimeError) {
+    ctx.err(`hb ${command}: ${e.message}\n`);
+    if (ctx.env.HB_DEBUG) ctx.err(`${e.stack}\n`);
+    return EXIT_FAILURE;
+  }
+  throw e;
+}
+
+function fmtPorts(s: ContainerSummary): string {
+  return s.ports.length ? s.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort} -> ${p.containerPort}/${p.protocol}`).join(', ') : 'none';
+}
+
+export function printSummary(ctx: CommandContext, s: ContainerSummary | UpResult): void {
+  const c = colors(ctx.isTTY, ctx.env);
+  const row = (k: string, v: string) => ctx.out(`${c.bold(k.padEnd(10))} ${v}\n`);
+  const stateColor = s.state === 'running' ? c.green : s.state === 'stale' || s.state === 'stopped' ? c.yellow : c.red;
+  const up = 'timings' in s ? s : undefined;
+  const how = up ? (up.created ? ', created' : up.started ? ', started' : ', reused') : '';
+  if (s.containerId) row('Container', `${s.name} (${s.containerId.slice(0, 12)}) ${stateColor(s.state)}${s.state === 'stale' ? (s.running ? ' (running)' : ' (stopped)') : ''}${how}`);
+  else row('Container', stateColor(s.state));
+  row('Folder', s.folder);
+  if (s.configFile) row('Config', s.configFile);
+  if (s.image) row('Image', s.image);
+  if (s.workspaceFolder) row('Workspace', s.workspaceFolder);
+  if (s.remoteUser) row('User', s.remoteUser);
+  if (s.containerId) row('Ports', fmtPorts(s));
+  if (s.containerId) row('Drift', !s.drift.known ? 'unknown (not made by HyperBox)' : s.drift.changed.length ? `stale: ${s.drift.changed.join(', ')}` : 'none');
+  if (s.madeBy) row('Made by', s.madeBy === 'hyperbox' ? 'HyperBox' : 'another tool (adopted)');
+  if (s.engine) row('Engine', `${s.engine.name} ${s.engine.version} at ${s.engine.host}`);
+  if (up) {
+    row('Took', `${(up.totalMs / 1000).toFixed(2)} s (${up.timings.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join(', ')})`);
+    if (up.pendingHooks.length) row('Running', `${up.pendingHooks.join(', ')} (in the background; see hb logs)`);
+  }
+  if (s.message && s.state !== 'running') ctx.err(`${s.message}\n`);
+}
