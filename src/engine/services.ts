@@ -3,6 +3,8 @@
 // handshake reports.
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { registerConfigService } from './devcontainer/service';
+import { registerProjectService } from './project/service';
+import { registerRuntimeService } from './runtime/service';
 
 export interface ServiceRegistration {
   /** Capability names reported in the handshake. */
@@ -17,4 +19,4 @@ export interface EngineLog {
   debug(message: string): void;
 }
 
-export const SERVICES: ServiceRegistration[] = [registerConfigService];
+export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService];

@@ -1,0 +1,406 @@
+// "Add Dev Container Configuration" / `hb init`: a commented devcontainer.json for the detected
+// stack. renderConfig is pure (detection + profile → text); initProject does the I/O and never
+// overwrites an existing config (the file is created with O_EXCL, so even a race cannot clobber one).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { DetectionResult, LanguageId, LanguageProfile, PackageManagerId, Problem, ProjectInitResult, ProjectStack } from '../../protocol';
+import { parseDocument } from '../devcontainer/parse';
+import { validateDocument } from '../devcontainer/validate';
+import { discoverConfigs } from '../devcontainer/discover';
+import { VERSION } from '../version';
+import { detectProject } from './detect';
+import { FRAMEWORKS, LANGUAGE_NAMES } from './ids';
+import { buildProfile } from './profile';
+
+const IMAGE_BASE = 'mcr.microsoft.com/devcontainers';
+
+/** Supported image tags per language, the default first. */
+const IMAGES: Record<LanguageId, { image: string; tags: string[]; parts: number }> = {
+  javascript: { image: 'javascript-node', tags: ['22', '20', '24'], parts: 1 },
+  typescript: { image: 'typescript-node', tags: ['22', '20', '24'], parts: 1 },
+  python: { image: 'python', tags: ['3.12', '3.10', '3.11', '3.13'], parts: 2 },
+  go: { image: 'go', tags: ['1'], parts: 0 },
+  rust: { image: 'rust', tags: ['1'], parts: 0 },
+  java: { image: 'java', tags: ['21', '11', '17'], parts: 1 },
+  kotlin: { image: 'java', tags: ['21', '11', '17'], parts: 1 },
+  ruby: { image: 'ruby', tags: ['3.3', '3.2', '3.4'], parts: 2 },
+  php: { image: 'php', tags: ['8.3', '8.2', '8.4'], parts: 2 },
+  csharp: { image: 'dotnet', tags: ['8.0', '9.0'], parts: 2 },
+  c: { image: 'cpp', tags: ['bookworm'], parts: 0 },
+  cpp: { image: 'cpp', tags: ['bookworm'], parts: 0 },
+  other: { image: 'base', tags: ['bookworm'], parts: 0 },
+};
+
+const FEATURES: Partial<Record<LanguageId, string>> = {
+  javascript: 'ghcr.io/devcontainers/features/node:1',
+  typescript: 'ghcr.io/devcontainers/features/node:1',
+  python: 'ghcr.io/devcontainers/features/python:1',
+  go: 'ghcr.io/devcontainers/features/go:1',
+  rust: 'ghcr.io/devcontainers/features/rust:1',
+  java: 'ghcr.io/devcontainers/features/java:1',
+  kotlin: 'ghcr.io/devcontainers/features/java:1',
+  ruby: 'ghcr.io/devcontainers/features/ruby:1',
+  php: 'ghcr.io/devcontainers/features/php:1',
+  csharp: 'ghcr.io/devcontainers/features/dotnet:2',
+};
+
+const EXTENSIONS: Partial<Record<LanguageId, string[]>> = {
+  javascript: ['dbaeumer.vscode-eslint'],
+  typescript: ['dbaeumer.vscode-eslint'],
+  python: ['ms-python.python'],
+  go: ['golang.go'],
+  rust: ['rust-lang.rust-analyzer'],
+  java: ['vscjava.vscode-java-pack'],
+  kotlin: ['vscjava.vscode-java-pack'],
+  ruby: ['Shopify.ruby-lsp'],
+  php: ['bmewburn.vscode-intelephense-client'],
+  csharp: ['ms-dotnettools.csdevkit'],
+  c: ['ms-vscode.cpptools-extension-pack'],
+  cpp: ['ms-vscode.cpptools-extension-pack'],
+};
+
+/** The image tag for a requested version: the default when it satisfies the request, else the closest supported. */
+export function pickTag(language: LanguageId, requested: string | null): string {
+  const { tags, parts } = IMAGES[language];
+  const def = tags[0];
+  if (!requested || parts === 0) return def;
+  const hit = /(\d+)(?:\.(\d+))?/.exec(requested);
+  if (!hit) return def;
+  const want = parts >= 2 && hit[2] !== undefined ? `${hit[1]}.${hit[2]}` : hit[1];
+  const num = (t: string) => t.split('.').reduce((acc, x, i) => acc + Number(x) / 1000 ** i, 0);
+  const exact = tags.find((t) => t === want);
+  const isMinimum = /^\s*(>=|\^|~=?|>)/.test(requested);
+  if (isMinimum && num(def) >= num(want)) return def;
+  if (exact) return exact;
+  const above = tags.filter((t) => num(t) >= num(want)).sort((a, b) => num(a) - num(b));
+  return above[0] ?? def;
+}
+
+export function imageFor(stack: Pick<ProjectStack, 'language' | 'languageVersion'>): string {
+  return `${IMAGE_BASE}/${IMAGES[stack.language].image}:${pickTag(stack.language, stack.languageVersion)}`;
+}
+
+/** What renderConfig may ask about the folder's files (relative paths). */
+export interface InitFacts {
+  has(rel: string): boolean;
+}
+
+function inDir(dir: string, command: string): string {
+  return dir && dir !== '.' ? `cd ${dir} && ${command}` : command;
+}
+
+/** The command that installs a part's dependencies, run in its folder. */
+export function installCommand(pm: PackageManagerId | null, dir: string, facts: InitFacts): string | null {
+  const has = (f: string) => facts.has(dir && dir !== '.' ? `${dir}/${f}` : f);
+  const up = (f: string) => {
+    // a wrapper script in the folder or one of its parents, as a relative command
+    const segs = dir && dir !== '.' ? dir.split('/') : [];
+    for (let i = segs.length; i >= 0; i--) {
+      const rel = [...segs.slice(0, i), f].join('/');
+      if (facts.has(rel)) return i === segs.length ? `./${f}` : `${'../'.repeat(segs.length - i)}${f}`;
+    }
+    return null;
+  };
+  switch (pm) {
+    case 'npm':
+      return has('package-lock.json') || has('npm-shrinkwrap.json') ? 'npm ci' : 'npm install';
+    case 'pnpm':
+      return 'npm install -g pnpm && pnpm install';
+    case 'yarn':
+      return 'yarn install';
+    case 'bun':
+      return 'npm install -g bun && bun install';
+    case 'pip':
+      if (has('requirements.txt')) return 'pip install -r requirements.txt';
+      if (has('pyproject.toml') || has('setup.py')) return 'pip install -e .';
+      return null;
+    case 'poetry':
+      return 'pipx install poetry && poetry install';
+    case 'uv':
+      return 'pipx install uv && uv sync';
+    case 'pipenv':
+      return 'pipx install pipenv && pipenv install --dev';
+    case 'pdm':
+      return 'pipx install pdm && pdm install';
+    case 'go':
+      return 'go mod download';
+    case 'cargo':
+      return 'cargo fetch';
+    case 'maven':
+      return `${up('mvnw') ?? 'mvn'} -B dependency:go-offline`;
+    case 'gradle':
+      return `${up('gradlew') ?? 'gradle'} --no-daemon --quiet dependencies`;
+    case 'bundler':
+      return 'bundle install';
+    case 'composer':
+      return 'composer install';
+    case 'dotnet':
+      return 'dotnet restore';
+    case 'cmake':
+      return 'cmake -S . -B build';
+    default:
+      return null;
+  }
+}
+
+/** A line comment (never spanning lines). */
+function comment(indent: string, text: string): string {
+  return `${indent}// ${text.replace(/[\r\n]+/g, ' ')}`;
+}
+
+function json(value: unknown, indent: string): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
+}
+
+interface Member {
+  key: string;
+  value?: unknown;
+  comments?: string[];
+  /** Nested members instead of a value (so they can carry comments too). */
+  members?: Member[];
+}
+
+function renderMembers(members: Member[], indent: string): string[] {
+  const lines: string[] = [];
+  members.forEach((mem, i) => {
+    const last = i === members.length - 1;
+    for (const c of mem.comments ?? []) lines.push(comment(indent, c));
+    if (mem.members) {
+      lines.push(`${indent}${JSON.stringify(mem.key)}: {`);
+      lines.push(...renderMembers(mem.members, indent + '  '));
+      lines.push(`${indent}}${last ? '' : ','}`);
+    } else {
+      lines.push(`${indent}${JSON.stringify(mem.key)}: ${json(mem.value, indent)}${last ? '' : ','}`);
+    }
+  });
+  return lines;
+}
+
+/** The devcontainer.json text (JSON with comments) for a detection and its profile. */
+export function renderConfig(det: DetectionResult, profile: LanguageProfile, facts: InitFacts, folderName: string): string {
+  const apps = det.parts.length ? det.parts.filter((p) => p.role !== 'tooling') : [];
+  const primaryPart = det.parts.find((p) => p.path === det.primary);
+  const members: Member[] = [];
+  members.push({ key: 'name', value: det.language === 'other' ? folderName : `${folderName} (${det.label})` });
+
+  // image
+  const image = imageFor(det);
+  const version = det.languageVersion ? ` (the project asks for ${LANGUAGE_NAMES[det.language]} ${det.languageVersion})` : '';
+  members.push({
+    key: 'image',
+    value: image,
+    comments: [
+      det.language === 'other'
+        ? 'A general-purpose Debian image from the Dev Containers project: HyperBox did not recognise the stack. Pick an image for your language.'
+        : `The ${LANGUAGE_NAMES[det.language]} image from the Dev Containers project${version}; change the tag for another version.`,
+    ],
+  });
+
+  // features: the other languages of the parts, build tools without a wrapper
+  const features: Record<string, Record<string, string>> = {};
+  const featureWhy: string[] = [];
+  const family = (l: LanguageId) => (l === 'typescript' ? 'javascript' : l === 'kotlin' ? 'java' : l === 'cpp' ? 'c' : l);
+  const RUNTIME: Partial<Record<LanguageId, string>> = { javascript: 'Node.js', typescript: 'Node.js', java: 'Java', kotlin: 'Java', csharp: '.NET' };
+  for (const p of apps) {
+    const id = FEATURES[p.language];
+    if (id && family(p.language) !== family(det.language) && !features[id]) {
+      features[id] = {};
+      featureWhy.push(`${RUNTIME[p.language] ?? LANGUAGE_NAMES[p.language]} for ${p.path}`);
+    }
+  }
+  const jsLike = det.language === 'javascript' || det.language === 'typescript';
+  if (!jsLike && facts.has('package.json') && !features[FEATURES.javascript!]) {
+    features[FEATURES.javascript!] = {};
+    featureWhy.push('Node.js for the package.json at the top (front-end assets)');
+  }
+  for (const s of [det, ...apps]) {
+    if ((s.language === 'java' || s.language === 'kotlin') && (s.packageManager === 'maven' || s.packageManager === 'gradle')) {
+      const wrapper = s.packageManager === 'maven' ? 'mvnw' : 'gradlew';
+      if (!facts.has(wrapper)) {
+        const id = FEATURES.java!;
+        features[id] = { ...features[id], version: 'none', [s.packageManager === 'maven' ? 'installMaven' : 'installGradle']: 'true' };
+        featureWhy.push(`${s.packageManager === 'maven' ? 'Maven' : 'Gradle'} (the project has no ${wrapper} wrapper)`);
+      }
+    }
+  }
+  if (Object.keys(features).length) members.push({ key: 'features', value: features, comments: [`Also installs: ${[...new Set(featureWhy)].join('; ')}.`] });
+
+  // ports
+  const portLabels = new Map<number, string>();
+  const labelFor = (s: ProjectStack, where: string) => `${s.frameworkName ?? s.languageName} ${s.framework && FRAMEWORKS[s.framework].kind === 'ui' ? 'dev server' : 'app'}${where}`;
+  for (const port of det.ports) portLabels.set(port, labelFor(primaryPart ?? det, primaryPart && primaryPart.path !== '.' ? ` (${primaryPart.path})` : ''));
+  for (const p of apps) {
+    if (p.role !== 'app') continue;
+    for (const port of p.ports) if (!portLabels.has(port)) portLabels.set(port, labelFor(p, p.path !== '.' ? ` (${p.path})` : ''));
+  }
+  if (portLabels.size) {
+    members.push({
+      key: 'forwardPorts',
+      value: [...portLabels.keys()],
+      comments: ['Ports the app usually listens on in development (from its scripts, else the framework\'s default).'],
+    });
+    members.push({
+      key: 'portsAttributes',
+      value: Object.fromEntries([...portLabels].map(([port, label]) => [String(port), { label, onAutoForward: 'notify' }])),
+    });
+  }
+
+  // dependencies
+  const installs: [string, string][] = [];
+  const jsWorkspace = !!det.monorepo && /workspaces|Lerna/.test(det.monorepo.kind);
+  const jsPm = (pm: PackageManagerId | null) => pm === 'npm' || pm === 'pnpm' || pm === 'yarn' || pm === 'bun';
+  const sources: { pm: PackageManagerId | null; dir: string; name: string }[] = apps.length
+    ? apps.map((p) => ({ pm: p.packageManager, dir: jsWorkspace && jsPm(p.packageManager) ? '.' : p.path, name: p.path === '.' ? 'root' : p.path }))
+    : [{ pm: det.packageManager, dir: '.', name: 'root' }];
+  if (jsWorkspace && jsPm(det.packageManager)) sources.unshift({ pm: det.packageManager, dir: '.', name: 'root' });
+  if (!jsLike && facts.has('package.json') && !apps.some((p) => p.path === '.' && jsPm(p.packageManager))) {
+    sources.push({ pm: facts.has('pnpm-lock.yaml') ? 'pnpm' : facts.has('yarn.lock') ? 'yarn' : 'npm', dir: '.', name: 'assets' });
+  }
+  for (const s of sources) {
+    const cmd = installCommand(s.pm, s.dir, facts);
+    if (!cmd) continue;
+    const full = inDir(s.dir, cmd);
+    if (!installs.some(([, c]) => c === full)) installs.push([s.dir === '.' ? s.name : s.dir.replace(/[^A-Za-z0-9_-]+/g, '-'), full]);
+  }
+  if (installs.length === 1) {
+    members.push({ key: 'postCreateCommand', value: installs[0][1], comments: ['Installs the dependencies once, after the container is created.'] });
+  } else if (installs.length > 1) {
+    members.push({
+      key: 'postCreateCommand',
+      value: Object.fromEntries(installs),
+      comments: ['Installs each part\'s dependencies once, after the container is created (the commands run in parallel).'],
+    });
+  }
+
+  // HyperBox's own settings
+  const hyperbox: Member[] = [];
+  if (det.devCommand) {
+    hyperbox.push({
+      key: 'devCommand',
+      value: det.devCommand,
+      comments: [
+        `How the app starts in development (from ${det.devCommandSource ?? 'detection'}); hot reload restarts it when it does not reload by itself.`,
+        `To start it whenever VS Code attaches, add at the top level: "postAttachCommand": ${JSON.stringify(det.devCommand)}`,
+      ],
+    });
+  }
+  hyperbox.push({
+    key: 'profile',
+    value: 'auto',
+    comments: [
+      profile.entries.some((e) => e.apply === 'auto')
+        ? `Applies the ${det.label} profile's safe entries: package-cache volumes and environment presets (see \`hb profile\`). "off" applies none.`
+        : 'Applies the language profile of the detected stack (none yet for this folder; see `hb profile`). "off" applies none.',
+    ],
+  });
+  hyperbox.push({
+    key: 'reload',
+    members: [{ key: 'strategy', value: profile.reload.strategy }],
+    comments: [`How a saved change reaches the running app: ${profile.reload.why}`],
+  });
+  const custom: Member[] = [{ key: 'hyperbox', members: hyperbox }];
+  const exts = [...new Set([det, ...apps].flatMap((s) => EXTENSIONS[s.language] ?? []))];
+  if (exts.length) custom.push({ key: 'vscode', members: [{ key: 'extensions', value: exts }], comments: ['Extensions installed in the container.'] });
+  members.push({ key: 'customizations', members: custom });
+
+  const evidence = det.evidence
+    .slice(0, 3)
+    .map((e) => `${e.file} (${e.reason})`)
+    .join('; ');
+  const header = [
+    `// Dev container for ${folderName}: ${det.label}. Written by \`hb init\` (HyperBox ${VERSION}); edit it freely.`,
+    evidence ? `// Detected from: ${evidence.replace(/[\r\n]+/g, ' ')}.` : '// HyperBox found no manifest to detect the stack from.',
+    '// Check it with `hb config`. Reference: https://containers.dev/implementors/json_reference/',
+  ];
+  return [...header, '{', ...renderMembers(members, '  '), '}', ''].join('\n');
+}
+
+/** Problems our own validation finds in a config text (parse errors included). */
+export function validateText(file: string, text: string): Problem[] {
+  const doc = parseDocument(file, text);
+  return [...doc.problems, ...validateDocument(doc)];
+}
+
+export interface InitOptions {
+  /** false: render only (a preview); default true. */
+  write?: boolean;
+}
+
+/** Writes `.devcontainer/devcontainer.json` for the detected stack unless the folder already has a config. */
+export async function initProject(folder: string, options: InitOptions = {}): Promise<ProjectInitResult> {
+  const detection = await detectProject(folder);
+  const root = detection.folder;
+  const file = path.join(root, '.devcontainer', 'devcontainer.json');
+  const existingConfigs = await discoverConfigs(root);
+  const yarnBerry = detection.packageManager === 'yarn' ? await exists(path.join(root, '.yarnrc.yml')) : null;
+  const profile = buildProfile(detection, { yarnBerry });
+  const known = await knownFiles(root, detection);
+  const facts: InitFacts = { has: (rel: string) => known.has(rel) };
+  const text = renderConfig(detection, profile, facts, path.basename(root));
+  const problems = validateText(file, text);
+  const base = { folder: root, file, text, problems, detection };
+  if (existingConfigs.length) {
+    const existing = existingConfigs[0];
+    return {
+      ...base,
+      written: false,
+      existing,
+      message: `${existing} already exists; hb init never overwrites a dev container config. Edit it (hb config checks it), or move it away and run hb init again.`,
+    };
+  }
+  if (problems.length) {
+    return {
+      ...base,
+      written: false,
+      existing: null,
+      message: `The generated config has ${problems.length} problem(s) in HyperBox's own validation, so it was not written (this is a HyperBox bug; please report it): ${problems[0].message}`,
+    };
+  }
+  if (options.write === false) {
+    return { ...base, written: false, existing: null, message: `Would write ${file} (${detection.label}).` };
+  }
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  try {
+    // 'wx': fail if the file appeared in the meantime, never replace it
+    await fs.writeFile(file, text, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      return { ...base, written: false, existing: file, message: `${file} appeared while hb init ran; it was left as it is.` };
+    }
+    throw new Error(`Cannot write ${file}: ${(e as Error).message}. Check that the folder is writable.`);
+  }
+  return { ...base, written: true, existing: null, message: `Wrote ${file} for ${detection.label}.` };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The files renderConfig may ask about (manifests, lockfiles, wrappers), probed in the folder, its parts and their parents. */
+const ASKED = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'requirements.txt', 'pyproject.toml', 'setup.py', 'mvnw', 'gradlew'];
+
+async function knownFiles(root: string, det: DetectionResult): Promise<Set<string>> {
+  const dirs = new Set<string>(['']);
+  for (const p of det.parts) {
+    let d = p.path === '.' ? '' : p.path;
+    while (d) {
+      dirs.add(d);
+      d = path.posix.dirname(d) === '.' ? '' : path.posix.dirname(d);
+    }
+  }
+  const out = new Set<string>();
+  await Promise.all(
+    [...dirs].flatMap((dir) =>
+      ASKED.map(async (name) => {
+        const rel = dir ? `${dir}/${name}` : name;
+        if (await exists(path.join(root, rel))) out.add(rel);
+      }),
+    ),
+  );
+  return out;
+}
