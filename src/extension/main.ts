@@ -1,6 +1,35 @@
-// Entry point of the VS Code extension: wiring only.
-import type * as vscode from 'vscode';
+// Entry point of the VS Code extension: wiring only. activate does no synchronous I/O; the engine
+// is found and spawned after it returns.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Ctx } from './context';
+import { OUTPUT_CHANNEL_NAME } from './contributions';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** The running context, for deactivate (VS Code awaits its promise; dispose() it does not). */
+let current: Ctx | undefined;
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  context.subscriptions.push(log);
+  try {
+    const ctx = new Ctx(context, log);
+    current = ctx;
+    context.subscriptions.push(ctx);
+    registerCommands(ctx);
+    void ctx.start();
+  } catch (e) {
+    const message = (e as Error)?.stack ?? String(e);
+    log.error(`Activation failed: ${message}`);
+    void vscode.window.showErrorMessage(
+      `HyperBox could not start: ${(e as Error)?.message ?? e}. Run "HyperBox: Show Logs" for details, then reload the window.`,
+    );
+  }
+  log.info(`HyperBox ${context.extension?.packageJSON?.version ?? ''} activated in ${(performance.now() - started).toFixed(1)} ms.`);
+}
+
+export async function deactivate(): Promise<void> {
+  const ctx = current;
+  current = undefined;
+  await ctx?.stop();
+}

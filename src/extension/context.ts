@@ -1,0 +1,285 @@
+// The one owner of the engine's life: starts, stops and restarts the engine client, and keeps
+// two kinds of subscriptions apart — those of one engine session (disposed at every restart)
+// and extension-wide ones (disposed at deactivation). Engine and project state drive the UI.
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { RequestType } from 'vscode-jsonrpc';
+import { ConfigResolve, type ResolvedConfig } from '../protocol';
+import type { RestartPolicy } from './backoff';
+import { isConfigLocation } from './configChoice';
+import { BuiltinCommands, Commands, ContextKeys, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
+import { ConfigDiagnostics, LiveValidation } from './diagnostics';
+import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
+import { EnginePathError, resolveEnginePath } from './enginePath';
+import { Projects, dirtyText, type Project } from './projects';
+import { ResolvedConfigView } from './resolvedView';
+import type { EngineView, StatusInput } from './status';
+import { StatusBar } from './statusBar';
+
+/** Knobs tests turn; the extension uses the defaults. */
+export interface CtxOptions {
+  restartPolicy?: () => RestartPolicy;
+  requestTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  shutdownGraceMs?: number;
+  validateDelayMs?: number;
+  execPath?: string;
+}
+
+const CONFIG_GLOB = '**/{.devcontainer.json,.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json}';
+
+export class Ctx implements vscode.Disposable {
+  readonly status = new StatusBar();
+  readonly diagnostics = new ConfigDiagnostics();
+  readonly resolvedView = new ResolvedConfigView();
+  readonly projects: Projects;
+
+  private client: EngineClient | undefined;
+  /** start() was asked for and stop() was not: no client yet means one is on its way. */
+  private wanted = false;
+  /** Set when no client could even be made (a bad engine path override). */
+  private startFailure: string | undefined;
+  private readonly sessionSubscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private lifecycle: Promise<void> = Promise.resolve();
+  private lastSession: { client: EngineClient; session: number } | undefined;
+  private readonly folderRefresh = new Map<string, NodeJS.Timeout>();
+  private readonly contextKeys = new Map<string, boolean>();
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+    private readonly options: CtxOptions = {},
+  ) {
+    this.projects = new Projects({
+      request: (type, params, opts) => this.request(type, params, opts),
+      state: extension.workspaceState,
+      diagnostics: this.diagnostics,
+      log,
+    });
+    this.subscriptions.push(
+      this.status,
+      this.diagnostics,
+      this.resolvedView,
+      this.projects,
+      new LiveValidation(this.projects, options.validateDelayMs),
+      this.projects.onDidChange(() => this.render()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.projects.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
+      this.watchConfigFiles(),
+    );
+  }
+
+  get engineState(): EngineState {
+    if (this.client) return this.client.state;
+    if (this.startFailure) return { kind: 'failed', message: this.startFailure, gaveUp: false };
+    return this.wanted ? { kind: 'starting', attempt: 0, maxRestarts: 0 } : { kind: 'stopped' };
+  }
+
+  /** The engine's process id while it runs (for tests and the log). */
+  get enginePid(): number | undefined {
+    return this.client?.pid;
+  }
+
+  /** Sends a request to the engine; rejects with a message for the user when it is not running. */
+  request<P, R>(type: RequestType<P, R, void>, params: P, options?: RequestOptions): Promise<R> {
+    if (!this.client) {
+      return Promise.reject(
+        new EngineUnavailableError(
+          this.startFailure ?? 'The HyperBox engine is not running. Run "HyperBox: Restart Engine" to start it, or "HyperBox: Show Logs" to see why it stopped.',
+        ),
+      );
+    }
+    return this.client.request(type, params, options);
+  }
+
+  start(): Promise<void> {
+    this.wanted = true;
+    this.render();
+    return this.queue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    this.wanted = false;
+    return this.queue(() => this.doStop());
+  }
+
+  /** Stops the engine and starts a new one (a new session: fresh handlers, fresh restart budget). */
+  restart(): Promise<void> {
+    this.wanted = true;
+    return this.queue(async () => {
+      this.log.info('Restarting the engine.');
+      this.startFailure = undefined;
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  /** The project of the active editor, else the only one with a config; undefined if it is ambiguous. */
+  focusedProject(): Project | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const active = uri ? this.projects.forUri(uri) : undefined;
+    if (active && active.choice.kind !== 'none') return active;
+    const withConfig = this.projects.list().filter((p) => p.choice.kind !== 'none');
+    return withConfig.length === 1 ? withConfig[0] : undefined;
+  }
+
+  /** Resolves a project's chosen config, using the editor's unsaved text if there is some. */
+  resolveProject(project: Project, configFile: string): Promise<ResolvedConfig> {
+    return this.request(ConfigResolve, { folder: project.folder.uri.fsPath, configFile, text: dirtyText(configFile) });
+  }
+
+  dispose(): void {
+    void this.stop();
+    for (const t of this.folderRefresh.values()) clearTimeout(t);
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private queue(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step, step);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.client || !this.wanted) return;
+    this.startFailure = undefined;
+    let choice;
+    try {
+      const setting = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown>(Settings.enginePath);
+      // Only the user's own settings count: the setting has machine scope, and a workspace value
+      // (from a repository's .vscode/settings.json) must never choose what runs.
+      choice = resolveEnginePath({ env: process.env, setting: setting?.globalValue, extensionPath: this.extension.extensionPath, homeDir: os.homedir() });
+    } catch (e) {
+      if (!(e instanceof EnginePathError)) throw e;
+      this.startFailure = e.message;
+      this.log.error(e.message);
+      this.render();
+      void this.notifyFailure(e.message);
+      return;
+    }
+    if (choice.source !== 'bundled') this.log.info(`Using the engine at ${choice.path}, from ${choice.origin}.`);
+    const client = new EngineClient({
+      enginePath: choice.path,
+      engineOrigin: choice.origin,
+      logger: this.log,
+      clientName: 'vscode',
+      clientVersion: String(this.extension.extension?.packageJSON?.version ?? 'unknown'),
+      trace: this.traceSetting(),
+      execPath: this.options.execPath,
+      restartPolicy: this.options.restartPolicy?.(),
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      shutdownGraceMs: this.options.shutdownGraceMs,
+    });
+    this.client = client;
+    this.sessionSubscriptions.push(client.onDidChangeState((state) => this.onEngineState(client, state)));
+    this.render();
+    await client.start();
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.lastSession = undefined;
+    for (const d of this.sessionSubscriptions.splice(0)) d.dispose();
+    if (client) await client.stop();
+    this.render();
+  }
+
+  private onEngineState(client: EngineClient, state: EngineState): void {
+    if (client !== this.client) return;
+    if (state.kind === 'running' && (this.lastSession?.client !== client || this.lastSession.session !== state.session)) {
+      // A new engine process knows nothing yet: look at every folder again.
+      this.lastSession = { client, session: state.session };
+      void this.projects.refresh();
+    }
+    if (state.kind === 'failed') void this.notifyFailure(state.message);
+    this.render();
+  }
+
+  private async notifyFailure(message: string): Promise<void> {
+    const restart = 'Restart Engine';
+    const logs = 'Show Logs';
+    const answer = await vscode.window.showErrorMessage(message, restart, logs);
+    if (answer === restart) await vscode.commands.executeCommand(Commands.restartEngine);
+    else if (answer === logs) await vscode.commands.executeCommand(Commands.showLogs);
+  }
+
+  private onConfigurationChanged(e: vscode.ConfigurationChangeEvent): void {
+    if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.enginePath}`)) {
+      this.log.info(`"${SETTINGS_SECTION}.${Settings.enginePath}" changed; restarting the engine to use it.`);
+      void this.restart();
+    } else if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.traceServer}`)) {
+      this.client?.setTrace(this.traceSetting());
+    }
+  }
+
+  private traceSetting(): TraceSetting {
+    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<string>(Settings.traceServer, 'off');
+    return value === 'messages' || value === 'verbose' ? value : 'off';
+  }
+
+  /** Configs created or deleted outside the editor change what a folder has: discover again. */
+  private watchConfigFiles(): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+    const onCreateOrDelete = (uri: vscode.Uri) => {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (!folder || !isConfigLocation(folder.uri.fsPath, uri.fsPath)) return;
+      const key = folder.uri.toString();
+      clearTimeout(this.folderRefresh.get(key));
+      this.folderRefresh.set(
+        key,
+        setTimeout(() => {
+          this.folderRefresh.delete(key);
+          if (this.client?.state.kind === 'running') void this.projects.refreshFolder(folder);
+        }, 200),
+      );
+    };
+    const onChange = (uri: vscode.Uri) => {
+      // Edits in the editor are validated by LiveValidation; this is for changes made elsewhere.
+      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
+      const project = this.projects.forUri(uri);
+      if (project?.choice.kind === 'chosen' && project.choice.configFile === uri.fsPath) void this.projects.validate(project);
+    };
+    return vscode.Disposable.from(watcher, watcher.onDidCreate(onCreateOrDelete), watcher.onDidDelete(onCreateOrDelete), watcher.onDidChange(onChange));
+  }
+
+  /** Pushes engine and project state to the status bar and the context keys. */
+  render(): void {
+    const projects = this.projects.list();
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const active = uri ? this.projects.forUri(uri) : undefined;
+    const input: StatusInput = {
+      engine: engineView(this.engineState),
+      projects: projects.map((p) => this.projects.view(p)),
+      focus: active ? projects.indexOf(active) : -1,
+    };
+    this.status.render(input);
+    this.setContext(ContextKeys.engineRunning, this.engineState.kind === 'running');
+    this.setContext(ContextKeys.hasConfig, projects.some((p) => p.choice.kind !== 'none'));
+    this.setContext(ContextKeys.hasSeveralConfigs, projects.some((p) => p.configFiles.length > 1));
+  }
+
+  private setContext(key: string, value: boolean): void {
+    if (this.contextKeys.get(key) === value) return;
+    this.contextKeys.set(key, value);
+    void vscode.commands.executeCommand(BuiltinCommands.setContext, key, value);
+  }
+}
+
+function engineView(state: EngineState): EngineView {
+  switch (state.kind) {
+    case 'running':
+      return { kind: 'running', version: state.info.version, pid: state.info.pid };
+    case 'starting':
+      return { kind: 'starting', attempt: state.attempt, maxRestarts: state.maxRestarts };
+    case 'failed':
+      return { kind: 'failed', message: state.message };
+    case 'stopped':
+      return { kind: 'stopped' };
+  }
+}

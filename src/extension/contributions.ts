@@ -1,0 +1,53 @@
+// Every command, setting and context key the extension contributes, declared once with its type.
+// package.json must list the same names (a unit test compares them), so the manifest cannot drift
+// from the code. No run-time import of `vscode`: pure modules and tests use these too.
+
+/** Command ids. Titles and palette visibility live in package.json's `contributes`. */
+export const Commands = {
+  showLogs: 'hyperbox.showLogs',
+  restartEngine: 'hyperbox.restartEngine',
+  openConfig: 'hyperbox.openConfig',
+  selectConfig: 'hyperbox.selectConfig',
+  showResolvedConfig: 'hyperbox.showResolvedConfig',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** VS Code's own commands that HyperBox calls. */
+export const BuiltinCommands = {
+  setContext: 'setContext',
+} as const;
+
+/** Settings, as `section.key` under the `hyperbox` section. */
+export const Settings = {
+  /** Path of the engine script; `machine` scope, so no workspace can redirect it. */
+  enginePath: 'engine.path',
+  /** Logs the JSON-RPC traffic between the extension and the engine. */
+  traceServer: 'trace.server',
+} as const;
+export const SETTINGS_SECTION = 'hyperbox';
+export type TraceSetting = 'off' | 'messages' | 'verbose';
+
+/** Context keys for `when` clauses in package.json. */
+export const ContextKeys = {
+  /** The engine has answered the handshake and is serving. */
+  engineRunning: 'hyperbox.engineRunning',
+  /** At least one workspace folder has a dev container config. */
+  hasConfig: 'hyperbox.hasConfig',
+  /** At least one workspace folder has several configs to choose from. */
+  hasSeveralConfigs: 'hyperbox.hasSeveralConfigs',
+} as const;
+
+/** Environment variable that overrides the engine path (before the setting). */
+export const ENGINE_PATH_ENV = 'HYPERBOX_ENGINE_PATH';
+
+/** The LogOutputChannel every part of the extension writes to. */
+export const OUTPUT_CHANNEL_NAME = 'HyperBox';
+
+/** Keys in `workspaceState`. */
+export const StateKeys = {
+  /** folder URI → config path relative to that folder, chosen in the quick pick. */
+  selectedConfigs: 'hyperbox.selectedConfigs',
+} as const;
+
+/** The URI scheme of the read-only resolved-config documents. */
+export const RESOLVED_SCHEME = 'hyperbox-resolved';

@@ -1,0 +1,68 @@
+// From the engine's problems (1-based line and column) to editor diagnostics (0-based). Pure, so
+// tests check positions without an editor; diagnostics.ts turns these into vscode objects.
+import type { Problem, ResolvedConfig } from '../protocol';
+
+export interface ZeroBasedRange {
+  startLine: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+}
+
+export interface DiagnosticData {
+  range: ZeroBasedRange;
+  severity: 'error' | 'warning';
+  message: string;
+  code?: string;
+}
+
+const toIndex = (n: number | undefined): number => (typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) - 1 : 0);
+
+/**
+ * The 0-based range of a problem. Without an end, or with an end before the start, the range is
+ * empty at the start (the editor then marks the word there).
+ */
+export function problemRange(p: Pick<Problem, 'line' | 'column' | 'endLine' | 'endColumn'>): ZeroBasedRange {
+  const startLine = toIndex(p.line);
+  const startCharacter = toIndex(p.column);
+  let endLine = p.endLine === undefined ? startLine : toIndex(p.endLine);
+  let endCharacter = p.endColumn === undefined ? startCharacter : toIndex(p.endColumn);
+  if (endLine < startLine || (endLine === startLine && endCharacter < startCharacter)) {
+    endLine = startLine;
+    endCharacter = startCharacter;
+  }
+  return { startLine, startCharacter, endLine, endCharacter };
+}
+
+export function toDiagnosticData(p: Problem): DiagnosticData {
+  const d: DiagnosticData = { range: problemRange(p), severity: p.severity === 'warning' ? 'warning' : 'error', message: p.message };
+  if (p.code) d.code = p.code;
+  return d;
+}
+
+/**
+ * A resolve result's problems grouped by the file they belong to. Problems about the folder
+ * itself (no config, several configs) have no file to show them in and are left out: the status
+ * bar reports those.
+ */
+export function problemsByFile(result: Pick<ResolvedConfig, 'problems' | 'workspaceFolder' | 'configFile'>): Map<string, DiagnosticData[]> {
+  const byFile = new Map<string, DiagnosticData[]>();
+  if (result.configFile) byFile.set(result.configFile, []);
+  for (const p of result.problems) {
+    if (!p.file || p.file === result.workspaceFolder) continue;
+    let list = byFile.get(p.file);
+    if (!list) byFile.set(p.file, (list = []));
+    list.push(toDiagnosticData(p));
+  }
+  return byFile;
+}
+
+export function countProblems(problems: readonly Pick<Problem, 'severity'>[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const p of problems) {
+    if (p.severity === 'warning') warnings++;
+    else errors++;
+  }
+  return { errors, warnings };
+}
