@@ -4,6 +4,7 @@
 // Type checking is a separate step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { writeFile, mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -24,6 +25,49 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
+// The runtime's heavy modules live in files of their own, loaded on first use: in src/engine/runtime,
+// `require('./lazy.js')` (dockerode) becomes `require('./docker.js')` and `require('./lazy-build.js')`
+// (tar packing, .dockerignore) becomes `require('./docker-build.js')` in the engine and CLI bundles,
+// so starting the engine never loads them.
+const LAZY = { './lazy.js': './docker.js', './lazy-build.js': './docker-build.js' };
+const lazyRuntime = {
+  name: 'lazy-runtime',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/lazy(-build)?\.js$/ }, (args) =>
+      args.resolveDir.endsWith(path.join('src', 'engine', 'runtime')) ? { path: LAZY[args.path], external: true } : undefined,
+    );
+  },
+};
+// Inside dist/docker.js: dockerode's BuildKit support pulls in gRPC/protobuf and reads .proto files
+// at run time; HyperBox builds BuildKit Dockerfiles through the docker CLI instead, so it is left
+// out. docker-modem's ssh transport (ssh2) goes to dist/docker-ssh.js, loaded only for an ssh:// engine.
+const slimDockerode = {
+  name: 'slim-dockerode',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      args.importer.includes(`${path.sep}dockerode${path.sep}`) ? { path: 'dockerode-buildkit', namespace: 'hb-shim' } : undefined,
+    );
+    // dockerode packs build contexts itself only when given a folder; HyperBox sends its own stream
+    build.onResolve({ filter: /^(tar-fs|@balena\/dockerignore)$/ }, (args) =>
+      args.importer.includes(`${path.sep}dockerode${path.sep}`) ? { path: 'dockerode-context', namespace: 'hb-shim' } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
+      args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'docker-modem-ssh', namespace: 'hb-shim' } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/docker-ssh\.js$/ }, () => ({ path: './docker-ssh.js', external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
+      contents:
+        args.path === 'dockerode-buildkit'
+          ? "module.exports = function () { throw new Error('BuildKit through the Engine API is not bundled; HyperBox builds BuildKit Dockerfiles with the docker CLI.'); };"
+          : args.path === 'dockerode-context'
+            ? "module.exports = function () { throw new Error('dockerode context packing is not bundled; pass a tar stream.'); };"
+            : // a file of its own (dist/docker-ssh.js), read only when an ssh:// engine is used
+            "module.exports = function (opt) { return require('./docker-ssh.js')(opt); };",
+      loader: 'js',
+    }));
+  },
+};
+
 const contexts = [
   {
     name: 'extension',
@@ -39,6 +83,26 @@ const contexts = [
     outdir: 'dist',
     // heavy, rarely needed modules are split into their own files and loaded on first use
     splitting: false,
+    plugins: [lazyRuntime],
+  },
+  {
+    name: 'docker',
+    ...common,
+    entryPoints: { docker: 'src/engine/runtime/lazy.ts' },
+    outdir: 'dist',
+    plugins: [slimDockerode],
+  },
+  {
+    name: 'docker-build',
+    ...common,
+    entryPoints: { 'docker-build': 'src/engine/runtime/lazy-build.ts' },
+    outdir: 'dist',
+  },
+  {
+    name: 'docker-ssh',
+    ...common,
+    entryPoints: { 'docker-ssh': 'node_modules/docker-modem/lib/ssh.js' },
+    outdir: 'dist',
   },
 ];
 

@@ -1,0 +1,227 @@
+// Getting the image a dev container runs: an `image` config uses the local image or pulls it; a
+// `build` config builds the Dockerfile — through the Engine API (classic builder, context sent as
+// a tar that respects .dockerignore), or, when the Dockerfile needs BuildKit, through the docker
+// CLI with DOCKER_BUILDKIT=1.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ImageInspectInfo } from 'dockerode';
+import type { Engine } from './docker';
+import { buildKitReason, parseDockerfile } from './dockerfile';
+import { contextFilter, packContext } from './context';
+import { lastLines, RuntimeError, throwIfCancelled } from './errors';
+import type { Reporter } from './report';
+
+/** The image if the engine has it, else undefined. */
+export async function inspectImage(engine: Engine, name: string): Promise<ImageInspectInfo | undefined> {
+  try {
+    return await engine.docker.getImage(name).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+function dockerMessage(e: unknown): string {
+  const err = e as { json?: { message?: string }; message?: string };
+  const text = err?.json?.message ?? err?.message ?? String(e);
+  return text.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, '').trim();
+}
+
+/** Uses the local image, or pulls it. A failure says exactly that the image is missing and why the pull failed. */
+export async function ensureImage(engine: Engine, name: string, report: Reporter, signal?: AbortSignal): Promise<ImageInspectInfo> {
+  const local = await inspectImage(engine, name);
+  if (local) return local;
+  report.step(`Pulling ${name}`);
+  const fail = (why: string) =>
+    new RuntimeError(
+      'image-missing',
+      `image ${name} is not present and could not be pulled: ${why}. Check the name, build or load the image locally (docker build / docker load), or make its registry reachable.`,
+    );
+  try {
+    const stream = (await engine.docker.pull(name)) as NodeJS.ReadableStream;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        reject(new RuntimeError('cancelled', `Pulling ${name} was cancelled.`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      engine.docker.modem.followProgress(
+        stream,
+        (err: Error | null, events: { error?: string }[]) => {
+          signal?.removeEventListener('abort', onAbort);
+          const failed = err?.message ?? events?.find((ev) => ev.error)?.error;
+          if (failed) reject(fail(failed));
+          else resolve();
+        },
+        (ev: { status?: string; progress?: string; id?: string }) => {
+          if (ev.status && !ev.progress) report.output('pull', `${ev.id ? `${ev.id}: ` : ''}${ev.status}\n`);
+        },
+      );
+    });
+  } catch (e) {
+    if (e instanceof RuntimeError) throw e;
+    throw fail(dockerMessage(e));
+  }
+  const pulled = await inspectImage(engine, name);
+  if (!pulled) throw fail('the engine reported success but has no such image afterwards');
+  return pulled;
+}
+
+export interface BuildOptions {
+  dockerfile: string;
+  context: string;
+  tag: string;
+  args?: Record<string, string>;
+  target?: string;
+  cacheFrom?: string[];
+  noCache?: boolean;
+  labels?: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Builds the image; returns how it was built. */
+export async function buildImage(engine: Engine, opts: BuildOptions, report: Reporter, signal?: AbortSignal): Promise<{ via: 'engine' | 'cli' }> {
+  let text: string;
+  try {
+    text = await fs.readFile(opts.dockerfile, 'utf8');
+  } catch (e) {
+    throw new RuntimeError('config', `Cannot read the Dockerfile ${opts.dockerfile} (${(e as NodeJS.ErrnoException).code}). Fix build.dockerfile in devcontainer.json.`);
+  }
+  const needs = buildKitReason(text);
+  if (needs) {
+    report.info(`This Dockerfile needs BuildKit: ${needs}. Building it with the docker CLI (DOCKER_BUILDKIT=1) instead of the Engine API.`);
+    await buildWithCli(engine, opts, text, report, signal);
+    return { via: 'cli' };
+  }
+  await buildWithApi(engine, opts, text, report, signal);
+  return { via: 'engine' };
+}
+
+function stepLine(instructions: ReturnType<typeof parseDockerfile>, step: string | undefined): string {
+  if (!step) return '';
+  const m = /^Step (\d+)\/(\d+) : (\S+)/.exec(step);
+  if (!m) return '';
+  const ins = instructions[+m[1] - 1];
+  return ins && ins.keyword === m[3].toUpperCase() ? `, Dockerfile line ${ins.line}` : '';
+}
+
+async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal): Promise<void> {
+  const rel = path.relative(opts.context, opts.dockerfile).split(path.sep).join('/');
+  const outside = rel.startsWith('..') || path.isAbsolute(rel);
+  const dockerfileInTar = outside ? `.hyperbox-Dockerfile-${process.pid}` : rel;
+  const filter = await contextFilter(opts.context, outside ? [] : [rel]);
+  const tar = await packContext(opts.context, filter, outside ? [{ name: dockerfileInTar, content: Buffer.from(text) }] : []);
+  throwIfCancelled(signal, 'The build');
+  const instructions = parseDockerfile(text);
+  let output = '';
+  let step: string | undefined;
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await engine.docker.buildImage(tar, {
+      t: opts.tag,
+      dockerfile: dockerfileInTar,
+      buildargs: opts.args,
+      target: opts.target,
+      cachefrom: opts.cacheFrom?.length ? JSON.stringify(opts.cacheFrom) : undefined,
+      nocache: opts.noCache,
+      labels: opts.labels,
+      rm: true,
+      forcerm: true,
+    } as Record<string, unknown>);
+  } catch (e) {
+    throw new RuntimeError('build-failed', `The engine refused to build ${opts.dockerfile}: ${dockerMessage(e)}.`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      reject(new RuntimeError('cancelled', 'The build was cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    engine.docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      },
+      (ev: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+        if (ev.stream) {
+          output += ev.stream;
+          if (output.length > 64_000) output = output.slice(-32_000);
+          for (const l of ev.stream.split('\n')) if (l.startsWith('Step ')) step = l.trim();
+          report.output('build', ev.stream);
+        }
+        if (ev.error) {
+          signal?.removeEventListener('abort', onAbort);
+          reject(
+            new RuntimeError(
+              'build-failed',
+              `Building ${opts.dockerfile} failed${step ? ` at ${step}${stepLine(instructions, step)}` : ''}: ${ev.errorDetail?.message ?? ev.error}\n` +
+                `Last output:\n${lastLines(output)}\nFix the Dockerfile (or what it runs), then run hb up again.`,
+            ),
+          );
+        }
+      },
+    );
+  });
+}
+
+/** The docker CLI to run: HB_DOCKER_PATH, else `docker` on PATH. */
+export function dockerCli(env: NodeJS.ProcessEnv): string {
+  return env.HB_DOCKER_PATH || 'docker';
+}
+
+async function buildWithCli(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal): Promise<void> {
+  const cli = dockerCli(opts.env);
+  const args = ['build', '--progress=plain', '-f', opts.dockerfile, '-t', opts.tag];
+  for (const [k, v] of Object.entries(opts.args ?? {})) args.push('--build-arg', `${k}=${v}`);
+  if (opts.target) args.push('--target', opts.target);
+  for (const c of opts.cacheFrom ?? []) args.push('--cache-from', c);
+  for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
+  if (opts.noCache) args.push('--no-cache');
+  args.push(opts.context);
+  const env: NodeJS.ProcessEnv = { ...opts.env, DOCKER_BUILDKIT: '1' };
+  // talk to the same engine as the rest of HyperBox
+  if (engine.endpoint.source === 'default' || engine.endpoint.source === 'DOCKER_HOST') env.DOCKER_HOST = engine.endpoint.host;
+  let output = '';
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(cli, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (b: Buffer) => {
+      const s = b.toString('utf8');
+      output += s;
+      if (output.length > 64_000) output = output.slice(-32_000);
+      report.output('build', s);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const onAbort = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(
+        e.code === 'ENOENT'
+          ? new RuntimeError(
+              'build-failed',
+              `This Dockerfile needs BuildKit, which HyperBox runs through the docker CLI, but "${cli}" was not found. Install the docker CLI (Debian: apt-get install docker.io) or set HB_DOCKER_PATH to it.`,
+            )
+          : e,
+      );
+    });
+    child.on('close', (c) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(c ?? 1);
+    });
+  });
+  throwIfCancelled(signal, 'The build');
+  if (code !== 0) {
+    const hint = /buildx component is missing|buildx.*not found/i.test(output)
+      ? ' This docker CLI needs the buildx plugin for BuildKit: install it (docker-buildx) or point HB_DOCKER_PATH at a CLI with built-in BuildKit.'
+      : ' Fix the Dockerfile (or what it runs), then run hb up again.';
+    const failing = [...output.matchAll(/^#\d+ \[[^\]]*\] (.*)$/gm)].pop()?.[1];
+    throw new RuntimeError(
+      'build-failed',
+      `Building ${opts.dockerfile} with BuildKit failed (${cli} exited with ${code})${failing ? ` at ${failing}` : ''}.\nLast output:\n${lastLines(output)}\n${hint.trim()}`,
+    );
+  }
+}

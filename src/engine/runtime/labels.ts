@@ -1,0 +1,12 @@
+// Labels on the containers HyperBox makes. The first three are the reference implementation's
+// (so containers made by either tool are found and understood by the other); the rest are ours.
+export { LABEL_CONFIG_FILE, LABEL_LOCAL_FOLDER } from '../devcontainer/id';
+
+/** JSON array of metadata entries: the image's, then the config's (as the spec describes). */
+export const LABEL_METADATA = 'devcontainer.metadata';
+/** JSON object: input name → short hash of everything that shaped the container (drift). */
+export const LABEL_INPUTS = 'hyperbox.inputs';
+/** The HyperBox version that made the container. */
+export const LABEL_VERSION = 'hyperbox.version';
+/** On images HyperBox builds: the folder they were built for (so they can be found and removed). */
+export const LABEL_IMAGE_FOLDER = 'hyperbox.image.folder';

@@ -1,0 +1,86 @@
+// Mounts as devcontainer.json and `docker run --mount` write them, turned into Engine API mounts.
+// String form: "type=bind,source=/a,target=/b[,readonly][,consistency=cached]..."; object form:
+// { type, source, target } (the spec's), with the same optional keys.
+import { RuntimeError } from './errors';
+import type { MountSpec } from './metadata';
+
+export interface ApiMount {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> }; Subpath?: string };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+const TRUE = new Set(['', 'true', '1']);
+
+/** `where` names the setting for messages, e.g. `mounts[2]` or `runArgs --mount`. */
+export function parseMount(spec: string | MountSpec, where: string): ApiMount {
+  const fields: Record<string, string> = {};
+  if (typeof spec === 'string') {
+    for (const raw of spec.split(',')) {
+      const part = raw.trim();
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+      fields[key] = eq < 0 ? '' : part.slice(eq + 1).trim();
+    }
+  } else if (spec && typeof spec === 'object') {
+    for (const [k, v] of Object.entries(spec)) if (v !== undefined && v !== null) fields[k.toLowerCase()] = String(v);
+  } else {
+    throw new RuntimeError('config', `${where} must be a mount string ("type=bind,source=...,target=...") or an object with type, source and target.`);
+  }
+  const type = (fields.type ?? 'volume') as ApiMount['Type'];
+  if (!['bind', 'volume', 'tmpfs'].includes(type)) {
+    throw new RuntimeError('config', `${where} has type "${type}"; HyperBox mounts "bind", "volume" or "tmpfs".`);
+  }
+  const target = fields.target ?? fields.dst ?? fields.destination;
+  if (!target) throw new RuntimeError('config', `${where} has no target: write target=/path/in/container.`);
+  const source = fields.source ?? fields.src;
+  if (type === 'bind' && !source) throw new RuntimeError('config', `${where} is a bind mount without a source: write source=/path/on/host.`);
+  const mount: ApiMount = { Type: type, Target: target };
+  if (source) mount.Source = source;
+  const ro = fields.readonly ?? fields.ro;
+  if (ro !== undefined) mount.ReadOnly = TRUE.has(ro.toLowerCase());
+  if (fields.consistency) mount.Consistency = fields.consistency;
+  if (type === 'bind' && fields['bind-propagation']) mount.BindOptions = { Propagation: fields['bind-propagation'] };
+  if (type === 'volume') {
+    const opts: NonNullable<ApiMount['VolumeOptions']> = {};
+    if (fields['volume-nocopy'] !== undefined) opts.NoCopy = TRUE.has(fields['volume-nocopy'].toLowerCase());
+    if (fields['volume-driver']) opts.DriverConfig = { Name: fields['volume-driver'] };
+    if (fields['volume-subpath']) opts.Subpath = fields['volume-subpath'];
+    for (const [k, v] of Object.entries(fields)) {
+      if (k === 'volume-opt') {
+        const [ok, ...ov] = v.split('=');
+        opts.DriverConfig = { ...opts.DriverConfig, Options: { ...opts.DriverConfig?.Options, [ok]: ov.join('=') } };
+      }
+    }
+    if (Object.keys(opts).length) mount.VolumeOptions = opts;
+  }
+  if (type === 'tmpfs') {
+    const opts: NonNullable<ApiMount['TmpfsOptions']> = {};
+    if (fields['tmpfs-size']) opts.SizeBytes = parseBytes(fields['tmpfs-size'], `${where} tmpfs-size`);
+    if (fields['tmpfs-mode']) opts.Mode = parseInt(fields['tmpfs-mode'], 8);
+    if (Object.keys(opts).length) mount.TmpfsOptions = opts;
+  }
+  const known = new Set([
+    'type', 'target', 'dst', 'destination', 'source', 'src', 'readonly', 'ro', 'consistency', 'bind-propagation',
+    'volume-nocopy', 'volume-driver', 'volume-subpath', 'volume-opt', 'tmpfs-size', 'tmpfs-mode', 'external',
+  ]);
+  for (const k of Object.keys(fields)) {
+    if (!known.has(k)) throw new RuntimeError('config', `${where} has the option "${k}", which HyperBox does not know. Remove it or use one of: ${[...known].join(', ')}.`);
+  }
+  return mount;
+}
+
+/** Docker's sizes: 512, 64k, 2m, 1.5g, 1gb (binary units). */
+export function parseBytes(value: string, where: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgtp]?)(i?b)?\s*$/i.exec(value);
+  if (!m) throw new RuntimeError('config', `${where} is "${value}", which is not a size; write e.g. 512m or 2g.`);
+  const unit = m[2].toLowerCase();
+  const power = ' bkmgtp'.indexOf(unit || 'b') - 1;
+  return Math.round(parseFloat(m[1]) * 1024 ** Math.max(0, power));
+}

@@ -1,0 +1,249 @@
+// The other container operations: status, stop, down, list (ps), exec and logs.
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { ContainerSummary, DownResult, ListedContainer } from '../../protocol';
+import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
+import { connectEngine, engineError, type Engine } from './docker';
+import { RuntimeError } from './errors';
+import { computeInputs } from './inputs';
+import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER } from './labels';
+import { hookEnv, parseEnvList, probeUserEnv } from './lifecycle';
+import type { Reporter } from './report';
+import { forgetState, lifecycleLogFile, readState, writeState } from './state';
+
+export interface TargetOptions {
+  folder: string;
+  configFile?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+async function withEngine<T>(env: NodeJS.ProcessEnv, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await connectEngine(env);
+  try {
+    return await fn(engine);
+  } catch (e) {
+    throw engineError(e, engine.endpoint);
+  }
+}
+
+export async function status(opts: TargetOptions): Promise<ContainerSummary> {
+  const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
+  return withEngine(opts.env, async (engine) => {
+    const [info, found] = await Promise.all([engine.info(), findContainer(engine, resolved.workspaceFolder, resolved.configFile!)]);
+    const [inspect, inputs] = await Promise.all([
+      found ? engine.docker.getContainer(found.Id).inspect() : Promise.resolve(undefined),
+      found ? computeInputs(resolved, opts.env) : Promise.resolve(undefined),
+    ]);
+    return summarize(resolved, inspect, { inputs, engine: info, host: engine.endpoint.host });
+  });
+}
+
+export async function stop(opts: TargetOptions & { report?: Reporter }): Promise<ContainerSummary> {
+  const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
+  return withEngine(opts.env, async (engine) => {
+    const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
+    if (!found) return summarize(resolved, undefined);
+    if (found.State === 'running') {
+      opts.report?.step(`Stopping container ${found.Names[0]?.replace(/^\//, '') ?? found.Id.slice(0, 12)}`);
+      try {
+        await engine.docker.getContainer(found.Id).stop();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 304) throw e;
+      }
+    }
+    const inspect = await engine.docker.getContainer(found.Id).inspect();
+    return summarize(resolved, inspect, { inputs: await computeInputs(resolved, opts.env) });
+  });
+}
+
+export async function down(opts: TargetOptions & { volumes?: boolean; report?: Reporter }): Promise<DownResult> {
+  const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
+  return withEngine(opts.env, async (engine) => {
+    const result: DownResult = { containerId: null, removed: false, volumesRemoved: [], volumesKept: [] };
+    const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
+    if (!found) return result;
+    result.containerId = found.Id;
+    const inspect = await engine.docker.getContainer(found.Id).inspect();
+    const named = (inspect.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string);
+    opts.report?.step(`Removing container ${inspect.Name.replace(/^\//, '')}`);
+    // anonymous volumes go with the container only when asked
+    await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes });
+    result.removed = true;
+    await forgetState(opts.env, found.Id);
+    await fs.unlink(lifecycleLogFile(opts.env, found.Id)).catch(() => undefined);
+    if (opts.volumes) {
+      for (const name of named) {
+        try {
+          await engine.docker.getVolume(name).remove();
+          result.volumesRemoved.push(name);
+        } catch (e) {
+          // 404: it was anonymous and went with the container; 409: another container uses it
+          if ((e as { statusCode?: number }).statusCode === 404) result.volumesRemoved.push(name);
+          else result.volumesKept.push(name);
+        }
+      }
+    } else {
+      result.volumesKept.push(...named);
+    }
+    return result;
+  });
+}
+
+export async function list(env: NodeJS.ProcessEnv): Promise<ListedContainer[]> {
+  return withEngine(env, async (engine) => {
+    const all = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LOCAL_FOLDER] }) });
+    return all
+      .map((c) => ({
+        containerId: c.Id,
+        name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+        state: (c.State === 'running' ? 'running' : 'stopped') as ListedContainer['state'],
+        status: c.Status,
+        image: c.Image,
+        folder: c.Labels[LABEL_LOCAL_FOLDER],
+        configFile: c.Labels[LABEL_CONFIG_FILE] ?? null,
+        madeBy: (c.Labels[LABEL_INPUTS] ? 'hyperbox' : 'other') as ListedContainer['madeBy'],
+        created: new Date(c.Created * 1000).toISOString(),
+      }))
+      .sort((a, b) => a.folder.localeCompare(b.folder) || b.created.localeCompare(a.created));
+  });
+}
+
+/** The running dev container of a folder, or an error saying how to get one. */
+async function runningContainer(engine: Engine, resolved: Awaited<ReturnType<typeof loadConfig>>) {
+  const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
+  if (!found) throw new RuntimeError('not-found', `${resolved.workspaceFolder} has no dev container. Run hb up first.`);
+  const info = await engine.docker.getContainer(found.Id).inspect();
+  if (!info.State.Running) throw new RuntimeError('not-running', `The dev container of ${resolved.workspaceFolder} (${info.Name.replace(/^\//, '')}) is stopped. Run hb up to start it.`);
+  return info;
+}
+
+export interface ExecOptions extends TargetOptions {
+  cmd: string[];
+  user?: string;
+  workdir?: string;
+  stdout: Writable;
+  stderr: Writable;
+  report: Reporter;
+  signal?: AbortSignal;
+}
+
+/** Runs a command in the dev container as remoteUser, in the workspace folder, with the user's environment. Returns its exit code. */
+export async function exec(opts: ExecOptions): Promise<number> {
+  const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
+  return withEngine(opts.env, async (engine) => {
+    const info = await runningContainer(engine, resolved);
+    const merged = mergedForContainer(info.Config.Labels, resolved.config);
+    const user = opts.user ?? remoteUserOf(merged, info.Config.User);
+    const state = await readState(opts.env, info.Id, info.Created);
+    let probed = state.env && state.env.user === user && state.env.probe === merged.userEnvProbe ? state.env.values : undefined;
+    if (!probed) {
+      probed = await probeUserEnv(engine, info.Id, user, merged.userEnvProbe, opts.report, opts.signal);
+      state.env = { user, probe: merged.userEnvProbe, values: probed };
+      await writeState(opts.env, info.Id, state);
+    }
+    const env = hookEnv(probed, merged.remoteEnv, parseEnvList(info.Config.Env));
+    const container = engine.docker.getContainer(info.Id);
+    const e = await container.exec({
+      Cmd: opts.cmd,
+      User: user,
+      WorkingDir: opts.workdir ?? resolved.workspace?.containerWorkspaceFolder ?? undefined,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await e.start({ hijack: true, stdin: false });
+    const onAbort = () => stream.destroy();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    engine.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    opts.signal?.removeEventListener('abort', onAbort);
+    for (let i = 0; ; i++) {
+      const r = await e.inspect();
+      if (!r.Running || i > 200) return r.ExitCode ?? 1;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  });
+}
+
+export interface LogsOptions extends TargetOptions {
+  follow?: boolean;
+  stdout: Writable;
+  stderr: Writable;
+  signal?: AbortSignal;
+}
+
+/** The container's output, then (or, following, as it grows) the lifecycle commands `up --wait-for` left running. */
+export async function logs(opts: LogsOptions): Promise<void> {
+  const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
+  await withEngine(opts.env, async (engine) => {
+    const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
+    if (!found) throw new RuntimeError('not-found', `${resolved.workspaceFolder} has no dev container. Run hb up first.`);
+    const container = engine.docker.getContainer(found.Id);
+    const info = await container.inspect();
+    const logFile = lifecycleLogFile(opts.env, found.Id);
+    if (!opts.follow) {
+      const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      writeDemuxed(buf, info.Config.Tty, opts.stdout, opts.stderr);
+      const text = await fs.readFile(logFile, 'utf8').catch(() => '');
+      if (text) opts.stdout.write(`--- lifecycle commands (hb up --wait-for) ---\n${text}`);
+      return;
+    }
+    const stream = (await container.logs({ stdout: true, stderr: true, follow: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    if (info.Config.Tty) stream.pipe(opts.stdout, { end: false });
+    else engine.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+    let offset = 0;
+    const tail = async () => {
+      const fh = await fs.open(logFile, 'r').catch(() => undefined);
+      if (!fh) return;
+      try {
+        const { size } = await fh.stat();
+        if (size > offset) {
+          const buf = Buffer.alloc(size - offset);
+          await fh.read(buf, 0, buf.length, offset);
+          if (offset === 0) opts.stdout.write('--- lifecycle commands (hb up --wait-for) ---\n');
+          offset = size;
+          opts.stdout.write(buf);
+        }
+      } finally {
+        await fh.close();
+      }
+    };
+    const timer = setInterval(() => void tail(), 500);
+    await tail();
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      opts.signal?.addEventListener('abort', () => {
+        stream.destroy();
+        resolve();
+      });
+    });
+    clearInterval(timer);
+    await tail();
+  });
+}
+
+function writeDemuxed(buf: Buffer, tty: boolean, out: Writable, err: Writable): void {
+  if (!Buffer.isBuffer(buf)) {
+    out.write(String(buf ?? ''));
+    return;
+  }
+  if (tty) {
+    out.write(buf);
+    return;
+  }
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const kind = buf[i];
+    const len = buf.readUInt32BE(i + 4);
+    const chunk = buf.subarray(i + 8, i + 8 + len);
+    (kind === 2 ? err : out).write(chunk);
+    i += 8 + len;
+  }
+}

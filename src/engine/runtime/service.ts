@@ -1,0 +1,90 @@
+// The runtime service over JSON-RPC: the editor's way to bring dev containers up, stop and
+// remove them, with Progress / RuntimeOutput notifications and cancellation. The same functions
+// back `hb up/status/stop/down/ps`. Nothing heavy is loaded until the first request.
+import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
+import { Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeStop, RuntimeUp } from '../../protocol';
+import type { EngineLog, ServiceRegistration } from '../services';
+import { RuntimeError } from './errors';
+import { down, list, status, stop } from './ops';
+import type { Reporter } from './report';
+import { up } from './up';
+
+/** Error codes of runtime failures on the wire; `data.code` carries the RuntimeError code. */
+export const RUNTIME_ERROR = -32050;
+
+function toResponseError(e: unknown): unknown {
+  if (e instanceof RuntimeError) return new ResponseError(RUNTIME_ERROR, e.message, { code: e.code });
+  return e;
+}
+
+function abortSignal(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) controller.abort();
+  else token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+function reporter(conn: MessageConnection, log: EngineLog, token: string | undefined): Reporter {
+  const progress = (message: string) => {
+    if (token !== undefined) void conn.sendNotification(Progress, { token, message }).catch(() => undefined);
+  };
+  return {
+    step: (m) => progress(m),
+    info: (m) => {
+      progress(m);
+      log.info(m);
+    },
+    warn: (m) => {
+      progress(m);
+      log.warn(m);
+    },
+    output: (source, text) => {
+      if (token !== undefined) void conn.sendNotification(RuntimeOutput, { token, source, text }).catch(() => undefined);
+    },
+  };
+}
+
+export const registerRuntimeService: ServiceRegistration = {
+  capabilities: ['runtime'],
+  register(conn, log) {
+    conn.onRequest(RuntimeUp, async (params, token) => {
+      try {
+        const report = reporter(conn, log, params.progressToken);
+        const outcome = await up({
+          folder: params.folder,
+          configFile: params.configFile,
+          env: process.env,
+          trusted: params.trusted,
+          report,
+          signal: abortSignal(token),
+          waitFor: params.waitFor,
+          rebuild: params.rebuild,
+          noCache: params.noCache,
+        });
+        if (outcome.rest) {
+          // the commands after waitFor keep running here; their output keeps flowing as notifications
+          const rest = outcome.rest;
+          void rest().then(
+            () => report.info(`Lifecycle commands ${outcome.result.pendingHooks.join(', ')} finished.`),
+            (e) => log.error((e as Error).message),
+          );
+        }
+        return outcome.result;
+      } catch (e) {
+        throw toResponseError(e);
+      }
+    });
+    conn.onRequest(RuntimeStatus, (params) => status({ folder: params.folder, configFile: params.configFile, env: process.env }).catch((e) => Promise.reject(toResponseError(e))));
+    conn.onRequest(RuntimeStop, (params) =>
+      stop({ folder: params.folder, configFile: params.configFile, env: process.env, report: reporter(conn, log, params.progressToken) }).catch((e) =>
+        Promise.reject(toResponseError(e)),
+      ),
+    );
+    conn.onRequest(RuntimeDown, (params) =>
+      down({ folder: params.folder, configFile: params.configFile, env: process.env, volumes: params.volumes, report: reporter(conn, log, params.progressToken) }).catch((e) =>
+        Promise.reject(toResponseError(e)),
+      ),
+    );
+    conn.onRequest(RuntimeList, () => list(process.env).then((containers) => ({ containers }), (e) => Promise.reject(toResponseError(e))));
+  },
+};

@@ -1,0 +1,570 @@
+// `up`: bring a folder's dev container up. Reuses the container the reference labels find
+// (starting it when stopped), or makes one: image (local, else pulled) or Dockerfile build, the
+// container per the spec, then the lifecycle commands. Every step is timed and reported.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
+import type { StepTiming, UpResult } from '../../protocol';
+import { idLabels } from '../devcontainer/id';
+import { VERSION } from '../version';
+import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
+import { connectEngine, engineError, type Engine } from './docker';
+import { RuntimeError, throwIfCancelled } from './errors';
+import { execIn } from './exec';
+import { buildImage, ensureImage, inspectImage } from './image';
+import { computeInputs, type Inputs } from './inputs';
+import { LABEL_IMAGE_FOLDER, LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
+import {
+  batchable,
+  CREATE_HOOKS,
+  hookEnv,
+  parseEnvList,
+  probeUserEnv,
+  readMarkers,
+  runBatch,
+  runHook,
+  runInitializeCommand,
+  type ContainerContext,
+} from './lifecycle';
+import { acquireLock } from './lock';
+import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig } from './metadata';
+import { parseMount, type ApiMount } from './mounts';
+import type { Reporter } from './report';
+import { addPort, parseRunArgs } from './runArgs';
+import { forgetState, readState, writeState, type ContainerState } from './state';
+import { trustNeeds, type TrustNeeds } from './trust';
+
+export interface UpOptions {
+  folder: string;
+  configFile?: string;
+  env: NodeJS.ProcessEnv;
+  /**
+   * Whether the folder is trusted (see trust.ts): a boolean (the editor's Workspace Trust), or a
+   * function asked only when the config needs trust (hb: the trust store, --trust, a prompt).
+   */
+  trusted: boolean | ((needs: TrustNeeds, folder: string) => Promise<boolean>);
+  report: Reporter;
+  signal?: AbortSignal;
+  /** Return once the waitFor command is done; `rest` in the outcome finishes the others. */
+  waitFor?: boolean;
+  /** Remove the existing container first (rebuild). */
+  rebuild?: boolean;
+  noCache?: boolean;
+  /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
+  localUser?: { uid: number; gid: number };
+}
+
+export interface UpOutcome {
+  result: UpResult;
+  /**
+   * With `waitFor`, the lifecycle commands still to run. The lock on the dev container is held
+   * until `rest` (or `release`) is called; exactly one of them must be.
+   */
+  rest?: () => Promise<void>;
+  release?: () => Promise<void>;
+}
+
+/** The container keeps running without doing anything: a shell that waits and exits on SIGTERM. */
+export const KEEP_ALIVE = 'echo "HyperBox: container started"; trap "exit 0" TERM INT; while sleep 1000 & wait $!; do :; done';
+
+function slug(s: string): string {
+  const out = s.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 40);
+  return out || 'workspace';
+}
+export const containerName = (folder: string, id: string) => `hb-${slug(path.basename(folder))}-${id.slice(0, 10)}`;
+export const imageTag = (folder: string, id: string) => `hb-${slug(path.basename(folder))}-${id.slice(0, 12)}`;
+
+class Timer {
+  readonly timings: StepTiming[] = [];
+  readonly start = performance.now();
+  async time<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings.push({ step, ms: Math.round((performance.now() - t) * 10) / 10 });
+    }
+  }
+  record(step: string, ms: number): void {
+    this.timings.push({ step, ms: Math.round(ms * 10) / 10 });
+  }
+  total(): number {
+    return Math.round((performance.now() - this.start) * 10) / 10;
+  }
+}
+
+export async function up(opts: UpOptions): Promise<UpOutcome> {
+  const { report, signal, env } = opts;
+  const timer = new Timer();
+  const folder = path.resolve(opts.folder);
+  const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
+  const config = resolved.config;
+  const configFile = resolved.configFile!;
+  if (resolved.kind === 'compose') {
+    throw new RuntimeError(
+      'unsupported',
+      `${configFile} uses Docker Compose (dockerComposeFile), which hb up does not support yet. Use the Dev Containers CLI for this config, or an image / Dockerfile config.`,
+    );
+  }
+  if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
+  const features = config.features && typeof config.features === 'object' ? Object.keys(config.features) : [];
+  if (features.length) {
+    throw new RuntimeError(
+      'unsupported',
+      `${configFile} uses Features (${features.join(', ')}), which hb up does not install yet, so the container would lack them. Remove "features" (or install the tools in a Dockerfile), or use the Dev Containers CLI for this config.`,
+    );
+  }
+  const needs = trustNeeds(config, resolved.kind, resolved.workspace?.workspaceMount ?? null);
+  if (needs.reasons.length && !(typeof opts.trusted === 'function' ? await opts.trusted(needs, folder) : opts.trusted)) {
+    throw new RuntimeError(
+      'trust-required',
+      `${folder} is not trusted, and its dev container config needs trust because:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\nTrust the folder (hb up --trust, or answer the prompt on a terminal), or review the config first.`,
+    );
+  }
+
+  const engine = await timer.time('engine', () => connectEngine(env));
+  try {
+    return await upWithEngine(engine, { ...opts, folder }, resolved, timer);
+  } catch (e) {
+    throw engineError(e, engine.endpoint);
+  }
+}
+
+async function upWithEngine(
+  engine: Engine,
+  opts: UpOptions & { folder: string },
+  resolved: Awaited<ReturnType<typeof loadConfig>>,
+  timer: Timer,
+): Promise<UpOutcome> {
+  const { report, signal, env, folder } = opts;
+  const config = resolved.config;
+  const configFile = resolved.configFile!;
+  const id = resolved.devcontainerId!;
+  const release = await timer.time('lock', () =>
+    acquireLock(id, `hb up ${folder}`, {
+      env,
+      signal,
+      onWait: (h) => report.info(`Another up of this dev container is in progress (pid ${h.pid}); waiting for it to finish.`),
+    }),
+  );
+  let keepLock = false;
+  let createdId: string | undefined;
+  let builtTag: string | undefined;
+  let createDone = false;
+  try {
+    // who the engine is, for the result: asked now, awaited at the end
+    const engineInfo = engine.info();
+    engineInfo.catch(() => undefined);
+    const found = await timer.time('find container', () => findContainer(engine, folder, configFile));
+    let existing = found;
+    if (existing && opts.rebuild) {
+      report.step(`Removing container ${existing.Id.slice(0, 12)} to rebuild`);
+      await timer.time('remove old container', () => engine.docker.getContainer(existing!.Id).remove({ force: true }));
+      await forgetState(env, existing.Id);
+      existing = undefined;
+    }
+
+    // initializeCommand: on the host, at every up, before anything else is made
+    const initEntries = config.initializeCommand !== undefined ? [{ command: config.initializeCommand as never, origin: 'devcontainer.json' }] : [];
+    if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal));
+    throwIfCancelled(signal, 'hb up');
+
+    const inputs = await timer.time('inputs hash', () => computeInputs(resolved, env));
+
+    let info: ContainerInspectInfo;
+    let merged: MergedConfig;
+    let created = false;
+    let started = false;
+    if (existing) {
+      info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
+      merged = mergedForContainer(info.Config.Labels, config);
+      if (!info.State.Running) {
+        report.step(`Starting container ${info.Name.replace(/^\//, '')}`);
+        await timer.time('start', () => engine.docker.getContainer(info.Id).start());
+        info = await timer.time('inspect', () => engine.docker.getContainer(info.Id).inspect());
+        started = true;
+        if (!info.State.Running) throw await exitedError(engine, info);
+      }
+    } else {
+      // the image
+      let image: ImageInspectInfo;
+      let imageName: string;
+      if (resolved.kind === 'image') {
+        imageName = String(config.image);
+        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal));
+      } else {
+        imageName = imageTag(folder, id);
+        const build = (config.build as Record<string, unknown>) ?? {};
+        if (Array.isArray(build.options) && build.options.length) {
+          throw new RuntimeError('unsupported', `build.options (${build.options.join(' ')}) is not supported by hb up yet. Remove it, or express it with build.args / build.target.`);
+        }
+        report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
+        builtTag = imageName;
+        await timer.time('build', () =>
+          buildImage(
+            engine,
+            {
+              dockerfile: resolved.paths.dockerfile!,
+              context: resolved.paths.context!,
+              tag: imageName,
+              args: build.args as Record<string, string> | undefined,
+              target: build.target as string | undefined,
+              cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : (build.cacheFrom as string[] | undefined),
+              noCache: opts.noCache,
+              labels: { [LABEL_IMAGE_FOLDER]: folder },
+              env,
+            },
+            report,
+            signal,
+          ),
+        );
+        const built = await inspectImage(engine, imageName);
+        if (!built) throw new RuntimeError('build-failed', `The build of ${imageName} reported success, but the engine has no such image.`);
+        image = built;
+      }
+      throwIfCancelled(signal, 'hb up');
+
+      const imageEntries = parseMetadataLabel(image.Config?.Labels?.[LABEL_METADATA]);
+      const entries = [...imageEntries, configEntry(config)];
+      merged = mergeMetadata(entries, [...imageEntries.map((e) => (typeof e.id === 'string' ? `Feature "${e.id}"` : 'image metadata')), 'devcontainer.json']);
+      const createOptions = createRequest(resolved, merged, entries, inputs, imageName, env);
+      refuseRemoteBindMount(engine, createOptions.HostConfig?.Mounts as ApiMount[] | undefined);
+
+      report.step('Creating container');
+      let containerId: string;
+      try {
+        const c = await timer.time('create', () => engine.docker.createContainer(createOptions));
+        containerId = c.id;
+        createdId = containerId;
+      } catch (e) {
+        const err = e as { statusCode?: number; json?: { message?: string }; message?: string };
+        if (err.statusCode === 409) {
+          // made meanwhile by an up that did not take our lock (an older HyperBox, or a race): use it
+          const other = await findContainer(engine, folder, configFile);
+          if (!other) {
+            throw new RuntimeError(
+              'create-failed',
+              `A container named ${createOptions._query.name} already exists but is not this folder's dev container. Remove or rename it (docker rm ${createOptions._query.name}), or name ours with "runArgs": ["--name", "..."].`,
+            );
+          }
+          containerId = other.Id;
+        } else {
+          throw new RuntimeError('create-failed', `The engine could not create the container: ${err.json?.message ?? err.message}. Check the config's mounts, runArgs and ports.`);
+        }
+      }
+      report.step('Starting container');
+      try {
+        await timer.time('start', () => engine.docker.getContainer(containerId).start());
+      } catch (e) {
+        const err = e as { statusCode?: number; json?: { message?: string }; message?: string };
+        if (err.statusCode !== 304) {
+          throw new RuntimeError('create-failed', `The container was created but could not start: ${err.json?.message ?? err.message}. Check the config's mounts, runArgs and ports; hb down removes it.`);
+        }
+      }
+      info = await timer.time('inspect', () => engine.docker.getContainer(containerId).inspect());
+      if (info.State.Running && merged.overrideCommand === false) {
+        // the image's own command runs: one that exits at once (a shell without a terminal) would
+        // otherwise look like a container that is up; give it a moment to show itself
+        info = await timer.time('settle', async () => {
+          let latest = info;
+          for (let i = 0; i < 5 && latest.State.Running; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+            latest = await engine.docker.getContainer(containerId).inspect();
+          }
+          return latest;
+        });
+      }
+      if (!info.State.Running) throw await exitedError(engine, info);
+      created = createdId === info.Id;
+      started = true;
+    }
+
+    const remoteUser = remoteUserOf(merged, info.Config.User);
+    const workdir = resolved.workspace?.containerWorkspaceFolder ?? '/';
+    const containerEnv = parseEnvList(info.Config.Env);
+
+    if (created) await timer.time('updateRemoteUserUID', () => updateRemoteUserUid(engine, info.Id, remoteUser, merged, opts.localUser, report));
+
+    // Which lifecycle commands are due. A container made now has run none, and one started now has
+    // not run postStartCommand for this start. Otherwise our own records say, or else the markers
+    // in the container (the reference implementation writes and reads the same ones).
+    const state: ContainerState = created ? { created: info.Created } : await readState(env, info.Id, info.Created);
+    const has = (h: LifecycleHook) => merged.hooks[h].length > 0;
+    const createStatus = created ? 'pending' : state.createDone ? 'done' : 'unknown';
+    const startStatus = started ? 'pending' : state.startDone === info.State.StartedAt ? 'done' : 'unknown';
+    let marked = new Set<LifecycleHook>();
+    if ((createStatus === 'unknown' && CREATE_HOOKS.some(has)) || (startStatus === 'unknown' && has('postStartCommand'))) {
+      const probed = await userEnv(engine, info.Id, remoteUser, merged, state, report, timer, signal);
+      marked = await timer.time('markers', () => readMarkers(engine, info.Id, remoteUser, probed, info.Created, info.State.StartedAt));
+    }
+    const due: { hook: LifecycleHook; marker?: string }[] = [];
+    for (const h of CREATE_HOOKS) {
+      if (createStatus === 'pending' || (createStatus === 'unknown' && !marked.has(h))) due.push({ hook: h, marker: info.Created });
+    }
+    if (startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
+    due.push({ hook: 'postAttachCommand' });
+    const toRun = due.filter((d) => has(d.hook));
+
+    const ctxFor = async (): Promise<ContainerContext> => {
+      const probed = await userEnv(engine, info.Id, remoteUser, merged, state, report, timer, signal);
+      return { engine, containerId: info.Id, user: remoteUser, workdir, env: hookEnv(probed, merged.remoteEnv, containerEnv), report, signal };
+    };
+    const runDue = async (list: typeof toRun) => {
+      if (!list.length) return;
+      if (list.every((d) => batchable(merged.hooks[d.hook]))) {
+        // one exec for all of them (see runBatch), started from the login shell unless the environment is known
+        const cached = state.env && state.env.user === remoteUser && state.env.probe === merged.userEnvProbe ? state.env.values : undefined;
+        const t0 = performance.now();
+        let inHooks = 0;
+        const probed = await runBatch(
+          {
+            engine,
+            containerId: info.Id,
+            user: remoteUser,
+            workdir,
+            probed: cached,
+            probe: merged.userEnvProbe,
+            remoteEnv: merged.remoteEnv,
+            containerEnv,
+            report,
+            signal,
+            onHookDone: (hook, ms) => {
+              inHooks += ms;
+              timer.record(hook, ms);
+            },
+          },
+          list.map((d) => ({ hook: d.hook, entries: merged.hooks[d.hook], marker: d.marker })),
+        );
+        // the exec itself, and the login shell that gives the commands the user's environment
+        timer.record(cached || merged.userEnvProbe === 'none' ? 'lifecycle exec' : 'lifecycle exec + userEnvProbe', performance.now() - t0 - inHooks);
+        if (probed) state.env = { user: remoteUser, probe: merged.userEnvProbe, values: probed };
+        throwIfCancelled(signal, 'hb up');
+        return;
+      }
+      let ctx: ContainerContext | undefined;
+      for (const d of list) {
+        ctx ??= await ctxFor();
+        await timer.time(d.hook, () => runHook(ctx!, d.hook, merged.hooks[d.hook], d.marker));
+        throwIfCancelled(signal, 'hb up');
+      }
+    };
+
+    const waitIndex = LIFECYCLE_HOOKS.indexOf(merged.waitFor);
+    const now = opts.waitFor ? toRun.filter((d) => LIFECYCLE_HOOKS.indexOf(d.hook) <= waitIndex) : toRun;
+    const later = opts.waitFor ? toRun.filter((d) => LIFECYCLE_HOOKS.indexOf(d.hook) > waitIndex) : [];
+    const before = JSON.stringify(state);
+    await runDue(now);
+    const finish = async () => {
+      state.createDone = true;
+      state.startDone = info.State.StartedAt;
+      // commands that ran at create time may change the login environment: probe again next time
+      if (toRun.some((d) => CREATE_HOOKS.includes(d.hook))) delete state.env;
+      if (JSON.stringify(state) !== before) await writeState(env, info.Id, state);
+    };
+    if (!later.some((d) => CREATE_HOOKS.includes(d.hook))) createDone = true;
+    if (!later.length) await finish();
+
+    const summary = summarize(resolved, info, { merged, inputs, engine: await engineInfo, host: engine.endpoint.host });
+    const result: UpResult = {
+      ...summary,
+      created,
+      started,
+      timings: timer.timings,
+      totalMs: timer.total(),
+      pendingHooks: later.map((d) => d.hook),
+    };
+    if (summary.state === 'stale') report.warn(summary.message!);
+    if (!later.length) return { result };
+    keepLock = true;
+    return {
+      result,
+      release: async () => {
+        await release();
+      },
+      rest: async () => {
+        try {
+          await runDue(later);
+          await finish();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (e) {
+    // cancelled: remove what this up made and did not finish (the container, the image it built)
+    if (signal?.aborted && createdId && !createDone) {
+      await engine.docker
+        .getContainer(createdId)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+      if (builtTag) await engine.docker.getImage(builtTag).remove().catch(() => undefined);
+      report.info(`Cancelled: removed the half-made container ${createdId.slice(0, 12)}.`);
+    } else if (signal?.aborted && builtTag && !createdId) {
+      await engine.docker.getImage(builtTag).remove().catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    if (!keepLock) await release();
+  }
+}
+
+async function userEnv(
+  engine: Engine,
+  containerId: string,
+  user: string,
+  merged: MergedConfig,
+  state: ContainerState,
+  report: Reporter,
+  timer: Timer,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  if (state.env && state.env.user === user && state.env.probe === merged.userEnvProbe) return state.env.values;
+  const values = await timer.time('userEnvProbe', () => probeUserEnv(engine, containerId, user, merged.userEnvProbe, report, signal));
+  state.env = { user, probe: merged.userEnvProbe, values };
+  return values;
+}
+
+async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<RuntimeError> {
+  let logs = '';
+  try {
+    const buf = (await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 })) as unknown as Buffer;
+    logs = demuxBuffer(buf);
+  } catch {
+    // no logs
+  }
+  return new RuntimeError(
+    'create-failed',
+    `The container ${info.Name.replace(/^\//, '')} stopped right after it started (exit code ${info.State.ExitCode}${info.State.Error ? `, ${info.State.Error}` : ''}).` +
+      (logs.trim() ? `\nIts last output:\n${logs.trim()}` : '') +
+      '\nIf the image\'s command exits at once, leave "overrideCommand" at true so HyperBox keeps the container running.',
+  );
+}
+
+/**
+ * With an engine on another machine (ssh://, or tcp:// to a host that is not this one) a bind
+ * mount would show that machine's folder, not the workspace: the workspace would have to be
+ * copied in, which HyperBox does not do yet. Say so instead of making a container with an empty
+ * or wrong workspace.
+ */
+function refuseRemoteBindMount(engine: Engine, mounts: ApiMount[] | undefined): void {
+  const o = engine.endpoint.options;
+  const remote = o.protocol === 'ssh' || (!o.socketPath && !!o.host && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(o.host));
+  const bind = (mounts ?? []).find((m) => m.Type === 'bind');
+  if (remote && bind) {
+    throw new RuntimeError(
+      'unsupported',
+      `The Docker engine at ${engine.endpoint.host} (from ${engine.endpoint.source}) is on another machine, so the bind mount of ${bind.Source} would show that machine's folder. ` +
+        'Copying the workspace into a remote container is not supported yet: use a local engine (unset DOCKER_HOST / docker context use default), or a workspaceMount that is a volume.',
+    );
+  }
+}
+
+/** A multiplexed log buffer (no TTY) as text. */
+export function demuxBuffer(buf: Buffer): string {
+  if (!Buffer.isBuffer(buf)) return String(buf ?? '');
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString('utf8') : out;
+}
+
+/** The create request: labels, environment, user, mounts, ports, runArgs, security options. */
+function createRequest(
+  resolved: Awaited<ReturnType<typeof loadConfig>>,
+  merged: MergedConfig,
+  entries: Record<string, unknown>[],
+  inputs: Inputs,
+  imageName: string,
+  env: NodeJS.ProcessEnv,
+): ContainerCreateOptions & { _query: { name: string; platform?: string }; _body: ContainerCreateOptions } {
+  const config = resolved.config;
+  const folder = resolved.workspaceFolder;
+  const parts = parseRunArgs(config.runArgs, { baseDir: folder, env });
+  const appPorts = config.appPort === undefined ? [] : Array.isArray(config.appPort) ? config.appPort : [config.appPort];
+  // a bare port N is published as N on the host, as the spec says (on 127.0.0.1 only)
+  for (const p of appPorts) addPort(parts, /^\d+$/.test(String(p)) ? `${p}:${p}` : String(p), '127.0.0.1', 'appPort');
+
+  const mounts: ApiMount[] = [];
+  if (resolved.workspace?.workspaceMount) mounts.push(parseMount(resolved.workspace.workspaceMount, 'workspaceMount'));
+  merged.mounts.forEach((m, i) => mounts.push(parseMount(m, `mounts[${i}]`)));
+  mounts.push(...parts.mounts);
+
+  const union = (a: string[], b: unknown) => [...new Set([...a, ...((b as string[]) ?? [])])];
+  const hostConfig: Record<string, unknown> = {
+    ...parts.hostConfig,
+    Mounts: mounts,
+    Binds: parts.binds.length ? parts.binds : undefined,
+    PortBindings: Object.keys(parts.portBindings).length ? parts.portBindings : undefined,
+    CapAdd: union(merged.capAdd, parts.hostConfig.CapAdd),
+    SecurityOpt: union(merged.securityOpt, parts.hostConfig.SecurityOpt),
+    Privileged: merged.privileged || parts.hostConfig.Privileged === true,
+    Init: merged.init || parts.hostConfig.Init === true,
+  };
+  const overrideCommand = merged.overrideCommand ?? true;
+  const labels: Record<string, string> = {
+    ...parts.labels,
+    ...idLabels(folder, resolved.configFile!),
+    [LABEL_METADATA]: JSON.stringify(entries),
+    [LABEL_INPUTS]: JSON.stringify(inputs),
+    [LABEL_VERSION]: VERSION,
+  };
+  const body: ContainerCreateOptions = {
+    ...(parts.config as ContainerCreateOptions),
+    Image: imageName,
+    Labels: labels,
+    Env: [...Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`), ...parts.env],
+    ExposedPorts: Object.keys(parts.exposedPorts).length ? parts.exposedPorts : undefined,
+    HostConfig: hostConfig as ContainerCreateOptions['HostConfig'],
+  };
+  if (merged.containerUser) body.User = merged.containerUser;
+  if (overrideCommand) {
+    body.Entrypoint = ['/bin/sh'];
+    body.Cmd = ['-c', KEEP_ALIVE];
+  }
+  if ((parts.endpoint.Aliases || parts.endpoint.IPAMConfig) && typeof hostConfig.NetworkMode === 'string') {
+    body.NetworkingConfig = { EndpointsConfig: { [hostConfig.NetworkMode]: parts.endpoint } };
+  }
+  const name = parts.name ?? containerName(folder, resolved.devcontainerId!);
+  return { ...body, _query: { name, ...(parts.platform ? { platform: parts.platform } : {}) }, _body: body };
+}
+
+/**
+ * updateRemoteUserUID (Linux): give the remote user the local user's UID/GID so files in the
+ * bind-mounted workspace have the right owner on both sides. Done in the new container, as root,
+ * before any lifecycle command: /etc/passwd and /etc/group are edited and the home folder
+ * re-owned. Skipped for root, when the local user is root, or when the IDs already match.
+ */
+async function updateRemoteUserUid(
+  engine: Engine,
+  containerId: string,
+  user: string,
+  merged: MergedConfig,
+  localUser: { uid: number; gid: number } | undefined,
+  report: Reporter,
+): Promise<boolean> {
+  if (merged.updateRemoteUserUID === false || os.platform() !== 'linux') return false;
+  const local = localUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  if (local.uid === 0 || user === 'root' || user === '0') return false;
+  const script = [
+    'u="$0"; nu="$1"; ng="$2"',
+    'line=$(grep "^$u:" /etc/passwd) || { echo "no user $u in /etc/passwd"; exit 0; }',
+    'ou=$(echo "$line" | cut -d: -f3); og=$(echo "$line" | cut -d: -f4); home=$(echo "$line" | cut -d: -f6)',
+    '[ "$ou" = "$nu" ] && [ "$og" = "$ng" ] && exit 0',
+    'if [ "$ou" != "$nu" ] && cut -d: -f3 /etc/passwd | grep -qx "$nu"; then echo "UID $nu is taken by another user"; exit 3; fi',
+    'sed -i "s/^\\($u:[^:]*\\):$ou:$og:/\\1:$nu:$ng:/" /etc/passwd',
+    'if ! cut -d: -f3 /etc/group | grep -qx "$ng"; then sed -i "s/^\\([^:]*:[^:]*\\):$og:/\\1:$ng:/" /etc/group; fi',
+    '[ -n "$home" ] && [ -d "$home" ] && chown -R "$nu:$ng" "$home" 2>/dev/null',
+    'exit 0',
+  ].join('\n');
+  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, user, String(local.uid), String(local.gid)], user: 'root' });
+  if (res.exitCode !== 0 || res.output.trim()) {
+    report.warn(`updateRemoteUserUID: could not give ${user} UID ${local.uid}: ${res.output.trim() || `exit code ${res.exitCode}`}. Files in the workspace may have a different owner inside and outside.`);
+    return false;
+  }
+  report.info(`updateRemoteUserUID: ${user} now has UID ${local.uid} and GID ${local.gid}, as on this machine.`);
+  return true;
+}

@@ -1,0 +1,32 @@
+// Types for the parts of tar-fs (a dependency of dockerode) that the build context uses.
+declare module 'tar-fs' {
+  import type { Readable } from 'node:stream';
+  import type { Stats } from 'node:fs';
+  interface TarHeader {
+    name: string;
+    size?: number;
+    mode?: number;
+    mtime?: Date;
+    type?: 'file' | 'directory' | 'symlink';
+    uid?: number;
+    gid?: number;
+  }
+  interface Pack extends Readable {
+    entry(header: TarHeader, content?: string | Buffer, callback?: (err?: Error | null) => void): unknown;
+    finalize(): void;
+  }
+  interface PackOptions {
+    ignore?: (name: string) => boolean;
+    entries?: string[];
+    map?: (header: TarHeader) => TarHeader;
+    dereference?: boolean;
+    finalize?: boolean;
+    finish?: (pack: Pack) => void;
+    umask?: number;
+    fmode?: number;
+    dmode?: number;
+    strict?: boolean;
+  }
+  export function pack(cwd: string, options?: PackOptions): Pack;
+  export type { Pack, PackOptions, TarHeader, Stats };
+}

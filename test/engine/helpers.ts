@@ -1,0 +1,148 @@
+// Helpers for engine tests: throw-away workspaces under one TEST_ROOT (so cleanup finds everything
+// the tests made by folder), hb run in-process or as a real process, and a few docker queries.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerInspectInfo } from 'dockerode';
+import { connectEngine } from '../../src/engine/runtime/docker';
+import { LABEL_IMAGE_FOLDER, LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
+import type { Reporter } from '../../src/engine/runtime/report';
+import { up, type UpOptions, type UpOutcome } from '../../src/engine/runtime/up';
+import { DOCKER, TEST_LABEL, docker } from './images';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO, 'dist', 'cli.js');
+export const REFERENCE_CLI = path.join(REPO, 'node_modules', '.bin', 'devcontainer');
+
+export const TEST_ROOT = mkdtempSync('/tmp/hb-engine-test-');
+// hb's caches and trust store for the whole suite (in-process calls and spawned hb alike)
+process.env.HB_CACHE_DIR = path.join(TEST_ROOT, 'cache');
+process.env.HB_CONFIG_DIR = path.join(TEST_ROOT, 'config');
+process.env.HB_DOCKER_PATH = DOCKER;
+
+let counter = 0;
+/** A workspace folder with .devcontainer/devcontainer.json and optional other files. */
+export function workspace(name: string, config: object | string, files: Record<string, string> = {}): string {
+  const folder = path.join(TEST_ROOT, `${name}-${++counter}`);
+  mkdirSync(path.join(folder, '.devcontainer'), { recursive: true });
+  writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+    writeFileSync(path.join(folder, rel), text);
+  }
+  return folder;
+}
+
+export function writeConfig(folder: string, config: object): void {
+  writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), JSON.stringify(config, null, 2));
+}
+
+export interface Collected extends Reporter {
+  text: string;
+  steps: string[];
+}
+export function collector(): Collected {
+  const c: Collected = {
+    text: '',
+    steps: [],
+    step: (m) => {
+      c.steps.push(m);
+      c.text += `> ${m}\n`;
+    },
+    info: (m) => void (c.text += `${m}\n`),
+    warn: (m) => void (c.text += `warning: ${m}\n`),
+    output: (source, t) => void (c.text += `[${source}] ${t}`),
+  };
+  return c;
+}
+
+/** hb up in this process. */
+export async function hbUp(folder: string, extra: Partial<UpOptions> = {}): Promise<UpOutcome & { log: Collected }> {
+  const log = collector();
+  const outcome = await up({ folder, env: process.env, trusted: true, report: log, ...extra });
+  return { ...outcome, log };
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** hb as a real process (the bundled CLI). */
+export function hb(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? TEST_ROOT, env: { ...process.env, ...opts.env }, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function hbAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> & { pid?: number; kill(sig?: NodeJS.Signals): void } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? TEST_ROOT, env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b) => (stdout += b));
+  child.stderr.on('data', (b) => (stderr += b));
+  const p = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))) as Promise<Run> & { pid?: number; kill(sig?: NodeJS.Signals): void };
+  p.pid = child.pid;
+  p.kill = (sig = 'SIGINT') => child.kill(sig);
+  return p;
+}
+
+/** The reference CLI (@devcontainers/cli), on Debian's docker client. */
+export function reference(args: string[]): Run {
+  const r = spawnSync(REFERENCE_CLI, [...args, '--docker-path', DOCKER], { encoding: 'utf8', env: process.env, maxBuffer: 32 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every container with the reference labels for this folder. */
+export async function containersOf(folder: string): Promise<{ Id: string; State: string; Names: string[] }[]> {
+  const engine = await connectEngine(process.env);
+  return engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_LOCAL_FOLDER}=${folder}`] }) });
+}
+
+export async function inspect(id: string): Promise<ContainerInspectInfo> {
+  const engine = await connectEngine(process.env);
+  return engine.docker.getContainer(id).inspect();
+}
+
+/** Output of a command in a container, through the docker CLI (independent of hb). */
+export function dockerExec(id: string, cmd: string, user = 'root'): string {
+  return docker(['exec', '-u', user, id, 'sh', '-c', cmd]).stdout;
+}
+
+/** Removes the containers, built images and volumes that belong to folders under `prefix`. */
+export async function removeEverythingUnder(prefix: string): Promise<void> {
+  const engine = await connectEngine(process.env);
+  const all = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LOCAL_FOLDER] }) });
+  for (const c of all) {
+    if (c.Labels[LABEL_LOCAL_FOLDER]?.startsWith(prefix)) await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  const images = await engine.docker.listImages({ filters: JSON.stringify({ label: [LABEL_IMAGE_FOLDER] }) });
+  for (const i of images) {
+    if (i.Labels?.[LABEL_IMAGE_FOLDER]?.startsWith(prefix)) await engine.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  }
+  // images the reference CLI built for test folders (vsc-<folder>-<hash>[-uid])
+  const ref = docker(['images', '--format', '{{.Repository}}'], { allowFail: true }).stdout.split('\n');
+  const names = new Set(ref.filter((r) => r.startsWith('vsc-') && usedBasenames.some((b) => r.startsWith(`vsc-${b}-`))));
+  if (names.size) docker(['rmi', '-f', ...names], { allowFail: true });
+  // layers a failed test build left behind (they inherit the base image's test label)
+  const dangling = await engine.docker.listImages({ filters: JSON.stringify({ dangling: ['true'], label: [`${TEST_LABEL}=1`] }) });
+  for (const i of dangling) await engine.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  const volumes = await engine.docker.listVolumes({ filters: JSON.stringify({ label: [`${TEST_LABEL}=1`] }) });
+  for (const v of volumes.Volumes ?? []) await engine.docker.getVolume(v.Name).remove().catch(() => undefined);
+}
+
+const usedBasenames: string[] = [];
+/** Notes a folder the reference CLI works on, so its images are removed at the end. */
+export function usedByReference(folder: string): string {
+  usedBasenames.push(path.basename(folder).toLowerCase());
+  return folder;
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

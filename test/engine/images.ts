@@ -1,0 +1,105 @@
+// Local images for engine tests and benchmarks, built without a registry and cached by content
+// hash: a tag names the hash of what went into the image, so an existing tag is reused as is.
+//  - busybox:      Debian's busybox-static with its applet links, `docker import`ed (about a second)
+//  - busybox-dev:  the same plus a non-root user dev (uid 1000) with a home, for remoteUser tests
+// Images carry the label hyperbox.test=1. They are kept between runs on purpose (that is the
+// cache); `npx tsx test/engine/images.ts --remove` removes them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Debian's docker CLI: fresh machines have only that one. */
+export const DOCKER = process.env.HB_TEST_DOCKER ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
+export const TEST_LABEL = 'hyperbox.test';
+const BUSYBOX = process.env.HB_TEST_BUSYBOX ?? '/bin/busybox';
+const RECIPE_VERSION = '2';
+
+export function docker(args: string[], opts: { input?: string | Buffer; allowFail?: boolean } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(DOCKER, args, { input: opts.input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  const res = { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+  if (res.code !== 0 && !opts.allowFail) throw new Error(`${DOCKER} ${args.join(' ')} failed (${res.code}): ${res.stderr.trim()}`);
+  return res;
+}
+
+function imageExists(tag: string): boolean {
+  return docker(['image', 'inspect', '--format', '{{.Id}}', tag], { allowFail: true }).code === 0;
+}
+
+function hashOf(...parts: (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 12);
+}
+
+let busyboxTag: string | undefined;
+
+/** A tiny shell image: busybox and its applets, root only. */
+export function busyboxImage(): string {
+  if (busyboxTag) return busyboxTag;
+  if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (apt-get install busybox-static), or set HB_TEST_BUSYBOX.`);
+  const bin = readFileSync(BUSYBOX);
+  const tag = `hyperbox-test/busybox:${hashOf(bin, RECIPE_VERSION)}`;
+  if (!imageExists(tag)) {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'hb-rootfs-'));
+    try {
+      for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'tmp', 'home', 'proc', 'sys', 'dev', 'var/tmp']) mkdirSync(path.join(root, d), { recursive: true });
+      chmodSync(path.join(root, 'tmp'), 0o1777);
+      writeFileSync(path.join(root, 'bin/busybox'), bin, { mode: 0o755 });
+      const applets = execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      for (const a of applets) {
+        const target = path.join(root, a);
+        if (a === 'bin/busybox' || existsSync(target)) continue;
+        mkdirSync(path.dirname(target), { recursive: true });
+        symlinkSync('/bin/busybox', target);
+      }
+      writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+      writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
+      writeFileSync(path.join(root, 'etc/profile'), 'export PROFILE_LOADED=yes\n');
+      const tar = spawnSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', root, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
+      if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+      docker(['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', '-c', `LABEL ${TEST_LABEL}=1`, '-', tag], { input: tar.stdout });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  busyboxTag = tag;
+  return tag;
+}
+
+/** Builds `dockerfile` (FROM the busybox image) into a tag named by its hash; cached. */
+export function derivedImage(name: string, dockerfileBody: string): string {
+  const base = busyboxImage();
+  const dockerfile = `FROM ${base}\n${dockerfileBody}\nLABEL ${TEST_LABEL}=1\n`;
+  const tag = `hyperbox-test/${name}:${hashOf(dockerfile)}`;
+  if (imageExists(tag)) return tag;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-img-'));
+  try {
+    writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+    docker(['build', '-q', '-t', tag, dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+/** busybox with a non-root user dev (uid/gid 1000, home /home/dev), for remoteUser tests. */
+export function devUserImage(): string {
+  return derivedImage(
+    'busybox-dev',
+    'RUN echo "dev:x:1000:1000:dev:/home/dev:/bin/sh" >> /etc/passwd && echo "dev:x:1000:" >> /etc/group && mkdir -p /home/dev && chown 1000:1000 /home/dev',
+  );
+}
+
+/** Removes every image this helper made (they carry hyperbox.test=1 and a hyperbox-test/ name). */
+export function removeTestImages(): void {
+  const ids = docker(['images', '--filter', `label=${TEST_LABEL}=1`, '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter((t) => t.startsWith('hyperbox-test/'));
+  if (ids.length) docker(['rmi', '-f', ...ids], { allowFail: true });
+}
+
+// as a script: print the tags (building what is missing), or remove them with --remove
+if (process.argv[1] && /images\.(ts|js)$/.test(process.argv[1])) {
+  if (process.argv.includes('--remove')) removeTestImages();
+  else console.log([busyboxImage(), devUserImage()].join('\n'));
+}

@@ -1,0 +1,110 @@
+// The runtime over JSON-RPC, as the editor uses it: the bundled engine process, progress and
+// output notifications, cancellation, errors with codes; and dockerode is not loaded at start.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { Initialize, Ping, Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeUp, Shutdown } from '../../src/protocol';
+import { busyboxImage } from './images';
+import { containersOf, REPO, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
+
+interface Engine {
+  child: ChildProcessWithoutNullStreams;
+  conn: MessageConnection;
+  loadedFile: string;
+}
+
+function startEngine(): Engine {
+  // records which files the engine process loaded, written when it exits
+  const preload = path.join(TEST_ROOT, 'record-loaded.cjs');
+  const loadedFile = path.join(TEST_ROOT, `loaded-${Date.now()}.txt`);
+  writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.HB_LOADED_FILE, Object.keys(require.cache).join('\\n')));\n");
+  const child = spawn(process.execPath, ['-r', preload, path.join(REPO, 'dist', 'engine.js')], { env: { ...process.env, HB_LOADED_FILE: loadedFile } });
+  child.stderr.on('data', () => undefined);
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.listen();
+  return { child, conn, loadedFile };
+}
+
+async function stopEngine(e: Engine): Promise<void> {
+  await e.conn.sendRequest(Shutdown).catch(() => undefined);
+  await new Promise((r) => (e.child.exitCode !== null ? r(undefined) : e.child.once('exit', r)));
+  e.conn.dispose();
+}
+
+describe('engine: runtime service over JSON-RPC', () => {
+  after(() => removeEverythingUnder(TEST_ROOT));
+
+  it('starts without loading dockerode and offers the runtime capability', async () => {
+    const e = startEngine();
+    const caps = await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+    assert.ok(caps.capabilities.includes('runtime'));
+    const { rssBytes } = await e.conn.sendRequest(Ping);
+    await stopEngine(e);
+    const loaded = readFileSync(e.loadedFile, 'utf8').split('\n');
+    assert.ok(loaded.some((f) => f.endsWith(path.join('dist', 'engine.js'))));
+    assert.ok(!loaded.some((f) => /docker(-build|-ssh)?\.js$/.test(f)), `loaded at start: ${loaded.join(', ')}`);
+    process.stderr.write(`      idle engine RSS: ${(rssBytes / 1048576).toFixed(1)} MiB\n`);
+  });
+
+  it('brings a container up with progress and output notifications; status, list and down', async () => {
+    const e = startEngine();
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      const progress: string[] = [];
+      const output: string[] = [];
+      e.conn.onNotification(Progress, (p) => p.token === 'up-1' && progress.push(p.message));
+      e.conn.onNotification(RuntimeOutput, (o) => o.token === 'up-1' && output.push(`${o.source}: ${o.text}`));
+      const folder = workspace('rpc', { image: busyboxImage(), postCreateCommand: 'echo from-post-create' });
+      // untrusted: refused with a code the editor can act on
+      await assert.rejects(e.conn.sendRequest(RuntimeUp, { folder, trusted: false }), (err: unknown) => {
+        assert.ok(err instanceof ResponseError);
+        assert.deepEqual(err.data, { code: 'trust-required' });
+        return true;
+      });
+      const result = await e.conn.sendRequest(RuntimeUp, { folder, trusted: true, progressToken: 'up-1' });
+      assert.equal(result.state, 'running');
+      assert.ok(progress.includes('Creating container'));
+      assert.ok(progress.includes('Running postCreateCommand'));
+      assert.ok(output.some((o) => o === 'postCreateCommand: from-post-create\n'));
+      // the editor's path: no process start; up on a running container is a few requests
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        await e.conn.sendRequest(RuntimeUp, { folder, trusted: true });
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      process.stderr.write(`      engine up on a running container: median ${times[2].toFixed(1)} ms\n`);
+      assert.ok(times[2] < 250, `median ${times[2]} ms`);
+      const status = await e.conn.sendRequest(RuntimeStatus, { folder });
+      assert.equal(status.containerId, result.containerId);
+      const { containers } = await e.conn.sendRequest(RuntimeList);
+      assert.ok(containers.some((c) => c.containerId === result.containerId));
+      const down = await e.conn.sendRequest(RuntimeDown, { folder });
+      assert.equal(down.removed, true);
+      assert.equal((await containersOf(folder)).length, 0);
+    } finally {
+      await stopEngine(e);
+    }
+  });
+
+  it('cancels an up through the request token and removes the half-made container', async () => {
+    const e = startEngine();
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      const folder = workspace('rpccancel', { image: busyboxImage(), postCreateCommand: 'sleep 30' });
+      const source = new CancellationTokenSource();
+      e.conn.onNotification(Progress, (p) => {
+        if (p.token === 'c' && p.message === 'Running postCreateCommand') setTimeout(() => source.cancel(), 300);
+      });
+      const started = Date.now();
+      await assert.rejects(e.conn.sendRequest(RuntimeUp, { folder, trusted: true, progressToken: 'c' }, source.token));
+      assert.ok(Date.now() - started < 10_000);
+      await waitFor(async () => (await containersOf(folder)).length === 0, 5000, 'the half-made container to be removed');
+    } finally {
+      await stopEngine(e);
+    }
+  });
+});

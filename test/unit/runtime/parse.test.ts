@@ -1,0 +1,177 @@
+// The runtime's pure parts: runArgs, mounts, ports, Dockerfiles, metadata merging, trust, errors.
+import { strict as assert } from 'node:assert';
+import { engineError } from '../../../src/engine/runtime/docker';
+import { buildKitReason, contextSources, globToRegExp, parseDockerfile } from '../../../src/engine/runtime/dockerfile';
+import { RuntimeError } from '../../../src/engine/runtime/errors';
+import { canonical, diffInputs } from '../../../src/engine/runtime/inputs';
+import { mergeMetadata } from '../../../src/engine/runtime/metadata';
+import { parseBytes, parseMount } from '../../../src/engine/runtime/mounts';
+import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/runArgs';
+import { trustNeeds } from '../../../src/engine/runtime/trust';
+
+const opts = { baseDir: '/tmp', env: { HOME_VAR: 'from-host' } };
+
+describe('runtime: runArgs', () => {
+  it('maps flags in every spelling to Engine API fields', () => {
+    const p = parseRunArgs(
+      [
+        '--cap-add', 'SYS_PTRACE', '--cap-add=NET_ADMIN', '--security-opt', 'seccomp=unconfined', '--privileged', '--init',
+        '-e', 'A=1', '--env=B=2', '-eC=3', '-e', 'HOME_VAR', '-l', 'x=y', '--network', 'host', '--name', 'mine',
+        '-p', '127.0.0.1:8080:80', '-p', '9000-9001:9000-9001/udp', '-v', '/a:/b:ro', '--mount', 'type=tmpfs,target=/t',
+        '--shm-size', '1g', '--memory=512m', '--cpus', '1.5', '--ulimit', 'nofile=1024:2048', '--add-host', 'h:1.2.3.4',
+        '--device', '/dev/fuse', '--gpus', 'all', '-it', '--user', 'dev', '-w', '/w', '--hostname', 'box', '--restart', 'on-failure:3',
+        '--sysctl', 'net.ipv4.ip_forward=1', '--tmpfs', '/run:size=64m', '--health-cmd', 'true', '--health-interval', '1m30s',
+      ],
+      opts,
+    );
+    assert.deepEqual(p.hostConfig.CapAdd, ['SYS_PTRACE', 'NET_ADMIN']);
+    assert.deepEqual(p.hostConfig.SecurityOpt, ['seccomp=unconfined']);
+    assert.equal(p.hostConfig.Privileged, true);
+    assert.equal(p.hostConfig.Init, true);
+    assert.deepEqual(p.env, ['A=1', 'B=2', 'C=3', 'HOME_VAR=from-host']);
+    assert.deepEqual(p.labels, { x: 'y' });
+    assert.equal(p.hostConfig.NetworkMode, 'host');
+    assert.equal(p.name, 'mine');
+    assert.deepEqual(p.portBindings['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: '8080' }]);
+    assert.deepEqual(p.portBindings['9001/udp'], [{ HostIp: '', HostPort: '9001' }]);
+    assert.deepEqual(p.binds, ['/a:/b:ro']);
+    assert.deepEqual(p.mounts, [{ Type: 'tmpfs', Target: '/t' }]);
+    assert.equal(p.hostConfig.ShmSize, 1024 ** 3);
+    assert.equal(p.hostConfig.Memory, 512 * 1024 ** 2);
+    assert.equal(p.hostConfig.NanoCpus, 1.5e9);
+    assert.deepEqual(p.hostConfig.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    assert.deepEqual(p.hostConfig.ExtraHosts, ['h:1.2.3.4']);
+    assert.deepEqual(p.hostConfig.Devices, [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }]);
+    assert.equal((p.hostConfig.DeviceRequests as { Count: number }[])[0].Count, -1);
+    assert.equal(p.config.Tty, true);
+    assert.equal(p.config.OpenStdin, true);
+    assert.equal(p.config.User, 'dev');
+    assert.equal(p.config.WorkingDir, '/w');
+    assert.equal(p.config.Hostname, 'box');
+    assert.deepEqual(p.hostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+    assert.deepEqual(p.hostConfig.Sysctls, { 'net.ipv4.ip_forward': '1' });
+    assert.deepEqual(p.hostConfig.Tmpfs, { '/run': 'size=64m' });
+    assert.deepEqual(p.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9 });
+  });
+
+  it('refuses what it cannot map, naming the flag, and stray values', () => {
+    assert.throws(() => parseRunArgs(['--frobnicate'], opts), (e: unknown) => e instanceof RuntimeError && /runArgs: --frobnicate is not a docker run flag/.test(e.message));
+    assert.throws(() => parseRunArgs(['--pull', 'always'], opts), /runArgs: --pull cannot be applied: it is a docker client pull policy/);
+    assert.throws(() => parseRunArgs(['-x'], opts), /runArgs: -x is not a docker run flag/);
+    assert.throws(() => parseRunArgs(['ubuntu'], opts), /"ubuntu" \(item 1\) is not a flag/);
+    assert.throws(() => parseRunArgs(['--cap-add'], opts), /--cap-add needs a value/);
+    assert.throws(() => parseRunArgs(['--memory', 'lots'], opts), /not a size/);
+    assert.throws(() => parseRunArgs('--privileged', opts), /runArgs must be an array of strings/);
+  });
+
+  it('publishes appPort-style specs, with ranges and IPv6', () => {
+    const p = emptyCreateParts();
+    addPort(p, '3000:3000', '127.0.0.1', 'appPort');
+    addPort(p, '[::1]:8443:443', '127.0.0.1', 'appPort');
+    assert.deepEqual(p.portBindings['3000/tcp'], [{ HostIp: '127.0.0.1', HostPort: '3000' }]);
+    assert.deepEqual(p.portBindings['443/tcp'], [{ HostIp: '::1', HostPort: '8443' }]);
+    assert.throws(() => addPort(p, '1:2:3:4', '', 'appPort'), /is not a port/);
+    assert.throws(() => addPort(p, '10-12:20-21', '', 'appPort'), /is not a port/);
+  });
+});
+
+describe('runtime: mounts', () => {
+  it('reads string and object forms', () => {
+    assert.deepEqual(parseMount('source=/a,target=/b,type=bind,consistency=cached,readonly', 'm'), {
+      Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true, Consistency: 'cached',
+    });
+    assert.deepEqual(parseMount({ type: 'volume', source: 'v', target: '/data' }, 'm'), { Type: 'volume', Source: 'v', Target: '/data' });
+    assert.deepEqual(parseMount('type=tmpfs,dst=/t,tmpfs-size=64m', 'm'), { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 64 * 1024 ** 2 } });
+    assert.throws(() => parseMount('type=bind,target=/b', 'mounts[0]'), /mounts\[0\] is a bind mount without a source/);
+    assert.throws(() => parseMount('type=volume,source=v', 'mounts[1]'), /mounts\[1\] has no target/);
+    assert.throws(() => parseMount('type=npipe,target=/x', 'm'), /has type "npipe"/);
+    assert.throws(() => parseMount('type=bind,source=/a,target=/b,bogus=1', 'm'), /option "bogus"/);
+    assert.equal(parseBytes('1.5g', 'x'), 1.5 * 1024 ** 3);
+  });
+});
+
+describe('runtime: Dockerfiles', () => {
+  const df = [
+    '# syntax-like comment, not a directive: after this anything goes',
+    'FROM base AS build',
+    'COPY --chown=1:1 package.json package-lock.json ./',
+    'COPY ["src dir/", "/app/src/"]',
+    'COPY --from=build /out /out',
+    'ADD https://example.invalid/x.tgz /x.tgz',
+    'RUN echo a \\',
+    '  && echo b',
+    'COPY *.txt /docs/',
+  ].join('\n');
+
+  it('lists instructions with their lines and the context paths COPY/ADD read', () => {
+    const ins = parseDockerfile(df);
+    assert.deepEqual(ins.map((i) => [i.keyword, i.line]), [['FROM', 2], ['COPY', 3], ['COPY', 4], ['COPY', 5], ['ADD', 6], ['RUN', 7], ['COPY', 9]]);
+    assert.equal(ins[5].args, 'echo a && echo b');
+    assert.deepEqual(contextSources(df).map((s) => s.source), ['package.json', 'package-lock.json', 'src dir/', '*.txt']);
+  });
+
+  it('says when a Dockerfile needs BuildKit', () => {
+    assert.equal(buildKitReason(df), undefined);
+    assert.match(buildKitReason('FROM x\nRUN --mount=type=cache,target=/c make\n')!, /RUN --mount \(line 2\)/);
+    assert.match(buildKitReason('# syntax=docker/dockerfile:1\nFROM x\n')!, /# syntax=docker\/dockerfile:1/);
+    assert.match(buildKitReason('FROM x\nCOPY --chmod=755 a /a\n')!, /COPY --chmod/);
+    assert.match(buildKitReason('FROM x\nRUN <<EOF\necho hi\nEOF\n')!, /heredoc/);
+  });
+
+  it('matches COPY wildcards like Go filepath.Match', () => {
+    assert.ok(globToRegExp('*.txt').test('a.txt'));
+    assert.ok(!globToRegExp('*.txt').test('dir/a.txt'));
+    assert.ok(globToRegExp('file?.[ch]').test('file1.c'));
+    assert.ok(globToRegExp('[!a]*').test('b'));
+  });
+});
+
+describe('runtime: metadata, inputs, trust, errors', () => {
+  it('merges image metadata and the config as the spec says', () => {
+    const m = mergeMetadata(
+      [
+        { remoteUser: 'node', capAdd: ['A'], containerEnv: { X: '1', Y: '1' }, postCreateCommand: 'image-cmd', mounts: ['type=volume,source=a,target=/t'], init: true },
+        { capAdd: ['A', 'B'], containerEnv: { Y: '2' }, postCreateCommand: 'config-cmd', mounts: [{ type: 'volume', source: 'b', target: '/t' }], remoteUser: 'dev' },
+      ],
+      ['image metadata', 'devcontainer.json'],
+    );
+    assert.equal(m.remoteUser, 'dev');
+    assert.deepEqual(m.capAdd, ['A', 'B']);
+    assert.deepEqual(m.containerEnv, { X: '1', Y: '2' });
+    assert.deepEqual(m.hooks.postCreateCommand.map((h) => h.origin), ['image metadata', 'devcontainer.json']);
+    assert.deepEqual(m.mounts, [{ type: 'volume', source: 'b', target: '/t' }]);
+    assert.equal(m.init, true);
+    assert.equal(m.waitFor, 'updateContentCommand');
+    assert.equal(m.userEnvProbe, 'loginInteractiveShell');
+  });
+
+  it('hashes inputs canonically and says what changed', () => {
+    assert.equal(canonical({ b: 1, a: [1, { d: 2, c: 3 }] }), '{"a":[1,{"c":3,"d":2}],"b":1}');
+    assert.deepEqual(diffInputs({ a: '1', b: '2', c: '3' }, { a: '1', b: '9', d: '4' }), ['b', 'd (added)', 'c (removed)']);
+  });
+
+  it('needs trust for what runs code or reaches the host, and only then', () => {
+    assert.deepEqual(trustNeeds({ image: 'x', remoteUser: 'dev' }, 'image').reasons, []);
+    const n = trustNeeds(
+      { image: 'x', initializeCommand: 'make', postCreateCommand: ['a'], privileged: true, mounts: ['source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind'], runArgs: ['-v', '/:/host'] },
+      'image',
+    );
+    assert.equal(n.reasons.length, 5);
+    assert.match(n.reasons.join('\n'), /initializeCommand runs on this machine: make/);
+    assert.match(n.reasons.join('\n'), /mounts the Docker socket/);
+    assert.match(n.reasons.join('\n'), /mounts the host's root folder/);
+    assert.notEqual(trustNeeds({ postCreateCommand: 'a' }, 'image').hash, trustNeeds({ postCreateCommand: 'b' }, 'image').hash);
+    assert.equal(trustNeeds({ postCreateCommand: 'a', remoteUser: 'x' }, 'image').hash, trustNeeds({ postCreateCommand: 'a' }, 'image').hash);
+    assert.match(trustNeeds({ build: { dockerfile: 'Dockerfile' } }, 'dockerfile').reasons[0], /builds an image/);
+  });
+
+  it('turns "no engine" into one message with the fix', () => {
+    const endpoint = { host: 'unix:///var/run/docker.sock', source: 'default', options: { socketPath: '/var/run/docker.sock' } };
+    const err = (code: string) => Object.assign(new Error(`connect ${code}`), { code, syscall: 'connect', address: '/var/run/docker.sock' });
+    assert.match((engineError(err('EACCES'), endpoint) as Error).message, /permission denied on \/var\/run\/docker\.sock\. Add your user to the docker group/);
+    assert.match((engineError(err('ENOENT'), endpoint) as Error).message, /does not exist: no Docker engine is running there\. Start Docker/);
+    assert.match((engineError(err('ECONNREFUSED'), endpoint) as Error).message, /the Docker daemon is not running/);
+    const other = new Error('HTTP 500');
+    assert.equal(engineError(other, endpoint), other);
+  });
+});
