@@ -5,17 +5,8 @@ import { VERSION } from '../version';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandContext } from './command';
 import { COMMANDS } from './commands';
 
-export interface CliIO {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  out(text: string): void;
-  err(text: string): void;
-  isTTY: boolean;
-  prompt?(question: string): Promise<string>;
-  signal?: AbortSignal;
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-}
+/** What the CLI gets from its process: a command's context without its parsed arguments. */
+export type CliIO = Omit<CommandContext, 'values' | 'positionals'>;
 
 /** With `stopAtFirstPositional`, puts `--` before the first positional so what follows is not parsed as options. */
 function endOptionsAtFirstPositional(args: string[], options: Command['options']): string[] {
@@ -87,17 +78,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return EXIT_OK;
   }
   const ctx: CommandContext = {
+    ...io,
     values: parsed.values as CommandContext['values'],
     positionals: parsed.positionals,
-    cwd: io.cwd,
-    env: io.env,
-    out: io.out,
-    err: io.err,
-    isTTY: io.isTTY,
-    prompt: io.prompt,
-    signal: io.signal,
-    stdout: io.stdout,
-    stderr: io.stderr,
   };
   try {
     return await command.run(ctx);
