@@ -14,6 +14,20 @@ docker_bin=/usr/bin/docker
 
 answers() { [ -n "$docker_bin" ] && timeout 10 "$docker_bin" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+# Docker Compose, for compose configs (hb up runs `docker compose` or `docker-compose`): Debian
+# has docker-compose (v1); install it as root when neither is there. Done whether or not the
+# engine is already running.
+if ! { [ -n "$docker_bin" ] && "$docker_bin" compose version >/dev/null 2>&1; } && ! command -v docker-compose >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "docker: installing Debian's docker-compose ..." >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1; }; } ||
+      echo "docker: docker-compose could not be installed; compose configs will not work" >&2
+  else
+    echo "docker: neither 'docker compose' nor docker-compose is installed; compose configs need one (e.g. 'sudo apt-get install docker-compose')." >&2
+  fi
+fi
+
 if answers; then
   echo "docker: engine $("$docker_bin" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') is running" >&2
   exit 0
@@ -39,8 +53,25 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+# crun, registered as a second OCI runtime (hb runtimes, customizations.hyperbox.runtime).
+if [ ! -x /usr/bin/crun ] && command -v apt-get >/dev/null 2>&1; then
+  echo "docker: installing Debian's crun (a second OCI runtime) ..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq crun >/dev/null 2>&1 || echo "docker: crun could not be installed; going on without it" >&2
+fi
+runtime_args=()
+if [ -x /usr/bin/crun ]; then
+  runtime_args=(--add-runtime crun=/usr/bin/crun)
+  # crun refuses a hybrid cgroup host whose cgroup2 still holds a controller (hugetlb here):
+  # give that controller its own v1 hierarchy, as the other controllers have.
+  unified=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+  if [ -n "$unified" ] && [ "$unified" != /sys/fs/cgroup ] && grep -qw hugetlb "$unified/cgroup.controllers" 2>/dev/null; then
+    mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null ||
+      echo "docker: could not mount the hugetlb cgroup; containers under crun may fail to start" >&2
+  fi
+fi
+
 echo "docker: starting dockerd (log: $log) ..." >&2
-nohup dockerd >"$log" 2>&1 &
+nohup dockerd "${runtime_args[@]}" >"$log" 2>&1 &
 echo $! >"$pidfile"
 for _ in $(seq 1 60); do
   if answers; then

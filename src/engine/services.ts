@@ -5,6 +5,7 @@ import type { MessageConnection } from 'vscode-jsonrpc';
 import { registerConfigService } from './devcontainer/service';
 import { registerProjectService } from './project/service';
 import { registerRuntimeService } from './runtime/service';
+import { registerTerminalService } from './runtime/terminalService';
 
 export interface ServiceRegistration {
   /** Capability names reported in the handshake. */
@@ -19,4 +20,4 @@ export interface EngineLog {
   debug(message: string): void;
 }
 
-export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService];
+export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService];

@@ -417,6 +417,8 @@ export interface ContainerSummary {
   workspaceFolder: string | null;
   remoteUser: string | null;
   ports: PortMapping[];
+  /** `hb status`: every port with its portsAttributes label and who forwards it (see RuntimePorts). */
+  forwards?: PortForward[];
   /** `known: false` for a container made without HyperBox's inputs label (adopted): drift unknown. */
   drift: { known: boolean; changed: string[] };
   /** Who made the container: HyperBox, or another tool (the Dev Containers extension / CLI). */
@@ -424,6 +426,13 @@ export interface ContainerSummary {
   engine?: { name: string; version: string; host: string };
   /** Why the state is `error`, or what to do about `stale`. */
   message?: string;
+  /** The OCI runtime the container runs under (HostConfig.Runtime, e.g. runc, crun). */
+  runtime?: string;
+  /**
+   * What the editor does with the container when its window closes (the config's shutdownAction;
+   * default stopContainer, stopCompose for Compose). hb itself never acts on it.
+   */
+  shutdownAction?: 'none' | 'stopContainer' | 'stopCompose';
 }
 
 export interface StepTiming {
@@ -439,6 +448,8 @@ export interface UpResult extends ContainerSummary {
   totalMs: number;
   /** Lifecycle commands still running after `--wait-for` returned (their output goes to `hb logs`). */
   pendingHooks: string[];
+  /** The language profile applied when the container was made; null when none was. */
+  profile?: AppliedProfile | null;
 }
 
 export interface RuntimeTarget {
@@ -457,6 +468,8 @@ export interface RuntimeUpParams extends RuntimeTarget {
   rebuild?: boolean;
   /** With rebuild: build without the layer cache. */
   noCache?: boolean;
+  /** The editor's hyperbox.runtime setting: the OCI runtime for a container made now when the config's customizations.hyperbox.runtime names none. */
+  runtime?: string;
 }
 /** client → engine: bring the folder's dev container up (create, start, lifecycle commands). Cancellable. */
 export const RuntimeUp = new RequestType<RuntimeUpParams, UpResult, void>('hyperbox/runtime/up');
@@ -502,3 +515,144 @@ export interface RuntimeOutputParams {
 }
 /** engine → client: output of a build or a lifecycle command, as it comes. */
 export const RuntimeOutput = new NotificationType<RuntimeOutputParams>('hyperbox/runtime/output');
+
+// ---------------------------------------------------------------------------------------------
+// Runtime: ports (forwardPorts, appPort, portsAttributes) and container events
+
+/** One port of a dev container: published at create time (appPort) or forwarded by a HyperBox process. */
+export interface PortForward {
+  /** The port in the container (for `service:port` entries, in that Compose service's container). */
+  containerPort: number;
+  /** The port on 127.0.0.1 of this machine. */
+  hostPort: number;
+  /** The Compose service of a `service:port` entry. */
+  service?: string;
+  /** `appPort` (published by the engine), `forwardPorts` (the config), `added` (hb ports add / RuntimePortsAdd). */
+  source: 'appPort' | 'forwardPorts' | 'added';
+  /** `portsAttributes[port].label`, when the config gives one. */
+  label?: string;
+  /** `portsAttributes[port].protocol` / `onAutoForward`, as the config says. */
+  protocol?: string;
+  onAutoForward?: string;
+  /**
+   * `published`: the engine publishes it (appPort); `forwarded`: a HyperBox process forwards it now
+   * (`by` says which); `not-forwarded`: nothing forwards it (hb ports --forward, or the editor, does);
+   * `conflict`: the host port is taken (`message` names who holds it); `error`: see `message`.
+   */
+  state: 'published' | 'forwarded' | 'not-forwarded' | 'conflict' | 'error';
+  /** The process that forwards it: the editor's engine or `hb ports --forward`. */
+  by?: { pid: number; what: string };
+  /** How connections reach the server, once one came: the container's bridge IP, or a relay in its network namespace. */
+  via?: 'bridge' | 'netns-relay';
+  message?: string;
+}
+
+export interface PortsResult {
+  folder: string;
+  containerId: string | null;
+  ports: PortForward[];
+}
+
+/** client → engine: the folder's ports and who forwards them. */
+export const RuntimePorts = new RequestType<RuntimeTarget, PortsResult, void>('hyperbox/runtime/ports');
+
+export interface RuntimePortParams extends RuntimeTarget {
+  /** A port number, or `service:port` for a Compose service. */
+  port: number | string;
+}
+/**
+ * client → engine: forward one more port of the running dev container (to 127.0.0.1 of this
+ * machine), at once and without recreating it; remembered for the container. A taken host port is
+ * an error naming who holds it (code `port-taken`).
+ */
+export const RuntimePortsAdd = new RequestType<RuntimePortParams, PortsResult, void>('hyperbox/runtime/ports/add');
+/** client → engine: stop forwarding a port (also one from forwardPorts, until it is added again). */
+export const RuntimePortsRemove = new RequestType<RuntimePortParams, PortsResult, void>('hyperbox/runtime/ports/remove');
+/** engine → client: the ports of a dev container changed (forwarded, stopped, conflict). */
+export const RuntimePortsChanged = new NotificationType<PortsResult>('hyperbox/runtime/portsChanged');
+
+/** A dev container changed state, whoever did it (HyperBox, the Docker CLI, another tool). */
+export interface ContainerEvent {
+  containerId: string;
+  name: string;
+  /** The devcontainer.local_folder label. */
+  folder: string;
+  configFile: string | null;
+  /** What the engine reported. */
+  action: 'create' | 'start' | 'stop' | 'die' | 'kill' | 'pause' | 'unpause' | 'destroy' | 'restart';
+  /** The state it is in now: `missing` once removed. */
+  state: 'running' | 'stopped' | 'paused' | 'missing';
+  /** With `die`: the exit code of its main process. */
+  exitCode?: number;
+  /** ISO time the engine gave the event. */
+  time: string;
+}
+/** engine → client: a dev container started, stopped, died or was removed (Docker events). */
+export const RuntimeContainerChanged = new NotificationType<ContainerEvent>('hyperbox/runtime/containerChanged');
+/**
+ * client → engine: start following the engine's container events (idempotent). The engine also
+ * starts by itself after the first `up`. Answers once the subscription is open.
+ */
+export const RuntimeWatch = new RequestType0<{ watching: boolean }, void>('hyperbox/runtime/watch');
+
+// ---------------------------------------------------------------------------------------------
+// Runtime: terminals in the dev container (an exec with a TTY, driven by the editor)
+
+export interface TerminalOpenParams extends RuntimeTarget {
+  /** The terminal's size at start. */
+  cols: number;
+  rows: number;
+  /** The command; default: the remote user's login shell. Runs as remoteUser in the workspace folder. */
+  cmd?: string[];
+}
+export interface TerminalOpenResult {
+  /** Names the terminal in the other terminal messages. */
+  terminalId: string;
+  /** The container it runs in. */
+  containerName: string | null;
+}
+/** client → engine: start a TTY exec in the folder's running dev container; output follows as RuntimeTerminalOutput. */
+export const RuntimeTerminalOpen = new RequestType<TerminalOpenParams, TerminalOpenResult, void>('hyperbox/runtime/terminal/open');
+/** client → engine: keys typed in the terminal. */
+export const RuntimeTerminalInput = new NotificationType<{ terminalId: string; data: string }>('hyperbox/runtime/terminal/input');
+/** client → engine: the terminal panel changed size. */
+export const RuntimeTerminalResize = new NotificationType<{ terminalId: string; cols: number; rows: number }>('hyperbox/runtime/terminal/resize');
+/** client → engine: the terminal was closed; end the exec. */
+export const RuntimeTerminalClose = new NotificationType<{ terminalId: string }>('hyperbox/runtime/terminal/close');
+/** engine → client: what the command printed (UTF-8 text, split on character boundaries). */
+export const RuntimeTerminalOutput = new NotificationType<{ terminalId: string; data: string }>('hyperbox/runtime/terminal/output');
+/** engine → client: the command ended; `message` says why when it failed to run. */
+export const RuntimeTerminalExit = new NotificationType<{ terminalId: string; exitCode: number | null; message?: string }>('hyperbox/runtime/terminal/exit');
+
+/** One language-profile entry applied to a container when it was made. */
+export interface AppliedProfileEntry {
+  id: string;
+  kind: 'volume' | 'env';
+  /** Volumes: the volume and where it is mounted (variables resolved). */
+  source?: string;
+  target?: string;
+  /** Volumes: made for this container (then given to the remote user when `chownToRemoteUser`). */
+  created?: boolean;
+  chownToRemoteUser?: boolean;
+  /** Variables: the name and the value the container got. */
+  name?: string;
+  value?: string;
+  why: string;
+}
+/** The language profile applied when the container was made (`customizations.hyperbox.profile` not "off"). */
+export interface AppliedProfile {
+  /** The stack, e.g. "Node.js (npm)". */
+  label: string;
+  entries: AppliedProfileEntry[];
+  /** Automatic entries left out, and why (the config sets the variable, no memory limit, ...). */
+  skipped: { id: string; reason: string }[];
+}
+
+export interface ContainerLogsResult {
+  /** The container's output, then the lifecycle commands `up --wait-for` left running (the last `maxBytes`). */
+  text: string;
+  /** True when older output was left out to stay within `maxBytes`. */
+  truncated: boolean;
+}
+/** client → engine: the dev container's logs so far (as `hb logs` prints them). */
+export const RuntimeContainerLogs = new RequestType<RuntimeTarget & { maxBytes?: number }, ContainerLogsResult, void>('hyperbox/runtime/containerLogs');

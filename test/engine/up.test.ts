@@ -117,13 +117,13 @@ describe('engine: up (image configs)', () => {
     assert.equal((await containersOf(folder2)).length, 0);
   });
 
-  it('reports config errors before touching the engine, and compose/features as not supported yet', async () => {
+  it('reports config errors before touching the engine, a compose service that does not exist, and a missing local Feature', async () => {
     const bad = workspace('bad', '{ "image": 42 }');
     await assert.rejects(hbUp(bad), (e: unknown) => e instanceof RuntimeError && e.code === 'config');
-    const compose = workspace('compose', { dockerComposeFile: 'compose.yml', service: 'app' }, { '.devcontainer/compose.yml': 'services: {}\n' });
-    await assert.rejects(hbUp(compose), /Docker Compose .* not support yet|does not support yet/);
+    const compose = workspace('compose', { dockerComposeFile: 'compose.yml', service: 'app' }, { '.devcontainer/compose.yml': `version: '2.4'\nservices:\n  other:\n    image: ${busyboxImage()}\n` });
+    await assert.rejects(hbUp(compose), /Service "app" .* is not in the compose files .*; they define other/);
     const features = workspace('features', { image: busyboxImage(), features: { './local-feature': {} } });
-    await assert.rejects(hbUp(features), /uses Features \(\.\/local-feature\)/);
+    await assert.rejects(hbUp(features), /Feature "\.\/local-feature" has no readable .*devcontainer-feature\.json/);
   });
 
   it('finds a config change (drift) and says what changed', async () => {

@@ -7,7 +7,7 @@ import { cliReporter, configOf, failure, folderOf } from './runtime';
 export const execCommand: Command = {
   name: 'exec',
   summary: 'Run a command in the dev container of a folder',
-  usage: 'hb exec [--folder DIR] [--config FILE] [--user USER] [--workdir DIR] [--] CMD [ARGS...]',
+  usage: 'hb exec [-it] [--folder DIR] [--config FILE] [--user USER] [--workdir DIR] [--] CMD [ARGS...]',
   help: [
     'Runs CMD as the config\'s remoteUser, in the workspace folder, with the user\'s login-shell',
     'environment (userEnvProbe) and remoteEnv; no shell is involved unless CMD is one.',
@@ -18,9 +18,19 @@ export const execCommand: Command = {
     '  --config FILE   the devcontainer.json to use (default: the folder\'s)',
     '  --user USER     run as USER instead of remoteUser',
     '  --workdir DIR   run in DIR instead of the workspace folder',
+    '  -i, --interactive  forward stdin to the command',
+    '  -t, --tty       give the command a terminal (raw mode; resized with the window):',
+    '                  hb exec -it -- bash for a shell',
   ].join('\n'),
   stopAtFirstPositional: true,
-  options: { folder: { type: 'string' }, config: { type: 'string' }, user: { type: 'string' }, workdir: { type: 'string' } },
+  options: {
+    folder: { type: 'string' },
+    config: { type: 'string' },
+    user: { type: 'string' },
+    workdir: { type: 'string' },
+    interactive: { type: 'boolean', short: 'i' },
+    tty: { type: 'boolean', short: 't' },
+  },
   async run(ctx) {
     if (!ctx.positionals.length) throw new UsageError('name the command to run, e.g. hb exec -- ls -la');
     try {
@@ -35,6 +45,8 @@ export const execCommand: Command = {
         stderr: (ctx.stderr ?? process.stderr) as import("node:stream").Writable,
         report: cliReporter(ctx),
         signal: ctx.signal,
+        interactive: Boolean(ctx.values.interactive),
+        tty: Boolean(ctx.values.tty),
       });
     } catch (e) {
       return failure(ctx, 'exec', e);

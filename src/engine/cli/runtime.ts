@@ -95,13 +95,24 @@ export function printSummary(ctx: CommandContext, s: ContainerSummary | UpResult
   if (s.image) row('Image', s.image);
   if (s.workspaceFolder) row('Workspace', s.workspaceFolder);
   if (s.remoteUser) row('User', s.remoteUser);
-  if (s.containerId) row('Ports', fmtPorts(s));
+  if (s.containerId && s.forwards?.length) {
+    // with portsAttributes labels and who forwards each (hb ports has the details)
+    const f = s.forwards.map((p) => `127.0.0.1:${p.hostPort} -> ${p.service ? `${p.service}:` : ''}${p.containerPort}${p.label ? ` (${p.label})` : ''} ${p.state}`);
+    row('Ports', f.join(', '));
+  } else if (s.containerId) row('Ports', fmtPorts(s));
   if (s.containerId) row('Drift', !s.drift.known ? 'unknown (not made by HyperBox)' : s.drift.changed.length ? `stale: ${s.drift.changed.join(', ')}` : 'none');
   if (s.madeBy) row('Made by', s.madeBy === 'hyperbox' ? 'HyperBox' : 'another tool (adopted)');
   if (s.engine) row('Engine', `${s.engine.name} ${s.engine.version} at ${s.engine.host}`);
+  if (s.runtime) row('Runtime', s.runtime);
+  if (s.containerId && s.shutdownAction) row('On close', s.shutdownAction === 'none' ? 'keep running (shutdownAction none)' : `${s.shutdownAction} (when the editor window closes)`);
   if (up) {
     row('Took', `${(up.totalMs / 1000).toFixed(2)} s (${up.timings.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join(', ')})`);
     if (up.pendingHooks.length) row('Running', `${up.pendingHooks.join(', ')} (in the background; see hb logs)`);
+    if (up.profile) {
+      // the language profile applied when the container was made (runtime/profile.ts)
+      const what = up.profile.entries.map((e) => (e.kind === 'volume' ? `volume ${e.source} at ${e.target}` : `${e.name}=${e.value}`));
+      row('Profile', `${up.profile.label}: ${what.join(', ')}`);
+    }
   }
   if (s.message && s.state !== 'running') ctx.err(`${s.message}\n`);
 }

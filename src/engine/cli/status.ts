@@ -3,6 +3,7 @@ import { list, status } from '../runtime/ops';
 import { EXIT_OK, type Command } from './command';
 import { colors } from './format';
 import { configOf, failure, folderOf, printSummary } from './runtime';
+import { printEngineRuntimes } from './runtimes';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -21,7 +22,10 @@ export const statusCommand: Command = {
     try {
       const s = await status({ folder: folderOf(ctx), configFile: configOf(ctx), env: ctx.env });
       if (ctx.values.json) ctx.out(JSON.stringify(s, null, 2) + '\n');
-      else printSummary(ctx, s);
+      else {
+        printSummary(ctx, s);
+        await printEngineRuntimes(ctx);
+      }
       return EXIT_OK;
     } catch (e) {
       return failure(ctx, 'status', e);

@@ -13,6 +13,8 @@ const COMMON_HELP = [
   '                  ports, drift, and the time each step took',
   '  --trust         trust the folder: run its initializeCommand, build and lifecycle commands',
   '                  (remembered until those settings change; on a terminal hb asks instead)',
+  '  --runtime NAME  create the container with this OCI runtime (hb runtimes lists them);',
+  '                  default: customizations.hyperbox.runtime, else the engine\'s default',
 ];
 
 async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<number> {
@@ -29,6 +31,7 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<numbe
       waitFor: name === 'up' && Boolean(ctx.values['wait-for']),
       rebuild: name === 'rebuild',
       noCache: Boolean(ctx.values['no-cache']),
+      runtime: typeof ctx.values.runtime === 'string' ? ctx.values.runtime : undefined,
     });
     report.flush();
     const { result } = outcome;
@@ -61,10 +64,11 @@ export const upCommand: Command = {
   help: [
     'Finds the folder\'s dev container by the labels the Dev Containers tools set (so a container',
     'made by the Dev Containers extension or CLI is reused as it is), starts it when stopped, or',
-    'makes it: the image is used or pulled, or the Dockerfile built, then onCreateCommand,',
-    'updateContentCommand and postCreateCommand run once, postStartCommand once per start and',
-    'postAttachCommand at each up. When the config changed since the container was made, hb up',
-    'says so (state "stale"): hb rebuild recreates it.',
+    'makes it: the image is used or pulled, or the Dockerfile built, or the Compose services',
+    'started (docker compose / docker-compose); local Features (./folder) are installed in a',
+    'derived image. Then onCreateCommand, updateContentCommand and postCreateCommand run once,',
+    'postStartCommand once per start and postAttachCommand at each up. When the config changed',
+    'since the container was made, hb up says so (state "stale"): hb rebuild recreates it.',
     '',
     'Options:',
     ...COMMON_HELP,
@@ -79,6 +83,7 @@ export const upCommand: Command = {
     json: { type: 'boolean' },
     'wait-for': { type: 'boolean' },
     trust: { type: 'boolean' },
+    runtime: { type: 'string' },
   },
   run: (ctx) => runUp(ctx, 'up'),
 };
@@ -100,6 +105,7 @@ export const rebuildCommand: Command = {
     json: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
     trust: { type: 'boolean' },
+    runtime: { type: 'string' },
   },
   run: (ctx) => runUp(ctx, 'rebuild'),
 };

@@ -90,6 +90,7 @@ export function summarize(
     drift: { known: true, changed: [] },
     madeBy: null,
     engine: opts.engine ? { name: opts.engine.name, version: opts.engine.version, host: opts.host ?? '' } : undefined,
+    shutdownAction: shutdownActionOf(opts.merged?.shutdownAction ?? resolved.config?.shutdownAction, resolved.kind),
   };
   if (!info) {
     base.message = 'No dev container yet: hb up creates it.';
@@ -122,5 +123,13 @@ export function summarize(
     drift,
     madeBy: labels[LABEL_INPUTS] ? 'hyperbox' : 'other',
     message,
+    runtime: info.HostConfig?.Runtime || undefined,
+    shutdownAction: shutdownActionOf(merged.shutdownAction, resolved.kind),
   };
+}
+
+/** The shutdownAction the editor applies: the config's, else the spec's default for its kind. */
+export function shutdownActionOf(value: unknown, kind: ResolvedConfig['kind']): NonNullable<ContainerSummary['shutdownAction']> {
+  if (value === 'none' || value === 'stopContainer' || value === 'stopCompose') return value;
+  return kind === 'compose' ? 'stopCompose' : 'stopContainer';
 }

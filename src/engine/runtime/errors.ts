@@ -11,7 +11,8 @@ export type RuntimeErrorCode =
   | 'trust-required'
   | 'not-found'
   | 'not-running'
-  | 'cancelled';
+  | 'cancelled'
+  | 'port-taken';
 
 export class RuntimeError extends Error {
   constructor(

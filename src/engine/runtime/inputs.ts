@@ -10,6 +10,9 @@ import type { ResolvedConfig } from '../../protocol';
 import { contextFilter, walkContext, type ContextEntry, type ContextFilter } from './context';
 import { cacheDir, readJson, writeJson } from './dirs';
 import { contextSources, globToRegExp } from './dockerfile';
+import { composeInputs } from './compose';
+import { featureInputs } from './features';
+import { profileInputs } from './profile';
 
 /** Config properties whose change means the container must be recreated to apply it. */
 export const SHAPING_PROPERTIES = [
@@ -18,6 +21,10 @@ export const SHAPING_PROPERTIES = [
   'dockerFile',
   'context',
   'features',
+  'overrideFeatureInstallOrder',
+  'dockerComposeFile',
+  'service',
+  'runServices',
   'containerEnv',
   'containerUser',
   'mounts',
@@ -97,6 +104,11 @@ export async function computeInputs(resolved: ResolvedConfig, env: NodeJS.Proces
   for (const key of SHAPING_PROPERTIES) {
     if (config[key] !== undefined) inputs[`devcontainer.json ${key}`] = short(sha(canonical(config[key])));
   }
+  // local Features (features.ts) and compose files (compose.ts): their contents
+  Object.assign(inputs, await featureInputs(resolved));
+  if (resolved.kind === 'compose') Object.assign(inputs, await composeInputs(resolved));
+  // the language profile's plan (profile.ts): turning it off, or a new stack, changes the container
+  Object.assign(inputs, await profileInputs(resolved, env));
   if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) return inputs;
 
   const cacheFile = path.join(cacheDir(env), 'inputs', `${resolved.devcontainerId}.json`);

@@ -6,8 +6,11 @@ import type { ContainerSummary, DownResult, ListedContainer } from '../../protoc
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
 import { connectEngine, engineError, type Engine } from './docker';
 import { RuntimeError } from './errors';
+import { describePorts } from './portsOps';
 import { computeInputs } from './inputs';
+import { composeDown, composeStop, LABEL_COMPOSE_PROJECT } from './compose';
 import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER } from './labels';
+import { execAttached, type TtyStdin, type TtyStdout } from './execTty';
 import { hookEnv, parseEnvList, probeUserEnv } from './lifecycle';
 import type { Reporter } from './report';
 import { forgetState, lifecycleLogFile, readState, writeState } from './state';
@@ -35,7 +38,10 @@ export async function status(opts: TargetOptions): Promise<ContainerSummary> {
       found ? engine.docker.getContainer(found.Id).inspect() : Promise.resolve(undefined),
       found ? computeInputs(resolved, opts.env) : Promise.resolve(undefined),
     ]);
-    return summarize(resolved, inspect, { inputs, engine: info, host: engine.endpoint.host });
+    const summary = summarize(resolved, inspect, { inputs, engine: info, host: engine.endpoint.host });
+    // ports with their portsAttributes labels and who forwards them (portsOps.ts)
+    if (inspect) summary.forwards = (await describePorts(opts.env, resolved, inspect)).ports;
+    return summary;
   });
 }
 
@@ -44,7 +50,10 @@ export async function stop(opts: TargetOptions & { report?: Reporter }): Promise
   return withEngine(opts.env, async (engine) => {
     const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
     if (!found) return summarize(resolved, undefined);
-    if (found.State === 'running') {
+    if (resolved.kind === 'compose') {
+      // the whole project, as shutdownAction stopCompose does (compose.ts)
+      await composeStop(engine, resolved, found.Labels?.[LABEL_COMPOSE_PROJECT], opts.env, opts.report);
+    } else if (found.State === 'running') {
       opts.report?.step(`Stopping container ${found.Names[0]?.replace(/^\//, '') ?? found.Id.slice(0, 12)}`);
       try {
         await engine.docker.getContainer(found.Id).stop();
@@ -66,9 +75,15 @@ export async function down(opts: TargetOptions & { volumes?: boolean; report?: R
     result.containerId = found.Id;
     const inspect = await engine.docker.getContainer(found.Id).inspect();
     const named = (inspect.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string);
-    opts.report?.step(`Removing container ${inspect.Name.replace(/^\//, '')}`);
-    // anonymous volumes go with the container only when asked
-    await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes });
+    if (resolved.kind === 'compose') {
+      // the whole project (compose.ts); a container compose left behind goes too
+      await composeDown(engine, resolved, found.Labels?.[LABEL_COMPOSE_PROJECT], opts.env, !!opts.volumes, opts.report);
+      await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes }).catch(() => undefined);
+    } else {
+      opts.report?.step(`Removing container ${inspect.Name.replace(/^\//, '')}`);
+      // anonymous volumes go with the container only when asked
+      await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes });
+    }
     result.removed = true;
     await forgetState(opts.env, found.Id);
     await fs.unlink(lifecycleLogFile(opts.env, found.Id)).catch(() => undefined);
@@ -126,6 +141,10 @@ export interface ExecOptions extends TargetOptions {
   stderr: Writable;
   report: Reporter;
   signal?: AbortSignal;
+  /** hb exec -i / -t: forward stdin, allocate a TTY (see execTty.ts). */
+  interactive?: boolean;
+  tty?: boolean;
+  stdin?: TtyStdin;
 }
 
 /** Runs a command in the dev container as remoteUser, in the workspace folder, with the user's environment. Returns its exit code. */
@@ -144,6 +163,20 @@ export async function exec(opts: ExecOptions): Promise<number> {
     }
     const env = hookEnv(probed, merged.remoteEnv, parseEnvList(info.Config.Env));
     const container = engine.docker.getContainer(info.Id);
+    if (opts.interactive || opts.tty) {
+      return execAttached(engine, container, {
+        cmd: opts.cmd,
+        user,
+        workdir: opts.workdir ?? resolved.workspace?.containerWorkspaceFolder ?? undefined,
+        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        interactive: !!opts.interactive,
+        tty: !!opts.tty,
+        stdin: opts.stdin ?? process.stdin,
+        stdout: opts.stdout as TtyStdout,
+        stderr: opts.stderr,
+        signal: opts.signal,
+      });
+    }
     const e = await container.exec({
       Cmd: opts.cmd,
       User: user,

@@ -5,6 +5,7 @@ import { ResponseError, type CancellationToken, type MessageConnection } from 'v
 import { Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeStop, RuntimeUp } from '../../protocol';
 import type { EngineLog, ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
+import { registerLive } from './live';
 import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
 import { up } from './up';
@@ -47,6 +48,8 @@ function reporter(conn: MessageConnection, log: EngineLog, token: string | undef
 export const registerRuntimeService: ServiceRegistration = {
   capabilities: ['runtime'],
   register(conn, log) {
+    // Docker events and port forwarding (see live.ts)
+    const live = registerLive(conn, log, toResponseError);
     conn.onRequest(RuntimeUp, async (params, token) => {
       try {
         const report = reporter(conn, log, params.progressToken);
@@ -60,6 +63,7 @@ export const registerRuntimeService: ServiceRegistration = {
           waitFor: params.waitFor,
           rebuild: params.rebuild,
           noCache: params.noCache,
+          defaultRuntime: params.runtime,
         });
         if (outcome.rest) {
           // the commands after waitFor keep running here; their output keeps flowing as notifications
@@ -69,6 +73,7 @@ export const registerRuntimeService: ServiceRegistration = {
             (e) => log.error((e as Error).message),
           );
         }
+        live.afterUp(params, outcome.result);
         return outcome.result;
       } catch (e) {
         throw toResponseError(e);

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { StepTiming, UpResult } from '../../protocol';
+import type { AppliedProfile, StepTiming, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -30,9 +30,14 @@ import { acquireLock } from './lock';
 import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig } from './metadata';
 import { parseMount, type ApiMount } from './mounts';
 import type { Reporter } from './report';
+import { applyProfile, appliedProfileOf, chownProfileVolumes } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
 import { forgetState, readState, writeState, type ContainerState } from './state';
 import { trustNeeds, type TrustNeeds } from './trust';
+import { composeCreate, composeStart, LABEL_COMPOSE_PROJECT } from './compose';
+import { featuresImage, readFeatures, wrapEntrypoint } from './features';
+import { applyHostSetup } from './hostSetup';
+import { copyGitConfig } from './userFiles';
 
 export interface UpOptions {
   folder: string;
@@ -52,6 +57,10 @@ export interface UpOptions {
   noCache?: boolean;
   /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
   localUser?: { uid: number; gid: number };
+  /** The OCI runtime to create the container with, over the config's (hb up --runtime); see runtimes.ts. */
+  runtime?: string;
+  /** The runtime when the config names none (the editor's hyperbox.runtime setting). */
+  defaultRuntime?: string;
 }
 
 export interface UpOutcome {
@@ -100,20 +109,9 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const config = resolved.config;
   const configFile = resolved.configFile!;
-  if (resolved.kind === 'compose') {
-    throw new RuntimeError(
-      'unsupported',
-      `${configFile} uses Docker Compose (dockerComposeFile), which hb up does not support yet. Use the Dev Containers CLI for this config, or an image / Dockerfile config.`,
-    );
-  }
   if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
-  const features = config.features && typeof config.features === 'object' ? Object.keys(config.features) : [];
-  if (features.length) {
-    throw new RuntimeError(
-      'unsupported',
-      `${configFile} uses Features (${features.join(', ')}), which hb up does not install yet, so the container would lack them. Remove "features" (or install the tools in a Dockerfile), or use the Dev Containers CLI for this config.`,
-    );
-  }
+  // local Features (features.ts); OCI ones and Features with Compose are a clear error here
+  if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved));
   const needs = trustNeeds(config, resolved.kind, resolved.workspace?.workspaceMount ?? null);
   if (needs.reasons.length && !(typeof opts.trusted === 'function' ? await opts.trusted(needs, folder) : opts.trusted)) {
     throw new RuntimeError(
@@ -138,6 +136,7 @@ async function upWithEngine(
 ): Promise<UpOutcome> {
   const { report, signal, env, folder } = opts;
   const config = resolved.config;
+  const featureSet = await readFeatures(resolved);
   const configFile = resolved.configFile!;
   const id = resolved.devcontainerId!;
   const release = await timer.time('lock', () =>
@@ -174,17 +173,28 @@ async function upWithEngine(
     let info: ContainerInspectInfo;
     let merged: MergedConfig;
     let created = false;
+    let appliedProfile: AppliedProfile | null = null;
     let started = false;
     if (existing) {
       info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
       if (!info.State.Running) {
         report.step(`Starting container ${info.Name.replace(/^\//, '')}`);
-        await timer.time('start', () => engine.docker.getContainer(info.Id).start());
+        if (resolved.kind === 'compose') await timer.time('start', () => composeStart(engine, resolved, info.Config.Labels?.[LABEL_COMPOSE_PROJECT], env, report, signal));
+        else await timer.time('start', () => engine.docker.getContainer(info.Id).start());
         info = await timer.time('inspect', () => engine.docker.getContainer(info.Id).inspect());
         started = true;
         if (!info.State.Running) throw await exitedError(engine, info);
       }
+    } else if (resolved.kind === 'compose') {
+      // compose.ts: the services, with an override file for the dev service
+      const made = await timer.time('compose up', () => composeCreate(engine, { resolved, inputs, env, report, signal, noCache: opts.noCache }));
+      createdId = made.containerId;
+      merged = made.merged;
+      info = await timer.time('inspect', () => engine.docker.getContainer(made.containerId).inspect());
+      if (!info.State.Running) throw await exitedError(engine, info);
+      created = true;
+      started = true;
     } else {
       // the image
       let image: ImageInspectInfo;
@@ -222,12 +232,31 @@ async function upWithEngine(
         if (!built) throw new RuntimeError('build-failed', `The build of ${imageName} reported success, but the engine has no such image.`);
         image = built;
       }
+      if (featureSet.length) {
+        // features.ts: a derived image with the Features installed, cached by a content hash
+        const baseName = imageName;
+        const baseImage = image;
+        const withFeatures = await timer.time('features image', () =>
+          featuresImage(engine, { baseName, baseImage, features: featureSet, config, folder, noCache: opts.noCache, env }, report, signal),
+        );
+        imageName = withFeatures.tag;
+        image = withFeatures.image;
+      }
       throwIfCancelled(signal, 'hb up');
 
       const imageEntries = parseMetadataLabel(image.Config?.Labels?.[LABEL_METADATA]);
       const entries = [...imageEntries, configEntry(config)];
       merged = mergeMetadata(entries, [...imageEntries.map((e) => (typeof e.id === 'string' ? `Feature "${e.id}"` : 'image metadata')), 'devcontainer.json']);
       const createOptions = createRequest(resolved, merged, entries, inputs, imageName, env);
+      // Feature entrypoints when the image's own command runs (features.ts)
+      if (merged.overrideCommand === false) wrapEntrypoint(createOptions._body, image, merged.entrypoints);
+      // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts)
+      const hostRequirements = Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {})));
+      await timer.time('host setup', () =>
+        applyHostSetup({ engine, config, hostRequirements, body: createOptions._body as never, env, report, runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined, defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined, untrusted: opts.trusted === false }),
+      );
+      // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
+      appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
       refuseRemoteBindMount(engine, createOptions.HostConfig?.Mounts as ApiMount[] | undefined);
 
       report.step('Creating container');
@@ -284,6 +313,9 @@ async function upWithEngine(
     const containerEnv = parseEnvList(info.Config.Env);
 
     if (created) await timer.time('updateRemoteUserUID', () => updateRemoteUserUid(engine, info.Id, remoteUser, merged, opts.localUser, report));
+    if (created && appliedProfile) await timer.time('profile volumes', () => chownProfileVolumes(engine, info.Id, remoteUser, appliedProfile, report));
+    // your git config and SSH agent go only into containers of folders that are not explicitly untrusted
+    if (created && opts.trusted !== false) await timer.time('gitconfig', () => copyGitConfig(engine, info.Id, remoteUser, env, report));
 
     // Which lifecycle commands are due. A container made now has run none, and one started now has
     // not run postStartCommand for this start. Otherwise our own records say, or else the markers
@@ -372,6 +404,7 @@ async function upWithEngine(
       timings: timer.timings,
       totalMs: timer.total(),
       pendingHooks: later.map((d) => d.hook),
+      profile: appliedProfileOf(info.Config.Labels),
     };
     if (summary.state === 'stale') report.warn(summary.message!);
     if (!later.length) return { result };
@@ -523,7 +556,8 @@ function createRequest(
   if (merged.containerUser) body.User = merged.containerUser;
   if (overrideCommand) {
     body.Entrypoint = ['/bin/sh'];
-    body.Cmd = ['-c', KEEP_ALIVE];
+    // Feature entrypoints run first, then the keep-alive
+    body.Cmd = ['-c', [...merged.entrypoints, KEEP_ALIVE].join('\n')];
   }
   if ((parts.endpoint.Aliases || parts.endpoint.IPAMConfig) && typeof hostConfig.NetworkMode === 'string') {
     body.NetworkingConfig = { EndpointsConfig: { [hostConfig.NetworkMode]: parts.endpoint } };

@@ -1,0 +1,365 @@
+// Docker Compose configs (dockerComposeFile + service + runServices), through `docker compose`
+// (the v2 plugin) or `docker-compose` (v1), whichever is installed. What the dev service needs
+// from HyperBox — the reference implementation's labels and ours, containerEnv, mounts, the
+// keep-alive when overrideCommand is true, security options — goes into an override file in the
+// cache folder (never the workspace), passed after the user's files. The project name follows the
+// reference implementation's rules, so a project started by either tool is found by the other.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import type { ResolvedConfig } from '../../protocol';
+import { idLabels } from '../devcontainer/id';
+import { VERSION } from '../version';
+import { cacheDir } from './dirs';
+import type { Engine } from './docker';
+import { lastLines, RuntimeError, throwIfCancelled } from './errors';
+import { dockerCli, ensureImage, inspectImage } from './image';
+import type { Inputs } from './inputs';
+import { LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
+import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type MetadataEntry } from './metadata';
+import { parseMount, type ApiMount } from './mounts';
+import type { Reporter } from './report';
+
+export const LABEL_COMPOSE_PROJECT = 'com.docker.compose.project';
+export const LABEL_COMPOSE_SERVICE = 'com.docker.compose.service';
+
+/** The keep-alive of a compose dev service whose command is overridden ($ escaped for compose). */
+const KEEP_ALIVE = 'echo "HyperBox: container started"; trap "exit 0" TERM INT; while sleep 1000 & wait $!; do :; done';
+
+export interface ComposeCli {
+  /** The program and the arguments before compose's own: ["docker", "compose"] or ["docker-compose"]. */
+  argv: string[];
+  version: string;
+  /** v2 (the plugin) or later. */
+  v2: boolean;
+}
+
+function run(argv: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; signal?: AbortSignal; onOutput?: (s: string) => void } = {}): Promise<{ code: number; stdout: string; output: string; error?: NodeJS.ErrnoException }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let output = '';
+    const child = spawn(argv[0], argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (b: Buffer) => {
+      const s = b.toString('utf8');
+      stdout += s;
+      output = (output + s).slice(-64_000);
+      opts.onOutput?.(s);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      const s = b.toString('utf8');
+      output = (output + s).slice(-64_000);
+      opts.onOutput?.(s);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({ code: -1, stdout, output, error });
+    });
+    child.on('close', (code) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({ code: code ?? 1, stdout, output });
+    });
+  });
+}
+
+const cliCache = new Map<string, Promise<ComposeCli>>();
+
+/**
+ * `docker compose` when the docker CLI has the plugin, else `docker-compose`
+ * (HB_DOCKER_COMPOSE_PATH overrides the latter); an error naming both when neither runs.
+ */
+export function findComposeCli(env: NodeJS.ProcessEnv): Promise<ComposeCli> {
+  const docker = dockerCli(env);
+  const v1 = env.HB_DOCKER_COMPOSE_PATH || 'docker-compose';
+  const key = `${docker}\0${v1}`;
+  let found = cliCache.get(key);
+  if (!found) {
+    found = (async () => {
+      const plugin = await run([docker, 'compose', 'version', '--short'], env);
+      if (plugin.code === 0 && /^v?\d/.test(plugin.stdout.trim())) return { argv: [docker, 'compose'], version: plugin.stdout.trim().replace(/^v/, ''), v2: true };
+      const old = await run([v1, 'version', '--short'], env);
+      if (old.code === 0 && /^v?\d/.test(old.stdout.trim())) {
+        const version = old.stdout.trim().replace(/^v/, '');
+        return { argv: [v1], version, v2: +version.split('.')[0] >= 2 };
+      }
+      throw new RuntimeError(
+        'unsupported',
+        `This config uses Docker Compose (dockerComposeFile), but neither "${docker} compose" (the Compose v2 plugin) nor "${v1}" (Compose v1) is installed. ` +
+          'Install one of them (Debian: apt-get install docker-compose), or set HB_DOCKER_COMPOSE_PATH to a docker-compose program.',
+      );
+    })();
+    found.catch(() => cliCache.delete(key));
+    cliCache.set(key, found);
+  }
+  return found;
+}
+
+/** Compose project names: lower case; Compose 1.21 and later also keep "-" and "_". */
+export function sanitizeProjectName(name: string, modern = true): string {
+  const lower = name.toLowerCase();
+  return modern ? lower.replace(/[^-_a-z0-9]/g, '') : lower.replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * The compose project name, by the reference implementation's rules: COMPOSE_PROJECT_NAME from
+ * the environment, else from the workspace folder's .env, else a top-level `name` in the compose
+ * files, else the folder of the first compose file — "<workspace>_devcontainer" when that is the
+ * workspace's .devcontainer folder.
+ */
+export function projectName(o: { env: NodeJS.ProcessEnv; workspaceFolder: string; composeFiles: string[]; dotEnv?: string; composeName?: string; modern?: boolean }): string {
+  const modern = o.modern ?? true;
+  const fromEnv = sanitizeProjectName(o.env.COMPOSE_PROJECT_NAME ?? '', modern);
+  if (fromEnv) return fromEnv;
+  const m = o.dotEnv ? /^COMPOSE_PROJECT_NAME=(.+)$/m.exec(o.dotEnv) : null;
+  const fromDotEnv = sanitizeProjectName(m?.[1].trim() ?? '', modern);
+  if (fromDotEnv) return fromDotEnv;
+  if (o.composeName) {
+    const named = sanitizeProjectName(o.composeName, modern);
+    if (named) return named;
+  }
+  const dir = o.composeFiles.length ? path.dirname(o.composeFiles[0]) : o.workspaceFolder;
+  if (path.resolve(dir) === path.join(path.resolve(o.workspaceFolder), '.devcontainer')) return sanitizeProjectName(`${path.basename(o.workspaceFolder)}_devcontainer`, modern);
+  return sanitizeProjectName(path.basename(dir), modern);
+}
+
+/** The image compose gives a service it builds without an `image` name. */
+export function builtImageName(cli: ComposeCli, project: string, service: string): string {
+  const [major, minor] = cli.version.split('.').map(Number);
+  const dash = major > 2 || (major === 2 && minor >= 8);
+  return `${project}${dash ? '-' : '_'}${service}`;
+}
+
+const dollar = (s: string) => s.replace(/\$/g, '$$$$');
+
+/** Compose's short volume syntax for an API mount; tmpfs mounts are listed apart. */
+function shortVolume(m: ApiMount): string {
+  const ro = m.ReadOnly ? ':ro' : '';
+  if (m.Type === 'volume' && !m.Source) return `${m.Target}${ro}`;
+  return `${m.Source}:${m.Target}${ro}`;
+}
+
+export interface OverrideInput {
+  service: string;
+  /** The first compose file's `version`, repeated so Compose v1 merges the files. */
+  version?: string;
+  labels: Record<string, string>;
+  merged: MergedConfig;
+  mounts: ApiMount[];
+}
+
+/**
+ * The override document for the dev service (JSON, which compose reads as YAML). Values are
+ * escaped so compose does not interpolate the "$" in them.
+ */
+export function overrideDocument(o: OverrideInput): Record<string, unknown> {
+  const { merged } = o;
+  const svc: Record<string, unknown> = {};
+  svc.labels = Object.fromEntries(Object.entries(o.labels).map(([k, v]) => [k, dollar(v)]));
+  if (Object.keys(merged.containerEnv).length) svc.environment = Object.fromEntries(Object.entries(merged.containerEnv).map(([k, v]) => [k, dollar(String(v))]));
+  const volumes = o.mounts.filter((m) => m.Type !== 'tmpfs');
+  const tmpfs = o.mounts.filter((m) => m.Type === 'tmpfs');
+  if (volumes.length) svc.volumes = volumes.map((m) => dollar(shortVolume(m)));
+  if (tmpfs.length) svc.tmpfs = tmpfs.map((m) => dollar(m.Target));
+  if (merged.containerUser) svc.user = merged.containerUser;
+  if (merged.init) svc.init = true;
+  if (merged.privileged) svc.privileged = true;
+  if (merged.capAdd.length) svc.cap_add = merged.capAdd;
+  if (merged.securityOpt.length) svc.security_opt = merged.securityOpt;
+  if (merged.overrideCommand === true) {
+    // the service's command still follows as arguments; the keep-alive ignores them
+    svc.entrypoint = ['/bin/sh', '-c', dollar([...merged.entrypoints, KEEP_ALIVE].join('\n')), '-'];
+  }
+  const doc: Record<string, unknown> = {};
+  if (o.version) doc.version = o.version;
+  doc.services = { [o.service]: svc };
+  const named = [...new Set(volumes.filter((m) => m.Type === 'volume' && m.Source).map((m) => m.Source!))];
+  if (named.length) doc.volumes = Object.fromEntries(named.map((n) => [n, {}]));
+  return doc;
+}
+
+/** Drift inputs: a hash of each compose file's contents. */
+export async function composeInputs(resolved: ResolvedConfig): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const base = path.dirname(resolved.configFile ?? '.');
+  for (const f of resolved.paths.composeFiles ?? []) {
+    const text = await fs.readFile(f).catch(() => undefined);
+    out[`compose ${path.relative(base, f).split(path.sep).join('/')}`] = text ? createHash('sha256').update(text).digest('hex').slice(0, 16) : 'missing';
+  }
+  return out;
+}
+
+/** Where the override file of a dev container lives (the user's cache folder). */
+export function overrideFile(env: NodeJS.ProcessEnv, devcontainerId: string): string {
+  return path.join(cacheDir(env), 'compose', `${devcontainerId}.json`);
+}
+
+interface Project {
+  cli: ComposeCli;
+  name: string;
+  files: string[];
+  service: string;
+  runServices: string[];
+  runEnv: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+function childEnv(engine: Engine | undefined, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  // talk to the same engine as the rest of HyperBox
+  if (engine && (engine.endpoint.source === 'default' || engine.endpoint.source === 'DOCKER_HOST')) out.DOCKER_HOST = engine.endpoint.host;
+  return out;
+}
+
+async function composeName(files: string[]): Promise<string | undefined> {
+  let name: string | undefined;
+  for (const f of files) {
+    try {
+      const doc = loadYaml(await fs.readFile(f, 'utf8')) as { name?: unknown } | undefined;
+      if (doc && typeof doc.name === 'string') name = doc.name;
+    } catch {
+      // compose itself says what is wrong with the file
+    }
+  }
+  return name;
+}
+
+export async function composeProject(engine: Engine | undefined, resolved: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<Project> {
+  const config = resolved.config ?? {};
+  const where = resolved.configFile ?? resolved.workspaceFolder;
+  if (typeof config.service !== 'string' || !config.service) {
+    throw new RuntimeError('config', `${where} uses Docker Compose but names no "service": add "service": "<the compose service to develop in>".`);
+  }
+  const runServices = Array.isArray(config.runServices) ? config.runServices.map(String) : [];
+  const cli = await findComposeCli(env);
+  const files = resolved.paths.composeFiles ?? [];
+  const dotEnv = await fs.readFile(path.join(resolved.workspaceFolder, '.env'), 'utf8').catch(() => undefined);
+  const [major, minor] = cli.version.split('.').map(Number);
+  const name = projectName({ env, workspaceFolder: resolved.workspaceFolder, composeFiles: files, dotEnv, composeName: await composeName(files), modern: major > 1 || (major === 1 && minor >= 21) });
+  return { cli, name, files, service: config.service, runServices, runEnv: childEnv(engine, env), cwd: resolved.workspaceFolder };
+}
+
+async function compose(p: Project, args: string[], what: string, report?: Reporter, signal?: AbortSignal, extraFiles: string[] = []): Promise<string> {
+  const argv = [...p.cli.argv, '-p', p.name, ...p.files.flatMap((f) => ['-f', f]), ...extraFiles.flatMap((f) => ['-f', f]), ...args];
+  const res = await run(argv, p.runEnv, { cwd: p.cwd, signal, onOutput: report ? (s) => report.output('compose', s) : undefined });
+  throwIfCancelled(signal, what);
+  if (res.error) throw new RuntimeError('unsupported', `${what}: could not run ${argv[0]} (${res.error.code ?? res.error.message}). Install Docker Compose, or set HB_DOCKER_COMPOSE_PATH.`);
+  if (res.code !== 0) {
+    throw new RuntimeError(
+      'create-failed',
+      `${what} failed (${p.cli.argv.join(' ')} ${args[0]} exited with ${res.code}).\nLast output:\n${lastLines(res.output)}\nFix the compose files (${p.files.map((f) => path.basename(f)).join(', ')}) or the service, then run hb up again.`,
+    );
+  }
+  return res.stdout;
+}
+
+/** The dev service's container of a project, if there is one. */
+export async function findServiceContainer(engine: Engine, project: string, service: string): Promise<string | undefined> {
+  const list = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_COMPOSE_PROJECT}=${project}`, `${LABEL_COMPOSE_SERVICE}=${service}`] }) });
+  list.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created);
+  return list[0]?.Id;
+}
+
+export interface ComposeUpOptions {
+  resolved: ResolvedConfig & { config: Record<string, unknown> };
+  inputs: Inputs;
+  env: NodeJS.ProcessEnv;
+  report: Reporter;
+  signal?: AbortSignal;
+  noCache?: boolean;
+}
+
+/** Creates and starts the project's services (the dev service with the override). */
+export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string }> {
+  const { resolved, report, signal } = o;
+  const config = resolved.config;
+  const p = await composeProject(engine, resolved, o.env);
+  report.step(`Reading the compose files (${p.cli.argv.join(' ')} ${p.cli.version}, project ${p.name})`);
+  const text = await compose(p, ['config'], 'Reading the compose configuration', undefined, signal);
+  let doc: { services?: Record<string, Record<string, unknown>> };
+  try {
+    doc = (loadYaml(text) as typeof doc) ?? {};
+  } catch (e) {
+    throw new RuntimeError('config', `The compose configuration could not be read: ${(e as Error).message}.`);
+  }
+  const services = doc.services ?? {};
+  const known = Object.keys(services);
+  for (const s of [p.service, ...p.runServices]) {
+    if (!services[s]) {
+      throw new RuntimeError(
+        'config',
+        `Service "${s}" (${s === p.service ? '"service"' : '"runServices"'} in ${path.basename(resolved.configFile ?? '')}) is not in the compose files ${p.files.join(', ')}; they define ${known.length ? known.join(', ') : 'no services'}. Fix the name in devcontainer.json.`,
+      );
+    }
+  }
+  const svc = services[p.service];
+  let imageName: string;
+  let builtImage: string | undefined;
+  if (svc.build) {
+    imageName = typeof svc.image === 'string' ? svc.image : builtImageName(p.cli, p.name, p.service);
+    report.step(`Building service ${p.service}`);
+    await compose(p, ['build', ...(o.noCache ? ['--no-cache'] : []), p.service], `Building compose service ${p.service}`, report, signal);
+    builtImage = imageName;
+  } else if (typeof svc.image === 'string') {
+    imageName = svc.image;
+  } else {
+    throw new RuntimeError('config', `Compose service "${p.service}" has neither "image" nor "build": give it one so there is something to run.`);
+  }
+  const image = svc.build ? await inspectImage(engine, imageName) : await ensureImage(engine, imageName, report, signal);
+  if (!image) throw new RuntimeError('build-failed', `Compose built service ${p.service}, but the engine has no image ${imageName} afterwards.`);
+
+  const imageEntries = parseMetadataLabel(image.Config?.Labels?.[LABEL_METADATA]);
+  const entries = [...imageEntries, configEntry(config)];
+  const merged = mergeMetadata(entries, [...imageEntries.map((e) => (typeof e.id === 'string' ? `Feature "${e.id}"` : 'image metadata')), 'devcontainer.json']);
+  const mounts = merged.mounts.map((m, i) => parseMount(m, `mounts[${i}]`));
+  const firstText = p.files.length ? await fs.readFile(p.files[0], 'utf8').catch(() => '') : '';
+  const version = /^version:\s*["']?([^"'\s#]+)/m.exec(firstText)?.[1];
+  const override = overrideDocument({
+    service: p.service,
+    version,
+    labels: {
+      ...idLabels(resolved.workspaceFolder, resolved.configFile!),
+      [LABEL_METADATA]: JSON.stringify(entries),
+      [LABEL_INPUTS]: JSON.stringify(o.inputs),
+      [LABEL_VERSION]: VERSION,
+    },
+    merged,
+    mounts,
+  });
+  const file = overrideFile(o.env, resolved.devcontainerId!);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(override, null, 2));
+  report.step(`Starting compose services ${[p.service, ...p.runServices.filter((s) => s !== p.service)].join(', ')}`);
+  await compose(p, ['up', '-d', ...new Set([p.service, ...p.runServices])], 'Starting the compose services', report, signal, [file]);
+  const containerId = await findServiceContainer(engine, p.name, p.service);
+  if (!containerId) throw new RuntimeError('create-failed', `Compose started project ${p.name}, but it has no container for service ${p.service}. See ${p.cli.argv.join(' ')} -p ${p.name} logs.`);
+  return { containerId, merged, entries, project: p.name, builtImage };
+}
+
+/** Starts a stopped project again, as it was made (no container is recreated). */
+export async function composeStart(engine: Engine, resolved: ResolvedConfig, projectLabel: string | undefined, env: NodeJS.ProcessEnv, report: Reporter, signal?: AbortSignal): Promise<void> {
+  const p = await composeProject(engine, resolved, env);
+  if (projectLabel) p.name = projectLabel;
+  const file = overrideFile(env, resolved.devcontainerId!);
+  const extra = (await fs.stat(file).catch(() => undefined)) ? [file] : [];
+  report.step(`Starting compose project ${p.name}`);
+  await compose(p, ['up', '-d', '--no-recreate', ...new Set([p.service, ...p.runServices])], 'Starting the compose services', report, signal, extra);
+}
+
+/** `hb stop` on a compose config: stops every service of the project. */
+export async function composeStop(engine: Engine, resolved: ResolvedConfig, projectLabel: string | undefined, env: NodeJS.ProcessEnv, report?: Reporter): Promise<void> {
+  const p = await composeProject(engine, resolved, env);
+  if (projectLabel) p.name = projectLabel;
+  report?.step(`Stopping compose project ${p.name}`);
+  await compose(p, ['stop'], `Stopping compose project ${p.name}`, report);
+}
+
+/** `hb down` on a compose config: removes the project's containers (and its volumes with `volumes`). */
+export async function composeDown(engine: Engine, resolved: ResolvedConfig, projectLabel: string | undefined, env: NodeJS.ProcessEnv, volumes: boolean, report?: Reporter): Promise<void> {
+  const p = await composeProject(engine, resolved, env);
+  if (projectLabel) p.name = projectLabel;
+  report?.step(`Removing compose project ${p.name}`);
+  await compose(p, ['down', ...(volumes ? ['--volumes'] : [])], `Removing compose project ${p.name}`, report);
+}

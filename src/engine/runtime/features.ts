@@ -1,0 +1,331 @@
+// Local Features ("./path" keys in `features`: a folder with devcontainer-feature.json and
+// install.sh), installed as the Dev Container Features spec describes: options become environment
+// variables (defaults from the manifest, names upper-cased), install.sh runs as root in a derived
+// image, in the order dependsOn / installsAfter / overrideFeatureInstallOrder give. What a Feature
+// contributes to the container (containerEnv, mounts, capAdd, privileged, init, securityOpt,
+// entrypoint, lifecycle commands) goes into the image's devcontainer.metadata label, one entry per
+// Feature before the config's, so metadata.ts merges it like any image metadata. The derived image
+// is tagged by a hash of its base image and every Feature's files and options: a second `up`
+// finds it and builds nothing. OCI Features (ghcr.io/...) need a registry: a clear error, at once.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ImageInspectInfo } from 'dockerode';
+import type { ResolvedConfig } from '../../protocol';
+import type { Engine } from './docker';
+import { RuntimeError, throwIfCancelled } from './errors';
+import { buildImage, inspectImage } from './image';
+import { canonical } from './inputs';
+import { LABEL_IMAGE_FOLDER, LABEL_METADATA } from './labels';
+import { configEntry, mergeMetadata, METADATA_PROPERTIES, parseMetadataLabel, type MetadataEntry } from './metadata';
+import type { Reporter } from './report';
+
+/** Bumped when the way images are made changes, so old cached images are not reused. */
+const RECIPE = '1';
+
+export interface LocalFeature {
+  /** The key in devcontainer.json ("./hello"). */
+  key: string;
+  /** The Feature's folder. */
+  dir: string;
+  /** The manifest's id (the key when it has none). */
+  id: string;
+  manifest: Record<string, unknown>;
+  /** Option values: the config's, else the manifest's defaults. */
+  options: Record<string, string | boolean>;
+}
+
+export const isLocalFeature = (key: string) => key.startsWith('./') || key.startsWith('../');
+
+/**
+ * The environment variable an option sets, as the spec says: characters other than letters,
+ * digits and "_" become "_", leading digits and underscores become one "_", all upper case.
+ */
+export function optionEnvName(option: string): string {
+  return option.replace(/[^\w]/g, '_').replace(/^[\d_]+/, '_').toUpperCase();
+}
+
+/** The Feature's option values: a string config value is its `version`, an object names options. */
+export function featureOptions(manifest: Record<string, unknown>, value: unknown): Record<string, string | boolean> {
+  const declared = (manifest.options && typeof manifest.options === 'object' ? manifest.options : {}) as Record<string, { default?: unknown }>;
+  const given: Record<string, unknown> = typeof value === 'string' ? { version: value } : value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const out: Record<string, string | boolean> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    if (spec && spec.default !== undefined) out[name] = typeof spec.default === 'boolean' ? spec.default : String(spec.default);
+  }
+  for (const [name, v] of Object.entries(given)) if (v !== undefined && v !== null) out[name] = typeof v === 'boolean' ? v : String(v);
+  return out;
+}
+
+/** The lines of devcontainer-features.env: NAME="value", quoted for a POSIX shell. */
+export function optionsEnvFile(options: Record<string, string | boolean>): string {
+  return Object.entries(options)
+    .map(([k, v]) => `${optionEnvName(k)}="${String(v).replace(/(["\\$`])/g, '\\$1')}"`)
+    .join('\n') + '\n';
+}
+
+/** Whether a reference (from dependsOn, installsAfter or overrideFeatureInstallOrder) names this Feature. */
+function names(ref: string, f: Pick<LocalFeature, 'key' | 'id'>): boolean {
+  if (ref === f.key || ref === f.id) return true;
+  const norm = (s: string) => s.replace(/\/+$/, '');
+  if (isLocalFeature(ref)) return norm(ref) === norm(f.key);
+  // an OCI reference ("ghcr.io/owner/features/node:1") matches a local copy with that id
+  const last = ref.split('/').pop()!.replace(/[:@].*$/, '');
+  return last === f.id;
+}
+
+/**
+ * The install order: a Feature comes after those it dependsOn (hard: they must be present) and
+ * after those in its installsAfter that are present (soft). Among Features that may go next,
+ * those in overrideFeatureInstallOrder go first, in its order, then the config's order.
+ */
+export function orderFeatures<T extends Pick<LocalFeature, 'key' | 'id' | 'manifest'>>(features: T[], override: string[] = []): T[] {
+  const deps = new Map<T, Set<T>>();
+  for (const f of features) {
+    const set = new Set<T>();
+    const dependsOn = f.manifest.dependsOn && typeof f.manifest.dependsOn === 'object' ? Object.keys(f.manifest.dependsOn as object) : [];
+    for (const ref of dependsOn) {
+      const d = features.find((o) => o !== f && names(ref, o));
+      if (!d) {
+        throw new RuntimeError(
+          'config',
+          `Feature "${f.key}" dependsOn "${ref}", which is not among the config's features. HyperBox installs only local Features and cannot fetch it: add a local copy ("./<folder>" with devcontainer-feature.json and install.sh) to "features".`,
+        );
+      }
+      set.add(d);
+    }
+    const after = Array.isArray(f.manifest.installsAfter) ? (f.manifest.installsAfter as unknown[]).map(String) : [];
+    for (const ref of after) {
+      const d = features.find((o) => o !== f && names(ref, o));
+      if (d) set.add(d);
+    }
+    deps.set(f, set);
+  }
+  const rank = (f: T) => {
+    const i = override.findIndex((ref) => names(ref, f));
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const done: T[] = [];
+  const left = [...features];
+  while (left.length) {
+    const ready = left.filter((f) => [...deps.get(f)!].every((d) => done.includes(d)));
+    if (!ready.length) {
+      throw new RuntimeError(
+        'config',
+        `The Features ${left.map((f) => `"${f.key}"`).join(', ')} depend on each other in a cycle (dependsOn / installsAfter), so no install order exists. Remove one of the dependencies.`,
+      );
+    }
+    ready.sort((a, b) => rank(a) - rank(b) || features.indexOf(a) - features.indexOf(b));
+    done.push(ready[0]);
+    left.splice(left.indexOf(ready[0]), 1);
+  }
+  return done;
+}
+
+/** The config's local Features, read and ordered; an error for anything that needs a registry. */
+export async function readFeatures(resolved: ResolvedConfig): Promise<LocalFeature[]> {
+  const config = resolved.config ?? {};
+  const value = config.features;
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.keys(value).length) return [];
+  const file = resolved.configFile ?? 'devcontainer.json';
+  const keys = Object.keys(value);
+  if (resolved.kind === 'compose') {
+    throw new RuntimeError(
+      'unsupported',
+      `${file} uses Features (${keys.join(', ')}) with Docker Compose, which hb up does not support yet. Install the tools in the service's Dockerfile, or use the Dev Containers CLI for this config.`,
+    );
+  }
+  const remote = keys.filter((k) => !isLocalFeature(k));
+  if (remote.length) {
+    const first = remote[0];
+    const where = /^https?:\/\//.test(first) ? new URL(first).host : first.split('/')[0];
+    throw new RuntimeError(
+      'unsupported',
+      `Feature "${first}"${remote.length > 1 ? ` (and ${remote.slice(1).map((k) => `"${k}"`).join(', ')})` : ''} needs a registry (${where}) to download it, and none is reachable: HyperBox installs local Features only. ` +
+        'Copy the Feature into the .devcontainer folder and name it "./<folder>" in "features", or install the tool in a Dockerfile.',
+    );
+  }
+  const base = path.dirname(file);
+  const out: LocalFeature[] = [];
+  for (const key of keys) {
+    const dir = path.resolve(base, key);
+    const manifestFile = path.join(dir, 'devcontainer-feature.json');
+    let manifest: Record<string, unknown>;
+    try {
+      manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new RuntimeError(
+        'config',
+        `Feature "${key}" has ${code ? `no readable ${manifestFile} (${code})` : `a devcontainer-feature.json that is not valid JSON (${(e as Error).message})`}. A local Feature is a folder with devcontainer-feature.json and install.sh, relative to the folder of devcontainer.json.`,
+      );
+    }
+    if (!(await fs.stat(path.join(dir, 'install.sh')).catch(() => undefined))?.isFile()) {
+      throw new RuntimeError('config', `Feature "${key}" has no install.sh (looked at ${path.join(dir, 'install.sh')}). Add the script that installs it.`);
+    }
+    out.push({ key, dir, id: typeof manifest.id === 'string' ? manifest.id : key, manifest, options: featureOptions(manifest, (value as Record<string, unknown>)[key]) });
+  }
+  const override = Array.isArray(config.overrideFeatureInstallOrder) ? config.overrideFeatureInstallOrder.map(String) : [];
+  return orderFeatures(out, override);
+}
+
+/** The metadata entry a Feature contributes (its id and the spec's container properties). */
+export function featureEntry(f: LocalFeature): MetadataEntry {
+  const entry: MetadataEntry = { id: f.id };
+  for (const key of METADATA_PROPERTIES) if (key !== 'id' && f.manifest[key] !== undefined) entry[key] = f.manifest[key];
+  return entry;
+}
+
+async function filesOf(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesOf(dir, r)));
+    else if (e.isFile()) out.push(r);
+  }
+  return out;
+}
+
+/** A hash of a Feature folder's files (names and contents). */
+export async function hashFolder(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const rel of await filesOf(dir).catch(() => [] as string[])) {
+    h.update(`${rel}\0`);
+    h.update(await fs.readFile(path.join(dir, rel)).catch(() => Buffer.alloc(0)));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** Drift inputs: one per local Feature, a hash of its folder. */
+export async function featureInputs(resolved: ResolvedConfig): Promise<Record<string, string>> {
+  const value = resolved.config?.features;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const base = path.dirname(resolved.configFile ?? '.');
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(value).filter(isLocalFeature)) out[`Feature ${key}`] = (await hashFolder(path.resolve(base, key))).slice(0, 16);
+  return out;
+}
+
+const RUN_SCRIPT = `#!/bin/sh
+# Runs one Feature's install.sh as the spec says: in its folder, as root, with its options and
+# the _REMOTE_USER / _CONTAINER_USER variables (and their homes) in the environment.
+set -e
+cd "$1"
+home_of() {
+  while IFS=: read -r n _ _ _ _ d _; do
+    if [ "$n" = "$1" ]; then echo "$d"; return 0; fi
+  done < /etc/passwd
+  echo /root
+}
+_REMOTE_USER="$2"; _CONTAINER_USER="$3"
+_REMOTE_USER_HOME="$(home_of "$2")"; _CONTAINER_USER_HOME="$(home_of "$3")"
+export _REMOTE_USER _CONTAINER_USER _REMOTE_USER_HOME _CONTAINER_USER_HOME
+set -a
+. ./devcontainer-features.env
+set +a
+chmod +x ./install.sh
+./install.sh
+`;
+
+export interface FeaturesImageOptions {
+  baseName: string;
+  baseImage: ImageInspectInfo;
+  features: LocalFeature[];
+  config: Record<string, unknown>;
+  folder: string;
+  noCache?: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The Dockerfile of the derived image (pure: the build context holds f0, f1, ... and run.sh). */
+export function featuresDockerfile(base: string, features: LocalFeature[], users: { remote: string; container: string; image: string }): string {
+  const lines = [`FROM ${base}`, 'USER root', 'COPY run.sh /tmp/hb-features/run.sh'];
+  features.forEach((f, i) => {
+    lines.push(`# Feature ${f.key} (${f.id})`);
+    lines.push(`COPY f${i} /tmp/hb-features/f${i}`);
+    lines.push(`RUN ${JSON.stringify(['/bin/sh', '/tmp/hb-features/run.sh', `/tmp/hb-features/f${i}`, users.remote, users.container])}`);
+    const env = f.manifest.containerEnv && typeof f.manifest.containerEnv === 'object' ? (f.manifest.containerEnv as Record<string, unknown>) : {};
+    for (const [k, v] of Object.entries(env)) lines.push(`ENV ${k}=${JSON.stringify(String(v))}`);
+  });
+  lines.push('RUN rm -rf /tmp/hb-features');
+  lines.push(`USER ${users.image}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Builds (or finds, by its content hash) the image with the Features installed. */
+export async function featuresImage(engine: Engine, o: FeaturesImageOptions, report: Reporter, signal?: AbortSignal): Promise<{ tag: string; image: ImageInspectInfo }> {
+  const baseEntries = parseMetadataLabel(o.baseImage.Config?.Labels?.[LABEL_METADATA]);
+  const merged = mergeMetadata([...baseEntries, configEntry(o.config)], []);
+  const imageUser = o.baseImage.Config?.User || 'root';
+  const container = merged.containerUser || imageUser;
+  const users = { remote: merged.remoteUser || container, container, image: imageUser };
+  const h = createHash('sha256').update(`${RECIPE}\0${o.baseImage.Id}\0${canonical(users)}`);
+  for (const f of o.features) h.update(`\0${f.key}\0${canonical(f.options)}\0${await hashFolder(f.dir)}`);
+  const tag = `hb-features-${h.digest('hex').slice(0, 20)}`;
+  if (!o.noCache) {
+    const cached = await inspectImage(engine, tag);
+    if (cached) {
+      report.info(`Features ${o.features.map((f) => f.key).join(', ')} are already installed in image ${tag}.`);
+      return { tag, image: cached };
+    }
+  }
+  const ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'hb-features-'));
+  try {
+    await fs.writeFile(path.join(ctx, 'run.sh'), RUN_SCRIPT);
+    for (const [i, f] of o.features.entries()) {
+      const dest = path.join(ctx, `f${i}`);
+      await fs.cp(f.dir, dest, { recursive: true, dereference: true });
+      await fs.writeFile(path.join(dest, 'devcontainer-features.env'), optionsEnvFile(f.options));
+    }
+    const dockerfile = path.join(ctx, 'Dockerfile');
+    await fs.writeFile(dockerfile, featuresDockerfile(o.baseImage.Id, o.features, users));
+    throwIfCancelled(signal, 'Installing Features');
+    report.step(`Installing Features ${o.features.map((f) => f.key).join(', ')} (image ${tag})`);
+    const entries = [...baseEntries, ...o.features.map(featureEntry)];
+    try {
+      await buildImage(
+        engine,
+        { dockerfile, context: ctx, tag, noCache: o.noCache, labels: { [LABEL_METADATA]: JSON.stringify(entries), [LABEL_IMAGE_FOLDER]: o.folder }, env: o.env },
+        report,
+        signal,
+      );
+    } catch (e) {
+      if (!(e instanceof RuntimeError) || e.code !== 'build-failed') throw e;
+      // the failing step is a Feature's install.sh when it is the RUN of its folder
+      const m = /at Step \d+\/\d+ : RUN \[[^\n]*\/tmp\/hb-features\/f(\d+)"/.exec(e.message);
+      const failing = m ? o.features[+m[1]] : undefined;
+      const detail = e.message.replace(/^Building \S+ failed/, 'The build failed');
+      throw new RuntimeError(
+        'build-failed',
+        failing
+          ? `Installing Feature "${failing.key}" failed: its install.sh exited with an error.\n${detail.replace(/Fix the Dockerfile \(or what it runs\)/, `Fix ${failing.key}/install.sh`)}`
+          : `Installing the Features ${o.features.map((f) => f.key).join(', ')} failed.\n${detail.replace(/Fix the Dockerfile \(or what it runs\)/, 'Check the Features and the engine')}`,
+      );
+    }
+  } finally {
+    await fs.rm(ctx, { recursive: true, force: true }).catch(() => undefined);
+  }
+  const image = await inspectImage(engine, tag);
+  if (!image) throw new RuntimeError('build-failed', `The Features image ${tag} was built, but the engine has no such image afterwards.`);
+  return { tag, image };
+}
+
+/**
+ * With overrideCommand false, the entrypoints Features (or image metadata) contribute run first,
+ * then the container's own entrypoint and command, as the reference implementation does.
+ */
+export function wrapEntrypoint(
+  body: { Entrypoint?: string | string[]; Cmd?: string | string[] },
+  image: Pick<ImageInspectInfo, 'Config'>,
+  entrypoints: string[],
+): void {
+  if (!entrypoints.length) return;
+  const list = (v: string | string[] | undefined | null) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v]);
+  const own = list(body.Entrypoint) ?? list(image.Config?.Entrypoint as string[] | undefined) ?? [];
+  const cmd = list(body.Cmd) ?? list(image.Config?.Cmd as string[] | undefined) ?? [];
+  body.Entrypoint = ['/bin/sh', '-c', `${entrypoints.join('\n')}\nexec "$@"`, '-', ...own];
+  body.Cmd = cmd;
+}
