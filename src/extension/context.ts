@@ -3,10 +3,12 @@
 // and extension-wide ones (disposed at deactivation). Engine and project state drive the UI.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { RequestType } from 'vscode-jsonrpc';
+import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { ConfigResolve, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
 import { isConfigLocation } from './configChoice';
+import { availableActions, containerView } from './containerState';
+import { Containers, usable } from './containers';
 import { BuiltinCommands, Commands, ContextKeys, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
 import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
@@ -24,6 +26,8 @@ export interface CtxOptions {
   shutdownGraceMs?: number;
   validateDelayMs?: number;
   execPath?: string;
+  /** How often container state is polled while the window has focus. */
+  containerPollMs?: number;
 }
 
 const CONFIG_GLOB = '**/{.devcontainer.json,.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json}';
@@ -33,6 +37,9 @@ export class Ctx implements vscode.Disposable {
   readonly diagnostics = new ConfigDiagnostics();
   readonly resolvedView = new ResolvedConfigView();
   readonly projects: Projects;
+  readonly containers: Containers;
+  /** Engine notification handlers for every engine session (attached to each new client). */
+  private readonly notificationHandlers = new Set<{ type: NotificationType<unknown>; handler: (params: unknown) => void; attached: vscode.Disposable[] }>();
 
   private client: EngineClient | undefined;
   /** start() was asked for and stop() was not: no client yet means one is on its way. */
@@ -57,7 +64,19 @@ export class Ctx implements vscode.Disposable {
       diagnostics: this.diagnostics,
       log,
     });
+    this.containers = new Containers({
+      projects: this.projects,
+      log,
+      request: (type, params, opts) => this.request(type, params, opts),
+      request0: (type, opts) => this.request0(type, opts),
+      onNotification: (type, handler) => this.onNotification(type, handler),
+      engineRunning: () => this.engineState.kind === 'running',
+      pollMs: options.containerPollMs,
+    });
     this.subscriptions.push(
+      this.containers,
+      this.projects.onDidChange(() => this.containers.projectsChanged()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.render()),
       this.status,
       this.diagnostics,
       this.resolvedView,
@@ -92,6 +111,41 @@ export class Ctx implements vscode.Disposable {
       );
     }
     return this.client.request(type, params, options);
+  }
+
+  /** A request without parameters; rejects like request() when the engine is not running. */
+  request0<R>(type: RequestType0<R, void>, options?: RequestOptions): Promise<R> {
+    if (!this.client) return Promise.reject(new EngineUnavailableError('The HyperBox engine is not running. Run "HyperBox: Restart Engine" to start it.'));
+    return this.client.request(type, options);
+  }
+
+  /** Sends a notification to the running engine; false when there is none. */
+  notify<P>(type: NotificationType<P>, params: P): boolean {
+    return this.client?.notify(type, params) ?? false;
+  }
+
+  /** Handles an engine notification in this and every later engine session. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
+    const entry = { type: type as NotificationType<unknown>, handler: handler as (params: unknown) => void, attached: [] as vscode.Disposable[] };
+    this.notificationHandlers.add(entry);
+    if (this.client) this.attachHandler(this.client, entry);
+    return new vscode.Disposable(() => {
+      this.notificationHandlers.delete(entry);
+      for (const d of entry.attached.splice(0)) d.dispose();
+    });
+  }
+
+  /** Attaches a handler to one client; disposed with the session, or with the handler. */
+  private attachHandler(client: EngineClient, entry: { type: NotificationType<unknown>; handler: (params: unknown) => void; attached: vscode.Disposable[] }): void {
+    const d = client.onNotification(entry.type, entry.handler);
+    entry.attached.push(d);
+    this.sessionSubscriptions.push({
+      dispose: () => {
+        d.dispose();
+        const i = entry.attached.indexOf(d);
+        if (i >= 0) entry.attached.splice(i, 1);
+      },
+    });
   }
 
   start(): Promise<void> {
@@ -177,6 +231,7 @@ export class Ctx implements vscode.Disposable {
     });
     this.client = client;
     this.sessionSubscriptions.push(client.onDidChangeState((state) => this.onEngineState(client, state)));
+    for (const h of this.notificationHandlers) this.attachHandler(client, h);
     this.render();
     await client.start();
   }
@@ -195,7 +250,9 @@ export class Ctx implements vscode.Disposable {
     if (state.kind === 'running' && (this.lastSession?.client !== client || this.lastSession.session !== state.session)) {
       // A new engine process knows nothing yet: look at every folder again.
       this.lastSession = { client, session: state.session };
+      for (const p of this.projects.list()) p.container.askedFor = undefined;
       void this.projects.refresh();
+      void this.containers.engineStarted();
     }
     if (state.kind === 'failed') void this.notifyFailure(state.message);
     this.render();
@@ -257,11 +314,23 @@ export class Ctx implements vscode.Disposable {
       engine: engineView(this.engineState),
       projects: projects.map((p) => this.projects.view(p)),
       focus: active ? projects.indexOf(active) : -1,
+      trusted: vscode.workspace.isTrusted,
     };
     this.status.render(input);
     this.setContext(ContextKeys.engineRunning, this.engineState.kind === 'running');
     this.setContext(ContextKeys.hasConfig, projects.some((p) => p.choice.kind !== 'none'));
     this.setContext(ContextKeys.hasSeveralConfigs, projects.some((p) => p.configFiles.length > 1));
+    const actions = new Set(projects.flatMap((p) => this.actionsOf(p)));
+    this.setContext(ContextKeys.canStart, actions.has('start'));
+    this.setContext(ContextKeys.canStop, actions.has('stop'));
+    this.setContext(ContextKeys.canRebuild, actions.has('rebuild'));
+    this.setContext(ContextKeys.hasContainer, actions.has('showContainerLogs'));
+  }
+
+  /** What can be done with a project's container now (the quick pick, the context keys). */
+  actionsOf(project: Project): ReturnType<typeof availableActions> {
+    if (project.choice.kind === 'none' || this.engineState.kind !== 'running') return [];
+    return availableActions({ trusted: vscode.workspace.isTrusted, configOk: usable(project), container: containerView(project.container) });
   }
 
   private setContext(key: string, value: boolean): void {

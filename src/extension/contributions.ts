@@ -9,12 +9,25 @@ export const Commands = {
   openConfig: 'hyperbox.openConfig',
   selectConfig: 'hyperbox.selectConfig',
   showResolvedConfig: 'hyperbox.showResolvedConfig',
+  /** Writes a devcontainer.json for the detected stack (ProjectInit); works in any folder. */
+  addConfig: 'hyperbox.addConfig',
+  /** The quick pick of what can be done now (what a click on the status bar item opens). */
+  showActions: 'hyperbox.showActions',
+  start: 'hyperbox.start',
+  stop: 'hyperbox.stop',
+  rebuild: 'hyperbox.rebuild',
+  /** A terminal in the running dev container, as remoteUser in the workspace folder. */
+  openTerminal: 'hyperbox.openTerminal',
+  /** The container's own output and the lifecycle commands' (as `hb logs`). */
+  showContainerLogs: 'hyperbox.showContainerLogs',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 /** VS Code's own commands that HyperBox calls. */
 export const BuiltinCommands = {
   setContext: 'setContext',
+  /** Opens the Workspace Trust editor. */
+  manageTrust: 'workbench.trust.manage',
 } as const;
 
 /** Settings, as `section.key` under the `hyperbox` section. */
@@ -23,6 +36,8 @@ export const Settings = {
   enginePath: 'engine.path',
   /** Logs the JSON-RPC traffic between the extension and the engine. */
   traceServer: 'trace.server',
+  /** Start (or reuse) the dev container when a trusted folder opens. */
+  autoStart: 'autoStart',
 } as const;
 export const SETTINGS_SECTION = 'hyperbox';
 export type TraceSetting = 'off' | 'messages' | 'verbose';
@@ -35,7 +50,18 @@ export const ContextKeys = {
   hasConfig: 'hyperbox.hasConfig',
   /** At least one workspace folder has several configs to choose from. */
   hasSeveralConfigs: 'hyperbox.hasSeveralConfigs',
+  /** Some project's container can be started (trusted, config without errors, not running). */
+  canStart: 'hyperbox.canStart',
+  /** Some project's container runs (it can be stopped, and a terminal opened in it). */
+  canStop: 'hyperbox.canStop',
+  /** Some project's container can be rebuilt (trusted, config without errors, not busy). */
+  canRebuild: 'hyperbox.canRebuild',
+  /** Some project has a container (running or not): it has logs. */
+  hasContainer: 'hyperbox.hasContainer',
 } as const;
+
+/** How often the container state is asked for while the window has focus (no event stream yet). */
+export const CONTAINER_POLL_MS = 5000;
 
 /** Environment variable that overrides the engine path (before the setting). */
 export const ENGINE_PATH_ENV = 'HYPERBOX_ENGINE_PATH';

@@ -173,6 +173,17 @@ export class EngineClient implements Disposable {
     };
   }
 
+  /**
+   * Sends a notification to the running engine; false when no engine is running to receive it
+   * (a notification is not queued: it belongs to the engine process it was meant for).
+   */
+  notify<P>(type: NotificationType<P>, params: P): boolean {
+    const proc = this.proc;
+    if (this._state.kind !== 'running' || !proc || proc.exited) return false;
+    void proc.conn.sendNotification(type, params).catch(() => undefined);
+    return true;
+  }
+
   /** Turns logging of the JSON-RPC traffic on or off, now and for later engine processes. */
   setTrace(value: TraceSetting): void {
     this.options.trace = value;

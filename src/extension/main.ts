@@ -8,7 +8,13 @@ import { OUTPUT_CHANNEL_NAME } from './contributions';
 /** The running context, for deactivate (VS Code awaits its promise; dispose() it does not). */
 let current: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exports (`extension.exports`): read-only views, for integration tests. */
+export interface HyperBoxApi {
+  /** The status bar item's text, tooltip (Markdown) and click command, as last rendered. */
+  statusBar(): { text: string; tooltip: string; command?: string } | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): HyperBoxApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   context.subscriptions.push(log);
@@ -26,6 +32,12 @@ export function activate(context: vscode.ExtensionContext): void {
     );
   }
   log.info(`HyperBox ${context.extension?.packageJSON?.version ?? ''} activated in ${(performance.now() - started).toFixed(1)} ms.`);
+  return {
+    statusBar: () => {
+      const v = current?.status.view;
+      return v && { text: v.text, tooltip: v.tooltip, command: v.command };
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {

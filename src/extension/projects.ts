@@ -3,9 +3,10 @@
 // configs found, the one in use (remembered in workspaceState when the user picked it) and its
 // last result, and feeds the diagnostics.
 import * as vscode from 'vscode';
-import { ConfigDiscover, ConfigResolve, type ResolvedConfig } from '../protocol';
+import { ConfigDiscover, ConfigResolve, ProjectDetect, type ResolvedConfig } from '../protocol';
 import type { RequestType } from 'vscode-jsonrpc';
 import { chooseConfig, configLabel, isConfigLocation, type ConfigChoice } from './configChoice';
+import { containerView, type ContainerFacts } from './containerState';
 import { StateKeys } from './contributions';
 import type { ConfigDiagnostics, ConfigValidator } from './diagnostics';
 import { EngineUnavailableError, RequestCancelledError, type RequestOptions } from './engineClient';
@@ -23,6 +24,10 @@ export interface Project {
   failure?: string;
   /** Discovery has not answered yet. */
   discovering: boolean;
+  /** The detected stack (ProjectDetect), when something was recognised. */
+  stack?: { label: string; summary: string };
+  /** What is known of the folder's dev container (kept by Ctx). */
+  container: ContainerFacts;
 }
 
 /** Sends a typed request to the engine; rejects when the engine is not running. */
@@ -76,10 +81,11 @@ export class Projects implements ConfigValidator, vscode.Disposable {
     const key = folder.uri.toString();
     let project = this.byFolder.get(key);
     if (!project) {
-      project = { folder, configFiles: [], choice: { kind: 'none' }, discovering: true };
+      project = { folder, configFiles: [], choice: { kind: 'none' }, discovering: true, container: {} };
       this.byFolder.set(key, project);
     }
     project.folder = folder;
+    void this.detect(project);
     const seq = (this.discoverSeq.get(key) ?? 0) + 1;
     this.discoverSeq.set(key, seq);
     let found: string[];
@@ -175,8 +181,36 @@ export class Projects implements ConfigValidator, vscode.Disposable {
     this.deps.diagnostics.clear(file);
   }
 
+  /** Asks the engine what the folder is; the status bar names the project by it. */
+  private async detect(project: Project): Promise<void> {
+    const folder = project.folder;
+    try {
+      const d = await this.deps.request(ProjectDetect, { folder: folder.uri.fsPath });
+      if (this.byFolder.get(folder.uri.toString()) !== project) return;
+      const stack = d.primary !== null ? { label: d.label, summary: d.summary } : undefined;
+      if (stack?.label === project.stack?.label && stack?.summary === project.stack?.summary) return;
+      project.stack = stack;
+      if (stack) this.deps.log.info(`${folder.name}: ${stack.label}.`);
+      this.changed.fire();
+    } catch (e) {
+      if (!engineGone(e, this.deps.log)) this.deps.log.warn(`Could not detect the stack of ${folder.uri.fsPath}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Tells listeners the project changed (its container state, kept by Ctx). */
+  touch(): void {
+    this.changed.fire();
+  }
+
   /** The view of a project for the status bar. */
   view(project: Project): ProjectView {
+    const v = this.configView(project);
+    if (project.stack) v.stack = project.stack;
+    v.container = containerView(project.container);
+    return v;
+  }
+
+  private configView(project: Project): ProjectView {
     const folderName = project.folder.name;
     const configCount = project.configFiles.length;
     const c = project.choice;

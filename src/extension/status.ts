@@ -1,6 +1,7 @@
 // What the status bar says for each state of the engine and the projects. Pure: statusBar.ts
 // renders the result with vscode objects; tests read it directly.
-import { Commands, type CommandId } from './contributions';
+import { describeContainer, type ContainerView } from './containerState';
+import { BuiltinCommands, Commands, type CommandId } from './contributions';
 
 export type EngineView =
   | { kind: 'stopped' }
@@ -22,6 +23,10 @@ export interface ProjectView {
   /** How many configs the folder has (for the "Select Config" link). */
   configCount: number;
   state: ProjectState;
+  /** The detected stack (ProjectDetect), when something was recognised. */
+  stack?: { label: string; summary: string };
+  /** The dev container's state; absent or `unknown` until the engine has answered. */
+  container?: ContainerView;
 }
 
 export interface StatusInput {
@@ -29,6 +34,8 @@ export interface StatusInput {
   projects: readonly ProjectView[];
   /** Index of the project of the active editor, or -1. */
   focus: number;
+  /** Workspace Trust; false in Restricted Mode, where nothing runs. Default true. */
+  trusted?: boolean;
 }
 
 export const ERROR_BACKGROUND = 'statusBarItem.errorBackground';
@@ -41,10 +48,10 @@ export interface StatusView {
   tooltip: string;
   background?: StatusBackground;
   /** What a click runs. */
-  command?: CommandId;
+  command?: CommandId | typeof BuiltinCommands.manageTrust;
   accessibilityLabel: string;
   /** Commands the tooltip links to; the Markdown must trust exactly these. */
-  linkedCommands: CommandId[];
+  linkedCommands: (CommandId | typeof BuiltinCommands.manageTrust)[];
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -91,15 +98,34 @@ function describeEngine(e: EngineView): string {
   }
 }
 
+const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleRunning', [string, string, StatusBackground | undefined]> = {
+  missing: ['$(circle-large-outline)', 'no container', undefined],
+  stopped: ['$(primitive-square)', 'stopped', undefined],
+  starting: ['$(sync~spin)', 'starting', undefined],
+  stopping: ['$(sync~spin)', 'stopping', undefined],
+  running: ['$(vm-running)', 'running', undefined],
+  stale: ['$(warning)', 'stale', WARNING_BACKGROUND],
+  staleRunning: ['$(warning)', 'running, stale', WARNING_BACKGROUND],
+  error: ['$(error)', 'error', ERROR_BACKGROUND],
+};
+
+/** Keeps `$(name)` in a label from being read as an icon. */
+function escapeIcons(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
+}
+
 export function statusView(input: StatusInput): StatusView {
   const { engine } = input;
   const project = focusedProject(input);
   const withConfig = input.projects.filter((p) => p.state.kind !== 'none');
   const name = project && withConfig.length > 1 ? ` (${project.folderName})` : '';
+  // The detected stack names the project when it is known ("TypeScript · NestJS · pnpm").
+  const title = `${project?.stack ? escapeIcons(project.stack.label) : 'HyperBox'}${name}`;
+  const trusted = input.trusted !== false;
 
   let text: string;
   let background: StatusBackground | undefined;
-  let command: CommandId | undefined;
+  let command: StatusView['command'];
   let label: string;
 
   if (engine.kind === 'failed') {
@@ -117,9 +143,27 @@ export function statusView(input: StatusInput): StatusView {
     command = Commands.restartEngine;
     label = 'HyperBox engine stopped; click to start it';
   } else if (!project || project.state.kind === 'none') {
-    text = '$(circle-slash) HyperBox: no config';
-    command = Commands.showLogs;
-    label = 'HyperBox: no dev container config in this workspace';
+    if (project?.stack) {
+      text = `$(add) ${title}: no config`;
+      command = Commands.addConfig;
+      label = `${project.stack.label}: no dev container config; click to add one`;
+    } else {
+      text = '$(circle-slash) HyperBox: no config';
+      command = Commands.showLogs;
+      label = 'HyperBox: no dev container config in this workspace';
+    }
+  } else if (project.state.kind === 'checked' && project.state.errors === 0 && !trusted) {
+    text = `$(shield) ${title}: Restricted Mode`;
+    background = WARNING_BACKGROUND;
+    command = BuiltinCommands.manageTrust;
+    label = `${title}: Restricted Mode, nothing runs until you trust this folder; click to manage Workspace Trust`;
+  } else if (project.state.kind === 'checked' && project.state.errors === 0 && project.container && project.container.kind !== 'unknown') {
+    const c = project.container;
+    command = Commands.showActions;
+    const [icon, word, bg] = CONTAINER_TEXT[c.kind === 'stale' && c.running ? 'staleRunning' : c.kind];
+    text = `${icon} ${title}: ${word}`;
+    background = bg;
+    label = `${title}: container ${word}; click for actions`;
   } else {
     const s = project.state;
     switch (s.kind) {
@@ -130,7 +174,7 @@ export function statusView(input: StatusInput): StatusView {
         label = `HyperBox${name}: ${s.candidates} dev container configs; click to select one`;
         break;
       case 'checking':
-        text = `$(sync~spin) HyperBox${name}: checking config`;
+        text = `$(sync~spin) ${title}: checking config`;
         command = Commands.openConfig;
         label = `HyperBox${name}: checking the dev container config`;
         break;
@@ -143,15 +187,15 @@ export function statusView(input: StatusInput): StatusView {
       case 'checked':
         command = Commands.openConfig;
         if (s.errors > 0) {
-          text = `$(error) HyperBox${name}: ${plural(s.errors, 'error')}`;
+          text = `$(error) ${title}: ${plural(s.errors, 'error')}`;
           background = ERROR_BACKGROUND;
           label = `HyperBox${name}: ${plural(s.errors, 'error')} in the dev container config`;
         } else if (s.warnings > 0) {
-          text = `$(warning) HyperBox${name}: ${plural(s.warnings, 'warning')}`;
+          text = `$(warning) ${title}: ${plural(s.warnings, 'warning')}`;
           background = WARNING_BACKGROUND;
           label = `HyperBox${name}: ${plural(s.warnings, 'warning')} in the dev container config`;
         } else {
-          text = `$(check) HyperBox${name}: config OK`;
+          text = `$(check) ${title}: config OK`;
           label = `HyperBox${name}: dev container config OK`;
         }
         break;
@@ -169,12 +213,23 @@ export function statusView(input: StatusInput): StatusView {
   if (project?.state.kind === 'checked' && project.state.firstProblem) {
     lines.push('', `First problem: ${escapeMarkdown(project.state.firstProblem)}`);
   }
-  const links: [string, CommandId][] = [
+  if (project && project.state.kind !== 'none' && !trusted) {
+    lines.push('', '$(shield) Restricted Mode: HyperBox builds and runs nothing (no image build, no lifecycle command, no container) until you trust this folder.');
+  } else if (project?.container && project.container.kind !== 'unknown') {
+    lines.push('', escapeMarkdown(describeContainer(project.container)));
+  }
+  if (project?.stack) {
+    lines.push('', ...project.stack.summary.split(/\r?\n/).filter((l) => l.trim()).map((l) => `${escapeMarkdown(l.trim())}  `));
+  }
+  const links: [string, StatusView['linkedCommands'][number]][] = [
     ['Show Logs', Commands.showLogs],
     ['Restart Engine', Commands.restartEngine],
   ];
   if (withConfig.some((p) => p.state.kind !== 'ask')) links.push(['Open Config', Commands.openConfig]);
   if (input.projects.some((p) => p.configCount > 1)) links.push(['Select Config', Commands.selectConfig]);
+  if (project && project.state.kind === 'none' && project.stack) links.push(['Add Dev Container Configuration', Commands.addConfig]);
+  if (project && project.state.kind !== 'none' && !trusted) links.push(['Manage Workspace Trust', BuiltinCommands.manageTrust]);
+  else if (command === Commands.showActions) links.push(['Actions', Commands.showActions]);
   lines.push('', links.map(([title, id]) => `[${title}](command:${id})`).join(' · '));
 
   return { text: text!, tooltip: lines.join('\n'), background, command, accessibilityLabel: label!, linkedCommands: links.map(([, id]) => id) };

@@ -5,6 +5,7 @@
 //   npx mocha --config test/e2e/.mocharc.json      (scripts/e2e.sh runs it)
 import * as assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { busyboxImage, docker } from '../engine/images';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
@@ -24,10 +25,11 @@ class Session {
 
   name = '';
 
-  async open(name: string, vsix: string): Promise<Page> {
+  async open(name: string, vsix: string, prepare?: (workspace: string) => Promise<void>): Promise<Page> {
     this.name = name;
     const profile = await newProfile();
     this.workspace = await copyFixture();
+    await prepare?.(this.workspace);
     this.server = await startCodeServer({ folder: this.workspace, profile, vsix, logFile: path.join(outputDir, `${name}-code-server.log`) });
     const installed = await listExtensions(await codeServerBin(), profile);
     assert.ok(installed.some((e) => e.toLowerCase().startsWith(`${EXTENSION_ID}@`)), `installed extensions: ${installed.join(', ')}`);
@@ -38,9 +40,17 @@ class Session {
     return page;
   }
 
+  /** The folder's dev containers (by the label the engine sets), whatever their state. */
+  containers(): string[] {
+    if (!this.workspace) return [];
+    return docker(['ps', '-aq', '--filter', `label=devcontainer.local_folder=${this.workspace}`]).stdout.split('\n').filter(Boolean);
+  }
+
   async close(): Promise<void> {
     await this.browser?.close();
     await this.server?.stop();
+    const ids = this.containers();
+    if (ids.length) docker(['rm', '-f', ...ids], { allowFail: true });
     if (this.server) {
       const logs = path.join(outputDir, `${this.name}-logs`);
       await keepLogs(this.server.profile, logs);
@@ -51,6 +61,19 @@ class Session {
     if (this.workspace) await removeDir(path.dirname(this.workspace));
     if (this.server) await removeDir(path.dirname(this.server.profile.userDataDir));
   }
+}
+
+/**
+ * Points the copied example at a small image built here without a registry (busybox), so the
+ * container really starts on a machine that cannot pull the example's Node image.
+ */
+async function useLocalImage(workspace: string): Promise<void> {
+  const config = {
+    name: 'HyperBox example (local image)',
+    image: busyboxImage(),
+    postCreateCommand: 'echo ready',
+  };
+  await writeFile(path.join(workspace, '.devcontainer', 'devcontainer.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /** Answers the Workspace Trust dialog a fresh folder shows. */
@@ -104,7 +127,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
     after(() => s.close());
 
     it('shows the HyperBox status bar item after "Yes, I trust the authors"', async () => {
-      const page = await s.open('trusted', vsix);
+      const page = await s.open('trusted', vsix, useLocalImage);
       await answerTrust(page, true, 'trust-dialog');
       const first = await waitForItem(page, isHyperBox, 45_000);
       assert.ok(first, `no HyperBox status bar item; the status bar shows: ${JSON.stringify(await statusBarItems(page))}`);
@@ -126,6 +149,60 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       const items = await statusBarItems(s.browser!.page);
       assert.equal(items.find((i) => /restricted mode/i.test(`${i.text} ${i.label}`)), undefined);
     });
+
+    it('starts the dev container by itself (hyperbox.autoStart) and the status bar shows running', async () => {
+      const page = s.browser!.page;
+      const running = await waitForItem(page, (i) => isHyperBox(i) && /\brunning\b/.test(i.text), 90_000);
+      await shoot(page, 'trusted-running');
+      assert.ok(running, `the status bar never said running; it shows: ${JSON.stringify((await statusBarItems(page)).filter(isHyperBox))}`);
+      seen.running = running;
+      assert.equal(s.containers().length, 1, 'one container for the folder');
+    });
+
+    it('opens a terminal in the container (HyperBox: Open Terminal in Dev Container) and runs a command there', async () => {
+      const page = s.browser!.page;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>HyperBox: Open Terminal in Dev Container');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      await page.locator('.terminal-wrapper').first().waitFor({ state: 'visible', timeout: 20_000 });
+      await page.waitForTimeout(2500); // the shell's prompt
+      await page.keyboard.type('echo "$(id -un):$(pwd):$((6*7))" > /tmp/hb-e2e-terminal');
+      await page.keyboard.press('Enter');
+      const [id] = s.containers();
+      let written = '';
+      for (let i = 0; i < 40 && !written; i++) {
+        await page.waitForTimeout(250);
+        written = docker(['exec', id, 'cat', '/tmp/hb-e2e-terminal'], { allowFail: true }).stdout.trim();
+      }
+      await shoot(page, 'terminal');
+      seen.terminal = written;
+      assert.match(written, /^root:\/workspaces\/example:42$/, 'the command ran in the container, as the remote user, in the workspace folder');
+    });
+
+    it('Stop from the status bar\'s quick pick: the status bar shows stopped', async () => {
+      const page = s.browser!.page;
+      const item = (await statusBarItems(page)).find(isHyperBox)!;
+      await page.locator(`[id="${item.id}"]`).click();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(300);
+      await shoot(page, 'actions-quick-pick');
+      const labels = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+      seen.actions = labels;
+      assert.ok(labels.some((l) => /Stop/.test(l)), `the quick pick offers: ${labels.join(' | ')}`);
+      assert.ok(!labels.some((l) => /^\W*Start\b/.test(l)), `Start is offered for a running container: ${labels.join(' | ')}`);
+      await input.fill('Stop');
+      await page.keyboard.press('Enter');
+      const stopped = await waitForItem(page, (i) => isHyperBox(i) && /\bstopped\b/.test(i.text), 30_000);
+      await shoot(page, 'trusted-stopped');
+      assert.ok(stopped, `the status bar never said stopped; it shows: ${JSON.stringify((await statusBarItems(page)).filter(isHyperBox))}`);
+      seen.stopped = stopped;
+      const state = docker(['inspect', '--format', '{{.State.Running}}', ...s.containers()]).stdout.trim();
+      assert.equal(state, 'false');
+    });
   });
 
   describe('Restricted Mode', () => {
@@ -133,7 +210,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
     after(() => s.close());
 
     it('shows Restricted Mode after "No, I don\'t trust the authors", and records what HyperBox shows', async () => {
-      const page = await s.open('restricted', vsix);
+      const page = await s.open('restricted', vsix, useLocalImage);
       await answerTrust(page, false);
       const restricted = await waitForItem(page, (i) => /restricted mode/i.test(`${i.text} ${i.label}`), 30_000);
       // the extension declares limited support for untrusted workspaces: give it time to show itself
@@ -144,6 +221,14 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       process.stdout.write(`      Restricted Mode: HyperBox item ${item ? `"${item.text}" (${item.label})` : 'not shown'}\n`);
       assert.ok(restricted, `no Restricted Mode indicator; the status bar shows: ${JSON.stringify(items)}`);
       if (item) assert.doesNotMatch(`${item.text} ${item.label}`, /\brunning\b/i, 'nothing may run in Restricted Mode');
+    });
+
+    it('starts nothing, and the HyperBox item says Restricted Mode', async () => {
+      const page = s.browser!.page;
+      const item = await waitForItem(page, (i) => isHyperBox(i) && /Restricted Mode/.test(i.text), 20_000);
+      assert.ok(item, `the HyperBox item does not say Restricted Mode: ${JSON.stringify((await statusBarItems(page)).filter(isHyperBox))}`);
+      await page.waitForTimeout(3000);
+      assert.deepEqual(s.containers(), [], 'a container was made in Restricted Mode');
     });
   });
 });

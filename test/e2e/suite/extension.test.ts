@@ -55,4 +55,22 @@ describe('HyperBox in VS Code', function () {
     const missing = declared.filter((c) => !registered.includes(c));
     assert.deepEqual(missing, [], `declared in package.json but not registered: ${missing.join(', ')}`);
   });
+
+  it('names the project by its stack in the status bar and follows the dev container from the engine', async () => {
+    const ext = vscode.extensions.getExtension<{ statusBar(): { text: string; tooltip: string; command?: string } | undefined }>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not loaded`);
+    const api = ext.isActive ? ext.exports : await ext.activate();
+    // the example is an Express app on npm; its container state comes from the engine
+    const CONTAINER = /: (no container|stopped|starting|running|stale|error|Restricted Mode)$/;
+    const view = await waitFor(() => {
+      const v = api.statusBar();
+      return v && v.text.includes('JavaScript · Express · npm') && CONTAINER.test(v.text) ? v : undefined;
+    }, 45_000);
+    assert.ok(view, `the status bar shows ${JSON.stringify(api.statusBar())}`);
+    assert.match(view.tooltip, /Evidence/);
+    const registered = await vscode.commands.getCommands(true);
+    for (const id of ['hyperbox.addConfig', 'hyperbox.showActions', 'hyperbox.start', 'hyperbox.stop', 'hyperbox.rebuild', 'hyperbox.openTerminal']) {
+      assert.ok(registered.includes(id), `${id} is not registered`);
+    }
+  });
 });

@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { activate, deactivate } from '../../../src/extension/main';
 import { Commands, ContextKeys, StateKeys } from '../../../src/extension/contributions';
-import { DiagnosticSeverity, ThemeColor, MarkdownString, Uri, stub } from '../stubs/vscode';
-import { ROOT, copyFixture, ensureBuilt, removeTempDirs, sleep, waitFor } from './helpers';
+import { DiagnosticSeverity, ThemeColor, MarkdownString, Uri, stub, workspace } from '../stubs/vscode';
+import { ROOT, copyFixture, ensureBuilt, removeTempDirs, sleep, tempDir, waitFor } from './helpers';
 
 type Context = ReturnType<typeof stub.extensionContext>;
 
@@ -18,6 +18,9 @@ const BROKEN_FIXED = `{
   "forwardPorts": [3000]
 }
 `;
+
+/** A config without problems: "config OK" until the engine says there is no container yet. */
+const CONFIG_OK = /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no container)$/;
 
 describe('extension (vscode stubbed, real engine)', function () {
   this.timeout(20_000);
@@ -32,7 +35,11 @@ describe('extension (vscode stubbed, real engine)', function () {
     if (savedEnv !== undefined) process.env.HYPERBOX_ENGINE_PATH = savedEnv;
     await removeTempDirs();
   });
-  beforeEach(() => stub.reset());
+  beforeEach(() => {
+    stub.reset();
+    // these tests are about configs and the engine; containers have their own tests
+    stub.setConfig('hyperbox.autoStart', { globalValue: false }, false);
+  });
   afterEach(async () => {
     await shutdown();
     stub.reset();
@@ -53,7 +60,8 @@ describe('extension (vscode stubbed, real engine)', function () {
   }
 
   const status = () => stub.statusBarItem();
-  const statusIs = (text: string) => waitFor(() => status().text === text, `status "${text}"`, 8000, () => `status is "${status().text}"\n${stub.log().text()}`);
+  const statusIs = (text: string | RegExp) =>
+    waitFor(() => (typeof text === 'string' ? status().text === text : text.test(status().text)), `status "${text}"`, 8000, () => `status is "${status().text}"\n${stub.log().text()}`);
   const run = (id: string) => stub.commands.get(id)!();
   const configOf = (folder: string) => path.join(folder, '.devcontainer', 'devcontainer.json');
   /** The text a diagnostic's range covers: what the editor underlines. */
@@ -124,7 +132,7 @@ describe('extension (vscode stubbed, real engine)', function () {
       stub.edit(doc, BROKEN_FIXED.replace('"name": "broken"', `"name": "broken${i}"`));
       await sleep(10);
     }
-    await statusIs('$(check) HyperBox: config OK');
+    await statusIs(CONFIG_OK);
     assert.deepEqual(stub.diagnostics(file), []);
     await sleep(400);
     assert.equal(unsavedChecks() - before, 1, 'one check for a burst of typing');
@@ -142,13 +150,13 @@ describe('extension (vscode stubbed, real engine)', function () {
     stub.edit(doc, BROKEN_FIXED);
     await stub.save(doc);
     await waitFor(() => stub.log().lines.some((l) => l.message.startsWith(`Checked ${file}: 0 errors`)), 'a check from disk');
-    await statusIs('$(check) HyperBox: config OK');
+    await statusIs(CONFIG_OK);
 
     // break it again without saving, then close: what counts is the file on disk (fixed)
     stub.edit(doc, '{ "image": 12 }');
     await statusIs('$(error) HyperBox: 1 error');
     stub.close(doc);
-    await statusIs('$(check) HyperBox: config OK');
+    await statusIs(CONFIG_OK);
     assert.deepEqual(stub.diagnostics(file), []);
   });
 
@@ -167,7 +175,7 @@ describe('extension (vscode stubbed, real engine)', function () {
       (stub.quickPicks[0].items as { label: string }[]).map((i) => i.label),
       ['.devcontainer/node/devcontainer.json', '.devcontainer/python/devcontainer.json'],
     );
-    await statusIs('$(warning) HyperBox: 1 warning');
+    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no container)$/);
     const [warning] = stub.diagnostics(node);
     assert.deepEqual([warning.severity, warning.range.start.line, warning.range.start.character], [DiagnosticSeverity.Warning, 0, 38]);
     assert.match(warning.message, /"remoteUsr". Did you mean "remoteUser"\?/);
@@ -177,8 +185,9 @@ describe('extension (vscode stubbed, real engine)', function () {
     const state = context.workspaceState;
     await shutdown();
     stub.reset();
+    stub.setConfig('hyperbox.autoStart', { globalValue: false }, false);
     start([folder], state);
-    await statusIs('$(warning) HyperBox: 1 warning');
+    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no container)$/);
     assert.equal(stub.quickPicks.length, 0);
     assert.equal(stub.diagnostics(node).length, 1);
   });
@@ -197,7 +206,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.deepEqual(stub.diagnostics(path.join(ok, '.devcontainer.json')), []);
 
     await stub.openDocument(path.join(ok, '.devcontainer.json'));
-    await statusIs('$(check) HyperBox (ok): config OK');
+    await statusIs(/^\$\((check|circle-large-outline)\) HyperBox \(ok\): (config OK|no container)$/);
     await stub.openDocument(configOf(broken));
     await statusIs('$(error) HyperBox (broken): 2 errors');
     await stub.openDocument(path.join(none, 'README.md'));
@@ -237,7 +246,7 @@ describe('extension (vscode stubbed, real engine)', function () {
   it('opens the config and the resolved config (read-only) on command', async () => {
     const ok = await copyFixture('ok');
     start([ok]);
-    await statusIs('$(check) HyperBox: config OK');
+    await statusIs(CONFIG_OK);
     await run(Commands.openConfig);
     assert.equal(stub.shownDocuments.at(-1)!.uri.fsPath, path.join(ok, '.devcontainer.json'));
 
@@ -257,4 +266,85 @@ describe('extension (vscode stubbed, real engine)', function () {
     await run(Commands.showLogs);
     assert.equal(stub.log().shown, 1);
   });
+
+  it('names the project by its stack, with the evidence, and adds a config for it (preview, write, open; never overwrite)', async () => {
+    const folder = path.join(await tempDir('stack'), 'api');
+    await fs.mkdir(folder);
+    await fs.writeFile(
+      path.join(folder, 'package.json'),
+      JSON.stringify({ name: 'api', scripts: { 'start:dev': 'nest start --watch' }, dependencies: { '@nestjs/core': '^10.0.0' }, devDependencies: { typescript: '^5.0.0' } }),
+    );
+    await fs.writeFile(path.join(folder, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+    await fs.writeFile(path.join(folder, 'tsconfig.json'), '{}\n');
+    start([folder]);
+    await statusIs('$(add) TypeScript · NestJS · pnpm: no config');
+    assert.equal(status().command, Commands.addConfig);
+    // the tooltip as the user reads it (Markdown escapes removed)
+    const tooltip = (status().tooltip as MarkdownString).value.replace(/\\(.)/g, '$1');
+    assert.match(tooltip, /package\.json: lists "@nestjs/, tooltip);
+    assert.match(tooltip, /pnpm-lock\.yaml: pnpm lockfile/, tooltip);
+    assert.ok(tooltip.includes('[Add Dev Container Configuration](command:hyperbox.addConfig)'), tooltip);
+
+    // Preview first: an untitled document with the config, nothing written yet; then add it
+    const asked: string[][] = [];
+    stub.respond = (message, items) => {
+      asked.push(items);
+      if (items.includes('Preview')) return 'Preview';
+      return items.includes('Add Configuration') ? 'Add Configuration' : undefined;
+    };
+    const file = path.join(folder, '.devcontainer', 'devcontainer.json');
+    await run(Commands.addConfig);
+    assert.deepEqual(asked, [['Add Configuration', 'Preview'], ['Add Configuration']]);
+    assert.match(stub.messages[0].message, /add \.devcontainer\/devcontainer\.json to api for TypeScript · NestJS · pnpm\?/);
+    const [preview, opened] = stub.shownDocuments;
+    assert.equal(preview.uri.scheme, 'untitled');
+    assert.match(preview.text, /"name"/);
+    assert.equal(opened.uri.fsPath, file, 'the new file is opened');
+    assert.equal(await fs.readFile(file, 'utf8'), preview.text, 'what was previewed is what was written');
+    await statusIs(/^\$\((check|circle-large-outline|sync~spin)\) TypeScript · NestJS · pnpm: (config OK|no container|checking config)$/);
+
+    // a second time: never overwrites, offers to open the existing one
+    stub.messages.length = 0;
+    stub.shownDocuments.length = 0;
+    stub.respond = (_m, items) => (items.includes('Open It') ? 'Open It' : undefined);
+    await fs.writeFile(file, '{ "image": "mine" }\n');
+    await run(Commands.addConfig);
+    assert.equal(stub.messages.length, 1);
+    assert.match(stub.messages[0].message, /^HyperBox: api already has a dev container config \(.*devcontainer\.json\); HyperBox never overwrites one\.$/);
+    assert.equal(await fs.readFile(file, 'utf8'), '{ "image": "mine" }\n');
+    assert.equal(stub.shownDocuments[0].uri.fsPath, file);
+  });
+
+  it('offers the actions that make sense now; in Restricted Mode only trust, and the status bar says why', async () => {
+    const folder = await copyFixture('ok');
+    start([folder]);
+    // the real engine asks the real Docker engine: no container for this folder yet
+    await statusIs('$(circle-large-outline) HyperBox: no container');
+    assert.equal(status().command, Commands.showActions);
+    await waitFor(() => stub.contextKeys.get(ContextKeys.canStart) === true, 'hyperbox.canStart');
+    assert.equal(stub.contextKeys.get(ContextKeys.canStop), false);
+    assert.equal(stub.contextKeys.get(ContextKeys.hasContainer), false);
+    await run(Commands.showActions);
+    const labels = () => (stub.quickPicks.at(-1)!.items as { label: string }[]).map((i) => i.label);
+    assert.deepEqual(labels(), ['$(play) Start', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    // Stop when nothing runs: says so instead of failing
+    await run(Commands.stop);
+    assert.match(stub.messages.at(-1)!.message, /is not running, so there is nothing to stop/);
+    await run(Commands.showContainerLogs);
+    assert.match(stub.messages.at(-1)!.message, /^HyperBox: ok has no dev container yet, so there are no container logs\. Start it first\.$/);
+    await run(Commands.openTerminal);
+    assert.match(stub.messages.at(-1)!.message, /is not running, so there is nothing to open a terminal in\. Run "HyperBox: Start Dev Container" first\./);
+    await shutdown();
+
+    stub.reset();
+    workspace.isTrusted = false;
+    start([folder]);
+    await statusIs('$(shield) HyperBox: Restricted Mode');
+    assert.equal(status().command, 'workbench.trust.manage');
+    assert.equal(status().backgroundColor?.id, 'statusBarItem.warningBackground');
+    await run(Commands.showActions);
+    assert.deepEqual(labels(), ['$(shield) Manage Workspace Trust', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.ok(!stub.log().text().includes('runtime/status'), 'Docker is not even asked in Restricted Mode');
+  });
 });
+

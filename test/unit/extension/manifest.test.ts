@@ -19,12 +19,23 @@ describe('extension manifest (package.json)', () => {
     assert.equal(m.devDependencies['@types/vscode'], '1.100.0');
   });
 
-  it('activates on every config location (commands activate it implicitly)', () => {
+  it('activates on every config location, and in any folder for "Add Dev Container Configuration"', () => {
     assert.deepEqual(m.activationEvents, [
       'workspaceContains:.devcontainer/devcontainer.json',
       'workspaceContains:.devcontainer.json',
       'workspaceContains:.devcontainer/*/devcontainer.json',
+      `onCommand:${Commands.addConfig}`,
     ]);
+  });
+
+  it('offers Start and Rebuild only in a trusted workspace; auto-start is on by default', () => {
+    const when = (id: string) => (m.contributes.menus.commandPalette as { command: string; when: string }[]).find((e) => e.command === id)?.when ?? '';
+    assert.match(when(Commands.start), /isWorkspaceTrusted/);
+    assert.match(when(Commands.rebuild), /isWorkspaceTrusted/);
+    assert.match(when(Commands.stop), /hyperbox\.canStop/);
+    assert.equal(when(Commands.addConfig), '', 'Add Dev Container Configuration is in the palette in any folder');
+    assert.equal(m.contributes.configuration.properties[`${SETTINGS_SECTION}.${Settings.autoStart}`].default, true);
+    assert.match(m.capabilities.untrustedWorkspaces.description, /starts no container/);
   });
 
   it('contributes exactly the commands the code declares, as "HyperBox: ..." in the palette', () => {
@@ -41,6 +52,9 @@ describe('extension manifest (package.json)', () => {
     for (const entry of m.contributes.menus.commandPalette as { command: string; when: string }[]) {
       assert.ok((Object.values(Commands) as string[]).includes(entry.command), entry.command);
       for (const key of entry.when.match(/hyperbox\.[A-Za-z.]+/g) ?? []) assert.ok(declared.has(key), `${entry.command}: unknown context key ${key}`);
+      for (const key of entry.when.split(/\s*(?:&&|\|\||!)\s*/).filter((k) => k && !k.startsWith('hyperbox.'))) {
+        assert.ok(['isWorkspaceTrusted'].includes(key), `${entry.command}: unknown context key ${key}`);
+      }
     }
   });
 

@@ -75,4 +75,59 @@ describe('status bar text and colour', () => {
     assert.ok(!v.tooltip.includes('[x](command:evil)'));
     assert.equal(escapeMarkdown('a*b_[c](d)'), 'a\\*b\\_\\[c\\]\\(d\\)');
   });
+
+  describe('the dev container in the one item', () => {
+    const stack = { label: 'TypeScript · NestJS · pnpm', summary: 'TypeScript · NestJS · pnpm (confidence 0.99)\nEvidence:\n  package.json: lists "@nestjs/core"' };
+    const withContainer = (container: ProjectView['container'], warnings = 0): ProjectView => ({ ...checked(0, warnings), stack, container });
+    const cases: [string, ProjectView['container'], string, string | undefined][] = [
+      ['not known yet: the config state', { kind: 'unknown' }, '$(check) TypeScript · NestJS · pnpm: config OK', undefined],
+      ['no container yet', { kind: 'missing' }, '$(circle-large-outline) TypeScript · NestJS · pnpm: no container', undefined],
+      ['stopped', { kind: 'stopped', name: 'api' }, '$(primitive-square) TypeScript · NestJS · pnpm: stopped', undefined],
+      ['starting, with a spinner', { kind: 'starting', rebuild: false, step: 'Pulling' }, '$(sync~spin) TypeScript · NestJS · pnpm: starting', undefined],
+      ['running', { kind: 'running', name: 'api', image: 'node:20', ports: [] }, '$(vm-running) TypeScript · NestJS · pnpm: running', undefined],
+      ['stale', { kind: 'stale', running: false, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: stale', WARNING_BACKGROUND],
+      ['running but stale', { kind: 'stale', running: true, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: running, stale', WARNING_BACKGROUND],
+      ['error', { kind: 'error', message: 'Docker is not reachable' }, '$(error) TypeScript · NestJS · pnpm: error', ERROR_BACKGROUND],
+    ];
+    for (const [name, container, text, background] of cases) {
+      it(name, () => {
+        const v = statusView({ engine: running, projects: [withContainer(container)], focus: 0 });
+        assert.equal(v.text, text);
+        assert.equal(v.background, background);
+        if (container?.kind !== 'unknown') {
+          assert.equal(v.command, Commands.showActions, 'a click opens the actions');
+          assert.ok(v.linkedCommands.includes(Commands.showActions));
+        }
+      });
+    }
+
+    it('puts the state, the evidence and the stack in the tooltip', () => {
+      const v = statusView({ engine: running, projects: [withContainer({ kind: 'running', name: 'api', image: 'node:20', ports: [{ containerPort: 3000, hostPort: 3000, protocol: 'tcp', hostIp: '127.0.0.1' }] })], focus: 0 });
+      const plain = v.tooltip.replace(/\\(.)/g, '$1');
+      assert.match(plain, /Container api is running \(node:20\); ports 3000→3000\./);
+      assert.match(plain, /package.json: lists "@nestjs\/core"/);
+    });
+
+    it('config errors outrank the container state', () => {
+      const v = statusView({ engine: running, projects: [{ ...checked(2, 0), stack, container: { kind: 'running', name: 'api', image: null, ports: [] } }], focus: 0 });
+      assert.equal(v.text, '$(error) TypeScript · NestJS · pnpm: 2 errors');
+      assert.equal(v.command, Commands.openConfig);
+    });
+
+    it('in Restricted Mode says why nothing runs and offers to manage trust', () => {
+      const v = statusView({ engine: running, projects: [withContainer({ kind: 'unknown' })], focus: 0, trusted: false });
+      assert.equal(v.text, '$(shield) TypeScript · NestJS · pnpm: Restricted Mode');
+      assert.equal(v.background, WARNING_BACKGROUND);
+      assert.equal(v.command, 'workbench.trust.manage');
+      assert.ok(v.linkedCommands.includes('workbench.trust.manage'));
+      assert.match(v.tooltip, /builds and runs nothing/);
+    });
+
+    it('offers to add a config to a recognised folder without one', () => {
+      const v = statusView({ engine: running, projects: [{ ...project({ kind: 'none' }), stack }], focus: 0 });
+      assert.equal(v.text, '$(add) TypeScript · NestJS · pnpm: no config');
+      assert.equal(v.command, Commands.addConfig);
+    });
+  });
 });
+

@@ -122,6 +122,47 @@ export class Diagnostic {
   ) {}
 }
 
+export class ThemeIcon {
+  constructor(readonly id: string) {}
+}
+
+/** A terminal the extension made with a Pseudoterminal; show() opens it at the given size. */
+export class StubTerminal {
+  shown = 0;
+  written = '';
+  closedWith: number | void | undefined;
+  closed = false;
+  constructor(readonly options: { name: string; pty: StubPty }) {
+    options.pty.onDidWrite((d) => (this.written += d));
+    options.pty.onDidClose?.((code) => {
+      this.closed = true;
+      this.closedWith = code;
+    });
+  }
+  show(): void {
+    if (this.shown++ === 0) this.options.pty.open({ columns: 80, rows: 24 });
+  }
+  /** The user types. */
+  type(data: string): void {
+    this.options.pty.handleInput?.(data);
+  }
+  /** The panel changes size. */
+  resize(columns: number, rows: number): void {
+    this.options.pty.setDimensions?.({ columns, rows });
+  }
+  dispose(): void {
+    this.options.pty.close();
+  }
+}
+interface StubPty {
+  onDidWrite: Event<string>;
+  onDidClose?: Event<number | void>;
+  open(d: { columns: number; rows: number } | undefined): void;
+  close(): void;
+  handleInput?(data: string): void;
+  setDimensions?(d: { columns: number; rows: number }): void;
+}
+
 export class ThemeColor {
   constructor(readonly id: string) {}
 }
@@ -348,6 +389,8 @@ const emitters = {
   open: new EventEmitter<StubTextDocument>(),
   close: new EventEmitter<StubTextDocument>(),
   folders: new EventEmitter<unknown>(),
+  windowState: new EventEmitter<{ focused: boolean }>(),
+  trust: new EventEmitter<void>(),
 };
 
 interface FileWatcher {
@@ -376,6 +419,9 @@ export const stub = {
   respond: ((): string | undefined => undefined) as Responder,
   /** Answers to showQuickPick; by default the user presses Escape. */
   pick: ((): unknown => undefined) as QuickPickResponder,
+  /** Every withProgress call: its options, the messages reported, and a way to press Cancel. */
+  terminals: [] as StubTerminal[],
+  progress: [] as { options: { title?: string; cancellable?: boolean; location?: unknown }; messages: string[]; cancel(): void; done: boolean }[],
 
   reset(): void {
     this.outputChannels.length = 0;
@@ -392,6 +438,10 @@ export const stub = {
     this.config.clear();
     this.respond = () => undefined;
     this.pick = () => undefined;
+    this.progress.length = 0;
+    this.terminals.length = 0;
+    workspace.isTrusted = true;
+    window.state = { focused: true };
     workspace.workspaceFolders = undefined;
     workspace.textDocuments.length = 0;
     window.activeTextEditor = undefined;
@@ -412,6 +462,18 @@ export const stub = {
   setConfig(key: string, value: ConfigValue, fire = true): void {
     this.config.set(key, { ...this.config.get(key), ...value });
     if (fire) emitters.configuration.fire({ affectsConfiguration: (s: string) => key === s || key.startsWith(`${s}.`) });
+  },
+
+  /** Grants Workspace Trust, as "Trust" in the Restricted Mode banner does. */
+  grantTrust(): void {
+    workspace.isTrusted = true;
+    emitters.trust.fire();
+  },
+
+  /** Focuses or blurs the window. */
+  setWindowFocused(focused: boolean): void {
+    window.state = { focused };
+    emitters.windowState.fire({ focused });
   },
 
   /** Opens a document in the editor (from disk unless text is given) and makes it active. */
@@ -530,8 +592,22 @@ export const window = {
     stub.setActiveEditor(doc);
     return { document: doc };
   },
-  async withProgress<R>(_options: unknown, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<R>): Promise<R> {
-    return task({ report: () => undefined }, new CancellationTokenSource().token);
+  createTerminal(options: { name: string; pty: StubPty }): StubTerminal {
+    const t = new StubTerminal(options);
+    stub.terminals.push(t);
+    return t;
+  },
+  state: { focused: true },
+  onDidChangeWindowState: emitters.windowState.event,
+  async withProgress<R>(options: { title?: string; cancellable?: boolean }, task: (progress: { report(v: { message?: string }): void }, token: unknown) => Promise<R>): Promise<R> {
+    const cts = new CancellationTokenSource();
+    const entry = { options, messages: [] as string[], cancel: () => cts.cancel(), done: false };
+    stub.progress.push(entry);
+    try {
+      return await task({ report: (v) => v.message !== undefined && entry.messages.push(v.message) }, cts.token);
+    } finally {
+      entry.done = true;
+    }
   },
 };
 
@@ -539,6 +615,7 @@ export const workspace = {
   workspaceFolders: undefined as WorkspaceFolder[] | undefined,
   textDocuments: [] as StubTextDocument[],
   isTrusted: true,
+  onDidGrantWorkspaceTrust: emitters.trust.event,
   onDidChangeConfiguration: emitters.configuration.event,
   onDidSaveTextDocument: emitters.save.event,
   onDidChangeTextDocument: emitters.change.event,
@@ -571,7 +648,14 @@ export const workspace = {
       },
     };
   },
-  async openTextDocument(uri: Uri): Promise<StubTextDocument> {
+  async openTextDocument(target: Uri | { content?: string; language?: string }): Promise<StubTextDocument> {
+    if (!(target instanceof Uri)) {
+      const doc = new StubTextDocument(Uri.from({ scheme: 'untitled', path: `Untitled-${this.textDocuments.length + 1}` }), target.content ?? '', target.language ?? 'plaintext');
+      this.textDocuments.push(doc);
+      emitters.open.fire(doc);
+      return doc;
+    }
+    const uri = target;
     const open = this.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open) return open;
     let text: string;

@@ -1,0 +1,101 @@
+// What a project's dev container is doing, as the status bar and the quick pick of actions see
+// it, and which actions make sense in each state. Pure: no run-time import of `vscode`.
+import type { ContainerSummary, PortMapping } from '../protocol';
+
+export type ContainerView =
+  /** Not asked yet (engine starting, config being checked). */
+  | { kind: 'unknown' }
+  | { kind: 'missing' }
+  | { kind: 'stopped'; name: string | null }
+  /** An `up` (or a rebuild) is under way; `step` is its last progress message. */
+  | { kind: 'starting'; rebuild: boolean; step?: string }
+  | { kind: 'stopping' }
+  | { kind: 'running'; name: string | null; image: string | null; ports: PortMapping[] }
+  /** The container exists but its inputs changed since it was made: a rebuild applies them. */
+  | { kind: 'stale'; running: boolean; changed: string[]; message?: string }
+  | { kind: 'error'; message: string };
+
+/** Per-project facts the view is computed from. */
+export interface ContainerFacts {
+  /** The last answer of RuntimeStatus (or of up/stop), if any. */
+  summary?: ContainerSummary;
+  /** An operation the extension has under way. */
+  busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping' };
+  /** Why the last status, up or stop failed (already worded for the user). */
+  failure?: string;
+  /** The checked config the engine was last asked about this container for (reset by a new engine session). */
+  askedFor?: unknown;
+}
+
+export function containerView(f: ContainerFacts): ContainerView {
+  if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : { kind: 'stopping' };
+  if (f.failure) return { kind: 'error', message: f.failure };
+  const s = f.summary;
+  if (!s) return { kind: 'unknown' };
+  switch (s.state) {
+    case 'missing':
+      return { kind: 'missing' };
+    case 'running':
+      return { kind: 'running', name: s.name, image: s.image, ports: s.ports };
+    case 'stopped':
+      return { kind: 'stopped', name: s.name };
+    case 'stale':
+      return { kind: 'stale', running: s.running, changed: s.drift.changed, message: s.message };
+    case 'error':
+      return { kind: 'error', message: s.message ?? 'the container is in an unknown state' };
+  }
+}
+
+/** Actions of the quick pick, in the order shown. Only those that make sense now are offered. */
+export type ActionId = 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'showContainerLogs' | 'manageTrust' | 'openConfig' | 'showLogs';
+
+export interface ActionInput {
+  /** Workspace Trust: in Restricted Mode nothing runs. */
+  trusted: boolean;
+  /** The config is chosen and has no errors. */
+  configOk: boolean;
+  container: ContainerView;
+}
+
+export function availableActions(a: ActionInput): ActionId[] {
+  const out: ActionId[] = [];
+  const c = a.container;
+  if (!a.trusted) {
+    out.push('manageTrust');
+  } else {
+    const busy = c.kind === 'starting' || c.kind === 'stopping' || c.kind === 'unknown';
+    const running = c.kind === 'running' || (c.kind === 'stale' && c.running);
+    if (a.configOk && !busy && !running) out.push('start');
+    if (running) out.push('stop');
+    if (running) out.push('openTerminal');
+    if (a.configOk && !busy && c.kind !== 'missing') out.push('rebuild');
+  }
+  // reading what a container printed runs nothing, so it is there in Restricted Mode too
+  if (c.kind === 'running' || c.kind === 'stopped' || c.kind === 'stale' || (c.kind === 'error' && a.trusted)) out.push('showContainerLogs');
+  out.push('openConfig', 'showLogs');
+  return out;
+}
+
+/** Words for a container state, for tooltips and messages. */
+export function describeContainer(c: ContainerView): string {
+  switch (c.kind) {
+    case 'unknown':
+      return 'Container: not known yet.';
+    case 'missing':
+      return 'No container yet: Start creates it.';
+    case 'stopped':
+      return `Container${c.name ? ` ${c.name}` : ''} is stopped.`;
+    case 'starting':
+      return `${c.rebuild ? 'Rebuilding' : 'Starting'} the container${c.step ? `: ${c.step}` : '…'}`;
+    case 'stopping':
+      return 'Stopping the container…';
+    case 'running': {
+      const ports = c.ports.map((p) => `${p.hostPort}→${p.containerPort}`).join(', ');
+      return `Container${c.name ? ` ${c.name}` : ''} is running${c.image ? ` (${c.image})` : ''}${ports ? `; ports ${ports}` : ''}.`;
+    }
+    case 'stale':
+      return `Container is ${c.running ? 'running' : 'stopped'} but stale: ${c.changed.length ? `${c.changed.join(', ')} changed since it was made` : (c.message ?? 'its config changed')}. Rebuild to apply the changes.`;
+    case 'error':
+      return `Container error: ${c.message}`;
+  }
+}

@@ -1,0 +1,238 @@
+// The projects' dev containers: their state, following the engine (container events when the
+// engine sends them, else polling while the window has focus), and the operations on them (up,
+// stop, rebuild) with progress notifications that cancel on the engine, errors with "Show Logs"
+// and "Retry", Workspace Trust (in Restricted Mode nothing runs) and auto-start.
+import * as vscode from 'vscode';
+import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { Progress, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary } from '../protocol';
+import { BuiltinCommands, CONTAINER_POLL_MS, Commands, SETTINGS_SECTION, Settings } from './contributions';
+import { EngineUnavailableError, RequestCancelledError, type RequestOptions } from './engineClient';
+import type { Project, Projects } from './projects';
+
+export interface ContainersDeps {
+  projects: Projects;
+  log: vscode.LogOutputChannel;
+  request<P, R>(type: RequestType<P, R, void>, params: P, options?: RequestOptions): Promise<R>;
+  request0<R>(type: RequestType0<R, void>, options?: RequestOptions): Promise<R>;
+  /** Subscribes to an engine notification for every engine session. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
+  engineRunning(): boolean;
+  pollMs?: number;
+}
+
+/** An up or a rebuild may build an image and run lifecycle commands: no request timeout worth the name. */
+const UP_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+const STOP_TIMEOUT_MS = 2 * 60 * 1000;
+
+export class Containers implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly progress = new Map<string, (message: string) => void>();
+  private readonly autoStarted = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private watching = false;
+  private tokenSeq = 0;
+
+  constructor(private readonly deps: ContainersDeps) {
+    this.subscriptions.push(
+      deps.onNotification(Progress, ({ token, message }) => this.progress.get(token)?.(message)),
+      deps.onNotification(RuntimeContainerChanged, (e) => {
+        const project = this.deps.projects.list().find((p) => p.folder.uri.fsPath === e.folder);
+        if (project) void this.refresh(project);
+      }),
+      vscode.window.onDidChangeWindowState((s) => {
+        if (s.focused) void this.refreshAll();
+        this.schedule();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        deps.log.info('The workspace is trusted now: dev containers may run.');
+        void this.refreshAll().then(() => this.autoStart());
+      }),
+    );
+  }
+
+  /** A new engine session: follow container events if it offers them, ask every project, then auto-start. */
+  async engineStarted(): Promise<void> {
+    this.watching = false;
+    try {
+      this.watching = (await this.deps.request0(RuntimeWatch)).watching;
+    } catch {
+      // an engine without container events: polling covers it
+    }
+    this.schedule();
+  }
+
+  /** Called when the projects changed (discovered, checked): ask about containers not known yet, and auto-start. */
+  projectsChanged(): void {
+    for (const p of this.deps.projects.list()) {
+      // not known yet, and not asked since the config was last checked
+      if (usable(p) && !p.container.summary && !p.container.busy && !p.container.failure && p.container.askedFor !== p.result) void this.refresh(p);
+    }
+    this.autoStart();
+  }
+
+  /** Asks the engine for one project's container state. */
+  async refresh(project: Project): Promise<void> {
+    if (project.choice.kind !== 'chosen' || !vscode.workspace.isTrusted || !this.deps.engineRunning()) return;
+    project.container.askedFor = project.result;
+    try {
+      const summary = await this.deps.request(RuntimeStatus, { folder: project.folder.uri.fsPath, configFile: project.choice.configFile });
+      if (project.container.busy) return;
+      this.setSummary(project, summary);
+    } catch (e) {
+      if (e instanceof EngineUnavailableError || project.container.busy) return;
+      // The file on disk has errors the editor's unsaved text may not: the Problems panel says so.
+      if (runtimeCode(e) === 'config') return;
+      project.container.failure = (e as Error).message;
+      this.deps.log.warn(`Could not get the state of the dev container of ${project.folder.uri.fsPath}: ${project.container.failure}`);
+      this.deps.projects.touch();
+    }
+  }
+
+  async refreshAll(): Promise<void> {
+    await Promise.all(this.deps.projects.list().filter(usable).map((p) => this.refresh(p)));
+  }
+
+  /** Brings the project's container up (or rebuilds it), with a cancellable progress notification. */
+  async up(project: Project, rebuild = false): Promise<ContainerSummary | undefined> {
+    if (!this.mayRun(project)) return undefined;
+    if (project.choice.kind !== 'chosen' || project.container.busy) return undefined;
+    const configFile = project.choice.configFile;
+    const progressToken = `up-${++this.tokenSeq}`;
+    const verb = rebuild ? 'Rebuilding' : 'Starting';
+    project.container.busy = { kind: 'starting', rebuild };
+    project.container.failure = undefined;
+    this.deps.projects.touch();
+    this.deps.log.info(`${project.folder.name}: ${verb.toLowerCase()} the dev container.`);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `HyperBox: ${verb} the dev container of ${project.folder.name}`, cancellable: true },
+        (progress, token) => {
+          this.progress.set(progressToken, (message) => {
+            progress.report({ message });
+            if (project.container.busy?.kind === 'starting') {
+              project.container.busy.step = message;
+              this.deps.projects.touch();
+            }
+          });
+          return this.deps.request(
+            RuntimeUp,
+            // Workspace Trust is the trust in the editor: mayRun() checked it just now.
+            { folder: project.folder.uri.fsPath, configFile, progressToken, trusted: vscode.workspace.isTrusted, waitFor: true, rebuild },
+            { token, timeoutMs: UP_TIMEOUT_MS },
+          );
+        },
+      );
+      project.container.busy = undefined;
+      this.setSummary(project, result);
+      this.deps.log.info(`${project.folder.name}: the dev container ${result.name ?? ''} is ${result.running ? 'running' : result.state} (${(result.totalMs / 1000).toFixed(1)} s).`);
+      return result;
+    } catch (e) {
+      project.container.busy = undefined;
+      if (e instanceof RequestCancelledError) {
+        this.deps.log.info(`${project.folder.name}: ${verb.toLowerCase()} was cancelled.`);
+        void this.refresh(project);
+        return undefined;
+      }
+      const message = `HyperBox could not ${rebuild ? 'rebuild' : 'start'} the dev container of ${project.folder.name}: ${(e as Error).message}`;
+      project.container.failure = (e as Error).message;
+      this.deps.projects.touch();
+      this.deps.log.error(message);
+      void this.offerRetry(message, () => this.up(project, rebuild));
+      return undefined;
+    } finally {
+      this.progress.delete(progressToken);
+    }
+  }
+
+  async stop(project: Project): Promise<void> {
+    if (project.choice.kind !== 'chosen' || project.container.busy) return;
+    project.container.busy = { kind: 'stopping' };
+    this.deps.projects.touch();
+    try {
+      const summary = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `HyperBox: stopping the dev container of ${project.folder.name}` },
+        () => this.deps.request(RuntimeStop, { folder: project.folder.uri.fsPath, configFile: (project.choice as { configFile: string }).configFile }, { timeoutMs: STOP_TIMEOUT_MS }),
+      );
+      project.container.busy = undefined;
+      this.setSummary(project, summary);
+    } catch (e) {
+      project.container.busy = undefined;
+      const message = `HyperBox could not stop the dev container of ${project.folder.name}: ${(e as Error).message}`;
+      this.deps.log.error(message);
+      void this.refresh(project);
+      void this.offerRetry(message, () => this.stop(project));
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private setSummary(project: Project, summary: ContainerSummary): void {
+    project.container.summary = summary;
+    project.container.failure = undefined;
+    this.deps.projects.touch();
+  }
+
+  /** In Restricted Mode nothing runs: say why and offer to manage trust. */
+  private mayRun(project: Project): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    const manage = 'Manage Workspace Trust';
+    void vscode.window
+      .showWarningMessage(
+        `HyperBox runs nothing for ${project.folder.name} in Restricted Mode: starting its dev container would build images and run the config's commands. Trust the folder to start it.`,
+        manage,
+      )
+      .then((answer) => (answer === manage ? vscode.commands.executeCommand(BuiltinCommands.manageTrust) : undefined));
+    return false;
+  }
+
+  private async offerRetry(message: string, retry: () => Promise<unknown>): Promise<void> {
+    const logs = 'Show Logs';
+    const again = 'Retry';
+    const answer = await vscode.window.showErrorMessage(message, logs, again);
+    if (answer === logs) await vscode.commands.executeCommand(Commands.showLogs);
+    else if (answer === again) await retry();
+  }
+
+  /** With hyperbox.autoStart and a trusted folder, each project's container starts once per window. */
+  private autoStart(): void {
+    if (!vscode.workspace.isTrusted || !this.deps.engineRunning()) return;
+    if (!vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.autoStart, true)) return;
+    for (const p of this.deps.projects.list()) {
+      const key = p.folder.uri.toString();
+      if (this.autoStarted.has(key) || !usable(p) || !p.container.summary || p.container.busy) continue;
+      this.autoStarted.add(key);
+      if (p.container.summary.running) continue;
+      this.deps.log.info(`${p.folder.name}: starting the dev container (hyperbox.autoStart is on).`);
+      void this.up(p);
+    }
+  }
+
+  /** Polls while the window has focus, slower when the engine sends container events. */
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!vscode.window.state.focused) return;
+    const ms = (this.deps.pollMs ?? CONTAINER_POLL_MS) * (this.watching ? 6 : 1);
+    this.timer = setTimeout(() => {
+      void this.refreshAll().finally(() => this.schedule());
+    }, ms);
+    this.timer.unref?.();
+  }
+}
+
+/** The RuntimeError code an engine error carries (`config`, `not-found`, `docker`...). */
+function runtimeCode(e: unknown): string | undefined {
+  const data = (e as { data?: { code?: unknown } })?.data;
+  return typeof data?.code === 'string' ? data.code : undefined;
+}
+
+/** The project has a chosen config without errors: its container can be asked about and started. */
+export function usable(p: Project): boolean {
+  return p.choice.kind === 'chosen' && !!p.result && p.result.problems.every((x) => x.severity !== 'error');
+}
