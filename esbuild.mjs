@@ -68,6 +68,22 @@ const slimDockerode = {
   },
 };
 
+// `hb` loads a command's code only when that command runs: in src/engine/cli/commands.ts,
+// `require('./config.js')` becomes `require('./cli-config.js')`, a bundle of its own, so `hb config`
+// parses a small file instead of every command's code (bench/config.mjs).
+const CLI_COMMAND_MODULES = ['config', 'up', 'status', 'stop', 'exec', 'project', 'ports', 'runtimes'];
+const lazyCommands = {
+  name: 'lazy-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[a-z]+\.js$/ }, (args) => {
+      const name = args.path.slice(2, -3);
+      return args.importer.endsWith(path.join('src', 'engine', 'cli', 'commands.ts')) && CLI_COMMAND_MODULES.includes(name)
+        ? { path: `./cli-${name}.js`, external: true }
+        : undefined;
+    });
+  },
+};
+
 const contexts = [
   {
     name: 'extension',
@@ -79,11 +95,15 @@ const contexts = [
   {
     name: 'engine',
     ...common,
-    entryPoints: { engine: 'src/engine/main.ts', cli: 'src/engine/cli.ts' },
+    entryPoints: {
+      engine: 'src/engine/main.ts',
+      cli: 'src/engine/cli.ts',
+      ...Object.fromEntries(CLI_COMMAND_MODULES.map((m) => [`cli-${m}`, `src/engine/cli/${m}.ts`])),
+    },
     outdir: 'dist',
     // heavy, rarely needed modules are split into their own files and loaded on first use
     splitting: false,
-    plugins: [lazyRuntime],
+    plugins: [lazyRuntime, lazyCommands],
   },
   {
     name: 'docker',
@@ -127,7 +147,7 @@ await mkdir('dist', { recursive: true });
 const metas = {};
 for (const { name, ...options } of contexts) {
   if (watch) {
-    const ctx = await esbuild.context({ ...options, plugins: [watchReporter(name)] });
+    const ctx = await esbuild.context({ ...options, plugins: [...(options.plugins ?? []), watchReporter(name)] });
     await ctx.watch();
   } else {
     const result = await esbuild.build(options);

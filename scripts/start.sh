@@ -25,3 +25,8 @@ echo "\$ hb --version"; $hb_cmd --version
 echo
 echo "\$ hb config $folder"
 $hb_cmd config "$folder" || true
+echo
+echo "\$ hb detect $folder"
+$hb_cmd detect "$folder" || true
+echo
+echo "To see HyperBox in a real VS Code in your browser: bash scripts/try.sh"

@@ -39,7 +39,15 @@ export interface Command {
 }
 
 /** Thrown for bad usage; `hb` prints it with the command's usage and exits 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  // Recognised by name: each command runs from a bundle of its own (see esbuild.mjs), so the class
+  // a command throws is not the one `hb` itself was built with.
+  override name = 'UsageError';
+}
+
+export function isUsageError(e: unknown): e is UsageError {
+  return e instanceof Error && e.name === 'UsageError';
+}
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -2,7 +2,7 @@
 // unexpected failures (exit 1 with the reason, never a stack trace alone).
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command, type CommandContext } from './command';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isUsageError, type Command, type CommandContext } from './command';
 import { COMMANDS } from './commands';
 
 /** What the CLI gets from its process: a command's context without its parsed arguments. */
@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(ctx);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (isUsageError(e)) {
       io.err(`hb ${command.name}: ${e.message}\nUsage: ${command.usage}\n`);
       return EXIT_USAGE;
     }
