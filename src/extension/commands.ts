@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ProjectInit, RuntimeContainerLogs } from '../protocol';
+import { installCli, uninstallCli } from './cliInstall';
 import { configLabel } from './configChoice';
 import type { ActionId } from './containerState';
 import { BuiltinCommands, Commands } from './contributions';
@@ -38,6 +39,9 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.rebuild, () => containerAction(ctx, 'rebuild'));
   register(Commands.openTerminal, () => containerAction(ctx, 'openTerminal'));
   register(Commands.showContainerLogs, () => containerAction(ctx, 'showContainerLogs'));
+  const cliEnv = () => ({ extensionPath: ctx.extension.extensionPath, log: ctx.log, options: ctx.cliInstallOptions });
+  register(Commands.installCli, () => installCli(cliEnv()));
+  register(Commands.uninstallCli, () => uninstallCli(cliEnv()));
 }
 
 const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx, project: Project) => Promise<unknown> }> = {

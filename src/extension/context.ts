@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { ConfigResolve, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
+import type { CliInstallOptions } from './cliInstall';
 import { isConfigLocation } from './configChoice';
 import { availableActions, containerView } from './containerState';
 import { Containers, usable } from './containers';
@@ -28,6 +29,8 @@ export interface CtxOptions {
   execPath?: string;
   /** How often container state is polled while the window has focus. */
   containerPollMs?: number;
+  /** Where "Install 'hb' Command in PATH" may write, and the PATH it checks against. */
+  cli?: CliInstallOptions;
 }
 
 const CONFIG_GLOB = '**/{.devcontainer.json,.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json}';
@@ -88,6 +91,11 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
       this.watchConfigFiles(),
     );
+  }
+
+  /** Options of the 'hb' install and uninstall commands (defaults in the extension). */
+  get cliInstallOptions(): CliInstallOptions {
+    return this.options.cli ?? {};
   }
 
   get engineState(): EngineState {

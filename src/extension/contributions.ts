@@ -20,6 +20,10 @@ export const Commands = {
   openTerminal: 'hyperbox.openTerminal',
   /** The container's own output and the lifecycle commands' (as `hb logs`). */
   showContainerLogs: 'hyperbox.showContainerLogs',
+  /** Writes an `hb` launcher (sh) that runs the bundled CLI with the editor's runtime, like VS Code's `code`. */
+  installCli: 'hyperbox.installCli',
+  /** Removes the `hb` launcher, only if HyperBox wrote it. */
+  uninstallCli: 'hyperbox.uninstallCli',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
