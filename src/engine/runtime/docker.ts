@@ -157,3 +157,13 @@ export function demux(stream: Readable, onData: (data: Buffer, from: 'stdout' | 
     stream.on('error', reject);
   });
 }
+
+/** Runs `fn` with a connection to the engine; its errors become messages that name the engine. */
+export async function withEngine<T>(env: NodeJS.ProcessEnv, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await connectEngine(env);
+  try {
+    return await fn(engine);
+  } catch (e) {
+    throw engineError(e, engine.endpoint);
+  }
+}

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { cacheDir } from './dirs';
 import { RuntimeError } from './errors';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -56,7 +57,7 @@ export async function acquireLock(key: string, what: string, opts: LockOptions =
       const st = await fs.stat(file).catch(() => undefined);
       unreadableAndOld = !!st && Date.now() - st.mtimeMs > 5_000;
     }
-    if ((holder.pid && !alive(holder.pid)) || unreadableAndOld) {
+    if ((holder.pid && !processAlive(holder.pid)) || unreadableAndOld) {
       // the owner died (killed in the middle of an up): take the lock over
       const stale = `${file}.stale-${process.pid}-${Date.now()}`;
       try {

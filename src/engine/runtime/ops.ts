@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ContainerSummary, DownResult, ListedContainer } from '../../protocol';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
-import { connectEngine, engineError, type Engine } from './docker';
+import { withEngine, type Engine } from './docker';
 import { RuntimeError } from './errors';
 import { describePorts } from './portsOps';
 import { computeInputs } from './inputs';
@@ -19,15 +19,6 @@ export interface TargetOptions {
   folder: string;
   configFile?: string;
   env: NodeJS.ProcessEnv;
-}
-
-async function withEngine<T>(env: NodeJS.ProcessEnv, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await connectEngine(env);
-  try {
-    return await fn(engine);
-  } catch (e) {
-    throw engineError(e, engine.endpoint);
-  }
 }
 
 export async function status(opts: TargetOptions): Promise<ContainerSummary> {

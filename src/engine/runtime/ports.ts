@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { PortForward } from '../../protocol';
 import { cacheDir, readJson, writeJson } from './dirs';
 import type { Engine } from './docker';
+import { processAlive } from './lock';
 
 export interface PortSpec {
   port: number;
@@ -121,19 +122,10 @@ export interface Lease {
 }
 const leaseFile = (env: NodeJS.ProcessEnv, hostPort: number) => path.join(cacheDir(env), 'forwards', `${hostPort}.json`);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The live lease of a host port, if a process still holds it. */
 export async function readLease(env: NodeJS.ProcessEnv, hostPort: number): Promise<Lease | undefined> {
   const l = await readJson<Lease>(leaseFile(env, hostPort));
-  return l && typeof l.pid === 'number' && alive(l.pid) ? l : undefined;
+  return l && typeof l.pid === 'number' && processAlive(l.pid) ? l : undefined;
 }
 export async function writeLease(env: NodeJS.ProcessEnv, hostPort: number, lease: Lease): Promise<void> {
   await writeJson(leaseFile(env, hostPort), lease).catch(() => undefined);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { PortForward, PortsResult } from '../../protocol';
 import { findContainer, loadConfig, mergedForContainer, portsOf } from './container';
-import { connectEngine, engineError, type Engine } from './docker';
+import { withEngine, type Engine } from './docker';
 import { RuntimeError } from './errors';
 import { composeTarget, PortForwarder, type ForwardTarget } from './forward';
 import { LABEL_METADATA } from './labels';
@@ -81,15 +81,6 @@ export async function describePorts(
     result.ports.push(withAttrs(base, w.spec, attrs));
   }
   return result;
-}
-
-async function withEngine<T>(env: NodeJS.ProcessEnv, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await connectEngine(env);
-  try {
-    return await fn(engine);
-  } catch (e) {
-    throw engineError(e, engine.endpoint);
-  }
 }
 
 export interface PortsTarget {
