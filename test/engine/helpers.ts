@@ -110,6 +110,9 @@ export function dockerExec(id: string, cmd: string, user = 'root'): string {
 }
 
 /** Removes the containers, built images and volumes that belong to folders under `prefix`. */
+/** How old a dangling test layer or test volume must be before any test run removes it. */
+const STALE_MS = 10 * 60_000;
+
 export async function removeEverythingUnder(prefix: string): Promise<void> {
   const engine = await connectEngine(process.env);
   const all = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [LABEL_LOCAL_FOLDER] }) });
@@ -124,11 +127,20 @@ export async function removeEverythingUnder(prefix: string): Promise<void> {
   const ref = docker(['images', '--format', '{{.Repository}}'], { allowFail: true }).stdout.split('\n');
   const names = new Set(ref.filter((r) => r.startsWith('vsc-') && usedBasenames.some((b) => r.startsWith(`vsc-${b}-`))));
   if (names.size) docker(['rmi', '-f', ...names], { allowFail: true });
-  // layers a failed test build left behind (they inherit the base image's test label)
+  // Layers a failed test build left behind (they inherit the base image's test label), and test
+  // volumes. Only those older than STALE_MS: a concurrent test run's build in progress has fresh
+  // dangling layers and fresh volumes, and removing them would break it. What this run leaves is
+  // cleaned by a later one.
+  const cutoff = Date.now() - STALE_MS;
   const dangling = await engine.docker.listImages({ filters: JSON.stringify({ dangling: ['true'], label: [`${TEST_LABEL}=1`] }) });
-  for (const i of dangling) await engine.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  for (const i of dangling) {
+    if (i.Created * 1000 < cutoff) await engine.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  }
   const volumes = await engine.docker.listVolumes({ filters: JSON.stringify({ label: [`${TEST_LABEL}=1`] }) });
-  for (const v of volumes.Volumes ?? []) await engine.docker.getVolume(v.Name).remove().catch(() => undefined);
+  for (const v of volumes.Volumes ?? []) {
+    const created = Date.parse((v as { CreatedAt?: string }).CreatedAt ?? '');
+    if (!Number.isNaN(created) && created < cutoff) await engine.docker.getVolume(v.Name).remove().catch(() => undefined);
+  }
 }
 
 const usedBasenames: string[] = [];
