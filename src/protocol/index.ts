@@ -656,3 +656,46 @@ export interface ContainerLogsResult {
 }
 /** client → engine: the dev container's logs so far (as `hb logs` prints them). */
 export const RuntimeContainerLogs = new RequestType<RuntimeTarget & { maxBytes?: number }, ContainerLogsResult, void>('hyperbox/runtime/containerLogs');
+
+// ---------------------------------------------------------------------------------------------
+// Runtime: the startup timeline of the last `up` (the Dev Container panel's waterfall, the tree's
+// lifecycle results). Recorded by the engine for every `up`, from the editor or from `hb`.
+
+export type TimelineStatus = 'ok' | 'failed' | 'cancelled' | 'running' | 'skipped';
+
+export interface TimelineEntry {
+  /** What ran: 'config', 'image', 'build', 'create', 'start', 'onCreateCommand', ... */
+  step: string;
+  /** engine: HyperBox's own work and Engine API calls; build: image pull/build; lifecycle: a devcontainer.json command. */
+  kind: 'engine' | 'build' | 'lifecycle';
+  /** Milliseconds from the start of the `up` to the start of this step. */
+  startMs: number;
+  /** How long it took (so far, while `running`). */
+  ms: number;
+  status: TimelineStatus;
+  /** For lifecycle commands: the command text and, when it failed, its exit code; why a step was skipped. */
+  detail?: string;
+  exitCode?: number;
+  /** The last lines of the step's output (lifecycle commands, builds), at most a few KB. */
+  output?: string;
+}
+
+export interface UpTimeline {
+  folder: string;
+  configFile: string | null;
+  containerId: string | null;
+  /** ISO time the `up` started. */
+  startedAt: string;
+  totalMs: number;
+  /** `running` while the `up` (or a lifecycle command `--wait-for` left behind) is still going. */
+  outcome: 'ok' | 'failed' | 'cancelled' | 'running';
+  /** Why it failed. */
+  error?: string;
+  /** Who ran it: 'editor' or 'hb'. */
+  client: string;
+  entries: TimelineEntry[];
+}
+/** client → engine: the timeline of the last `up` for this folder (also one `hb` ran); null when there was none. */
+export const RuntimeTimeline = new RequestType<RuntimeTarget, UpTimeline | null, void>('hyperbox/runtime/timeline');
+/** engine → client: the timeline of an `up` changed (a step started or ended). Throttled. */
+export const RuntimeTimelineChanged = new NotificationType<UpTimeline>('hyperbox/runtime/timelineChanged');
