@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # See HyperBox working in a real VS Code in your browser, with nothing to install by hand:
-# sets up and builds, packages the extension (.vsix), installs it into code-server (cached under
+# sets up and builds, makes sure a Docker engine runs (scripts/docker.sh), packages the extension
+# (.vsix), installs it into code-server (cached under
 # ~/.cache/hyperbox; the first time takes a few minutes and, as root on Debian, installs the system
 # packages it needs) and serves an example workspace with a dev container on 127.0.0.1, printing the
 # URL. Runs until Ctrl-C.
@@ -9,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# a Docker engine for the example's dev container (as root on Debian: installs and starts one)
+bash scripts/docker.sh || echo "try: continuing without a Docker engine; HyperBox will show that" >&2
 HB_CODE_SERVER=$(bash scripts/code-server.sh)
 export HB_CODE_SERVER
 exec node --import tsx test/e2e/serve.ts "$@"

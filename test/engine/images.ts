@@ -6,7 +6,7 @@
 // cache); `npx tsx test/engine/images.ts --remove` removes them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -92,6 +92,48 @@ export function devUserImage(): string {
   );
 }
 
+/**
+ * A Node.js image without a registry: the busybox image plus this machine's own `node` (and the
+ * shared libraries `ldd` names for it) and npm when it sits beside it, with a non-root user `node`
+ * (uid/gid 1000, home /home/node) as in the Dev Containers Node images. Tagged by the hash of the
+ * node binary, so it is rebuilt only when Node changes. For the example workspace (scripts/try.sh),
+ * the UI tests and bench/editor.
+ */
+export function nodeImage(): string {
+  const nodeBin = realpathSync(process.execPath);
+  const bin = readFileSync(nodeBin);
+  const tag = `hyperbox-test/node:${hashOf(bin, RECIPE_VERSION, 'node-1')}`;
+  if (imageExists(tag)) return tag;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-node-img-'));
+  try {
+    const files = path.join(dir, 'files');
+    const copyIn = (src: string, dest = src) => {
+      mkdirSync(path.join(files, path.dirname(dest)), { recursive: true });
+      cpSync(src, path.join(files, dest), { recursive: true, dereference: true });
+    };
+    copyIn(nodeBin, '/usr/local/bin/node');
+    const ldd = spawnSync('ldd', [nodeBin], { encoding: 'utf8' });
+    if (ldd.status !== 0) throw new Error(`ldd ${nodeBin} failed: ${ldd.stderr}`);
+    for (const m of ldd.stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) copyIn(m[1]);
+    const npmDir = path.join(path.dirname(path.dirname(nodeBin)), 'lib', 'node_modules', 'npm');
+    if (existsSync(path.join(npmDir, 'bin', 'npm-cli.js'))) copyIn(npmDir, '/usr/local/lib/node_modules/npm');
+    const dockerfile = [
+      `FROM ${busyboxImage()}`,
+      'COPY files/ /',
+      'RUN if [ -d /usr/local/lib/node_modules/npm ]; then ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; fi' +
+        ' && echo "node:x:1000:1000:node:/home/node:/bin/sh" >> /etc/passwd && echo "node:x:1000:" >> /etc/group && mkdir -p /home/node && chown 1000:1000 /home/node',
+      'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      `LABEL ${TEST_LABEL}=1`,
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+    docker(['build', '-q', '-t', tag, dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return tag;
+}
+
 /** Removes every image this helper made (they carry hyperbox.test=1 and a hyperbox-test/ name). */
 export function removeTestImages(): void {
   const ids = docker(['images', '--filter', `label=${TEST_LABEL}=1`, '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter((t) => t.startsWith('hyperbox-test/'));
@@ -101,5 +143,5 @@ export function removeTestImages(): void {
 // as a script: print the tags (building what is missing), or remove them with --remove
 if (process.argv[1] && /images\.(ts|js)$/.test(process.argv[1])) {
   if (process.argv.includes('--remove')) removeTestImages();
-  else console.log([busyboxImage(), devUserImage()].join('\n'));
+  else console.log([busyboxImage(), devUserImage(), ...(process.argv.includes('--node') ? [nodeImage()] : [])].join('\n'));
 }
