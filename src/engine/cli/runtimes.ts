@@ -27,7 +27,7 @@ export const runtimesCommand: Command = {
       const engine = await connectEngine(ctx.env);
       let list;
       try {
-        list = await listRuntimes(engine);
+        list = await listRuntimes(engine, ctx.env);
       } catch (e) {
         throw engineError(e, engine.endpoint);
       }
@@ -55,7 +55,7 @@ export const runtimesCommand: Command = {
 /** hb status's row of the engine's runtimes; nothing when the engine does not say. */
 export async function printEngineRuntimes(ctx: CommandContext): Promise<void> {
   try {
-    const list = await listRuntimes(await connectEngine(ctx.env));
+    const list = await listRuntimes(await connectEngine(ctx.env), ctx.env);
     if (!list.runtimes.length) return;
     const c = colors(ctx.isTTY, ctx.env);
     const names = list.runtimes.map((r) => (r.isDefault ? `${r.name} (default)` : r.name));

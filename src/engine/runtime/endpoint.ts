@@ -25,7 +25,8 @@ export interface DockerEndpoint {
     ca?: string;
     cert?: string;
     key?: string;
-    sshOptions?: Record<string, unknown>;
+    /** The HTTP agent that carries the connections (ssh: see lazy-ssh.ts). */
+    agent?: unknown;
   };
   /** TLS files to read before connecting (tcp with TLS). */
   tlsDir?: string;
@@ -102,13 +103,18 @@ async function readContext(configDir: string, name: string): Promise<DockerEndpo
   const endpoint = parseDockerHost(host, `docker context "${name}"`);
   const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
   if (endpoint.options.protocol === 'http' || endpoint.options.protocol === 'https') {
-    try {
-      await fs.access(path.join(tlsDir, 'ca.pem'));
+    // TLS when the context has TLS material, or says SkipTLSVerify (TLS without checking the
+    // server's certificate), as the docker CLI decides
+    const skipVerify = meta.Endpoints?.docker?.SkipTLSVerify === true;
+    const has = (f: string) =>
+      fs.access(path.join(tlsDir, f)).then(
+        () => true,
+        () => false,
+      );
+    if ((await has('ca.pem')) || (await has('cert.pem')) || skipVerify) {
       endpoint.options.protocol = 'https';
       endpoint.tlsDir = tlsDir;
-      endpoint.tlsVerify = !meta.Endpoints?.docker?.SkipTLSVerify;
-    } catch {
-      // no TLS material: plain http
+      endpoint.tlsVerify = !skipVerify;
     }
   }
   return endpoint;
@@ -153,7 +159,44 @@ export async function connectionOptions(endpoint: DockerEndpoint, env: NodeJS.Pr
     options.ca = await read('ca.pem');
     options.cert = await read('cert.pem');
     options.key = await read('key.pem');
+    if (endpoint.tlsVerify === false) {
+      // SkipTLSVerify: encrypted, but any certificate is accepted (the agent's options win over the request's)
+      const { Agent } = require('node:https') as typeof import('node:https');
+      options.agent = new Agent({ ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    }
   }
-  if (options.protocol === 'ssh') options.sshOptions = { agent: env.SSH_AUTH_SOCK };
+  if (options.protocol === 'ssh') {
+    // our own ssh transport (lazy-ssh.ts): known_hosts checked, one ssh session for all requests
+    const { sshAgent } = require('./lazy-ssh.js') as typeof import('./lazy-ssh.js');
+    const port = Number(options.port) || 22;
+    const username = options.username || env.USER || env.LOGNAME || os.userInfo().username;
+    const target = { host: options.host!, port, username, address: endpoint.host, source: endpoint.source };
+    return { host: options.host, port, protocol: 'http', agent: sshAgent(target, env, (message) => new RuntimeError('no-engine', message)) };
+  }
   return options;
+}
+
+/**
+ * Whether the engine runs on this machine, so that this machine's paths mean the same to it (bind
+ * mounts of the workspace and other host folders, the SSH agent socket, nsenter, GPU checks).
+ * A unix socket is on this machine, and so is tcp to a loopback address. ssh never counts as
+ * local, even to 127.0.0.1: ssh is how one reaches another machine (or another user's engine),
+ * and the workspace is copied in instead of bind-mounted. HB_ENGINE_REMOTE says otherwise when
+ * the address misleads: 1 for a loopback port forwarded from another machine, 0 for a remote
+ * engine that sees this folder at the same path (a shared file system).
+ */
+export function isLocalEngine(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv = process.env): boolean {
+  const forced = env.HB_ENGINE_REMOTE;
+  if (forced === '1' || forced === 'true') return false;
+  if (forced === '0' || forced === 'false') return true;
+  const o = endpoint.options;
+  if (o.socketPath) return true;
+  if (o.protocol === 'ssh') return false;
+  return isLoopback(o.host);
+}
+
+export function isLoopback(host: string | undefined): boolean {
+  if (!host) return false;
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }

@@ -3,6 +3,7 @@
 // SSH agent (userFiles.ts). One /info request serves all of them; it is made only at create time.
 import * as os from 'node:os';
 import type { Engine } from './docker';
+import { isLocalEngine } from './endpoint';
 import { RuntimeError } from './errors';
 import type { GpuProbeOptions } from './gpu';
 import { describeGpu, gpuHostConfig } from './gpu';
@@ -32,15 +33,14 @@ export interface HostSetupOptions {
   gpuProbe?: GpuProbeOptions;
 }
 
-export function engineIsLocal(engine: Engine): boolean {
-  const o = engine.endpoint.options;
-  return !!o.socketPath || (!!o.host && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(o.host) && o.protocol !== 'ssh');
+export function engineIsLocal(engine: Engine, env: NodeJS.ProcessEnv = process.env): boolean {
+  return isLocalEngine(engine.endpoint, env);
 }
 
 export async function applyHostSetup(opts: HostSetupOptions): Promise<{ runtime?: string; gpu: boolean; sshAgent: boolean }> {
   const { engine, config, body, env, report } = opts;
   const hostConfig = (body.HostConfig ??= {}) as Record<string, unknown>;
-  const local = engineIsLocal(engine);
+  const local = engineIsLocal(engine, env);
   const arch = opts.arch ?? os.arch();
   const req = (opts.hostRequirements ?? config.hostRequirements) as Record<string, unknown> | undefined;
   const requirements = req && typeof req === 'object' && Object.keys(req).length ? hostRequirementsOf({ hostRequirements: req }) : undefined;

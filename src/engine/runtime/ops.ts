@@ -10,8 +10,10 @@ import { describePorts } from './portsOps';
 import { computeInputs } from './inputs';
 import { composeDown, composeStop, LABEL_COMPOSE_PROJECT } from './compose';
 import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER } from './labels';
+import { endWhenExited } from './exec';
 import { execAttached, type TtyStdin, type TtyStdout } from './execTty';
 import { hookEnv, parseEnvList, probeUserEnv } from './lifecycle';
+import { fixPodmanInspect } from './podman';
 import type { Reporter } from './report';
 import { forgetState, lifecycleLogFile, readState, writeState } from './state';
 
@@ -29,6 +31,7 @@ export async function status(opts: TargetOptions): Promise<ContainerSummary> {
       found ? engine.docker.getContainer(found.Id).inspect() : Promise.resolve(undefined),
       found ? computeInputs(resolved, opts.env) : Promise.resolve(undefined),
     ]);
+    await fixPodmanInspect(engine, inspect);
     const summary = summarize(resolved, inspect, { inputs, engine: info, host: engine.endpoint.host });
     // ports with their portsAttributes labels and who forwards them (portsOps.ts)
     if (inspect) summary.forwards = (await describePorts(opts.env, resolved, inspect)).ports;
@@ -173,6 +176,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       User: user,
       WorkingDir: opts.workdir ?? resolved.workspace?.containerWorkspaceFolder ?? undefined,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      AttachStdin: false,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -181,11 +185,12 @@ export async function exec(opts: ExecOptions): Promise<number> {
     const onAbort = () => stream.destroy();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     engine.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+    const unwatch = endWhenExited(e, stream);
     await new Promise<void>((resolve, reject) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', reject);
-    });
+    }).finally(unwatch);
     opts.signal?.removeEventListener('abort', onAbort);
     for (let i = 0; ; i++) {
       const r = await e.inspect();

@@ -4,6 +4,7 @@
 // engine has them (they start containers faster and use less memory than runc on small boards).
 import type { Engine } from './docker';
 import { RuntimeError } from './errors';
+import { installedPodmanRuntimes, isPodman } from './podman';
 
 export type RuntimeKind = 'runc' | 'crun' | 'youki' | 'runsc' | 'kata' | 'other';
 
@@ -60,9 +61,10 @@ export function parseRuntimes(info: { Runtimes?: Record<string, { path?: string;
   return { runtimes, defaultRuntime };
 }
 
-export async function listRuntimes(engine: Engine): Promise<RuntimeList> {
-  const info = (await engine.docker.info()) as Parameters<typeof parseRuntimes>[0];
-  return parseRuntimes(info);
+export async function listRuntimes(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeList> {
+  const [info, who] = await Promise.all([engine.docker.info() as Promise<Parameters<typeof parseRuntimes>[0]>, engine.info().catch(() => undefined)]);
+  // Podman lists runtimes it knows of, installed or not (podman.ts)
+  return isPodman(who) ? installedPodmanRuntimes(parseRuntimes(info), engine, env) : parseRuntimes(info);
 }
 
 export interface RuntimeChoice {
