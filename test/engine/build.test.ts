@@ -5,7 +5,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { status } from '../../src/engine/runtime/ops';
-import { busyboxImage } from './images';
+import { busyboxImage, docker } from './images';
 import { containersOf, dockerExec, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 describe('engine: up (Dockerfile configs)', () => {
@@ -56,6 +56,41 @@ describe('engine: up (Dockerfile configs)', () => {
     const { result, log } = await hbUp(folder);
     assert.match(log.text, /needs BuildKit: RUN --mount \(line 2\) is a BuildKit feature\. Building it with the docker CLI \(DOCKER_BUILDKIT=1\)/);
     assert.equal(dockerExec(result.containerId!, 'cat /built').trim(), 'cached');
+  });
+
+  it('applies build.options: build args, extra hosts and labels through the Engine API, BuildKit-only ones through the docker CLI; an unmappable flag is an error naming it', async () => {
+    const folder = workspace(
+      'buildopts',
+      { build: { dockerfile: 'Dockerfile', args: { GREETING: 'from-args' }, options: ['--build-arg', 'GREETING=from-options', '--add-host=buildhost.test:10.1.2.3', '--label', 'team=core', '--network', 'none'] } },
+      { '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nARG GREETING=none\nRUN echo "$GREETING" > /greeting && (grep buildhost.test /etc/hosts || echo missing) > /hosts\n` },
+    );
+    const { result, log } = await hbUp(folder);
+    const id = result.containerId!;
+    assert.doesNotMatch(log.text, /BuildKit/);
+    // options come after build.args, as on a docker build command line
+    assert.equal(dockerExec(id, 'cat /greeting').trim(), 'from-options');
+    assert.match(dockerExec(id, 'cat /hosts'), /^10\.1\.2\.3\s+buildhost\.test$/m);
+    assert.equal(docker(['image', 'inspect', '--format', '{{index .Config.Labels "team"}}', result.image!]).stdout.trim(), 'core');
+
+    // --secret exists only in BuildKit: the build goes through the docker CLI, which gets the options as written
+    writeFileSync(path.join(folder, 'secret.txt'), 'the-secret');
+    const kit = workspace(
+      'buildopts-kit',
+      { build: { dockerfile: 'Dockerfile', options: ['--secret', `id=tok,src=${path.join(folder, 'secret.txt')}`] } },
+      { '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nRUN --mount=type=secret,id=tok cp /run/secrets/tok /copied\n` },
+    );
+    const viaCli = await hbUp(kit);
+    assert.match(viaCli.log.text, /Building it with the docker CLI/);
+    assert.equal(dockerExec(viaCli.result.containerId!, 'cat /copied'), 'the-secret');
+
+    const bad = workspace('buildopts-bad', { build: { dockerfile: 'Dockerfile', options: ['--network', 'host', '--frobnicate'] } }, { '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\n` });
+    await assert.rejects(hbUp(bad), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError);
+      assert.equal(e.code, 'unsupported');
+      assert.match(e.message, /build\.options: --frobnicate is not a docker build flag HyperBox can map/);
+      return true;
+    });
+    assert.equal((await containersOf(bad)).length, 0);
   });
 
   it('shows the failing step and its output when a build fails', async () => {

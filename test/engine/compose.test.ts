@@ -2,11 +2,13 @@
 // busybox image) plus a second service started through runServices; the override (labels, env,
 // keep-alive), reuse, stop/start of the project, drift on a compose file change, and down.
 import { strict as assert } from 'node:assert';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import { findComposeCli, LABEL_COMPOSE_PROJECT, LABEL_COMPOSE_SERVICE } from '../../src/engine/runtime/compose';
 import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
 import { down, status, stop } from '../../src/engine/runtime/ops';
+import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/userFiles';
 import { busyboxImage, docker } from './images';
 import { collector, dockerExec, hbUp, inspect, reference, usedByReference, waitFor, workspace } from './helpers';
 
@@ -158,5 +160,110 @@ describe('engine: Docker Compose side by side with the reference CLI', () => {
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.equal(JSON.parse(again.stdout.trim().split('\n').pop()!).containerId, ours.result.containerId);
     assert.equal(dockerExec(ours.result.containerId!, 'cat /tmp/hooks.txt'), 'created\n');
+  });
+});
+
+describe('engine: Docker Compose with Features, the language profile and host setup', () => {
+  let folder: string;
+  let server: Server | undefined;
+  let featuresTag: string | undefined;
+  after(async () => {
+    if (folder) await down({ folder, env: process.env, volumes: true }).catch(() => undefined);
+    server?.close();
+    // the Features image first: it stands on the one compose built
+    if (featuresTag) docker(['rmi', '-f', featuresTag], { allowFail: true });
+    if (folder) {
+      const project = `${path.basename(folder)}_devcontainer`.toLowerCase().replace(/[^-_a-z0-9]/g, '');
+      docker(['rmi', '-f', `${project}_dev`, `${project}-dev`], { allowFail: true });
+    }
+  });
+
+  it('installs the Features in an image derived from the service\'s and applies what they contribute; the profile, SSH agent and .gitconfig reach the service container', async () => {
+    const base = busyboxImage();
+    const hello = {
+      id: 'hello',
+      version: '1.0.0',
+      options: { greeting: { type: 'string', default: 'hello' } },
+      containerEnv: { HELLO_HOME: '/opt/hello' },
+      capAdd: ['SYS_PTRACE'],
+      entrypoint: '/usr/local/bin/hello-entry.sh',
+      postCreateCommand: 'echo feature-hello >> /tmp/hooks.txt',
+    };
+    const install = [
+      '#!/bin/sh',
+      'set -e',
+      'echo "$GREETING" > /etc/hello.txt',
+      'mkdir -p /usr/local/bin',
+      "printf '#!/bin/sh\\ntouch /tmp/entry-ran\\n' > /usr/local/bin/hello-entry.sh",
+      'chmod +x /usr/local/bin/hello-entry.sh',
+      '',
+    ].join('\n');
+    folder = workspace(
+      `composefeat${process.pid}`,
+      {
+        dockerComposeFile: 'docker-compose.yml',
+        service: 'dev',
+        workspaceFolder: '/workspace',
+        features: { './hello': { greeting: 'hi from compose' } },
+        postCreateCommand: 'echo config >> /tmp/hooks.txt',
+      },
+      {
+        // overrideCommand is false for Compose by default: the service's own command keeps it running
+        '.devcontainer/docker-compose.yml': [
+          "version: '2.4'",
+          'services:',
+          '  dev:',
+          '    build:',
+          '      context: .',
+          '    volumes:',
+          '      - ..:/workspace',
+          '    command: ["/bin/sh", "-c", "echo service-command-ran > /tmp/cmd.txt; trap \'exit 0\' TERM; while sleep 1; do :; done"]',
+          '',
+        ].join('\n'),
+        '.devcontainer/Dockerfile': `FROM ${base}\nRUN echo built > /built.txt\n`,
+        '.devcontainer/hello/devcontainer-feature.json': JSON.stringify(hello),
+        '.devcontainer/hello/install.sh': install,
+        'package.json': JSON.stringify({ name: 'p', version: '1.0.0' }),
+      },
+    );
+    const home = path.join(path.dirname(folder), `home-compose-${process.pid}`);
+    mkdirSync(home, { recursive: true });
+    const gitconfig = '[user]\n\tname = Compose User\n';
+    writeFileSync(path.join(home, '.gitconfig'), gitconfig);
+    const sock = path.join(path.dirname(folder), `agent-compose-${process.pid}.sock`);
+    server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server!.listen(sock, resolve));
+
+    const { result, log } = await hbUp(folder, { env: { ...process.env, HOME: home, SSH_AUTH_SOCK: sock } });
+    assert.equal(result.state, 'running');
+    const id = result.containerId!;
+    const info = await inspect(id);
+    // the service runs the derived image: built from its Dockerfile, then the Feature installed with its option
+    assert.match(info.Config.Image, /^hb-features-/);
+    featuresTag = info.Config.Image;
+    assert.match(log.text, /Installing Features \.\/hello/);
+    assert.equal(dockerExec(id, 'cat /built.txt').trim(), 'built');
+    assert.equal(dockerExec(id, 'cat /etc/hello.txt').trim(), 'hi from compose');
+    // what the Feature contributes: env, capAdd, its entrypoint before the service's command, its postCreateCommand first
+    assert.ok(info.Config.Env.includes('HELLO_HOME=/opt/hello'));
+    assert.ok(info.HostConfig.CapAdd?.includes('SYS_PTRACE'));
+    assert.equal(dockerExec(id, 'test -f /tmp/entry-ran && cat /tmp/cmd.txt').trim(), 'service-command-ran');
+    assert.equal(dockerExec(id, 'cat /tmp/hooks.txt'), 'feature-hello\nconfig\n');
+    // the language profile: the shared npm cache volume under its own name, and its variable
+    assert.ok(result.profile?.entries.some((e) => e.id === 'npm-volume'), JSON.stringify(result.profile));
+    assert.ok(info.Mounts.some((m) => m.Type === 'volume' && m.Name === 'hyperbox-cache-npm' && m.Destination === '/var/cache/hyperbox/npm'));
+    assert.ok(info.Config.Env.includes('npm_config_cache=/var/cache/hyperbox/npm'));
+    // host setup: the SSH agent socket and the user's git config
+    assert.ok(info.Config.Env.includes(`SSH_AUTH_SOCK=${CONTAINER_SSH_AUTH_SOCK}`));
+    assert.ok(info.Mounts.some((m) => m.Type === 'bind' && m.Source === sock && m.Destination === CONTAINER_SSH_AUTH_SOCK));
+    assert.equal(dockerExec(id, 'cat /root/.gitconfig'), gitconfig);
+
+    // the next up reuses the container, and a new project reuses the Features image
+    const again = await hbUp(folder, { env: { ...process.env, HOME: home, SSH_AUTH_SOCK: sock } });
+    assert.equal(again.result.containerId, id);
+    await down({ folder, env: process.env });
+    const fresh = await hbUp(folder, { env: { ...process.env, HOME: home, SSH_AUTH_SOCK: sock } });
+    assert.match(fresh.log.text, /already installed in image hb-features-/);
+    assert.equal(dockerExec(fresh.result.containerId!, 'cat /etc/hello.txt').trim(), 'hi from compose');
   });
 });

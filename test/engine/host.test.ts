@@ -153,6 +153,28 @@ describe('engine: runtimes, hostRequirements, user files, exec -it', () => {
     }
   });
 
+  it('writes the .gitconfig in the exec that runs the create-time commands (no exec of its own), as the remote user, before they run', async () => {
+    const home = path.join(TEST_ROOT, 'home-batch');
+    mkdirSync(home, { recursive: true });
+    const gitconfig = '[user]\n\tname = Batch User\n';
+    writeFileSync(path.join(home, '.gitconfig'), gitconfig);
+    const env = { ...process.env, HOME: home };
+    const folder = workspace('gitconfig-batch', { image: devUserImage(), remoteUser: 'dev', onCreateCommand: 'cp ~/.gitconfig /tmp/seen-by-onCreate' });
+    const { result, log } = await hbUp(folder, { env });
+    const id = result.containerId!;
+    assert.match(log.text, /Copied .*\.gitconfig to dev's ~\/\.gitconfig/);
+    assert.equal(dockerExec(id, 'cat /home/dev/.gitconfig'), gitconfig);
+    assert.equal(dockerExec(id, 'stat -c %u:%g /home/dev/.gitconfig').trim(), '1000:1000');
+    // the lifecycle command already saw it
+    assert.equal(dockerExec(id, 'cat /tmp/seen-by-onCreate'), gitconfig);
+    assert.ok(!result.timings.some((t) => t.step === 'gitconfig'), `no exec of its own: ${result.timings.map((t) => t.step).join(', ')}`);
+    // a remote user with a git config of their own keeps it, here too
+    const own = derivedImage('busybox-gitconfig', 'RUN printf "[user]\\n\\tname = Image User\\n" > /root/.gitconfig');
+    const kept = await hbUp(workspace('own-gitconfig-batch', { image: own, postCreateCommand: 'true' }), { env });
+    assert.doesNotMatch(kept.log.text, /Copied/);
+    assert.equal(dockerExec(kept.result.containerId!, 'cat /root/.gitconfig'), '[user]\n\tname = Image User\n');
+  });
+
   it('hb exec -it attaches the terminal: a TTY of the window\'s size, resized with it, keys and exit code passed through', async () => {
     ensureTool('tmux', 'tmux');
     const folder = workspace('tty', { image: busyboxImage() });

@@ -3,7 +3,9 @@
 // from the container's memory limit, ${containerEnv:...} in targets, "off", and drift.
 import { strict as assert } from 'node:assert';
 import { devUserImage, busyboxImage, docker } from './images';
-import { dockerExec, hb, hbUp, inspect, workspace, writeConfig } from './helpers';
+import { RuntimeError } from '../../src/engine/runtime/errors';
+import { up } from '../../src/engine/runtime/up';
+import { collector, containersOf, dockerExec, hb, hbUp, inspect, workspace, writeConfig } from './helpers';
 
 /** Runs `fn` with the named volumes absent at the start, and removes those it made at the end. */
 async function withFreshVolumes(names: string[], fn: (fresh: boolean) => Promise<void>): Promise<void> {
@@ -70,5 +72,49 @@ describe('engine: language profile', () => {
       assert.ok(!after.Mounts.some((m) => m.Type === 'volume'), 'no profile volumes when off');
       docker(['rm', '-f', rebuilt.result.containerId!]);
     });
+  });
+});
+
+describe('engine: language profile, cancelled up', () => {
+  it('removes the cache volumes it made for the half-made container, and keeps the ones that were there before', async () => {
+    // a Poetry project: volumes for Poetry's cache (made for this container) and pip's (there before)
+    const made = 'hyperbox-cache-poetry';
+    const before = 'hyperbox-cache-pip';
+    const hadBefore = docker(['volume', 'inspect', before], { allowFail: true }).code === 0;
+    if (!hadBefore) docker(['volume', 'create', before]);
+    const rm = docker(['volume', 'rm', made], { allowFail: true });
+    assert.ok(rm.code === 0 || /no such volume/i.test(rm.stderr), `${made} must be absent for this test, and another container uses it: ${rm.stderr}`);
+    try {
+      const folder = workspace(
+        'profile-cancel',
+        { image: busyboxImage(), postCreateCommand: 'sleep 30' },
+        { 'pyproject.toml': '[tool.poetry]\nname = "p"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n', 'poetry.lock': '' },
+      );
+      const controller = new AbortController();
+      const log = collector();
+      const step = log.step;
+      let existedWhileRunning = false;
+      log.step = (m) => {
+        step(m);
+        if (m.startsWith('Running postCreateCommand')) {
+          existedWhileRunning = docker(['volume', 'inspect', made], { allowFail: true }).code === 0;
+          setTimeout(() => controller.abort(), 200);
+        }
+      };
+      await assert.rejects(up({ folder, env: process.env, trusted: true, report: log, signal: controller.signal }), (e: unknown) => {
+        assert.ok(e instanceof RuntimeError);
+        assert.equal(e.code, 'cancelled');
+        return true;
+      });
+      assert.ok(existedWhileRunning, `${made} was made for the container`);
+      assert.deepEqual(await containersOf(folder), []);
+      assert.notEqual(docker(['volume', 'inspect', made], { allowFail: true }).code, 0, `${made} was removed with the container`);
+      assert.equal(docker(['volume', 'inspect', before], { allowFail: true }).code, 0, `${before} existed before and stays`);
+      assert.match(log.text, /Cancelled: removed the half-made container/);
+      assert.match(log.text, /Removed the cache volume hyperbox-cache-poetry made for it/);
+    } finally {
+      docker(['volume', 'rm', made], { allowFail: true });
+      if (!hadBefore) docker(['volume', 'rm', before], { allowFail: true });
+    }
   });
 });

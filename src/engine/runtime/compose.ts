@@ -4,11 +4,14 @@
 // keep-alive when overrideCommand is true, security options — goes into an override file in the
 // cache folder (never the workspace), passed after the user's files. The project name follows the
 // reference implementation's rules, so a project started by either tool is found by the other.
+// Local Features are installed in an image derived from the service's (the override names it), and
+// what up adds to any new container (SSH agent, language profile) reaches the override too.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
+import type { ContainerCreateOptions } from 'dockerode';
 import type { ResolvedConfig } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
@@ -19,7 +22,8 @@ import { dockerCli, ensureImage, inspectImage } from './image';
 import type { Inputs } from './inputs';
 import { LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
 import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type MetadataEntry } from './metadata';
-import { parseMount, type ApiMount } from './mounts';
+import { parseBytes, parseMount, type ApiMount } from './mounts';
+import { featuresImage, type LocalFeature } from './features';
 import type { Reporter } from './report';
 
 export const LABEL_COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -269,10 +273,81 @@ export interface ComposeUpOptions {
   report: Reporter;
   signal?: AbortSignal;
   noCache?: boolean;
+  /** Local Features (features.ts): installed in an image derived from the service's, which the service then runs. */
+  features?: LocalFeature[];
+  /**
+   * What `up` adds to a new container (host setup, language profile), given a create request for
+   * the dev service (Env, HostConfig.Mounts, Labels; changed in place) and the environment the
+   * service's image and compose file set. What it adds goes into the override file.
+   */
+  prepare?: (body: ContainerCreateOptions, imageEnv: string[], entries: MetadataEntry[]) => Promise<void>;
+}
+
+/** Compose's string form of a command or entrypoint, split as a shell would (quotes, backslashes), without expansion. */
+export function splitCommand(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) cur += text[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+    } else if (ch === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else cur += ch;
+  }
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+/**
+ * What `prepare` added to the dev service's create request, as compose override entries:
+ * variables, labels, mounts (named volumes made here and declared external, so compose neither
+ * prefixes their names nor removes them with the project), the OCI runtime and devices.
+ */
+async function addPrepared(engine: Engine, doc: Record<string, unknown>, service: string, before: { env: string[]; mounts: number }, body: ContainerCreateOptions, report: Reporter): Promise<void> {
+  const svc = (doc.services as Record<string, Record<string, unknown>>)[service];
+  const env = (body.Env ?? []).filter((kv) => !before.env.includes(kv));
+  if (env.length) {
+    const environment = (svc.environment ??= {}) as Record<string, string>;
+    for (const kv of env) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) environment[kv.slice(0, eq)] = dollar(kv.slice(eq + 1));
+    }
+  }
+  const labels = (svc.labels ??= {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(body.Labels ?? {})) labels[k] = dollar(v);
+  const host = (body.HostConfig ?? {}) as Record<string, unknown>;
+  const mounts = ((host.Mounts as ApiMount[] | undefined) ?? []).slice(before.mounts);
+  for (const m of mounts) {
+    if (m.Type === 'tmpfs') ((svc.tmpfs ??= []) as string[]).push(dollar(m.Target));
+    else ((svc.volumes ??= []) as string[]).push(dollar(shortVolume(m)));
+    if (m.Type === 'volume' && m.Source) {
+      await engine.docker.createVolume({ Name: m.Source });
+      doc.volumes = { ...(doc.volumes as object), [m.Source]: { external: true } };
+    }
+  }
+  if (typeof host.Runtime === 'string' && host.Runtime) svc.runtime = host.Runtime;
+  const devices = (host.Devices as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | undefined) ?? [];
+  if (devices.length) svc.devices = devices.map((d) => `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`);
+  if ((host.DeviceRequests as unknown[] | undefined)?.length) {
+    report.warn('hostRequirements.gpu: HyperBox cannot give a Compose service an NVIDIA GPU through its override file. Add the GPU to the service in the compose file (deploy.resources.reservations.devices with capabilities: [gpu]).');
+  }
 }
 
 /** Creates and starts the project's services (the dev service with the override). */
-export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string }> {
+export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string; featuresTag?: string }> {
   const { resolved, report, signal } = o;
   const config = resolved.config;
   const p = await composeProject(engine, resolved, o.env);
@@ -307,8 +382,17 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
   } else {
     throw new RuntimeError('config', `Compose service "${p.service}" has neither "image" nor "build": give it one so there is something to run.`);
   }
-  const image = svc.build ? await inspectImage(engine, imageName) : await ensureImage(engine, imageName, report, signal);
+  let image = svc.build ? await inspectImage(engine, imageName) : await ensureImage(engine, imageName, report, signal);
   if (!image) throw new RuntimeError('build-failed', `Compose built service ${p.service}, but the engine has no image ${imageName} afterwards.`);
+  let featuresTag: string | undefined;
+  if (o.features?.length) {
+    // the Features go into an image derived from the service's; the override points the service at it
+    // the service's `user` is the container user the Features' scripts are told about, unless the config names one
+    const users = typeof svc.user === 'string' && svc.user && !config.containerUser ? { ...config, containerUser: svc.user } : config;
+    const made = await featuresImage(engine, { baseName: imageName, baseImage: image, features: o.features, config: users, folder: resolved.workspaceFolder, noCache: o.noCache, env: o.env }, report, signal);
+    featuresTag = made.tag;
+    image = made.image;
+  }
 
   const imageEntries = parseMetadataLabel(image.Config?.Labels?.[LABEL_METADATA]);
   const entries = [...imageEntries, configEntry(config)];
@@ -328,6 +412,25 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
     merged,
     mounts,
   });
+  const dev = (override.services as Record<string, Record<string, unknown>>)[p.service];
+  if (featuresTag) {
+    dev.image = featuresTag;
+    if (merged.overrideCommand !== true && merged.entrypoints.length) {
+      // the Features' entrypoints first, then the service's own entrypoint and command
+      const list = (v: unknown) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.map(String) : splitCommand(String(v)));
+      const own = list(svc.entrypoint) ?? list(image.Config?.Entrypoint) ?? [];
+      const cmd = list(svc.command) ?? (svc.entrypoint !== undefined ? [] : list(image.Config?.Cmd)) ?? [];
+      dev.entrypoint = ['/bin/sh', '-c', `${merged.entrypoints.join('\n')}\nexec "$@"`, '-', ...own].map(dollar);
+      dev.command = cmd.map(dollar);
+    }
+  }
+  if (o.prepare) {
+    const body: ContainerCreateOptions = { Env: Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`), HostConfig: { Mounts: [...mounts] as never, Memory: memoryOf(svc.mem_limit) }, Labels: {} };
+    const before = { env: [...body.Env!], mounts: mounts.length };
+    const composeEnv = Object.entries((svc.environment as Record<string, unknown> | undefined) ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`);
+    await o.prepare(body, [...(image.Config?.Env ?? []), ...composeEnv], entries);
+    await addPrepared(engine, override, p.service, before, body, report);
+  }
   const file = overrideFile(o.env, resolved.devcontainerId!);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(override, null, 2));
@@ -335,7 +438,18 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
   await compose(p, ['up', '-d', ...new Set([p.service, ...p.runServices])], 'Starting the compose services', report, signal, [file]);
   const containerId = await findServiceContainer(engine, p.name, p.service);
   if (!containerId) throw new RuntimeError('create-failed', `Compose started project ${p.name}, but it has no container for service ${p.service}. See ${p.cli.argv.join(' ')} -p ${p.name} logs.`);
-  return { containerId, merged, entries, project: p.name, builtImage };
+  return { containerId, merged, entries, project: p.name, builtImage, featuresTag };
+}
+
+/** A compose mem_limit (bytes, or a size such as 1g) in bytes; 0 when none or unreadable. */
+function memoryOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return 0;
+  try {
+    return parseBytes(v, 'mem_limit');
+  } catch {
+    return 0;
+  }
 }
 
 /** Starts a stopped project again, as it was made (no container is recreated). */

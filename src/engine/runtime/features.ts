@@ -130,12 +130,6 @@ export async function readFeatures(resolved: ResolvedConfig): Promise<LocalFeatu
   if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.keys(value).length) return [];
   const file = resolved.configFile ?? 'devcontainer.json';
   const keys = Object.keys(value);
-  if (resolved.kind === 'compose') {
-    throw new RuntimeError(
-      'unsupported',
-      `${file} uses Features (${keys.join(', ')}) with Docker Compose, which hb up does not support yet. Install the tools in the service's Dockerfile, or use the Dev Containers CLI for this config.`,
-    );
-  }
   const remote = keys.filter((k) => !isLocalFeature(k));
   if (remote.length) {
     const first = remote[0];
@@ -256,7 +250,7 @@ export function featuresDockerfile(base: string, features: LocalFeature[], users
 }
 
 /** Builds (or finds, by its content hash) the image with the Features installed. */
-export async function featuresImage(engine: Engine, o: FeaturesImageOptions, report: Reporter, signal?: AbortSignal): Promise<{ tag: string; image: ImageInspectInfo }> {
+export async function featuresImage(engine: Engine, o: FeaturesImageOptions, report: Reporter, signal?: AbortSignal): Promise<{ tag: string; image: ImageInspectInfo; built?: boolean }> {
   const baseEntries = parseMetadataLabel(o.baseImage.Config?.Labels?.[LABEL_METADATA]);
   const merged = mergeMetadata([...baseEntries, configEntry(o.config)], []);
   const imageUser = o.baseImage.Config?.User || 'root';
@@ -310,7 +304,7 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
   }
   const image = await inspectImage(engine, tag);
   if (!image) throw new RuntimeError('build-failed', `The Features image ${tag} was built, but the engine has no such image afterwards.`);
-  return { tag, image };
+  return { tag, image, built: true };
 }
 
 /**

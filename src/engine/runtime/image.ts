@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageInspectInfo } from 'dockerode';
 import type { Engine } from './docker';
+import { parseBuildOptions, type BuildParts } from './buildOptions';
 import { buildKitReason, parseDockerfile } from './dockerfile';
 import { contextFilter, packContext } from './context';
 import { lastLines, RuntimeError, throwIfCancelled } from './errors';
@@ -77,6 +78,8 @@ export interface BuildOptions {
   cacheFrom?: string[];
   noCache?: boolean;
   labels?: Record<string, string>;
+  /** build.options: extra docker build flags (buildOptions.ts). */
+  options?: unknown;
   env: NodeJS.ProcessEnv;
 }
 
@@ -88,13 +91,18 @@ export async function buildImage(engine: Engine, opts: BuildOptions, report: Rep
   } catch (e) {
     throw new RuntimeError('config', `Cannot read the Dockerfile ${opts.dockerfile} (${(e as NodeJS.ErrnoException).code}). Fix build.dockerfile in devcontainer.json.`);
   }
+  const parts = parseBuildOptions(opts.options, { baseDir: opts.context, env: opts.env });
   const needs = buildKitReason(text);
-  if (needs) {
-    report.info(`This Dockerfile needs BuildKit: ${needs}. Building it with the docker CLI (DOCKER_BUILDKIT=1) instead of the Engine API.`);
+  if (needs || parts.buildKitOnly.length) {
+    report.info(
+      needs
+        ? `This Dockerfile needs BuildKit: ${needs}. Building it with the docker CLI (DOCKER_BUILDKIT=1) instead of the Engine API.`
+        : `build.options has ${parts.buildKitOnly.join(' ')}, which only BuildKit understands. Building with the docker CLI (DOCKER_BUILDKIT=1) instead of the Engine API.`,
+    );
     await buildWithCli(engine, opts, text, report, signal);
     return { via: 'cli' };
   }
-  await buildWithApi(engine, opts, text, report, signal);
+  await buildWithApi(engine, opts, text, report, signal, parts);
   return { via: 'engine' };
 }
 
@@ -106,7 +114,7 @@ function stepLine(instructions: ReturnType<typeof parseDockerfile>, step: string
   return ins && ins.keyword === m[3].toUpperCase() ? `, Dockerfile line ${ins.line}` : '';
 }
 
-async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal): Promise<void> {
+async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal, parts?: BuildParts): Promise<void> {
   const rel = path.relative(opts.context, opts.dockerfile).split(path.sep).join('/');
   const outside = rel.startsWith('..') || path.isAbsolute(rel);
   const dockerfileInTar = outside ? `.hyperbox-Dockerfile-${process.pid}` : rel;
@@ -118,17 +126,25 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
   let step: string | undefined;
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.docker.buildImage(tar, {
-      t: opts.tag,
-      dockerfile: dockerfileInTar,
-      buildargs: opts.args,
-      target: opts.target,
-      cachefrom: opts.cacheFrom?.length ? JSON.stringify(opts.cacheFrom) : undefined,
-      nocache: opts.noCache,
-      labels: opts.labels,
+    // build.options come after the config's args and target, as on a docker build command line
+    const cacheFrom = [...(opts.cacheFrom ?? []), ...(parts?.cacheFrom ?? [])];
+    const params: Record<string, unknown> = {
       rm: true,
       forcerm: true,
-    } as Record<string, unknown>);
+      ...parts?.query,
+      t: opts.tag,
+      dockerfile: dockerfileInTar,
+      buildargs: { ...opts.args, ...parts?.args },
+      target: parts?.target ?? opts.target,
+      cachefrom: cacheFrom.length ? JSON.stringify(cacheFrom) : undefined,
+      nocache: opts.noCache || parts?.noCache,
+      labels: { ...parts?.labels, ...opts.labels },
+      extrahosts: parts?.extraHosts.length ? parts.extraHosts.join(',') : undefined,
+      ulimits: parts?.ulimits.length ? JSON.stringify(parts.ulimits) : undefined,
+    };
+    // a parameter left undefined would reach the engine as an empty value
+    for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
+    stream = await engine.docker.buildImage(tar, params);
   } catch (e) {
     throw new RuntimeError('build-failed', `The engine refused to build ${opts.dockerfile}: ${dockerMessage(e)}.`);
   }
@@ -180,6 +196,8 @@ async function buildWithCli(engine: Engine, opts: BuildOptions, text: string, re
   for (const c of opts.cacheFrom ?? []) args.push('--cache-from', c);
   for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
   if (opts.noCache) args.push('--no-cache');
+  // build.options as written (parseBuildOptions checked them)
+  if (Array.isArray(opts.options)) args.push(...(opts.options as string[]));
   args.push(opts.context);
   const env: NodeJS.ProcessEnv = { ...opts.env, DOCKER_BUILDKIT: '1' };
   // talk to the same engine as the rest of HyperBox

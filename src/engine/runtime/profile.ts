@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { AppliedProfile, AppliedProfileEntry, LanguageProfile, ProfileEntry, ResolvedConfig } from '../../protocol';
+import { isLocalEngine } from './endpoint';
 import { cacheDir, readJson, writeJson } from './dirs';
 import type { Engine } from './docker';
 import { execIn } from './exec';
@@ -112,9 +113,8 @@ export async function applyProfile(body: ContainerCreateOptions, ctx: ProfileApp
   if (setting === 'off') return null;
   const host = (body.HostConfig ?? {}) as NonNullable<ContainerCreateOptions['HostConfig']>;
   const memory = typeof host.Memory === 'number' ? host.Memory : 0;
-  const o = ctx.engine.endpoint.options;
   // a bind mount from this machine carries inotify events; a copy on a remote engine does not
-  const inotify = !!o.socketPath || ['127.0.0.1', 'localhost', '::1'].includes(String(o.host ?? ''));
+  const inotify = isLocalEngine(ctx.engine.endpoint, ctx.env);
   let profile: LanguageProfile;
   try {
     profile = await profileOf(ctx.resolved, ctx.env, memory, inotify);
@@ -208,4 +208,28 @@ export async function chownProfileVolumes(engine: Engine, containerId: string, u
   if (res.exitCode !== 0) {
     report.warn(`Language profile: could not give ${dirs.join(', ')} to ${user}: ${res.output.trim() || `exit code ${res.exitCode}`}. Tools may fail to write their caches there; hb exec -u root chown fixes it.`);
   }
+}
+
+/** The volumes the profile made for a new container (none existed under those names before). */
+export function volumesMadeFor(applied: AppliedProfile | null): string[] {
+  return (applied?.entries ?? []).filter((e) => e.kind === 'volume' && e.created && e.source).map((e) => e.source!);
+}
+
+/**
+ * Removes volumes made for a container that did not come to be (a cancelled or failed up). One
+ * that another container uses by now is in use for the engine, and stays.
+ */
+export async function removeProfileVolumes(engine: Engine, names: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const n of names) {
+    const ok = await engine.docker
+      .getVolume(n)
+      .remove()
+      .then(
+        () => true,
+        (e: { statusCode?: number }) => e.statusCode === 404,
+      );
+    if (ok) removed.push(n);
+  }
+  return removed;
 }

@@ -34,21 +34,25 @@ export function emptyCreateParts(): CreateParts {
 }
 
 type Apply = (parts: CreateParts, value: string, ctx: ParseContext) => void;
-interface Flag {
+/** A command-line flag and what it does to the parts being built (`P`). */
+export interface FlagSpec<P> {
   names: string[];
   /** Takes a value (`--flag value` / `--flag=value`); otherwise a boolean (`--flag[=true|false]`). */
   value: boolean;
-  apply: Apply;
+  apply: (parts: P, value: string, ctx: ParseContext) => void;
 }
-interface ParseContext {
+type Flag = FlagSpec<CreateParts>;
+export interface ParseContext {
+  /** Where the flags come from, for messages: "runArgs", "build.options". */
+  where: string;
   flag: string;
   /** Folder relative paths (--env-file, --label-file) are read from. */
   baseDir: string;
   env: NodeJS.ProcessEnv;
 }
 
-const bad = (ctx: ParseContext, value: string, expected: string) =>
-  new RuntimeError('config', `runArgs: ${ctx.flag} "${value}" is not valid; expected ${expected}.`);
+export const bad = (ctx: ParseContext, value: string, expected: string) =>
+  new RuntimeError('config', `${ctx.where}: ${ctx.flag} "${value}" is not valid; expected ${expected}.`);
 
 const push = (parts: CreateParts, key: string, value: unknown) => {
   const list = (parts.hostConfig[key] as unknown[]) ?? [];
@@ -62,12 +66,12 @@ const cfg = (key: string, convert: (v: string, ctx: ParseContext) => unknown = (
   parts.config[key] = convert(v, ctx);
 };
 const list = (key: string, convert: (v: string, ctx: ParseContext) => unknown = (v) => v): Apply => (parts, v, ctx) => push(parts, key, convert(v, ctx));
-const bool = (v: string) => v === '' || v === 'true' || v === '1';
-const int = (v: string, ctx: ParseContext) => {
+export const bool = (v: string) => v === '' || v === 'true' || v === '1';
+export const int = (v: string, ctx: ParseContext) => {
   if (!/^-?\d+$/.test(v)) throw bad(ctx, v, 'a whole number');
   return parseInt(v, 10);
 };
-const bytes = (v: string, ctx: ParseContext) => parseBytes(v, `runArgs: ${ctx.flag}`);
+export const bytes = (v: string, ctx: ParseContext) => parseBytes(v, `${ctx.where}: ${ctx.flag}`);
 
 /** Go-style durations: 30s, 1m30s, 500ms, 2h. Returns nanoseconds. */
 export function parseDuration(v: string, ctx: ParseContext): number {
@@ -83,7 +87,7 @@ export function parseDuration(v: string, ctx: ParseContext): number {
   return Math.round(total);
 }
 
-function keyValue(v: string, ctx: ParseContext): [string, string] {
+export function keyValue(v: string, ctx: ParseContext): [string, string] {
   const eq = v.indexOf('=');
   if (eq <= 0) throw bad(ctx, v, 'KEY=VALUE');
   return [v.slice(0, eq), v.slice(eq + 1)];
@@ -95,7 +99,7 @@ function readLines(file: string, ctx: ParseContext): string[] {
   try {
     text = readFileSync(abs, 'utf8');
   } catch (e) {
-    throw new RuntimeError('config', `runArgs: ${ctx.flag} names ${abs}, which cannot be read (${(e as NodeJS.ErrnoException).code}). Fix the path (relative paths start at ${ctx.baseDir}).`);
+    throw new RuntimeError('config', `${ctx.where}: ${ctx.flag} names ${abs}, which cannot be read (${(e as NodeJS.ErrnoException).code}). Fix the path (relative paths start at ${ctx.baseDir}).`);
   }
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
@@ -152,6 +156,13 @@ export function addPort(parts: CreateParts, spec: string, defaultIp: string, whe
     parts.exposedPorts[key] = {};
     (parts.portBindings[key] ??= []).push({ HostIp: ip, HostPort: h ? String(h[0] + i) : '' });
   }
+}
+
+/** `--ulimit NAME=SOFT[:HARD]` as the Engine API's Ulimit. */
+export function ulimit(v: string, ctx: ParseContext): { Name: string; Soft: number; Hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
+  if (!m) throw bad(ctx, v, 'NAME=SOFT[:HARD], e.g. nofile=1024:2048');
+  return { Name: m[1], Soft: +m[2], Hard: +(m[3] ?? m[2]) };
 }
 
 function device(v: string, ctx: ParseContext) {
@@ -272,11 +283,7 @@ const FLAGS: Flag[] = [
   { names: ['--cpuset-mems'], value: true, apply: hc('CpusetMems') },
   { names: ['--blkio-weight'], value: true, apply: hc('BlkioWeight', int) },
   { names: ['--pids-limit'], value: true, apply: hc('PidsLimit', int) },
-  { names: ['--ulimit'], value: true, apply: list('Ulimits', (v, ctx) => {
-    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
-    if (!m) throw bad(ctx, v, 'NAME=SOFT[:HARD], e.g. nofile=1024:2048');
-    return { Name: m[1], Soft: +m[2], Hard: +(m[3] ?? m[2]) };
-  }) },
+  { names: ['--ulimit'], value: true, apply: list('Ulimits', ulimit) },
   { names: ['--sysctl'], value: true, apply: (p, v, ctx) => {
     const [k, val] = keyValue(v, ctx);
     p.hostConfig.Sysctls = { ...(p.hostConfig.Sysctls as object), [k]: val };
@@ -322,22 +329,40 @@ export function parseRunArgs(args: unknown, opts: { baseDir: string; env: NodeJS
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
     throw new RuntimeError('config', 'runArgs must be an array of strings, one docker run flag or value per item, e.g. ["--cap-add", "SYS_PTRACE"].');
   }
-  const argv = args as string[];
-  const unknownFlag = (name: string) => {
-    if (CLIENT_ONLY[name]) return new RuntimeError('unsupported', `runArgs: ${name} cannot be applied: ${CLIENT_ONLY[name]}, and there is no Engine API field for it. Remove it from runArgs.`);
-    return new RuntimeError(
-      'unsupported',
-      `runArgs: ${name} is not a docker run flag HyperBox can map to the Engine API, so the container would not be what the config asks for. Remove it, or use a devcontainer.json property instead (e.g. mounts, containerEnv, capAdd).`,
-    );
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') {
-      throw new RuntimeError(
+  return parseFlags(args as string[], BY_NAME, into, {
+    where: 'runArgs',
+    baseDir: opts.baseDir,
+    env: opts.env,
+    unknownFlag: (name) => {
+      if (CLIENT_ONLY[name]) return new RuntimeError('unsupported', `runArgs: ${name} cannot be applied: ${CLIENT_ONLY[name]}, and there is no Engine API field for it. Remove it from runArgs.`);
+      return new RuntimeError(
+        'unsupported',
+        `runArgs: ${name} is not a docker run flag HyperBox can map to the Engine API, so the container would not be what the config asks for. Remove it, or use a devcontainer.json property instead (e.g. mounts, containerEnv, capAdd).`,
+      );
+    },
+    notAFlag: (arg, i) =>
+      new RuntimeError(
         'config',
         `runArgs: "${arg}" (item ${i + 1}) is not a flag. runArgs holds docker run flags and their values only; the image comes from "image" or "build", the command from the image or overrideCommand.`,
-      );
-    }
+      ),
+  });
+}
+
+/**
+ * Parses docker CLI flags (`--flag value`, `--flag=value`, `-f value`, `-fvalue`, combined short
+ * booleans such as `-it`) with a table of flags into `into`. A flag not in the table is
+ * `unknownFlag`'s error; an item that is not a flag is `notAFlag`'s.
+ */
+export function parseFlags<P>(
+  argv: string[],
+  table: Map<string, FlagSpec<P>>,
+  into: P,
+  o: { where: string; baseDir: string; env: NodeJS.ProcessEnv; unknownFlag: (name: string) => Error; notAFlag: (arg: string, index: number) => Error },
+): P {
+  const ctxOf = (flag: string): ParseContext => ({ where: o.where, flag, baseDir: o.baseDir, env: o.env });
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') throw o.notAFlag(arg, i);
     let name: string;
     let inline: string | undefined;
     if (arg.startsWith('--')) {
@@ -347,26 +372,26 @@ export function parseRunArgs(args: unknown, opts: { baseDir: string; env: NodeJS
     } else {
       name = arg.slice(0, 2);
       const rest = arg.slice(2);
-      const flag = BY_NAME.get(name);
+      const flag = table.get(name);
       if (rest && flag && !flag.value) {
         // combined short booleans: -it
         for (const ch of rest) {
-          const f = BY_NAME.get(`-${ch}`);
-          if (!f || f.value) throw unknownFlag(`-${ch}`);
+          const f = table.get(`-${ch}`);
+          if (!f || f.value) throw o.unknownFlag(`-${ch}`);
         }
-        for (const ch of `${name[1]}${rest}`) BY_NAME.get(`-${ch}`)!.apply(into, '', { flag: `-${ch}`, baseDir: opts.baseDir, env: opts.env });
+        for (const ch of `${name[1]}${rest}`) table.get(`-${ch}`)!.apply(into, '', ctxOf(`-${ch}`));
         continue;
       }
       inline = rest ? (rest.startsWith('=') ? rest.slice(1) : rest) : undefined;
     }
-    const flag = BY_NAME.get(name);
-    if (!flag) throw unknownFlag(name);
-    const ctx: ParseContext = { flag: name, baseDir: opts.baseDir, env: opts.env };
+    const flag = table.get(name);
+    if (!flag) throw o.unknownFlag(name);
+    const ctx = ctxOf(name);
     let value: string;
     if (flag.value) {
       if (inline !== undefined) value = inline;
       else {
-        if (i + 1 >= argv.length) throw new RuntimeError('config', `runArgs: ${name} needs a value, but it is the last item. Add the value as the next item.`);
+        if (i + 1 >= argv.length) throw new RuntimeError('config', `${o.where}: ${name} needs a value, but it is the last item. Add the value as the next item.`);
         value = argv[++i];
       }
     } else {

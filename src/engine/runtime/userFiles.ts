@@ -45,9 +45,21 @@ export async function hostGitConfig(env: NodeJS.ProcessEnv): Promise<{ file: str
   return undefined;
 }
 
+/** Says what became of the copy: `copied`, `kept` (the user has a git config already) or `failed` (with why). */
+export function reportGitConfig(host: { file: string }, user: string, result: string, report: Reporter, why?: string): boolean {
+  if (result === 'copied') {
+    report.info(`Copied ${host.file} to ${user}'s ~/.gitconfig in the container.`);
+    return true;
+  }
+  if (result !== 'kept') report.warn(`Could not copy ${host.file} into the container for ${user}: ${why || 'its home folder is missing or not writable'}. Git in the container will lack your name and settings.`);
+  return false;
+}
+
 /**
  * Copies the host's git config to the remote user's ~/.gitconfig, unless that file (or the
  * user's ~/.config/git/config) exists in the container already. Returns whether it copied.
+ * When lifecycle commands run at create time, their exec writes the file instead (runBatch's
+ * gitConfig), which saves this exec.
  */
 export async function copyGitConfig(engine: Engine, containerId: string, user: string, env: NodeJS.ProcessEnv, report: Reporter): Promise<boolean> {
   const host = await hostGitConfig(env);
@@ -61,13 +73,6 @@ export async function copyGitConfig(engine: Engine, containerId: string, user: s
     'printf "%s" "$HB_GITCONFIG" > "$home/.gitconfig" && chown "$ug" "$home/.gitconfig" && echo copied',
   ].join('\n');
   const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, 'sh', user], user: 'root', env: { HB_GITCONFIG: host.text } });
-  if (res.exitCode !== 0) {
-    report.warn(`Could not copy ${host.file} into the container for ${user}: ${res.output.trim() || `exit code ${res.exitCode}`}. Git in the container will lack your name and settings.`);
-    return false;
-  }
-  if (res.stdout.includes('copied')) {
-    report.info(`Copied ${host.file} to ${user}'s ~/.gitconfig in the container.`);
-    return true;
-  }
-  return false;
+  if (res.exitCode !== 0) return reportGitConfig(host, user, 'failed', report, res.output.trim() || `exit code ${res.exitCode}`);
+  return reportGitConfig(host, user, res.stdout.includes('copied') ? 'copied' : 'kept', report);
 }

@@ -143,8 +143,8 @@ describe('runtime: reading Features', () => {
     });
     await assert.rejects(readFeatures(resolved({ 'https://example.com/f.tgz': {} })), /needs a registry \(example\.com\)/);
   });
-  it('says Features with Compose are not supported yet, and names a missing install.sh', async () => {
-    await assert.rejects(readFeatures(resolved({ './one': {} }, 'compose')), /with Docker Compose, which hb up does not support yet/);
+  it('reads Features of a Compose config too, and names a missing install.sh', async () => {
+    assert.deepEqual((await readFeatures(resolved({ './one': {} }, 'compose'))).map((f) => f.id), ['one']);
     mkdirSync(path.join(dir, '.devcontainer', 'two'), { recursive: true });
     writeFileSync(path.join(dir, '.devcontainer', 'two', 'devcontainer-feature.json'), '{"id":"two"}');
     await assert.rejects(readFeatures(resolved({ './two': {} })), /Feature "\.\/two" has no install\.sh/);
