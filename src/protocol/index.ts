@@ -403,6 +403,17 @@ export interface PortMapping {
   hostPort: number;
 }
 
+/** One mount of a dev container (Docker's `Mounts` of the inspected container). */
+export interface MountSummary {
+  /** `bind`, `volume`, `tmpfs`, `npipe`, ... */
+  type: string;
+  /** The host path (bind), the volume's name (volume), or null (tmpfs). */
+  source: string | null;
+  /** Where it appears in the container. */
+  target: string;
+  readOnly: boolean;
+}
+
 export interface ContainerSummary {
   /** The local folder the dev container belongs to. */
   folder: string;
@@ -419,6 +430,8 @@ export interface ContainerSummary {
   ports: PortMapping[];
   /** `hb status`: every port with its portsAttributes label and who forwards it (see RuntimePorts). */
   forwards?: PortForward[];
+  /** What is mounted into the container (bind mounts, volumes, tmpfs), as the Docker engine reports it. */
+  mounts?: MountSummary[];
   /** `known: false` for a container made without HyperBox's inputs label (adopted): drift unknown. */
   drift: { known: boolean; changed: string[] };
   /** Who made the container: HyperBox, or another tool (the Dev Containers extension / CLI). */
@@ -435,6 +448,41 @@ export interface ContainerSummary {
   shutdownAction?: 'none' | 'stopContainer' | 'stopCompose';
 }
 
+/**
+ * The JSON-RPC error code of a runtime request that failed for a reason the user can act on; the
+ * error's `data` is a RuntimeErrorData saying which. Both sides react to `data.code`, never to the
+ * message text.
+ */
+export const RUNTIME_ERROR = -32050;
+
+export type RuntimeErrorCode =
+  /** No Docker engine answers (daemon not running, socket missing, permission denied). */
+  | 'no-engine'
+  | 'config'
+  | 'unsupported'
+  | 'image-missing'
+  | 'build-failed'
+  | 'create-failed'
+  | 'command-failed'
+  | 'trust-required'
+  | 'not-found'
+  | 'not-running'
+  | 'cancelled'
+  | 'port-taken';
+
+/** The `data` of a RUNTIME_ERROR response. */
+export interface RuntimeErrorData {
+  code: RuntimeErrorCode;
+}
+
+/** RuntimeErrorCode values the editor reacts to. */
+export const RuntimeErrorCodes = {
+  /** No Docker engine is reachable: the editor shows "Docker not running" and offers Retry. */
+  noEngine: 'no-engine',
+  /** The config file on disk has errors (the Problems panel lists them). */
+  config: 'config',
+} as const satisfies Record<string, RuntimeErrorCode>;
+
 export interface StepTiming {
   step: string;
   ms: number;
@@ -450,6 +498,8 @@ export interface UpResult extends ContainerSummary {
   pendingHooks: string[];
   /** The language profile applied when the container was made; null when none was. */
   profile?: AppliedProfile | null;
+  /** With an engine on another machine: the workspace copied in (not bind-mounted) when the container was made. */
+  workspaceCopy?: { files: number; bytes: number; target: string };
 }
 
 export interface RuntimeTarget {

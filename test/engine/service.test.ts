@@ -80,6 +80,9 @@ describe('engine: runtime service over JSON-RPC', () => {
       assert.ok(times[2] < 250, `median ${times[2]} ms`);
       const status = await e.conn.sendRequest(RuntimeStatus, { folder });
       assert.equal(status.containerId, result.containerId);
+      // the HyperBox view's Mounts: the workspace, bound from the folder
+      const workspaceMount = status.mounts?.find((m) => m.target === status.workspaceFolder);
+      assert.deepEqual(workspaceMount && { type: workspaceMount.type, source: workspaceMount.source, readOnly: workspaceMount.readOnly }, { type: 'bind', source: folder, readOnly: false }, JSON.stringify(status.mounts));
       const { containers } = await e.conn.sendRequest(RuntimeList);
       assert.ok(containers.some((c) => c.containerId === result.containerId));
       const down = await e.conn.sendRequest(RuntimeDown, { folder });

@@ -1,7 +1,7 @@
 // Finding a folder's dev container and describing it: shared by up, status, stop, down, exec, logs.
 import * as path from 'node:path';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
-import type { ContainerSummary, PortMapping, ResolvedConfig } from '../../protocol';
+import type { ContainerSummary, MountSummary, PortMapping, ResolvedConfig } from '../../protocol';
 import { resolveConfig } from '../devcontainer/resolve';
 import type { Engine, EngineInfo } from './docker';
 import { RuntimeError } from './errors';
@@ -125,7 +125,18 @@ export function summarize(
     message,
     runtime: info.HostConfig?.Runtime || undefined,
     shutdownAction: shutdownActionOf(merged.shutdownAction, resolved.kind),
+    mounts: mountsOf(info),
   };
+}
+
+/** The container's mounts as the Docker engine reports them (a volume by its name, a bind by its host path). */
+export function mountsOf(info: ContainerInspectInfo): MountSummary[] {
+  return (info.Mounts ?? []).map((m) => ({
+    type: m.Type,
+    source: (m.Type === 'volume' ? m.Name : m.Source) || null,
+    target: m.Destination,
+    readOnly: m.RW === false,
+  }));
 }
 
 /** The shutdownAction the editor applies: the config's, else the spec's default for its kind. */

@@ -1,23 +1,16 @@
 // Errors the runtime reports to users. Each names the thing, why, and what to do next; `code`
 // lets the CLI and the editor react (e.g. offer `--trust`) without parsing messages.
-export type RuntimeErrorCode =
-  | 'no-engine'
-  | 'config'
-  | 'unsupported'
-  | 'image-missing'
-  | 'build-failed'
-  | 'create-failed'
-  | 'command-failed'
-  | 'trust-required'
-  | 'not-found'
-  | 'not-running'
-  | 'cancelled'
-  | 'port-taken';
+// The codes are part of the protocol (RUNTIME_ERROR's data), so the editor and hb share them.
+import type { RuntimeErrorCode } from '../../protocol';
+
+export type { RuntimeErrorCode };
 
 export class RuntimeError extends Error {
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
+    /** For `command-failed`: the command's exit code, when it ran and exited. */
+    readonly exitCode?: number,
   ) {
     super(message);
     this.name = 'RuntimeError';

@@ -74,6 +74,7 @@ export async function runInitializeCommand(
                   `initializeCommand${c.label ? ` "${c.label}"` : ''} from ${entry.origin} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${describe(c.text)}\n` +
                     (output.trim() ? `Last lines of its output:\n${lastLines(output)}\n` : '') +
                     'It runs on the host in the workspace folder; fix it and run hb up again.',
+                  code ?? undefined,
                 ),
               );
             });
@@ -141,6 +142,7 @@ export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entrie
               (res.output.trim() ? `Last lines of its output:\n${lastLines(res.output)}\n` : '(it printed nothing)\n') +
               (died ? `The container stopped while it ran (${died}); see hb logs.\n` : '') +
               'Fix the command in devcontainer.json, then run hb up again (or hb rebuild to start from a fresh container).',
+            res.exitCode,
           );
         }
       }),
@@ -272,6 +274,8 @@ const DRIVER = [
   'n=$HB_N; envs=$HB_ENV_SCRIPT; dump=$HB_DUMP',
   'i=0; while [ "$i" -lt "$n" ]; do eval "c_$i=\\$HB_C_$i; h_$i=\\$HB_H_$i; m_$i=\\$HB_M_$i; unset HB_C_$i HB_H_$i HB_M_$i"; i=$((i+1)); done',
   'unset HB_N HB_ENV_SCRIPT HB_DUMP HB_DRIVER',
+  // the user's git config, at create time, unless they have one (userFiles.ts); written as the user, so theirs
+  `if [ -n "\${HB_GITCONFIG+x}" ]; then g=$HB_GITCONFIG; unset HB_GITCONFIG; h=\${HOME:-/root}; if [ -e "$h/.gitconfig" ] || [ -e "$h/.config/git/config" ]; then r=kept; elif printf "%s" "$g" > "$h/.gitconfig" 2>/dev/null; then r=copied; else r=failed; fi; printf '${CTRL}GIT %s\\n' "$r"; unset g h r; fi`,
   `if [ -n "$dump" ]; then printf '${CTRL}ENV\\n'; cat /proc/self/environ; printf '\\n${CTRL}ENV-END\\n'; fi`,
   'eval "$envs"',
   'i=0; while [ "$i" -lt "$n" ]; do',
@@ -317,8 +321,13 @@ export interface BatchOptions {
   containerEnv: Record<string, string>;
   report: Reporter;
   signal?: AbortSignal;
-  /** Called with each hook's duration, for timings. */
-  onHookDone?(hook: LifecycleHook, ms: number): void;
+  /** Called when a hook's first command starts, for the timeline. */
+  onHookStart?(hook: LifecycleHook): void;
+  /** The host's git config, written to ~/.gitconfig before the first command unless the user has one; `onGitConfig` hears what became of it. */
+  gitConfig?: string;
+  onGitConfig?(result: 'copied' | 'kept' | 'failed'): void;
+  /** Called with each hook's duration and the exit code of its last command (non-zero: it failed), for timings. */
+  onHookDone?(hook: LifecycleHook, ms: number, exitCode: number): void;
 }
 
 /** Runs hooks in one exec. Returns the probed environment (when it was probed here). */
@@ -339,6 +348,7 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
     .join('\n');
   const env: Record<string, string> = { ...(opts.probed ?? {}), HB_DRIVER: DRIVER, HB_N: String(cmds.length), HB_ENV_SCRIPT: envScript };
   if (!opts.probed && opts.probe !== 'none') env.HB_DUMP = '1';
+  if (opts.gitConfig !== undefined) env.HB_GITCONFIG = opts.gitConfig;
   cmds.forEach((c, i) => {
     env[`HB_C_${i}`] = c.line;
     env[`HB_H_${i}`] = c.hook;
@@ -358,12 +368,17 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
   const handleLine = (line: string, complete: boolean) => {
     if (line.startsWith(CTRL) && complete) {
       const [kind, a, b] = line.slice(CTRL.length).split(' ');
+      if (kind === 'GIT') {
+        opts.onGitConfig?.(a as 'copied' | 'kept' | 'failed');
+        return;
+      }
       if (kind === 'START') {
         current = +a;
         output = '';
         const c = cmds[current];
         if (current === 0 || cmds[current - 1].hook !== c.hook) {
           hookStart = performance.now();
+          opts.onHookStart?.(c.hook);
           opts.report.step(`Running ${c.hook}${c.origin === 'devcontainer.json' ? '' : ` (from ${c.origin})`}`);
         }
         return;
@@ -376,7 +391,7 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
         const code = +b;
         const c = cmds[ended];
         if (code !== 0) failed = { index: ended, code };
-        if (code !== 0 || ended === cmds.length - 1 || cmds[ended + 1].hook !== c.hook) opts.onHookDone?.(c.hook, performance.now() - hookStart);
+        if (code !== 0 || ended === cmds.length - 1 || cmds[ended + 1].hook !== c.hook) opts.onHookDone?.(c.hook, performance.now() - hookStart, code);
         current = -1;
         return;
       }
@@ -454,6 +469,7 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
       `${c.hook} from ${c.origin} failed with exit code ${failed.code}: ${describe(c.text)}\n` +
         (output.trim() ? `Last lines of its output:\n${lastLines(output)}\n` : '(it printed nothing)\n') +
         'Fix the command in devcontainer.json, then run hb up again (or hb rebuild to start from a fresh container).',
+      failed.code,
     );
   }
   if (ended !== cmds.length - 1) {

@@ -2,19 +2,36 @@
 // remove them, with Progress / RuntimeOutput notifications and cancellation. The same functions
 // back `hb up/status/stop/down/ps`. Nothing heavy is loaded until the first request.
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
-import { Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeStop, RuntimeUp } from '../../protocol';
+import {
+  Progress,
+  RUNTIME_ERROR,
+  RuntimeDown,
+  RuntimeList,
+  RuntimeOutput,
+  RuntimeStatus,
+  RuntimeStop,
+  RuntimeTimeline,
+  RuntimeTimelineChanged,
+  RuntimeUp,
+  type RuntimeErrorData,
+} from '../../protocol';
 import type { EngineLog, ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
 import { registerLive } from './live';
 import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
+import { Throttle, type Timeline } from './timeline';
+import { findTimeline, timelineKey } from './timelineStore';
 import { up } from './up';
 
-/** Error codes of runtime failures on the wire; `data.code` carries the RuntimeError code. */
-export const RUNTIME_ERROR = -32050;
+/** RuntimeTimelineChanged is sent at most this often per up (and at once when it ends). */
+const TIMELINE_INTERVAL_MS = 100;
+
+/** The error code of runtime failures on the wire (from the protocol); `data.code` carries the RuntimeError code. */
+export { RUNTIME_ERROR };
 
 function toResponseError(e: unknown): unknown {
-  if (e instanceof RuntimeError) return new ResponseError(RUNTIME_ERROR, e.message, { code: e.code });
+  if (e instanceof RuntimeError) return new ResponseError<RuntimeErrorData>(RUNTIME_ERROR, e.message, { code: e.code });
   return e;
 }
 
@@ -50,10 +67,31 @@ export const registerRuntimeService: ServiceRegistration = {
   register(conn, log) {
     // Docker events and port forwarding (see live.ts)
     const live = registerLive(conn, log, toResponseError);
+    // the timelines of the ups under way here, by folder and config (timelineStore.ts keeps the last of each)
+    const running = new Map<string, Timeline>();
     conn.onRequest(RuntimeUp, async (params, token) => {
+      let key: string | undefined;
+      let keyConfig: string | null = null;
+      const changed = new Throttle<Timeline>((t) => void conn.sendNotification(RuntimeTimelineChanged, t.snapshot()).catch(() => undefined), TIMELINE_INTERVAL_MS);
       try {
         const report = reporter(conn, log, params.progressToken);
         const outcome = await up({
+          client: 'editor',
+          onTimeline: (t, final) => {
+            // the config file is known once the config is read: file the timeline under it
+            if (key === undefined || keyConfig !== t.configFile) {
+              if (key && running.get(key) === t) running.delete(key);
+              key = timelineKey(t.folder, t.configFile);
+              keyConfig = t.configFile;
+              running.set(key, t);
+            }
+            changed.push(t);
+            if (final) {
+              changed.flush();
+              // another up of the same folder (waiting for the lock) may have taken the slot
+              if (t.outcome !== 'running' && running.get(key) === t) running.delete(key);
+            }
+          },
           folder: params.folder,
           configFile: params.configFile,
           env: process.env,
@@ -90,6 +128,7 @@ export const registerRuntimeService: ServiceRegistration = {
         Promise.reject(toResponseError(e)),
       ),
     );
+    conn.onRequest(RuntimeTimeline, (params) => findTimeline(process.env, params, running).catch((e) => Promise.reject(toResponseError(e))));
     conn.onRequest(RuntimeList, () => list(process.env).then((containers) => ({ containers }), (e) => Promise.reject(toResponseError(e))));
   },
 };

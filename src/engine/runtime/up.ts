@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, StepTiming, UpResult } from '../../protocol';
+import type { AppliedProfile, StepTiming, TimelineStatus, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -30,14 +30,19 @@ import { acquireLock } from './lock';
 import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig } from './metadata';
 import { parseMount, type ApiMount } from './mounts';
 import type { Reporter } from './report';
-import { applyProfile, appliedProfileOf, chownProfileVolumes } from './profile';
+import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
 import { forgetState, readState, writeState, type ContainerState } from './state';
 import { trustNeeds, type TrustNeeds } from './trust';
 import { composeCreate, composeStart, LABEL_COMPOSE_PROJECT } from './compose';
 import { featuresImage, readFeatures, wrapEntrypoint } from './features';
 import { applyHostSetup } from './hostSetup';
-import { copyGitConfig } from './userFiles';
+import { copyGitConfig, hostGitConfig, reportGitConfig } from './userFiles';
+import { isLocalEngine } from './endpoint';
+import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
+import { fixPodmanInspect } from './podman';
+import { commandText, Timeline } from './timeline';
+import { defaultConfigFile, saveTimeline } from './timelineStore';
 
 export interface UpOptions {
   folder: string;
@@ -61,6 +66,13 @@ export interface UpOptions {
   runtime?: string;
   /** The runtime when the config names none (the editor's hyperbox.runtime setting). */
   defaultRuntime?: string;
+  /** Who runs the up, for the timeline: 'editor' or 'hb' (default). */
+  client?: string;
+  /**
+   * Told of every change of the startup timeline (`final` once the up, or the commands it left
+   * running, ended). The timeline is also saved in the cache folder (timelineStore.ts).
+   */
+  onTimeline?(timeline: Timeline, final: boolean): void;
 }
 
 export interface UpOutcome {
@@ -83,34 +95,94 @@ function slug(s: string): string {
 export const containerName = (folder: string, id: string) => `hb-${slug(path.basename(folder))}-${id.slice(0, 10)}`;
 export const imageTag = (folder: string, id: string) => `hb-${slug(path.basename(folder))}-${id.slice(0, 12)}`;
 
+/** How a step that threw ended: cancelled (Ctrl-C, the editor's Cancel) or failed. */
+function endedBy(e: unknown, signal?: AbortSignal): { status: TimelineStatus; exitCode?: number } {
+  if (signal?.aborted || (e instanceof RuntimeError && e.code === 'cancelled')) return { status: 'cancelled' };
+  return { status: 'failed', exitCode: e instanceof RuntimeError ? e.exitCode : undefined };
+}
+
+/** Times each step: `timings` for the result (hb up --json), and the startup timeline (timeline.ts). */
 class Timer {
   readonly timings: StepTiming[] = [];
   readonly start = performance.now();
-  async time<T>(step: string, fn: () => Promise<T>): Promise<T> {
-    const t = performance.now();
+  constructor(
+    readonly timeline: Timeline,
+    private readonly signal?: AbortSignal,
+  ) {}
+  async time<T>(step: string, fn: () => Promise<T>, detail?: string): Promise<T> {
+    const end = this.begin(step, detail);
     try {
-      return await fn();
-    } finally {
-      this.timings.push({ step, ms: Math.round((performance.now() - t) * 10) / 10 });
+      const value = await fn();
+      end('ok');
+      return value;
+    } catch (e) {
+      const how = endedBy(e, this.signal);
+      end(how.status, { exitCode: how.exitCode });
+      throw e;
     }
   }
-  record(step: string, ms: number): void {
+  /** A step starts now; the returned function ends it. */
+  begin(step: string, detail?: string): (status: TimelineStatus, extra?: { exitCode?: number }) => void {
+    const t = performance.now();
+    const end = this.timeline.begin(step, detail);
+    return (status, extra) => {
+      this.timings.push({ step, ms: Math.round((performance.now() - t) * 10) / 10 });
+      end(status, extra);
+    };
+  }
+  /** A step that already ended, `ms` long; `startedAt` (performance.now()) when it did not end just now. */
+  record(step: string, ms: number, startedAt?: number): void {
     this.timings.push({ step, ms: Math.round(ms * 10) / 10 });
+    this.timeline.add(step, ms, 'ok', {}, startedAt);
   }
   total(): number {
     return Math.round((performance.now() - this.start) * 10) / 10;
   }
 }
 
+/**
+ * Brings the folder's dev container up, recording the startup timeline: saved in the cache
+ * folder when the up ends (asynchronously, off the critical path), with the error when it fails.
+ */
 export async function up(opts: UpOptions): Promise<UpOutcome> {
+  const folder = path.resolve(opts.folder);
+  const timeline = new Timeline(
+    { folder, configFile: opts.configFile ? path.resolve(folder, opts.configFile) : null, client: opts.client ?? 'hb' },
+    (t, final) => {
+      if (final) void saveTimeline(opts.env, t.snapshot());
+      opts.onTimeline?.(t, final);
+    },
+  );
+  // output of builds and lifecycle commands also goes to the step that printed it
+  const report: Reporter = {
+    step: (m) => opts.report.step(m),
+    info: (m) => opts.report.info(m),
+    warn: (m) => opts.report.warn(m),
+    output: (source, text) => {
+      timeline.output(source, text);
+      opts.report.output(source, text);
+    },
+  };
+  try {
+    return await upSteps({ ...opts, report }, new Timer(timeline, opts.signal));
+  } catch (e) {
+    const how = endedBy(e, opts.signal);
+    // failed before the config was read: saved under the config it would have used
+    if (!timeline.configFile) timeline.configFile = await defaultConfigFile(folder);
+    timeline.finish(how.status === 'cancelled' ? 'cancelled' : 'failed', (e as Error)?.message ?? String(e));
+    throw e;
+  }
+}
+
+async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const { report, signal, env } = opts;
-  const timer = new Timer();
   const folder = path.resolve(opts.folder);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const config = resolved.config;
   const configFile = resolved.configFile!;
+  timer.timeline.configFile = configFile;
   if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
-  // local Features (features.ts); OCI ones and Features with Compose are a clear error here
+  // local Features (features.ts; with Compose too); OCI ones are a clear error here
   if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved));
   const needs = trustNeeds(config, resolved.kind, resolved.workspace?.workspaceMount ?? null);
   if (needs.reasons.length && !(typeof opts.trusted === 'function' ? await opts.trusted(needs, folder) : opts.trusted)) {
@@ -149,6 +221,9 @@ async function upWithEngine(
   let keepLock = false;
   let createdId: string | undefined;
   let builtTag: string | undefined;
+  // a Features image this up built (not found cached), and the profile's volumes made for the new container
+  let builtFeatures: string | undefined;
+  let profileVolumes: string[] = [];
   let createDone = false;
   try {
     // who the engine is, for the result: asked now, awaited at the end
@@ -165,7 +240,7 @@ async function upWithEngine(
 
     // initializeCommand: on the host, at every up, before anything else is made
     const initEntries = config.initializeCommand !== undefined ? [{ command: config.initializeCommand as never, origin: 'devcontainer.json' }] : [];
-    if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal));
+    if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal), commandText(initEntries));
     throwIfCancelled(signal, 'hb up');
 
     const inputs = await timer.time('inputs hash', () => computeInputs(resolved, env));
@@ -175,6 +250,9 @@ async function upWithEngine(
     let created = false;
     let appliedProfile: AppliedProfile | null = null;
     let started = false;
+    // an engine on another machine: the workspace is copied in instead of bind-mounted (workspaceCopy.ts)
+    let copyPlan: CopyPlan | undefined;
+    let copied: CopyResult | undefined;
     if (existing) {
       info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
@@ -188,7 +266,24 @@ async function upWithEngine(
       }
     } else if (resolved.kind === 'compose') {
       // compose.ts: the services, with an override file for the dev service
-      const made = await timer.time('compose up', () => composeCreate(engine, { resolved, inputs, env, report, signal, noCache: opts.noCache }));
+      const made = await timer.time('compose up', () =>
+        composeCreate(engine, {
+          resolved,
+          inputs,
+          env,
+          report,
+          signal,
+          noCache: opts.noCache,
+          features: featureSet,
+          // host setup and the language profile as for any new container, through the override file
+          prepare: async (body, imageEnv, entries) => {
+            const hostRequirements = Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {})));
+            await applyHostSetup({ engine, config, hostRequirements, body: body as never, env, report, runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined, defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined, untrusted: opts.trusted === false });
+            appliedProfile = await applyProfile(body, { resolved, engine, env, imageEnv, report });
+            profileVolumes = volumesMadeFor(appliedProfile);
+          },
+        }),
+      );
       createdId = made.containerId;
       merged = made.merged;
       info = await timer.time('inspect', () => engine.docker.getContainer(made.containerId).inspect());
@@ -205,9 +300,6 @@ async function upWithEngine(
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};
-        if (Array.isArray(build.options) && build.options.length) {
-          throw new RuntimeError('unsupported', `build.options (${build.options.join(' ')}) is not supported by hb up yet. Remove it, or express it with build.args / build.target.`);
-        }
         report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
         builtTag = imageName;
         await timer.time('build', () =>
@@ -221,6 +313,7 @@ async function upWithEngine(
               target: build.target as string | undefined,
               cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : (build.cacheFrom as string[] | undefined),
               noCache: opts.noCache,
+              options: build.options,
               labels: { [LABEL_IMAGE_FOLDER]: folder },
               env,
             },
@@ -241,6 +334,7 @@ async function upWithEngine(
         );
         imageName = withFeatures.tag;
         image = withFeatures.image;
+        if (withFeatures.built) builtFeatures = withFeatures.tag;
       }
       throwIfCancelled(signal, 'hb up');
 
@@ -257,7 +351,15 @@ async function upWithEngine(
       );
       // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
       appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
-      refuseRemoteBindMount(engine, createOptions.HostConfig?.Mounts as ApiMount[] | undefined);
+      profileVolumes = volumesMadeFor(appliedProfile);
+      if (!isLocalEngine(engine.endpoint, env)) {
+        copyPlan = planRemoteWorkspace(
+          createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] },
+          resolved.workspace?.containerWorkspaceFolder,
+          `at ${engine.endpoint.host} (from ${engine.endpoint.source})`,
+          report,
+        );
+      }
 
       report.step('Creating container');
       let containerId: string;
@@ -312,10 +414,21 @@ async function upWithEngine(
     const workdir = resolved.workspace?.containerWorkspaceFolder ?? '/';
     const containerEnv = parseEnvList(info.Config.Env);
 
-    if (created) await timer.time('updateRemoteUserUID', () => updateRemoteUserUid(engine, info.Id, remoteUser, merged, opts.localUser, report));
+    // (for a bind-mounted workspace: a copied one is owned by the remote user as it is)
+    if (created && !copyPlan) await timer.time('updateRemoteUserUID', () => updateRemoteUserUid(engine, info.Id, remoteUser, merged, opts.localUser, report));
     if (created && appliedProfile) await timer.time('profile volumes', () => chownProfileVolumes(engine, info.Id, remoteUser, appliedProfile, report));
-    // your git config and SSH agent go only into containers of folders that are not explicitly untrusted
-    if (created && opts.trusted !== false) await timer.time('gitconfig', () => copyGitConfig(engine, info.Id, remoteUser, env, report));
+    // your git config and SSH agent go only into containers of folders that are not explicitly untrusted;
+    // the git config is written by the lifecycle exec when one runs now, else by an exec of its own (below)
+    let gitConfig = created && opts.trusted !== false ? await hostGitConfig(env) : undefined;
+    const takeGitConfig = (): { gitConfig?: string; onGitConfig?: (r: string) => void } => {
+      const g = gitConfig;
+      gitConfig = undefined;
+      return g ? { gitConfig: g.text, onGitConfig: (r) => reportGitConfig(g, remoteUser, r, report) } : {};
+    };
+    if (created && copyPlan) {
+      report.step(`Copying the workspace into the container (${copyPlan.target})`);
+      copied = await timer.time('copy workspace', () => copyWorkspace(engine, info.Id, copyPlan!, remoteUser, report));
+    }
 
     // Which lifecycle commands are due. A container made now has run none, and one started now has
     // not run postStartCommand for this start. Otherwise our own records say, or else the markers
@@ -336,18 +449,36 @@ async function upWithEngine(
     if (startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
     due.push({ hook: 'postAttachCommand' });
     const toRun = due.filter((d) => has(d.hook));
+    timer.timeline.containerId = info.Id;
+    // the timeline shows the commands that did not run now, and why
+    for (const h of LIFECYCLE_HOOKS) {
+      if (!has(h) || toRun.some((d) => d.hook === h)) continue;
+      timer.timeline.skip(h, `${commandText(merged.hooks[h])}\n${h === 'postStartCommand' ? 'Already ran for this start of the container.' : 'Already ran for this container (run once; hb rebuild runs it again).'}`);
+    }
+    const hookText = (h: LifecycleHook) => commandText(merged.hooks[h]);
 
     const ctxFor = async (): Promise<ContainerContext> => {
       const probed = await userEnv(engine, info.Id, remoteUser, merged, state, report, timer, signal);
       return { engine, containerId: info.Id, user: remoteUser, workdir, env: hookEnv(probed, merged.remoteEnv, containerEnv), report, signal };
     };
     const runDue = async (list: typeof toRun) => {
+      try {
+        await runDueNow(list);
+      } catch (e) {
+        // the timeline shows the commands that did not run because of this
+        const why = endedBy(e, signal).status === 'cancelled' ? 'Not run: the up was cancelled.' : 'Not run: an earlier command failed.';
+        for (const d of list) if (!timer.timeline.has(d.hook)) timer.timeline.skip(d.hook, `${hookText(d.hook)}\n${why}`);
+        throw e;
+      }
+    };
+    const runDueNow = async (list: typeof toRun) => {
       if (!list.length) return;
       if (list.every((d) => batchable(merged.hooks[d.hook]))) {
         // one exec for all of them (see runBatch), started from the login shell unless the environment is known
         const cached = state.env && state.env.user === remoteUser && state.env.probe === merged.userEnvProbe ? state.env.values : undefined;
         const t0 = performance.now();
         let inHooks = 0;
+        const ends = new Map<LifecycleHook, ReturnType<Timer['begin']>>();
         const probed = await runBatch(
           {
             engine,
@@ -360,15 +491,19 @@ async function upWithEngine(
             containerEnv,
             report,
             signal,
-            onHookDone: (hook, ms) => {
+            onHookStart: (hook) => ends.set(hook, timer.begin(hook, hookText(hook))),
+            ...takeGitConfig(),
+            onHookDone: (hook, ms, exitCode) => {
               inHooks += ms;
-              timer.record(hook, ms);
+              const end = ends.get(hook);
+              if (end) end(exitCode === 0 ? 'ok' : 'failed', { exitCode });
+              else timer.record(hook, ms);
             },
           },
           list.map((d) => ({ hook: d.hook, entries: merged.hooks[d.hook], marker: d.marker })),
         );
         // the exec itself, and the login shell that gives the commands the user's environment
-        timer.record(cached || merged.userEnvProbe === 'none' ? 'lifecycle exec' : 'lifecycle exec + userEnvProbe', performance.now() - t0 - inHooks);
+        timer.record(cached || merged.userEnvProbe === 'none' ? 'lifecycle exec' : 'lifecycle exec + userEnvProbe', performance.now() - t0 - inHooks, t0);
         if (probed) state.env = { user: remoteUser, probe: merged.userEnvProbe, values: probed };
         throwIfCancelled(signal, 'hb up');
         return;
@@ -376,7 +511,15 @@ async function upWithEngine(
       let ctx: ContainerContext | undefined;
       for (const d of list) {
         ctx ??= await ctxFor();
-        await timer.time(d.hook, () => runHook(ctx!, d.hook, merged.hooks[d.hook], d.marker));
+        const end = timer.begin(d.hook, hookText(d.hook));
+        try {
+          await runHook(ctx!, d.hook, merged.hooks[d.hook], d.marker);
+        } catch (e) {
+          const how = endedBy(e, signal);
+          end(how.status, { exitCode: how.exitCode });
+          throw e;
+        }
+        end('ok', { exitCode: 0 });
         throwIfCancelled(signal, 'hb up');
       }
     };
@@ -385,6 +528,10 @@ async function upWithEngine(
     const now = opts.waitFor ? toRun.filter((d) => LIFECYCLE_HOOKS.indexOf(d.hook) <= waitIndex) : toRun;
     const later = opts.waitFor ? toRun.filter((d) => LIFECYCLE_HOOKS.indexOf(d.hook) > waitIndex) : [];
     const before = JSON.stringify(state);
+    if (gitConfig && !(now.length && now.every((d) => batchable(merged.hooks[d.hook])))) {
+      takeGitConfig();
+      await timer.time('gitconfig', () => copyGitConfig(engine, info.Id, remoteUser, env, report));
+    }
     await runDue(now);
     const finish = async () => {
       state.createDone = true;
@@ -396,6 +543,7 @@ async function upWithEngine(
     if (!later.some((d) => CREATE_HOOKS.includes(d.hook))) createDone = true;
     if (!later.length) await finish();
 
+    await fixPodmanInspect(engine, info);
     const summary = summarize(resolved, info, { merged, inputs, engine: await engineInfo, host: engine.endpoint.host });
     const result: UpResult = {
       ...summary,
@@ -405,10 +553,17 @@ async function upWithEngine(
       totalMs: timer.total(),
       pendingHooks: later.map((d) => d.hook),
       profile: appliedProfileOf(info.Config.Labels),
+      ...(copied ? { workspaceCopy: { files: copied.files, bytes: copied.bytes, target: copied.target } } : {}),
     };
     if (summary.state === 'stale') report.warn(summary.message!);
-    if (!later.length) return { result };
+    if (!later.length) {
+      timer.timeline.finish('ok');
+      return { result };
+    }
     keepLock = true;
+    // the commands after waitFor: running until they end (here, or in the background hb up)
+    for (const d of later) timer.timeline.pending(d.hook, hookText(d.hook));
+    timer.timeline.finish('running');
     return {
       result,
       release: async () => {
@@ -418,22 +573,36 @@ async function upWithEngine(
         try {
           await runDue(later);
           await finish();
+          timer.timeline.finish('ok');
+        } catch (e) {
+          timer.timeline.finish(endedBy(e, signal).status === 'cancelled' ? 'cancelled' : 'failed', (e as Error)?.message ?? String(e));
+          throw e;
         } finally {
           await release();
         }
       },
     };
   } catch (e) {
-    // cancelled: remove what this up made and did not finish (the container, the image it built)
+    // cancelled: remove what this up made and did not finish (the container, the images it built:
+    // the Features image first, as it stands on the other)
+    const removeImages = async () => {
+      for (const tag of [builtFeatures, builtTag]) if (tag) await engine.docker.getImage(tag).remove().catch(() => undefined);
+    };
     if (signal?.aborted && createdId && !createDone) {
       await engine.docker
         .getContainer(createdId)
         .remove({ force: true, v: true })
         .catch(() => undefined);
-      if (builtTag) await engine.docker.getImage(builtTag).remove().catch(() => undefined);
+      await removeImages();
       report.info(`Cancelled: removed the half-made container ${createdId.slice(0, 12)}.`);
-    } else if (signal?.aborted && builtTag && !createdId) {
-      await engine.docker.getImage(builtTag).remove().catch(() => undefined);
+    } else if (signal?.aborted && !createdId) {
+      await removeImages();
+    }
+    // the profile's cache volumes made for a container that is gone or never came to be (cancelled,
+    // or failed before it was made); volumes that existed before, or are in use by now, stay
+    if (profileVolumes.length && (!createdId || (signal?.aborted && !createDone))) {
+      const removed = await removeProfileVolumes(engine, profileVolumes).catch(() => [] as string[]);
+      if (removed.length) report.info(`Removed the cache volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.`);
     }
     throw e;
   } finally {
@@ -471,25 +640,6 @@ async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<
       (logs.trim() ? `\nIts last output:\n${logs.trim()}` : '') +
       '\nIf the image\'s command exits at once, leave "overrideCommand" at true so HyperBox keeps the container running.',
   );
-}
-
-/**
- * With an engine on another machine (ssh://, or tcp:// to a host that is not this one) a bind
- * mount would show that machine's folder, not the workspace: the workspace would have to be
- * copied in, which HyperBox does not do yet. Say so instead of making a container with an empty
- * or wrong workspace.
- */
-function refuseRemoteBindMount(engine: Engine, mounts: ApiMount[] | undefined): void {
-  const o = engine.endpoint.options;
-  const remote = o.protocol === 'ssh' || (!o.socketPath && !!o.host && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(o.host));
-  const bind = (mounts ?? []).find((m) => m.Type === 'bind');
-  if (remote && bind) {
-    throw new RuntimeError(
-      'unsupported',
-      `The Docker engine at ${engine.endpoint.host} (from ${engine.endpoint.source}) is on another machine, so the bind mount of ${bind.Source} would show that machine's folder. ` +
-        'Copying the workspace into a remote container is not supported yet: use a local engine (unset DOCKER_HOST / docker context use default), or a workspaceMount that is a volume.',
-    );
-  }
 }
 
 /** A multiplexed log buffer (no TTY) as text. */
