@@ -1,6 +1,7 @@
 // One build script, several contexts:
 //  - extension: the VS Code side (cjs, `vscode` external)
 //  - engine:    the JSON-RPC engine process and the `hb` CLI (node)
+//  - webviews:  the panels' browser apps, media/<panel>/main.ts -> dist/media/<panel>.js and .css
 // Type checking is a separate step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { writeFile, mkdir } from 'node:fs/promises';
@@ -26,21 +27,23 @@ const common = {
 };
 
 // The runtime's heavy modules live in files of their own, loaded on first use: in src/engine/runtime,
-// `require('./lazy.js')` (dockerode) becomes `require('./docker.js')` and `require('./lazy-build.js')`
-// (tar packing, .dockerignore) becomes `require('./docker-build.js')` in the engine and CLI bundles,
+// `require('./lazy.js')` (dockerode) becomes `require('./docker.js')`, `require('./lazy-build.js')`
+// (tar packing, .dockerignore) becomes `require('./docker-build.js')` and `require('./lazy-ssh.js')`
+// (ssh2) becomes `require('./docker-ssh.js')` in the engine and CLI bundles,
 // so starting the engine never loads them.
-const LAZY = { './lazy.js': './docker.js', './lazy-build.js': './docker-build.js' };
+const LAZY = { './lazy.js': './docker.js', './lazy-build.js': './docker-build.js', './lazy-ssh.js': './docker-ssh.js' };
 const lazyRuntime = {
   name: 'lazy-runtime',
   setup(build) {
-    build.onResolve({ filter: /^\.\/lazy(-build)?\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/lazy(-build|-ssh)?\.js$/ }, (args) =>
       args.resolveDir.endsWith(path.join('src', 'engine', 'runtime')) ? { path: LAZY[args.path], external: true } : undefined,
     );
   },
 };
 // Inside dist/docker.js: dockerode's BuildKit support pulls in gRPC/protobuf and reads .proto files
 // at run time; HyperBox builds BuildKit Dockerfiles through the docker CLI instead, so it is left
-// out. docker-modem's ssh transport (ssh2) goes to dist/docker-ssh.js, loaded only for an ssh:// engine.
+// out, and so is docker-modem's ssh transport: HyperBox's own (lazy-ssh.ts, with ssh2) is
+// dist/docker-ssh.js, loaded only for an ssh:// engine.
 const slimDockerode = {
   name: 'slim-dockerode',
   setup(build) {
@@ -54,15 +57,14 @@ const slimDockerode = {
     build.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
       args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'docker-modem-ssh', namespace: 'hb-shim' } : undefined,
     );
-    build.onResolve({ filter: /^\.\/docker-ssh\.js$/ }, () => ({ path: './docker-ssh.js', external: true }));
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'
           ? "module.exports = function () { throw new Error('BuildKit through the Engine API is not bundled; HyperBox builds BuildKit Dockerfiles with the docker CLI.'); };"
           : args.path === 'dockerode-context'
             ? "module.exports = function () { throw new Error('dockerode context packing is not bundled; pass a tar stream.'); };"
-            : // a file of its own (dist/docker-ssh.js), read only when an ssh:// engine is used
-            "module.exports = function (opt) { return require('./docker-ssh.js')(opt); };",
+            : // HyperBox connects to ssh:// engines with its own transport (dist/docker-ssh.js, from lazy-ssh.ts)
+            "module.exports = function () { throw new Error('docker-modem\\'s ssh transport is not bundled; HyperBox passes its own agent for ssh:// engines.'); };",
       loader: 'js',
     }));
   },
@@ -121,10 +123,29 @@ const contexts = [
   {
     name: 'docker-ssh',
     ...common,
-    entryPoints: { 'docker-ssh': 'node_modules/docker-modem/lib/ssh.js' },
+    entryPoints: { 'docker-ssh': 'src/engine/runtime/lazy-ssh.ts' },
     outdir: 'dist',
   },
 ];
+
+// Webview apps: one folder per panel under media/, each a plain TypeScript DOM app (no framework)
+// whose main.ts imports its CSS; built for the browser into dist/media/<panel>.js and .css, the
+// only folder a webview may load from (src/extension/panels/panel.ts).
+const WEBVIEWS = ['devContainer'];
+contexts.push({
+  name: 'webviews',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome120'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: common.logLevel,
+  entryPoints: Object.fromEntries(WEBVIEWS.map((w) => [w, `media/${w}/main.ts`])),
+  outdir: 'dist/media',
+});
 
 /** Prints the lines the esbuild problem matchers expect, with errors in file:line:col form. */
 function watchReporter(name) {

@@ -33,7 +33,7 @@ npx --no-install vsce package --no-dependencies --allow-missing-repository --out
 echo "==> contents of $out"
 listing=$(node scripts/vsix-contents.mjs "$out")
 echo "$listing"
-unexpected=$(echo "$listing" | awk '{print $2}' | grep -Ev '^extension/(dist/[^/]+\.js|schemas/.+|media/.+|package\.json|readme\.md|changelog\.md|LICENSE(\.txt)?|THIRD_PARTY_NOTICES\.md)$|^(extension\.vsixmanifest|\[Content_Types\]\.xml)$' || true)
+unexpected=$(echo "$listing" | awk '{print $2}' | grep -Ev '^extension/(dist/[^/]+\.js|dist/media/[^/]+\.(js|css)|schemas/.+|media/.+|package\.json|readme\.md|changelog\.md|LICENSE(\.txt)?|THIRD_PARTY_NOTICES\.md)$|^(extension\.vsixmanifest|\[Content_Types\]\.xml)$' || true)
 if [[ -n $unexpected ]]; then
   echo "package: $out contains files outside the shipped set:" >&2
   echo "$unexpected" >&2

@@ -1,0 +1,256 @@
+// The Dev Container panel's webview: the container summary, the last up's startup timeline as a
+// waterfall (live while an up runs), the detected stack with its evidence, and the resolved
+// config. Plain DOM code; every piece of data is set as text (textContent), never as HTML.
+// Talks to the host only through the typed messages of src/protocol/webview.ts.
+import type { TimelineEntry, UpTimeline } from '../../src/protocol';
+import {
+  DevContainerActionMessage,
+  DevContainerStateMessage,
+  DevContainerTimelineMessage,
+  WebviewReady,
+  type DevContainerAction,
+  type DevContainerState,
+  type DevContainerWebviewState,
+} from '../../src/protocol/webview';
+import { layoutWaterfall } from './waterfall';
+import './style.css';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const saved = (vscode.getState() ?? {}) as Partial<DevContainerWebviewState>;
+const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((e) => typeof e === 'string') : []);
+let state: DevContainerState | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers: children are nodes or text; attributes are set one by one
+
+type Child = Node | string | null | undefined | false;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return el;
+}
+
+function section(testid: string, title: string, ...children: Child[]): HTMLElement {
+  return h('section', { 'data-testid': testid, 'aria-label': title }, h('h2', {}, title), ...children);
+}
+
+function save(): void {
+  const s: DevContainerWebviewState = { folderUri: state?.folderUri ?? saved.folderUri ?? '', expanded: [...expanded] };
+  vscode.setState(s);
+}
+
+function post(action: DevContainerAction): void {
+  vscode.postMessage({ type: DevContainerActionMessage.type, params: { action } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const ACTION_LABELS: Record<DevContainerAction, string> = {
+  start: 'Start',
+  stop: 'Stop',
+  rebuild: 'Rebuild',
+  showContainerLogs: 'Show Logs',
+  openConfig: 'Open Config',
+  refresh: 'Refresh',
+};
+
+function header(s: DevContainerState): HTMLElement {
+  const stateName = s.busy ? 'busy' : (s.container?.state ?? 'unknown');
+  const buttons = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Dev container actions' });
+  for (const a of s.actions) {
+    const b = h('button', { type: 'button', 'data-action': a, class: a === 'start' || a === 'rebuild' ? 'primary' : 'secondary' }, ACTION_LABELS[a]);
+    b.addEventListener('click', () => post(a));
+    buttons.append(b);
+  }
+  return h(
+    'header',
+    {},
+    h('h1', {}, s.folderName, ' ', h('span', { class: `badge state-${stateName}`, 'data-testid': 'state' }, s.busy ? 'working' : (s.container?.state ?? 'unknown'))),
+    h('p', { class: 'subtitle' }, s.busy ?? s.containerText),
+    buttons,
+  );
+}
+
+function summary(s: DevContainerState): HTMLElement {
+  const c = s.container;
+  const dl = h('dl', { class: 'facts' });
+  const fact = (label: string, value: string | null | undefined, testid?: string) => {
+    if (!value) return;
+    dl.append(h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, value));
+  };
+  fact('State', c ? `${c.state}${c.running ? ' (running)' : ''}` : 'not known yet', 'summary-state');
+  fact('Name', c?.name);
+  fact('Container', c?.containerId ? c.containerId.slice(0, 12) : null, 'summary-id');
+  fact('Image', c?.image, 'summary-image');
+  fact('Runtime', c?.runtime);
+  fact('Workspace', c?.workspaceFolder);
+  fact('Remote user', c?.remoteUser);
+  fact('Ports', c && c.ports.length ? c.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort} → ${p.containerPort}/${p.protocol}`).join(', ') : c ? 'none published' : null, 'summary-ports');
+  fact('Config', s.configFile);
+  if (c?.drift.changed.length) fact('Changed since made', c.drift.changed.join(', '));
+  if (c?.message) fact('Note', c.message);
+  return section('summary', 'Container', dl);
+}
+
+function entryDetails(e: TimelineEntry): HTMLElement {
+  const box = h('div', { class: 'entry-details' });
+  if (e.detail) box.append(h('pre', { class: 'command', 'data-testid': 'command' }, e.detail));
+  if (e.exitCode !== undefined) box.append(h('p', { class: 'exit', 'data-testid': 'exit-code' }, `Exit code ${e.exitCode}`));
+  if (e.output) box.append(h('pre', { class: 'output', 'data-testid': 'output' }, e.output));
+  else if (e.kind !== 'engine' && e.status !== 'skipped') box.append(h('p', { class: 'muted' }, 'No output.'));
+  return box;
+}
+
+function timelineView(t: UpTimeline | null): HTMLElement {
+  if (!t) {
+    return section('timeline-section', 'Startup timeline', h('p', { class: 'muted', 'data-testid': 'timeline-empty' }, 'No up has run for this folder yet. Start the dev container (or run hb up) to see where the time goes.'));
+  }
+  const w = layoutWaterfall(t);
+  const started = new Date(t.startedAt);
+  const head = h(
+    'p',
+    { class: 'timeline-head' },
+    h('span', { class: `outcome outcome-${t.outcome}`, 'data-testid': 'timeline-outcome' }, t.outcome === 'ok' ? 'Up' : t.outcome === 'running' ? 'Running' : t.outcome === 'failed' ? 'Failed' : 'Cancelled'),
+    ` in ${w.total}, ${isNaN(started.getTime()) ? '' : `started ${started.toLocaleString()}, `}by ${t.client === 'editor' ? 'the editor' : t.client}`,
+  );
+  const box = h('div', { class: 'waterfall', 'data-testid': 'timeline', 'data-outcome': t.outcome, role: 'list' });
+  const axis = h('div', { class: 'axis', 'aria-hidden': 'true' }, h('span', { class: 'label-col' }), h('span', { class: 'track' }));
+  const track = axis.lastChild as HTMLElement;
+  for (const tick of w.ticks) {
+    const mark = h('span', { class: 'tick' }, tick.label);
+    mark.style.left = `${tick.left}%`;
+    track.append(mark);
+  }
+  box.append(axis);
+  for (const row of w.rows) {
+    const e = t.entries[row.index];
+    const bar = h('span', { class: `bar kind-${row.kind} status-${row.status}` });
+    bar.style.left = `${row.left}%`;
+    bar.style.width = `${row.width}%`;
+    const line = h(
+      'span',
+      { class: 'row-line' },
+      h('span', { class: 'label-col' }, h('span', { class: `dot status-${row.status}`, 'aria-hidden': 'true' }), h('span', { class: 'step-name' }, row.step)),
+      h('span', { class: 'track', title: `${row.step}: ${row.status}, ${row.duration} at ${row.at}` }, bar),
+      h('span', { class: 'duration', 'data-testid': 'duration' }, row.duration),
+    );
+    const attrs = {
+      class: `row status-${row.status}${row.highlight ? ' highlight' : ''}`,
+      role: 'listitem',
+      'data-step': row.step,
+      'data-status': row.status,
+      'data-kind': row.kind,
+      'data-index': String(row.index),
+      'aria-label': `${row.step}, ${row.status}, ${row.duration}`,
+    };
+    if (row.expandable) {
+      const details = h('details', attrs, h('summary', {}, line), entryDetails(e));
+      if (expanded.has(row.key) || (row.highlight && !expanded.size)) details.open = true;
+      details.addEventListener('toggle', () => {
+        if (details.open) expanded.add(row.key);
+        else expanded.delete(row.key);
+        save();
+      });
+      box.append(details);
+    } else {
+      box.append(h('div', attrs, line));
+    }
+  }
+  const legend = h(
+    'p',
+    { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'swatch kind-engine' }),
+    ' HyperBox and the engine  ',
+    h('span', { class: 'swatch kind-build' }),
+    ' image pull / build  ',
+    h('span', { class: 'swatch kind-lifecycle' }),
+    ' lifecycle command',
+  );
+  return section('timeline-section', 'Startup timeline', head, t.error ? h('pre', { class: 'error', 'data-testid': 'timeline-error' }, t.error) : null, box, legend);
+}
+
+function detectionView(s: DevContainerState): HTMLElement {
+  const d = s.detection;
+  if (!d) return section('detection', 'Detected stack', h('p', { class: 'muted' }, 'Nothing recognised (or not known yet).'));
+  const dl = h('dl', { class: 'facts' });
+  const fact = (label: string, value: string | null) => value && dl.append(h('dt', {}, label), h('dd', {}, value));
+  fact('Stack', d.label);
+  fact('Language', d.languageName);
+  fact('Framework', d.frameworkName);
+  fact('Package manager', d.packageManagerName);
+  fact('Dev command', d.devCommand);
+  fact('Ports', d.ports.length ? d.ports.join(', ') : null);
+  const evidence = h('ul', { class: 'evidence', 'data-testid': 'evidence' });
+  for (const e of d.evidence) evidence.append(h('li', {}, h('code', {}, e.file), ' — ', e.reason));
+  const parts = d.parts.length ? h('ul', { class: 'parts' }, ...d.parts.map((p) => h('li', {}, h('code', {}, p.path), ` ${p.label} (${p.role})`))) : null;
+  return section(
+    'detection',
+    'Detected stack',
+    dl,
+    h('h3', {}, 'Evidence'),
+    d.evidence.length ? evidence : h('p', { class: 'muted' }, 'No evidence recorded.'),
+    parts && h('h3', {}, 'Parts'),
+    parts,
+    ...d.notes.map((n) => h('p', { class: 'muted' }, n)),
+  );
+}
+
+function configView(s: DevContainerState): HTMLElement {
+  const r = s.resolved;
+  if (!r) return section('config', 'Resolved config', h('p', { class: 'muted' }, s.configFile ? 'Not checked yet.' : 'This folder has no dev container config.'));
+  const problems = r.problems.length
+    ? h('ul', { class: 'problems' }, ...r.problems.map((p) => h('li', { class: `problem ${p.severity}` }, `${p.severity}: ${p.message} (line ${p.line})`)))
+    : h('p', { class: 'muted' }, 'No problems.');
+  return section(
+    'config',
+    'Resolved config',
+    h('p', {}, `Kind: ${r.kind ?? 'unknown'}`, r.devcontainerId ? ` · devcontainerId ${r.devcontainerId}` : ''),
+    problems,
+    h('pre', { class: 'json', 'data-testid': 'resolved-json' }, r.config ? JSON.stringify(r.config, null, 2) : '(not readable)'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const app = document.getElementById('app')!;
+
+function render(): void {
+  if (!state) return;
+  const s = state;
+  const parts: Node[] = [header(s)];
+  if (s.notice) parts.push(h('p', { class: 'notice', role: 'status' }, s.notice));
+  parts.push(summary(s), timelineView(s.timeline), detectionView(s), configView(s));
+  app.replaceChildren(...parts);
+}
+
+function renderTimeline(): void {
+  const old = app.querySelector('[data-testid="timeline-section"]');
+  if (!state || !old) return render();
+  old.replaceWith(timelineView(state.timeline));
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  const m = event.data as { type?: unknown; params?: unknown };
+  if (!m || typeof m.type !== 'string' || typeof m.params !== 'object' || m.params === null) return;
+  if (m.type === DevContainerStateMessage.type) {
+    state = m.params as DevContainerState;
+    save();
+    render();
+  } else if (m.type === DevContainerTimelineMessage.type && state) {
+    state = { ...state, timeline: (m.params as { timeline: UpTimeline }).timeline };
+    renderTimeline();
+  }
+});
+
+app.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+vscode.postMessage({ type: WebviewReady.type, params: {} });

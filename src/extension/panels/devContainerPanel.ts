@@ -1,0 +1,264 @@
+// The Dev Container panel: one webview per workspace folder showing its container (state, image,
+// id, runtime, ports), the last up's startup timeline as a waterfall (live while an up runs, from
+// RuntimeTimelineChanged), the detected stack with its evidence, and the resolved config. Its
+// buttons act on that folder's container. A serializer brings it back after a window reload (the
+// webview keeps its folder with setState).
+import * as vscode from 'vscode';
+import { ProjectDetect, RuntimeTimeline, RuntimeTimelineChanged, type DetectionResult, type UpTimeline } from '../../protocol';
+import {
+  DEV_CONTAINER_VIEW_TYPE,
+  DevContainerStateMessage,
+  DevContainerTimelineMessage,
+  validateDevContainerMessage,
+  validateDevContainerWebviewState,
+  type DevContainerAction,
+  type DevContainerDetection,
+  type DevContainerState,
+  type DevContainerToHost,
+} from '../../protocol/webview';
+import { containerView, describeContainer, type ActionId } from '../containerState';
+import { Commands } from '../contributions';
+import type { Ctx } from '../context';
+import type { Project } from '../projects';
+import { Panel, webviewOptions } from './panel';
+
+/** What the panel needs of the extension's context. */
+export type PanelCtx = Pick<Ctx, 'extension' | 'log' | 'projects' | 'containers' | 'request' | 'onNotification' | 'actionsOf' | 'engineState'>;
+
+/** The panel's buttons for the actions that apply now (the quick pick's, plus Open Config and Refresh). */
+export function panelActions(available: readonly ActionId[], hasConfig: boolean): DevContainerAction[] {
+  const out: DevContainerAction[] = [];
+  for (const a of ['start', 'stop', 'rebuild', 'showContainerLogs'] as const) if (available.includes(a)) out.push(a);
+  if (hasConfig) out.push('openConfig');
+  out.push('refresh');
+  return out;
+}
+
+/** The detection result as the panel shows it. */
+export function detectionOf(d: DetectionResult): DevContainerDetection | null {
+  if (d.primary === null) return null;
+  return {
+    label: d.label,
+    languageName: d.languageName,
+    frameworkName: d.frameworkName,
+    packageManagerName: d.packageManagerName,
+    devCommand: d.devCommand,
+    ports: d.ports,
+    evidence: d.evidence,
+    parts: d.parts.map((p) => ({ path: p.path, label: p.label, role: p.role })),
+    notes: d.notes,
+  };
+}
+
+/** Whether a timeline is of this folder and config (a null config matches the folder's default). */
+export function timelineMatches(t: UpTimeline, folder: string, configFile: string | null): boolean {
+  return t.folder === folder && (!configFile || !t.configFile || t.configFile === configFile);
+}
+
+class DevContainerPanel extends Panel<DevContainerToHost> {
+  private detection: DevContainerDetection | null = null;
+  private timeline: UpTimeline | null = null;
+  private lastContainerKey: string | undefined;
+  private readonly listeners: vscode.Disposable[] = [];
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    private readonly ctx: PanelCtx,
+    readonly folderUri: string,
+  ) {
+    super(panel, { extensionUri: ctx.extension.extensionUri, bundle: 'devContainer', title: 'Dev Container', validate: validateDevContainerMessage, log: ctx.log });
+    this.listeners.push(
+      ctx.projects.onDidChange(() => this.projectsChanged()),
+      ctx.onNotification(RuntimeTimelineChanged, (t) => this.timelineChanged(t)),
+    );
+    this.onDidDispose(() => {
+      for (const d of this.listeners.splice(0)) d.dispose();
+    });
+    this.setTitle();
+  }
+
+  private project(): Project | undefined {
+    return this.ctx.projects.list().find((p) => p.folder.uri.toString() === this.folderUri);
+  }
+
+  private configFile(p: Project | undefined): string | null {
+    return p?.choice.kind === 'chosen' ? p.choice.configFile : null;
+  }
+
+  private setTitle(): void {
+    const p = this.project();
+    const name = p?.folder.name ?? vscode.Uri.parse(this.folderUri).path.split('/').pop() ?? '';
+    this.panel.title = `Dev Container: ${name}`;
+  }
+
+  protected onReady(): void {
+    this.pushState();
+    void this.fetch();
+  }
+
+  /** Asks the engine for what the panel shows that the extension does not keep: detection and the timeline. */
+  async fetch(): Promise<void> {
+    const p = this.project();
+    if (!p || this.ctx.engineState.kind !== 'running') return;
+    const folder = p.folder.uri.fsPath;
+    const configFile = this.configFile(p);
+    const [detected, timeline] = await Promise.allSettled([
+      this.ctx.request(ProjectDetect, { folder }),
+      configFile ? this.ctx.request(RuntimeTimeline, { folder, configFile }) : Promise.resolve(null),
+    ]);
+    if (detected.status === 'fulfilled') this.detection = detectionOf(detected.value);
+    else this.ctx.log.warn(`Dev Container panel: could not detect the stack of ${folder}: ${(detected.reason as Error)?.message}`);
+    if (timeline.status === 'fulfilled') {
+      // a live notification may have brought a newer one meanwhile
+      if (!this.timeline || !timeline.value || timeline.value.startedAt >= this.timeline.startedAt) this.timeline = timeline.value;
+    } else {
+      this.ctx.log.warn(`Dev Container panel: could not read the last startup timeline of ${folder}: ${(timeline.reason as Error)?.message}`);
+    }
+    this.pushState();
+  }
+
+  private projectsChanged(): void {
+    this.setTitle();
+    const p = this.project();
+    // the container changed (an up, a stop, hb in a terminal): its last timeline may be new
+    const s = p?.container.summary;
+    const key = `${this.ctx.engineState.kind}|${s?.containerId ?? ''}|${s?.state ?? ''}|${p?.container.busy ? 'busy' : ''}|${this.configFile(p) ?? ''}`;
+    const refetch = this.lastContainerKey !== undefined && key !== this.lastContainerKey;
+    this.lastContainerKey = key;
+    this.pushState();
+    if (refetch) void this.fetch();
+  }
+
+  private timelineChanged(t: UpTimeline): void {
+    const p = this.project();
+    if (!p || !timelineMatches(t, p.folder.uri.fsPath, this.configFile(p))) return;
+    this.timeline = t;
+    this.post(DevContainerTimelineMessage, { timeline: t });
+  }
+
+  /** The whole state, for the webview (only once it said ready). */
+  state(): DevContainerState {
+    const p = this.project();
+    const view = p ? containerView(p.container) : { kind: 'unknown' as const };
+    const engine = this.ctx.engineState.kind;
+    const notice =
+      engine !== 'running'
+        ? 'The HyperBox engine is not running, so this shows what was known last. Run "HyperBox: Restart Engine" to start it.'
+        : !vscode.workspace.isTrusted
+          ? 'Restricted Mode: HyperBox shows what it knows but starts nothing until you trust this folder.'
+          : !p
+            ? 'This folder is not open in this window any more.'
+            : null;
+    return {
+      folderUri: this.folderUri,
+      folderName: p?.folder.name ?? vscode.Uri.parse(this.folderUri).path.split('/').pop() ?? '',
+      configFile: this.configFile(p),
+      containerText: describeContainer(view),
+      container: p?.container.summary ?? null,
+      busy: p?.container.busy ? describeContainer(view) : null,
+      resolved: p?.result ? { config: p.result.config, kind: p.result.kind, devcontainerId: p.result.devcontainerId, problems: p.result.problems } : null,
+      detection: this.detection,
+      timeline: this.timeline,
+      actions: p ? panelActions(this.ctx.actionsOf(p), p.choice.kind === 'chosen') : ['refresh'],
+      notice,
+    };
+  }
+
+  private pushState(): void {
+    this.post(DevContainerStateMessage, this.state());
+  }
+
+  protected onMessage(m: DevContainerToHost): void {
+    if (m.type !== 'action') return;
+    const action = m.params.action;
+    const p = this.project();
+    // only what the panel offers now (the buttons may be older than the state)
+    if (!p || !this.state().actions.includes(action)) {
+      this.ctx.log.warn(`Dev Container panel: "${action}" does not apply now; ignored.`);
+      this.pushState();
+      return;
+    }
+    void this.run(action, p).catch((e) => {
+      this.ctx.log.error(`Dev Container panel: ${action}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`HyperBox: ${(e as Error).message}`);
+    });
+  }
+
+  private async run(action: DevContainerAction, p: Project): Promise<void> {
+    switch (action) {
+      case 'start':
+        await this.ctx.containers.up(p);
+        break;
+      case 'rebuild':
+        await this.ctx.containers.up(p, true);
+        break;
+      case 'stop':
+        await this.ctx.containers.stop(p);
+        break;
+      case 'showContainerLogs':
+        await vscode.commands.executeCommand(Commands.showContainerLogs, { folder: p.folder.uri.fsPath });
+        break;
+      case 'openConfig':
+        if (p.choice.kind === 'chosen') await vscode.window.showTextDocument(vscode.Uri.file(p.choice.configFile), { viewColumn: vscode.ViewColumn.One });
+        break;
+      case 'refresh':
+        await this.ctx.containers.refresh(p);
+        await this.fetch();
+        break;
+    }
+  }
+}
+
+/** The open Dev Container panels, one per folder, and the serializer that restores them. */
+export class DevContainerPanels implements vscode.Disposable {
+  private readonly open = new Map<string, DevContainerPanel>();
+  private readonly registration: vscode.Disposable;
+
+  constructor(private readonly ctx: PanelCtx) {
+    this.registration = vscode.window.registerWebviewPanelSerializer(DEV_CONTAINER_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved) => {
+        const s = validateDevContainerWebviewState(saved);
+        if (!s) {
+          // nothing to show it for: close it rather than keep an empty panel
+          panel.dispose();
+          return;
+        }
+        panel.webview.options = webviewOptions(ctx.extension.extensionUri);
+        this.adopt(panel, s.folderUri);
+      },
+    });
+  }
+
+  /** Shows (or reveals) the panel of a project's folder. */
+  show(project: Project): void {
+    const key = project.folder.uri.toString();
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      void existing.fetch();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(DEV_CONTAINER_VIEW_TYPE, `Dev Container: ${project.folder.name}`, vscode.ViewColumn.Active, webviewOptions(this.ctx.extension.extensionUri));
+    this.adopt(panel, key);
+  }
+
+  /** The open panels' folders (URI strings), for tests. */
+  folders(): string[] {
+    return [...this.open.keys()];
+  }
+
+  private adopt(panel: vscode.WebviewPanel, folderUri: string): void {
+    this.open.get(folderUri)?.dispose();
+    const p = new DevContainerPanel(panel, this.ctx, folderUri);
+    this.open.set(folderUri, p);
+    p.onDidDispose(() => {
+      if (this.open.get(folderUri) === p) this.open.delete(folderUri);
+    });
+  }
+
+  dispose(): void {
+    this.registration.dispose();
+    for (const p of [...this.open.values()]) p.dispose();
+    this.open.clear();
+  }
+}
