@@ -5,20 +5,23 @@ import * as vscode from 'vscode';
 import { ProjectInit, RuntimeContainerLogs } from '../protocol';
 import { installCli, uninstallCli } from './cliInstall';
 import { configLabel } from './configChoice';
-import type { ActionId } from './containerState';
-import { BuiltinCommands, Commands } from './contributions';
+import { containerView, type ActionId } from './containerState';
+import { BuiltinCommands, Commands, DEV_CONTAINERS_EXTENSION_ID, ExternalCommands } from './contributions';
 import type { Ctx } from './context';
 import type { Project } from './projects';
+import { DevContainerPanels } from './panels/devContainerPanel';
 import { ContainerTerminal } from './terminal';
+import { folderOfArg } from './treeModel';
 
 const LOCATIONS = '.devcontainer/devcontainer.json, .devcontainer.json or .devcontainer/<name>/devcontainer.json';
 
 export function registerCommands(ctx: Ctx): void {
-  const register = (id: string, run: () => Promise<unknown> | unknown) =>
+  // `arg` is what VS Code passes: a node of the HyperBox view, a Uri (the Explorer), or nothing (the palette)
+  const register = (id: string, run: (arg?: unknown) => Promise<unknown> | unknown) =>
     ctx.extension.subscriptions.push(
-      vscode.commands.registerCommand(id, async () => {
+      vscode.commands.registerCommand(id, async (arg?: unknown) => {
         try {
-          return await run();
+          return await run(arg);
         } catch (e) {
           const message = (e as Error).message;
           ctx.log.error(`${id}: ${message}`);
@@ -29,19 +32,25 @@ export function registerCommands(ctx: Ctx): void {
 
   register(Commands.showLogs, () => ctx.log.show());
   register(Commands.restartEngine, () => ctx.restart());
-  register(Commands.openConfig, () => openConfig(ctx));
-  register(Commands.selectConfig, () => selectConfig(ctx));
+  register(Commands.openConfig, (arg) => openConfig(ctx, arg));
+  register(Commands.selectConfig, (arg) => selectConfig(ctx, arg));
   register(Commands.showResolvedConfig, () => showResolvedConfig(ctx));
   register(Commands.addConfig, () => addConfig(ctx));
   register(Commands.showActions, () => showActions(ctx));
-  register(Commands.start, () => containerAction(ctx, 'start'));
-  register(Commands.stop, () => containerAction(ctx, 'stop'));
-  register(Commands.rebuild, () => containerAction(ctx, 'rebuild'));
-  register(Commands.openTerminal, () => containerAction(ctx, 'openTerminal'));
-  register(Commands.showContainerLogs, () => containerAction(ctx, 'showContainerLogs'));
+  register(Commands.start, (arg) => containerAction(ctx, 'start', arg));
+  register(Commands.stop, (arg) => containerAction(ctx, 'stop', arg));
+  register(Commands.rebuild, (arg) => containerAction(ctx, 'rebuild', arg));
+  register(Commands.openTerminal, (arg) => containerAction(ctx, 'openTerminal', arg));
+  register(Commands.showContainerLogs, (arg) => containerAction(ctx, 'showContainerLogs', arg));
   const cliEnv = () => ({ extensionPath: ctx.extension.extensionPath, log: ctx.log, options: ctx.cliInstallOptions });
   register(Commands.installCli, () => installCli(cliEnv()));
   register(Commands.uninstallCli, () => uninstallCli(cliEnv()));
+  register(Commands.retryDocker, () => retryDocker(ctx));
+  register(Commands.reopenInContainer, () => reopenInContainer(ctx));
+  // the Dev Container panel (a webview; restored after a window reload by its serializer)
+  const panels = new DevContainerPanels(ctx);
+  ctx.extension.subscriptions.push(panels);
+  register(Commands.showPanel, (arg) => showPanel(ctx, panels, arg));
 }
 
 const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx, project: Project) => Promise<unknown> }> = {
@@ -49,7 +58,27 @@ const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx,
   stop: { label: '$(primitive-square) Stop', detail: 'Stop the dev container (it is kept; Start resumes it)', run: (ctx, p) => ctx.containers.stop(p) },
   rebuild: { label: '$(refresh) Rebuild', detail: 'Remove the container and create it again from the current config', run: (ctx, p) => ctx.containers.up(p, true) },
   openTerminal: { label: '$(terminal) Open Terminal', detail: 'A shell in the container, as the remote user, in the workspace folder', run: (ctx, p) => openTerminal(ctx, p) },
+  openPorts: {
+    label: '$(plug) Open Ports',
+    detail: 'The forwarded ports: open one in the browser, copy its address, stop forwarding it, or forward another',
+    run: (_ctx, p) => Promise.resolve(vscode.commands.executeCommand(Commands.openPorts, { folder: p.folder.uri.fsPath })),
+  },
+  retryDocker: {
+    label: '$(debug-disconnect) Retry Connecting to Docker',
+    detail: 'Docker is not running or cannot be reached: start it, then ask again',
+    run: (ctx) => retryDocker(ctx),
+  },
+  reopenInContainer: {
+    label: '$(remote) Reopen in Container',
+    detail: 'Hand this window to the Dev Containers extension; it attaches to the container HyperBox made',
+    run: (ctx) => reopenInContainer(ctx),
+  },
   showContainerLogs: { label: '$(list-flat) Show Container Logs', detail: 'What the container and its lifecycle commands printed', run: (ctx, p) => showContainerLogs(ctx, p) },
+  showPanel: {
+    label: '$(graph) Show Dev Container Panel',
+    detail: 'The container, the startup timeline of the last up, the detected stack and the resolved config',
+    run: (_ctx, p) => Promise.resolve(vscode.commands.executeCommand(Commands.showPanel, { folder: p.folder.uri.fsPath })),
+  },
   manageTrust: {
     label: '$(shield) Manage Workspace Trust',
     detail: 'Restricted Mode: HyperBox runs nothing until you trust this folder',
@@ -78,8 +107,8 @@ async function showActions(ctx: Ctx): Promise<void> {
 /** Start, Stop, Rebuild from the palette: says why when the action does not apply now. */
 type ContainerActionId = 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'showContainerLogs';
 
-async function containerAction(ctx: Ctx, id: ContainerActionId): Promise<void> {
-  const chosen = await chosenConfig(ctx, id === 'openTerminal' ? 'Open a terminal in the dev container of which folder?' : `${id[0].toUpperCase()}${id.slice(1)} the dev container of which folder?`);
+async function containerAction(ctx: Ctx, id: ContainerActionId, arg?: unknown): Promise<void> {
+  const chosen = await chosenConfig(ctx, id === 'openTerminal' ? 'Open a terminal in the dev container of which folder?' : `${id[0].toUpperCase()}${id.slice(1)} the dev container of which folder?`, arg);
   if (!chosen) return;
   const { project } = chosen;
   if ((id === 'start' || id === 'rebuild') && !vscode.workspace.isTrusted) {
@@ -108,6 +137,64 @@ function whyNot(ctx: Ctx, project: Project, id: ContainerActionId): string {
   if (project.result.problems.some((p) => p.severity === 'error')) return `HyperBox: the config of ${name} has errors (see the Problems panel); fix them, then ${id}.`;
   if (id === 'start') return `HyperBox: the dev container of ${name} is already running.`;
   return `HyperBox: the dev container of ${name} cannot be rebuilt now.`;
+}
+
+/** The Dev Container panel of the folder the command is about (a view node, the focused project, or one picked). */
+async function showPanel(ctx: Ctx, panels: DevContainerPanels, arg?: unknown): Promise<void> {
+  const chosen = await chosenConfig(ctx, 'Show the dev container panel of which folder?', arg);
+  if (chosen) panels.show(chosen.project);
+}
+
+/** After "Docker not running": asks the engine about every container again and says what it found. */
+async function retryDocker(ctx: Ctx): Promise<void> {
+  if (ctx.engineState.kind !== 'running') {
+    void vscode.window.showInformationMessage('HyperBox: the engine is not running, so it cannot look for Docker. Run "HyperBox: Restart Engine".');
+    return;
+  }
+  const unreachable = () => ctx.projects.list().filter((p) => containerView(p.container).kind === 'noDocker');
+  const before = unreachable().length;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'HyperBox: looking for Docker' }, () => ctx.containers.refreshAll());
+  const still = unreachable();
+  if (still.length > 0) {
+    const retry = 'Retry';
+    const logs = 'Show Logs';
+    const answer = await vscode.window.showWarningMessage(`HyperBox still cannot reach Docker: ${still[0].container.failure}`, retry, logs);
+    if (answer === retry) await retryDocker(ctx);
+    else if (answer === logs) ctx.log.show();
+  } else if (before > 0) {
+    ctx.log.info('Docker answers again.');
+    void vscode.window.showInformationMessage('HyperBox: Docker is reachable again.');
+  }
+}
+
+/**
+ * Hands the window to the Dev Containers extension ("Reopen in Container"). HyperBox's containers
+ * carry its labels, so it finds and attaches to the one HyperBox made instead of making another.
+ */
+async function reopenInContainer(ctx: Ctx): Promise<void> {
+  if (!vscode.extensions.getExtension(DEV_CONTAINERS_EXTENSION_ID)) {
+    void vscode.window.showInformationMessage(
+      `HyperBox: "Reopen in Container" hands the window to the Dev Containers extension (${DEV_CONTAINERS_EXTENSION_ID}), which is not installed. Install it, or work from this window: "HyperBox: Start Dev Container", then "HyperBox: Open Terminal in Dev Container".`,
+    );
+    return;
+  }
+  if (vscode.env.remoteName) {
+    void vscode.window.showInformationMessage(`HyperBox: this window is already remote (${vscode.env.remoteName}); reopen the folder locally first to reopen it in a container.`);
+    return;
+  }
+  const chosen = await chosenConfig(ctx, 'Reopen which folder in its dev container?');
+  if (!chosen) return;
+  if (!vscode.workspace.isTrusted) {
+    const manage = 'Manage Workspace Trust';
+    const answer = await vscode.window.showWarningMessage(
+      `HyperBox hands nothing over in Restricted Mode: reopening ${chosen.project.folder.name} in a container would build images and run the config's commands. Trust the folder first.`,
+      manage,
+    );
+    if (answer === manage) await vscode.commands.executeCommand(BuiltinCommands.manageTrust);
+    return;
+  }
+  ctx.log.info(`${chosen.project.folder.name}: handing the window to the Dev Containers extension (Reopen in Container).`);
+  await vscode.commands.executeCommand(ExternalCommands.reopenInContainer);
 }
 
 /** The container's logs so far, in an editor tab (the last MiB). */
@@ -237,26 +324,47 @@ async function pickProject(ctx: Ctx, candidates: Project[], placeHolder: string)
   return picked?.project;
 }
 
-/** The config a command acts on; asks the user to select one when the folder has several. */
-async function chosenConfig(ctx: Ctx, placeHolder: string): Promise<{ project: Project; configFile: string } | undefined> {
+/**
+ * The config a command acts on: the project of `arg` (a node of the HyperBox view, or a Uri) when
+ * the command was run on one, else one from pickProject; asks the user to select a config when the
+ * folder has several.
+ */
+async function chosenConfig(ctx: Ctx, placeHolder: string, arg?: unknown): Promise<{ project: Project; configFile: string } | undefined> {
   const withConfig = ctx.projects.list().filter((p) => p.choice.kind !== 'none');
+  const target = projectOfArg(ctx, arg);
+  if (target && target.choice.kind === 'none') {
+    void vscode.window.showInformationMessage(`HyperBox: ${target.folder.name} has no dev container config. Add one at ${LOCATIONS}, or run "HyperBox: Add Dev Container Configuration".`);
+    return undefined;
+  }
   if (withConfig.length === 0) {
     void vscode.window.showInformationMessage(noConfigMessage(ctx));
     return undefined;
   }
-  const project = await pickProject(ctx, withConfig, placeHolder);
+  const project = target ?? (await pickProject(ctx, withConfig, placeHolder));
   if (!project) return undefined;
   if (project.choice.kind === 'ask') await pickConfig(ctx, project);
   return project.choice.kind === 'chosen' ? { project, configFile: project.choice.configFile } : undefined;
 }
 
-async function openConfig(ctx: Ctx): Promise<void> {
-  const chosen = await chosenConfig(ctx, 'Open the dev container config of which folder?');
+/** The project a command was run on (a view node or a Uri of one of its files); undefined from the palette. */
+function projectOfArg(ctx: Ctx, arg: unknown): Project | undefined {
+  const folder = folderOfArg(arg);
+  if (!folder) return undefined;
+  return ctx.projects.list().find((p) => p.folder.uri.fsPath === folder) ?? ctx.projects.forUri(vscode.Uri.file(folder));
+}
+
+async function openConfig(ctx: Ctx, arg?: unknown): Promise<void> {
+  const chosen = await chosenConfig(ctx, 'Open the dev container config of which folder?', arg);
   if (!chosen) return;
   await vscode.window.showTextDocument(vscode.Uri.file(chosen.configFile));
 }
 
-async function selectConfig(ctx: Ctx): Promise<void> {
+async function selectConfig(ctx: Ctx, arg?: unknown): Promise<void> {
+  const target = projectOfArg(ctx, arg);
+  if (target && target.configFiles.length > 1) {
+    await pickConfig(ctx, target);
+    return;
+  }
   const projects = ctx.projects.list();
   const several = projects.filter((p) => p.configFiles.length > 1);
   if (several.length === 0) {

@@ -1,6 +1,6 @@
 // What a project's dev container is doing, as the status bar and the quick pick of actions see
 // it, and which actions make sense in each state. Pure: no run-time import of `vscode`.
-import type { ContainerSummary, PortMapping } from '../protocol';
+import { RuntimeErrorCodes, type ContainerSummary, type PortMapping, type RuntimeErrorCode } from '../protocol';
 
 export type ContainerView =
   /** Not asked yet (engine starting, config being checked). */
@@ -13,7 +13,9 @@ export type ContainerView =
   | { kind: 'running'; name: string | null; image: string | null; ports: PortMapping[] }
   /** The container exists but its inputs changed since it was made: a rebuild applies them. */
   | { kind: 'stale'; running: boolean; changed: string[]; message?: string }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** No Docker engine answers (not running, socket missing, permission denied): the engine's words. */
+  | { kind: 'noDocker'; message: string };
 
 /** Per-project facts the view is computed from. */
 export interface ContainerFacts {
@@ -23,13 +25,15 @@ export interface ContainerFacts {
   busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping' };
   /** Why the last status, up or stop failed (already worded for the user). */
   failure?: string;
+  /** The RuntimeErrorCode of that failure, when the engine gave one (e.g. `no-engine`). */
+  failureCode?: RuntimeErrorCode;
   /** The checked config the engine was last asked about this container for (reset by a new engine session). */
   askedFor?: unknown;
 }
 
 export function containerView(f: ContainerFacts): ContainerView {
   if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : { kind: 'stopping' };
-  if (f.failure) return { kind: 'error', message: f.failure };
+  if (f.failure) return f.failureCode === RuntimeErrorCodes.noEngine ? { kind: 'noDocker', message: f.failure } : { kind: 'error', message: f.failure };
   const s = f.summary;
   if (!s) return { kind: 'unknown' };
   switch (s.state) {
@@ -47,7 +51,7 @@ export function containerView(f: ContainerFacts): ContainerView {
 }
 
 /** Actions of the quick pick, in the order shown. Only those that make sense now are offered. */
-export type ActionId = 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'showContainerLogs' | 'manageTrust' | 'openConfig' | 'showLogs';
+export type ActionId = 'retryDocker' | 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'openPorts' | 'reopenInContainer' | 'showContainerLogs' | 'showPanel' | 'manageTrust' | 'openConfig' | 'showLogs';
 
 export interface ActionInput {
   /** Workspace Trust: in Restricted Mode nothing runs. */
@@ -55,6 +59,8 @@ export interface ActionInput {
   /** The config is chosen and has no errors. */
   configOk: boolean;
   container: ContainerView;
+  /** The Dev Containers extension is installed and the window is local: it can reopen the folder in the container. */
+  devContainers?: boolean;
 }
 
 export function availableActions(a: ActionInput): ActionId[] {
@@ -62,17 +68,23 @@ export function availableActions(a: ActionInput): ActionId[] {
   const c = a.container;
   if (!a.trusted) {
     out.push('manageTrust');
+  } else if (c.kind === 'noDocker') {
+    out.push('retryDocker');
   } else {
     const busy = c.kind === 'starting' || c.kind === 'stopping' || c.kind === 'unknown';
     const running = c.kind === 'running' || (c.kind === 'stale' && c.running);
     if (a.configOk && !busy && !running) out.push('start');
     if (running) out.push('stop');
     if (running) out.push('openTerminal');
+    if (running) out.push('openPorts');
     if (a.configOk && !busy && c.kind !== 'missing') out.push('rebuild');
+    // the Dev Containers extension attaches to the container HyperBox made (it carries its labels)
+    if (a.devContainers && a.configOk && !busy && c.kind !== 'error') out.push('reopenInContainer');
   }
   // reading what a container printed runs nothing, so it is there in Restricted Mode too
   if (c.kind === 'running' || c.kind === 'stopped' || c.kind === 'stale' || (c.kind === 'error' && a.trusted)) out.push('showContainerLogs');
-  out.push('openConfig', 'showLogs');
+  // the Dev Container panel only shows what is known: in Restricted Mode too
+  out.push('showPanel', 'openConfig', 'showLogs');
   return out;
 }
 
@@ -97,5 +109,7 @@ export function describeContainer(c: ContainerView): string {
       return `Container is ${c.running ? 'running' : 'stopped'} but stale: ${c.changed.length ? `${c.changed.join(', ')} changed since it was made` : (c.message ?? 'its config changed')}. Rebuild to apply the changes.`;
     case 'error':
       return `Container error: ${c.message}`;
+    case 'noDocker':
+      return `Docker is not running, or HyperBox cannot reach it: ${c.message}`;
   }
 }

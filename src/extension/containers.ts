@@ -4,7 +4,7 @@
 // and "Retry", Workspace Trust (in Restricted Mode nothing runs) and auto-start.
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { Progress, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary } from '../protocol';
+import { Progress, RUNTIME_ERROR, RuntimeContainerChanged, RuntimeErrorCodes, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary, type RuntimeErrorCode } from '../protocol';
 import { BuiltinCommands, CONTAINER_POLL_MS, Commands, SETTINGS_SECTION, Settings } from './contributions';
 import { EngineUnavailableError, RequestCancelledError, type RequestOptions } from './engineClient';
 import type { Project, Projects } from './projects';
@@ -81,8 +81,9 @@ export class Containers implements vscode.Disposable {
     } catch (e) {
       if (e instanceof EngineUnavailableError || project.container.busy) return;
       // The file on disk has errors the editor's unsaved text may not: the Problems panel says so.
-      if (runtimeCode(e) === 'config') return;
+      if (runtimeCode(e) === RuntimeErrorCodes.config) return;
       project.container.failure = (e as Error).message;
+      project.container.failureCode = runtimeCode(e);
       this.deps.log.warn(`Could not get the state of the dev container of ${project.folder.uri.fsPath}: ${project.container.failure}`);
       this.deps.projects.touch();
     }
@@ -101,6 +102,7 @@ export class Containers implements vscode.Disposable {
     const verb = rebuild ? 'Rebuilding' : 'Starting';
     project.container.busy = { kind: 'starting', rebuild };
     project.container.failure = undefined;
+    project.container.failureCode = undefined;
     this.deps.projects.touch();
     this.deps.log.info(`${project.folder.name}: ${verb.toLowerCase()} the dev container.`);
     try {
@@ -135,6 +137,7 @@ export class Containers implements vscode.Disposable {
       }
       const message = `HyperBox could not ${rebuild ? 'rebuild' : 'start'} the dev container of ${project.folder.name}: ${(e as Error).message}`;
       project.container.failure = (e as Error).message;
+      project.container.failureCode = runtimeCode(e);
       this.deps.projects.touch();
       this.deps.log.error(message);
       void this.offerRetry(message, () => this.up(project, rebuild));
@@ -175,6 +178,7 @@ export class Containers implements vscode.Disposable {
   private setSummary(project: Project, summary: ContainerSummary): void {
     project.container.summary = summary;
     project.container.failure = undefined;
+    project.container.failureCode = undefined;
     this.deps.projects.touch();
   }
 
@@ -226,10 +230,10 @@ export class Containers implements vscode.Disposable {
   }
 }
 
-/** The RuntimeError code an engine error carries (`config`, `not-found`, `docker`...). */
-function runtimeCode(e: unknown): string | undefined {
-  const data = (e as { data?: { code?: unknown } })?.data;
-  return typeof data?.code === 'string' ? data.code : undefined;
+/** The RuntimeErrorCode an engine error carries (`config`, `not-found`, `no-engine`...). */
+export function runtimeCode(e: unknown): RuntimeErrorCode | undefined {
+  const data = (e as { code?: unknown; data?: { code?: unknown } })?.data;
+  return (e as { code?: unknown })?.code === RUNTIME_ERROR && typeof data?.code === 'string' ? (data.code as RuntimeErrorCode) : undefined;
 }
 
 /** The project has a chosen config without errors: its container can be asked about and started. */

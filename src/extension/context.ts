@@ -7,14 +7,16 @@ import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc
 import { ConfigResolve, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
+import { ConfigQuickFixes } from './codeActions';
 import { isConfigLocation } from './configChoice';
 import { availableActions, containerView } from './containerState';
 import { Containers, usable } from './containers';
-import { BuiltinCommands, Commands, ContextKeys, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
+import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
 import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
 import { EnginePathError, resolveEnginePath } from './enginePath';
 import { Projects, dirtyText, type Project } from './projects';
+import { RebuildOnSave } from './rebuildOffer';
 import { ResolvedConfigView } from './resolvedView';
 import type { EngineView, StatusInput } from './status';
 import { StatusBar } from './statusBar';
@@ -55,6 +57,9 @@ export class Ctx implements vscode.Disposable {
   private lastSession: { client: EngineClient; session: number } | undefined;
   private readonly folderRefresh = new Map<string, NodeJS.Timeout>();
   private readonly contextKeys = new Map<string, boolean>();
+  private readonly rendered = new vscode.EventEmitter<void>();
+  /** Fires after each render(): the engine's or a project's state changed. */
+  readonly onDidRender = this.rendered.event;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -90,7 +95,15 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.projects.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
       this.watchConfigFiles(),
+      ConfigQuickFixes.register(this.diagnostics),
+      new RebuildOnSave({ projects: this.projects, containers: this.containers, log }),
+      vscode.extensions.onDidChange(() => this.render()),
     );
+  }
+
+  /** The Dev Containers extension is installed and this window is local: it can reopen a folder in its container. */
+  get devContainersAvailable(): boolean {
+    return !vscode.env.remoteName && vscode.extensions.getExtension(DEV_CONTAINERS_EXTENSION_ID) !== undefined;
   }
 
   /** Options of the 'hb' install and uninstall commands (defaults in the extension). */
@@ -196,6 +209,7 @@ export class Ctx implements vscode.Disposable {
     void this.stop();
     for (const t of this.folderRefresh.values()) clearTimeout(t);
     for (const d of this.subscriptions.splice(0)) d.dispose();
+    this.rendered.dispose();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -326,6 +340,7 @@ export class Ctx implements vscode.Disposable {
     };
     this.status.render(input);
     this.setContext(ContextKeys.engineRunning, this.engineState.kind === 'running');
+    this.setContext(ContextKeys.engineStopped, this.engineState.kind === 'stopped' || this.engineState.kind === 'failed');
     this.setContext(ContextKeys.hasConfig, projects.some((p) => p.choice.kind !== 'none'));
     this.setContext(ContextKeys.hasSeveralConfigs, projects.some((p) => p.configFiles.length > 1));
     const actions = new Set(projects.flatMap((p) => this.actionsOf(p)));
@@ -333,12 +348,20 @@ export class Ctx implements vscode.Disposable {
     this.setContext(ContextKeys.canStop, actions.has('stop'));
     this.setContext(ContextKeys.canRebuild, actions.has('rebuild'));
     this.setContext(ContextKeys.hasContainer, actions.has('showContainerLogs'));
+    this.setContext(ContextKeys.dockerUnreachable, actions.has('retryDocker'));
+    this.setContext(ContextKeys.devContainersAvailable, this.devContainersAvailable);
+    this.rendered.fire();
   }
 
   /** What can be done with a project's container now (the quick pick, the context keys). */
   actionsOf(project: Project): ReturnType<typeof availableActions> {
     if (project.choice.kind === 'none' || this.engineState.kind !== 'running') return [];
-    return availableActions({ trusted: vscode.workspace.isTrusted, configOk: usable(project), container: containerView(project.container) });
+    return availableActions({
+      trusted: vscode.workspace.isTrusted,
+      configOk: usable(project),
+      container: containerView(project.container),
+      devContainers: this.devContainersAvailable,
+    });
   }
 
   private setContext(key: string, value: boolean): void {

@@ -24,6 +24,26 @@ export const Commands = {
   installCli: 'hyperbox.installCli',
   /** Removes the `hb` launcher, only if HyperBox wrote it. */
   uninstallCli: 'hyperbox.uninstallCli',
+  /** The Dev Container panel (a webview): container summary, startup timeline, detection, resolved config. */
+  showPanel: 'hyperbox.showPanel',
+  /** The quick pick of the running container's ports: open, copy, stop forwarding, forward another. */
+  openPorts: 'hyperbox.openPorts',
+  /** Asks for a port and forwards it from the running container to 127.0.0.1 (RuntimePortsAdd). */
+  forwardPort: 'hyperbox.forwardPort',
+  /** The HyperBox view's port actions (a port node or `{ folder, port }` as argument). */
+  openPortInBrowser: 'hyperbox.openPortInBrowser',
+  copyPortAddress: 'hyperbox.copyPortAddress',
+  stopForwardingPort: 'hyperbox.stopForwardingPort',
+  /** Installs an extension the config recommends (customizations.vscode.extensions). */
+  installRecommendedExtension: 'hyperbox.installRecommendedExtension',
+  /** Shows a recommended extension in the Extensions view. */
+  showExtension: 'hyperbox.showExtension',
+  /** Asks the engine again about every project's container, ports and lifecycle commands. */
+  refreshView: 'hyperbox.refreshView',
+  /** Asks the engine for the containers' state again, after "Docker not running". */
+  retryDocker: 'hyperbox.retryDocker',
+  /** Hands the folder to the Dev Containers extension, which attaches to the container HyperBox made. */
+  reopenInContainer: 'hyperbox.reopenInContainer',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -32,6 +52,19 @@ export const BuiltinCommands = {
   setContext: 'setContext',
   /** Opens the Workspace Trust editor. */
   manageTrust: 'workbench.trust.manage',
+  /** Installs an extension by id. */
+  installExtension: 'workbench.extensions.installExtension',
+  /** Opens an extension's page in the Extensions view, by id. */
+  openExtension: 'extension.open',
+} as const;
+
+/** The Dev Containers extension: HyperBox's containers carry its labels, so it can attach to them. */
+export const DEV_CONTAINERS_EXTENSION_ID = 'ms-vscode-remote.remote-containers';
+
+/** Commands of other extensions that HyperBox calls (only when that extension is installed). */
+export const ExternalCommands = {
+  /** Dev Containers: reopens the window in the folder's dev container. */
+  reopenInContainer: 'remote-containers.reopenInContainer',
 } as const;
 
 /** Settings, as `section.key` under the `hyperbox` section. */
@@ -62,6 +95,19 @@ export const ContextKeys = {
   canRebuild: 'hyperbox.canRebuild',
   /** Some project has a container (running or not): it has logs. */
   hasContainer: 'hyperbox.hasContainer',
+  /** The engine is not running and is not starting either (stopped, or failed): the view offers a restart. */
+  engineStopped: 'hyperbox.engineStopped',
+  /** The engine found no Docker engine to talk to (the status bar says "Docker not running"). */
+  dockerUnreachable: 'hyperbox.dockerUnreachable',
+  /** The Dev Containers extension is installed and this window is local: "Reopen in Container" can hand over. */
+  devContainersAvailable: 'hyperbox.devContainersAvailable',
+} as const;
+
+/** The HyperBox view container in the activity bar, and its views. */
+export const Views = {
+  container: 'hyperbox',
+  /** Projects, their containers, ports, mounts, lifecycle commands and recommended extensions. */
+  containers: 'hyperbox.containers',
 } as const;
 
 /** How often the container state is asked for while the window has focus (no event stream yet). */

@@ -24,24 +24,42 @@ export class ConfigDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('hyperbox');
   /** For each validated config, the files its last result put diagnostics on. */
   private readonly owned = new Map<string, Set<string>>();
+  /** What is shown for each file, with the engine's fixes (the quick fixes read them). */
+  private readonly shown = new Map<string, DiagnosticData[]>();
+
+  /** The problems shown for a file, as the engine reported them (with their fixes). */
+  problemsOf(file: string): readonly DiagnosticData[] {
+    return this.shown.get(file) ?? [];
+  }
 
   /** Replaces the diagnostics from the last result for `configFile` with this result's. */
   show(configFile: string, result: ResolvedConfig): void {
     const byFile = problemsByFile(result);
     const previous = this.owned.get(configFile) ?? new Set<string>();
-    for (const file of previous) if (!byFile.has(file)) this.collection.delete(vscode.Uri.file(file));
-    for (const [file, list] of byFile) this.collection.set(vscode.Uri.file(file), list.map(toDiagnostic));
+    for (const file of previous) {
+      if (byFile.has(file)) continue;
+      this.collection.delete(vscode.Uri.file(file));
+      this.shown.delete(file);
+    }
+    for (const [file, list] of byFile) {
+      this.collection.set(vscode.Uri.file(file), list.map(toDiagnostic));
+      this.shown.set(file, list);
+    }
     this.owned.set(configFile, new Set(byFile.keys()));
   }
 
   clear(configFile: string): void {
-    for (const file of this.owned.get(configFile) ?? []) this.collection.delete(vscode.Uri.file(file));
+    for (const file of this.owned.get(configFile) ?? []) {
+      this.collection.delete(vscode.Uri.file(file));
+      this.shown.delete(file);
+    }
     this.owned.delete(configFile);
   }
 
   clearAll(): void {
     this.collection.clear();
     this.owned.clear();
+    this.shown.clear();
   }
 
   dispose(): void {

@@ -14,6 +14,8 @@ export interface DiagnosticData {
   severity: 'error' | 'warning';
   message: string;
   code?: string;
+  /** The engine's machine-applicable fix: replace the range with `replacement` (a quick fix). */
+  fix?: { title: string; replacement: string };
 }
 
 const toIndex = (n: number | undefined): number => (typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) - 1 : 0);
@@ -37,6 +39,7 @@ export function problemRange(p: Pick<Problem, 'line' | 'column' | 'endLine' | 'e
 export function toDiagnosticData(p: Problem): DiagnosticData {
   const d: DiagnosticData = { range: problemRange(p), severity: p.severity === 'warning' ? 'warning' : 'error', message: p.message };
   if (p.code) d.code = p.code;
+  if (p.fix && typeof p.fix.title === 'string' && typeof p.fix.replacement === 'string') d.fix = { title: p.fix.title, replacement: p.fix.replacement };
   return d;
 }
 

@@ -107,7 +107,12 @@ const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleR
   stale: ['$(warning)', 'stale', WARNING_BACKGROUND],
   staleRunning: ['$(warning)', 'running, stale', WARNING_BACKGROUND],
   error: ['$(error)', 'error', ERROR_BACKGROUND],
+  noDocker: ['$(debug-disconnect)', 'Docker not running', WARNING_BACKGROUND],
 };
+
+/** What the tooltip says when no Docker engine answers: how to start one, then Retry. */
+export const START_DOCKER_HINT =
+  'Start Docker (Docker Desktop on macOS and Windows; "sudo systemctl start docker" on Linux), or point DOCKER_HOST at a running engine, then click Retry. HyperBox also notices by itself when Docker is back.';
 
 /** Keeps `$(name)` in a label from being read as an icon. */
 function escapeIcons(text: string): string {
@@ -159,11 +164,11 @@ export function statusView(input: StatusInput): StatusView {
     label = `${title}: Restricted Mode, nothing runs until you trust this folder; click to manage Workspace Trust`;
   } else if (project.state.kind === 'checked' && project.state.errors === 0 && project.container && project.container.kind !== 'unknown') {
     const c = project.container;
-    command = Commands.showActions;
+    command = c.kind === 'noDocker' ? Commands.retryDocker : Commands.showActions;
     const [icon, word, bg] = CONTAINER_TEXT[c.kind === 'stale' && c.running ? 'staleRunning' : c.kind];
     text = `${icon} ${title}: ${word}`;
     background = bg;
-    label = `${title}: container ${word}; click for actions`;
+    label = c.kind === 'noDocker' ? `${title}: Docker is not running; start it, then click to retry` : `${title}: container ${word}; click for actions`;
   } else {
     const s = project.state;
     switch (s.kind) {
@@ -217,6 +222,7 @@ export function statusView(input: StatusInput): StatusView {
     lines.push('', '$(shield) Restricted Mode: HyperBox builds and runs nothing (no image build, no lifecycle command, no container) until you trust this folder.');
   } else if (project?.container && project.container.kind !== 'unknown') {
     lines.push('', escapeMarkdown(describeContainer(project.container)));
+    if (project.container.kind === 'noDocker') lines.push('', `$(debug-disconnect) ${escapeMarkdown(START_DOCKER_HINT)}`);
   }
   if (project?.stack) {
     lines.push('', ...project.stack.summary.split(/\r?\n/).filter((l) => l.trim()).map((l) => `${escapeMarkdown(l.trim())}  `));
@@ -230,6 +236,7 @@ export function statusView(input: StatusInput): StatusView {
   if (project && project.state.kind === 'none' && project.stack) links.push(['Add Dev Container Configuration', Commands.addConfig]);
   if (project && project.state.kind !== 'none' && !trusted) links.push(['Manage Workspace Trust', BuiltinCommands.manageTrust]);
   else if (command === Commands.showActions) links.push(['Actions', Commands.showActions]);
+  else if (command === Commands.retryDocker) links.push(['Retry', Commands.retryDocker]);
   lines.push('', links.map(([title, id]) => `[${title}](command:${id})`).join(' · '));
 
   return { text: text!, tooltip: lines.join('\n'), background, command, accessibilityLabel: label!, linkedCommands: links.map(([, id]) => id) };

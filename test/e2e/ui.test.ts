@@ -182,6 +182,61 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       assert.match(written, /^root:\/workspaces\/example:42$/, 'the command ran in the container, as the remote user, in the workspace folder');
     });
 
+    it('the HyperBox view in the activity bar shows the project running, its container and its lifecycle command\'s result', async () => {
+      const page = s.browser!.page;
+      // the view container's icon in the activity bar, by its title
+      await page.locator('.activitybar .action-item a[aria-label^="HyperBox"]').first().click();
+      const rows = page.locator('.pane-body .monaco-list-row');
+      const project = rows.filter({ hasText: 'example' }).first();
+      await project.waitFor({ state: 'visible', timeout: 20_000 });
+      // expand the Lifecycle Commands node to see postCreateCommand's result
+      const lifecycle = rows.filter({ hasText: 'Lifecycle Commands' }).first();
+      await lifecycle.waitFor({ state: 'visible', timeout: 10_000 });
+      await lifecycle.click();
+      const hook = rows.filter({ hasText: 'postCreateCommand' }).first();
+      await hook.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(500);
+      // a row's text is its label then its description, with no space between them
+      const texts = (await rows.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      await page.screenshot({ path: path.join(outputDir, 'view.png') });
+      seen.view = texts;
+      assert.ok(texts.some((t) => /^example\s*running$/.test(t)), `the view shows: ${texts.join(' | ')}`);
+      // ok from the up that made the container (skipped by a later up: it runs once per container)
+      assert.ok(texts.some((t) => /^postCreateCommand\s*(ok|skipped)\b/.test(t)), `the view shows: ${texts.join(' | ')}`);
+      assert.ok(texts.some((t) => /^Ports/.test(t)) && texts.some((t) => /^Mounts/.test(t)), `the view shows: ${texts.join(' | ')}`);
+    });
+
+    it('opens the Dev Container panel and sees the startup timeline of the up that made the container', async () => {
+      const page = s.browser!.page;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>HyperBox: Show Dev Container Panel');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      // the webview's content sits two iframes deep (the webview host, then its active frame)
+      const panel = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      const timeline = panel.locator('[data-testid="timeline"]');
+      await timeline.waitFor({ state: 'visible', timeout: 20_000 });
+      await page.waitForTimeout(500);
+      await shoot(page, 'panel-timeline');
+      const outcome = await timeline.getAttribute('data-outcome');
+      const steps = await panel.locator('[data-testid="timeline"] [data-step]').evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`),
+      );
+      seen.timeline = { outcome, steps };
+      assert.equal(outcome, 'ok', `the timeline's outcome; steps: ${steps.join(' ')}`);
+      // the waterfall of the up: the container was made and started, and its postCreateCommand ran
+      for (const step of ['create', 'start', 'postCreateCommand']) {
+        assert.ok(steps.includes(`${step}:ok`), `no "${step}" step that went well in the timeline: ${steps.join(' ')}`);
+      }
+      // the lifecycle command opens to its output ("echo ready")
+      await panel.locator('[data-step="postCreateCommand"] summary').first().click();
+      const output = await panel.locator('[data-step="postCreateCommand"] [data-testid="output"]').first().textContent({ timeout: 5_000 });
+      assert.match(output ?? '', /ready/, 'the postCreateCommand output in the timeline');
+      await shoot(page, 'panel-timeline-output');
+    });
+
     it('Stop from the status bar\'s quick pick: the status bar shows stopped', async () => {
       const page = s.browser!.page;
       const item = (await statusBarItems(page)).find(isHyperBox)!;

@@ -173,7 +173,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     assert.equal(warning.level, 'warning');
     assert.match(warning.message, /runs nothing for app in Restricted Mode: starting its dev container would build images and run the config's commands\. Trust the folder/);
     await waitFor(() => managed === 1, 'workbench.trust.manage');
-    assert.deepEqual(availableActions({ trusted: false, configOk: true, container: containerView(p.container) }), ['manageTrust', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: false, configOk: true, container: containerView(p.container) }), ['manageTrust', 'showPanel', 'openConfig', 'showLogs']);
 
     stub.grantTrust();
     await waitFor(() => engine.count(RuntimeUp.method) === 1, 'the auto-start after trust');
@@ -235,7 +235,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     engine.answers.set(RuntimeStatus.method, async () => summary('stopped'));
     engine.notify(RuntimeContainerChanged, { containerId: 'c1', name: 'app-dev', folder: FOLDER, configFile: CONFIG, action: 'stop', state: 'stopped', time: new Date().toISOString() });
     await waitFor(() => containerView(p.container).kind === 'stopped', 'stopped after the event');
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: containerView(p.container) }), ['start', 'rebuild', 'showContainerLogs', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: containerView(p.container) }), ['start', 'rebuild', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
 
     engine.answers.set(RuntimeStatus.method, async () => summary('running'));
     engine.notify(RuntimeContainerChanged, { containerId: 'c1', name: 'app-dev', folder: FOLDER, configFile: CONFIG, action: 'start', state: 'running', time: new Date().toISOString() });
@@ -261,9 +261,9 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
   });
 
   it('does not start a config with errors', () => {
-    assert.deepEqual(availableActions({ trusted: true, configOk: false, container: { kind: 'stopped', name: null } }), ['showContainerLogs', 'openConfig', 'showLogs']);
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'missing' } }), ['start', 'openConfig', 'showLogs']);
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'starting', rebuild: false } }), ['openConfig', 'showLogs']);
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'stale', running: true, changed: ['image'] } }), ['stop', 'openTerminal', 'rebuild', 'showContainerLogs', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: false, container: { kind: 'stopped', name: null } }), ['showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'missing' } }), ['start', 'showPanel', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'starting', rebuild: false } }), ['showPanel', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'stale', running: true, changed: ['image'] } }), ['stop', 'openTerminal', 'openPorts', 'rebuild', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
   });
 });

@@ -326,7 +326,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.equal(stub.contextKeys.get(ContextKeys.hasContainer), false);
     await run(Commands.showActions);
     const labels = () => (stub.quickPicks.at(-1)!.items as { label: string }[]).map((i) => i.label);
-    assert.deepEqual(labels(), ['$(play) Start', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.deepEqual(labels(), ['$(play) Start', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show Logs']);
     // Stop when nothing runs: says so instead of failing
     await run(Commands.stop);
     assert.match(stub.messages.at(-1)!.message, /is not running, so there is nothing to stop/);
@@ -343,7 +343,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.equal(status().command, 'workbench.trust.manage');
     assert.equal(status().backgroundColor?.id, 'statusBarItem.warningBackground');
     await run(Commands.showActions);
-    assert.deepEqual(labels(), ['$(shield) Manage Workspace Trust', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.deepEqual(labels(), ['$(shield) Manage Workspace Trust', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show Logs']);
     assert.ok(!stub.log().text().includes('runtime/status'), 'Docker is not even asked in Restricted Mode');
   });
 });

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 
-const PURE = ['backoff', 'cliLauncher', 'configChoice', 'contributions', 'debounce', 'engineClient', 'enginePath', 'problems', 'status'];
+const PURE = ['panels/html', 'backoff', 'cliLauncher', 'configChoice', 'containerState', 'contributions', 'debounce', 'engineClient', 'enginePath', 'portsPick', 'problems', 'quickFixes', 'staleOffer', 'status', 'treeModel'];
 const RUNTIME_VSCODE = /^\s*import\s+(?!type\b)[^;]*?from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)/m;
 
 async function sources(dir: string): Promise<string[]> {

@@ -122,8 +122,64 @@ export class Diagnostic {
   ) {}
 }
 
+export class CodeActionKind {
+  static readonly Empty = new CodeActionKind('');
+  static readonly QuickFix = new CodeActionKind('quickfix');
+  constructor(readonly value: string) {}
+  contains(other: CodeActionKind): boolean {
+    return this.value === '' || other.value === this.value || other.value.startsWith(`${this.value}.`);
+  }
+}
+
+export class WorkspaceEdit {
+  /** Test side: every replace, in order. */
+  readonly replacements: { uri: Uri; range: Range; newText: string }[] = [];
+  replace(uri: Uri, range: Range, newText: string): void {
+    this.replacements.push({ uri, range, newText });
+  }
+}
+
+export class CodeAction {
+  edit?: WorkspaceEdit;
+  diagnostics?: Diagnostic[];
+  isPreferred?: boolean;
+  constructor(
+    readonly title: string,
+    readonly kind?: CodeActionKind,
+  ) {}
+}
+
 export class ThemeIcon {
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
+
+export class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: string;
+  contextValue?: string;
+  iconPath?: ThemeIcon;
+  command?: { command: string; title: string; arguments?: unknown[] };
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {}
+}
+
+/** A tree view the extension made: its provider, to read the tree as VS Code would. */
+export interface StubTreeView {
+  id: string;
+  provider: { getChildren(node?: unknown): unknown[] | Promise<unknown[]>; getTreeItem(node: unknown): TreeItem; onDidChangeTreeData?: Event<unknown> };
+  disposed: boolean;
 }
 
 /** A terminal the extension made with a Pseudoterminal; show() opens it at the given size. */
@@ -336,8 +392,11 @@ export class StubTextDocument {
   get fileName(): string {
     return this.uri.fsPath;
   }
-  getText(): string {
-    return this.text;
+  getText(range?: Range): string {
+    if (!range) return this.text;
+    const lines = this.text.split('\n');
+    const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+    return this.text.slice(offset(range.start), offset(range.end));
   }
   /** Test side: replaces the text as typing would. */
   setText(text: string): void {
@@ -391,6 +450,7 @@ const emitters = {
   folders: new EventEmitter<unknown>(),
   windowState: new EventEmitter<{ focused: boolean }>(),
   trust: new EventEmitter<void>(),
+  extensions: new EventEmitter<void>(),
 };
 
 interface FileWatcher {
@@ -399,6 +459,64 @@ interface FileWatcher {
   change: EventEmitter<Uri>;
   delete: EventEmitter<Uri>;
   disposed: boolean;
+}
+
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+  Two = 2,
+}
+
+/** A webview panel: records the HTML, options and messages posted; `receive` plays a message from the page. */
+export class StubWebviewPanel {
+  title: string;
+  visible = true;
+  disposed = false;
+  revealed = 0;
+  readonly posted: unknown[] = [];
+  private readonly received = new EventEmitter<unknown>();
+  private readonly disposedEmitter = new EventEmitter<void>();
+  private readonly viewState = new EventEmitter<unknown>();
+  readonly webview = {
+    html: '',
+    options: {} as { enableScripts?: boolean; localResourceRoots?: Uri[]; enableCommandUris?: boolean },
+    cspSource: 'https://stub.vscode-cdn.test',
+    asWebviewUri: (uri: Uri) => Uri.from({ scheme: 'https', authority: 'stub.vscode-cdn.test', path: uri.path }),
+    postMessage: (message: unknown) => {
+      this.posted.push(structuredClone(message));
+      return Promise.resolve(true);
+    },
+    onDidReceiveMessage: this.received.event,
+  };
+  readonly onDidDispose = this.disposedEmitter.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  constructor(
+    readonly viewType: string,
+    title: string,
+    readonly showOptions: unknown,
+    options: StubWebviewPanel['webview']['options'] = {},
+  ) {
+    this.title = title;
+    this.webview.options = options;
+  }
+  /** A message from the page's script (as vscode.postMessage sends it). */
+  receive(message: unknown): void {
+    this.received.fire(message);
+  }
+  /** Hides (or shows) the panel, as switching tabs does. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.viewState.fire({ webviewPanel: this });
+  }
+  reveal(): void {
+    this.revealed++;
+  }
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposedEmitter.fire();
+  }
 }
 
 /** Everything the stub recorded, and the knobs a test turns. */
@@ -413,7 +531,21 @@ export const stub = {
   executed: [] as { id: string; args: unknown[] }[],
   contextKeys: new Map<string, unknown>(),
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | Promise<string> }>(),
+  codeActionProviders: [] as { selector: unknown; provider: { provideCodeActions(...args: unknown[]): unknown }; metadata?: unknown }[],
+  /** Ids of the other extensions installed (vscode.extensions.getExtension finds them). */
+  installedExtensions: new Set<string>(),
   watchers: [] as FileWatcher[],
+  treeViews: [] as StubTreeView[],
+  webviewPanels: [] as StubWebviewPanel[],
+  /** Webview panel serializers by view type (what a window reload uses to restore panels). */
+  serializers: new Map<string, { deserializeWebviewPanel(panel: StubWebviewPanel, state: unknown): Promise<void> }>(),
+  /** URLs given to env.openExternal, and what the clipboard holds. */
+  opened: [] as string[],
+  clipboard: '',
+  statusBarMessages: [] as string[],
+  /** Answers to showInputBox (after its validateInput, whose messages go to inputValidations); by default Escape. */
+  input: ((): string | undefined => undefined) as (options: unknown) => string | undefined,
+  inputValidations: [] as (string | undefined)[],
   config: new Map<string, ConfigValue>(),
   /** Answers to showErrorMessage & co.; by default the user dismisses them. */
   respond: ((): string | undefined => undefined) as Responder,
@@ -434,7 +566,18 @@ export const stub = {
     this.executed.length = 0;
     this.contextKeys.clear();
     this.contentProviders.clear();
+    this.codeActionProviders.length = 0;
+    this.installedExtensions.clear();
+    env.remoteName = undefined;
     this.watchers.length = 0;
+    this.treeViews.length = 0;
+    this.webviewPanels.length = 0;
+    this.serializers.clear();
+    this.opened.length = 0;
+    this.clipboard = '';
+    this.statusBarMessages.length = 0;
+    this.input = () => undefined;
+    this.inputValidations.length = 0;
     this.config.clear();
     this.respond = () => undefined;
     this.pick = () => undefined;
@@ -462,6 +605,13 @@ export const stub = {
   setConfig(key: string, value: ConfigValue, fire = true): void {
     this.config.set(key, { ...this.config.get(key), ...value });
     if (fire) emitters.configuration.fire({ affectsConfiguration: (s: string) => key === s || key.startsWith(`${s}.`) });
+  },
+
+  /** Installs (or uninstalls) another extension, and tells the extension. */
+  setExtensionInstalled(id: string, installed: boolean): void {
+    if (installed) this.installedExtensions.add(id);
+    else this.installedExtensions.delete(id);
+    emitters.extensions.fire();
   },
 
   /** Grants Workspace Trust, as "Trust" in the Restricted Mode banner does. */
@@ -592,6 +742,35 @@ export const window = {
     stub.setActiveEditor(doc);
     return { document: doc };
   },
+  createWebviewPanel(viewType: string, title: string, showOptions: unknown, options?: StubWebviewPanel['webview']['options']): StubWebviewPanel {
+    const panel = new StubWebviewPanel(viewType, title, showOptions, options);
+    stub.webviewPanels.push(panel);
+    return panel;
+  },
+  registerWebviewPanelSerializer(viewType: string, serializer: { deserializeWebviewPanel(panel: StubWebviewPanel, state: unknown): Promise<void> }): Disposable {
+    stub.serializers.set(viewType, serializer);
+    return new Disposable(() => {
+      if (stub.serializers.get(viewType) === serializer) stub.serializers.delete(viewType);
+    });
+  },
+  createTreeView(id: string, options: { treeDataProvider: StubTreeView['provider'] }) {
+    const view: StubTreeView = { id, provider: options.treeDataProvider, disposed: false };
+    stub.treeViews.push(view);
+    return {
+      dispose: () => {
+        view.disposed = true;
+      },
+    };
+  },
+  async showInputBox(options: { validateInput?(value: string): string | undefined | Promise<string | undefined> } = {}): Promise<string | undefined> {
+    const value = stub.input(options);
+    if (value !== undefined && options.validateInput) stub.inputValidations.push(await options.validateInput(value));
+    return value;
+  },
+  setStatusBarMessage(text: string): Disposable {
+    stub.statusBarMessages.push(text);
+    return new Disposable(() => undefined);
+  },
   createTerminal(options: { name: string; pty: StubPty }): StubTerminal {
     const t = new StubTerminal(options);
     stub.terminals.push(t);
@@ -694,6 +873,14 @@ export const languages = {
     stub.diagnosticCollections.push(c);
     return c;
   },
+  registerCodeActionsProvider(selector: unknown, provider: { provideCodeActions(...args: unknown[]): unknown }, metadata?: unknown): Disposable {
+    const entry = { selector, provider, metadata };
+    stub.codeActionProviders.push(entry);
+    return new Disposable(() => {
+      const i = stub.codeActionProviders.indexOf(entry);
+      if (i >= 0) stub.codeActionProviders.splice(i, 1);
+    });
+  },
 };
 
 export const commands = {
@@ -717,4 +904,28 @@ export const commands = {
 export const env = {
   appName: 'Visual Studio Code (stub)',
   language: 'en',
+  /** undefined in a local window; 'dev-container', 'ssh-remote', ... in a remote one. */
+  remoteName: undefined as string | undefined,
+  async openExternal(uri: Uri): Promise<boolean> {
+    stub.opened.push(uri.toString());
+    return true;
+  },
+  clipboard: {
+    async writeText(text: string): Promise<void> {
+      stub.clipboard = text;
+    },
+    async readText(): Promise<string> {
+      return stub.clipboard;
+    },
+  },
+};
+
+export const extensions = {
+  getExtension(id: string): { id: string } | undefined {
+    return stub.installedExtensions.has(id) ? { id } : undefined;
+  },
+  onDidChange: emitters.extensions.event,
+  get all(): { id: string }[] {
+    return [...stub.installedExtensions].map((id) => ({ id }));
+  },
 };

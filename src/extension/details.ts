@@ -1,0 +1,159 @@
+// What the HyperBox view shows of each project besides the container's state: its ports (who
+// forwards each one) and the timeline of its last `up` (the lifecycle commands' results). Kept
+// current from the engine's notifications (RuntimePortsChanged, RuntimeTimelineChanged), and asked
+// for again whenever the container changes (created, started, stopped, removed).
+import * as vscode from 'vscode';
+import type { NotificationType } from 'vscode-jsonrpc';
+import { RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
+import { EngineUnavailableError } from './engineClient';
+import type { Project, Projects, Requester } from './projects';
+
+export interface DetailsDeps {
+  projects: Projects;
+  request: Requester;
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
+  engineRunning(): boolean;
+  log: vscode.LogOutputChannel;
+}
+
+interface Entry {
+  /** The summary the entry was last brought up to date with. */
+  summary?: ContainerSummary;
+  /** containerId and state: a change asks the engine again. */
+  key?: string;
+  ports?: PortForward[];
+  /** undefined: not known yet; null: no `up` recorded (or an engine without timelines). */
+  timeline?: UpTimeline | null;
+}
+
+/** JSON-RPC's "method not found": an engine that does not record timelines yet. */
+const METHOD_NOT_FOUND = -32601;
+
+export class ProjectDetails implements vscode.Disposable {
+  private readonly byFolder = new Map<string, Entry>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** The engine answered "method not found" for RuntimeTimeline: do not ask again this session. */
+  private noTimelines = false;
+
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly deps: DetailsDeps) {
+    this.subscriptions.push(
+      this.changed,
+      deps.onNotification(RuntimePortsChanged, (r) => {
+        this.entry(r.folder).ports = r.ports;
+        this.changed.fire();
+      }),
+      deps.onNotification(RuntimeTimelineChanged, (t) => {
+        this.entry(t.folder).timeline = t;
+        this.changed.fire();
+      }),
+      deps.projects.onDidChange(() => this.sync()),
+    );
+  }
+
+  /** The last ports the engine reported for the project's container, if any. */
+  ports(project: Project): PortForward[] | undefined {
+    return this.byFolder.get(project.folder.uri.fsPath)?.ports;
+  }
+
+  /** The last `up`'s timeline: undefined while not known, null when there is none. */
+  timeline(project: Project): UpTimeline | null | undefined {
+    return this.byFolder.get(project.folder.uri.fsPath)?.timeline;
+  }
+
+  /** A new engine session knows nothing of the last one's answers. */
+  engineStarted(): void {
+    this.noTimelines = false;
+    for (const e of this.byFolder.values()) e.key = undefined;
+    this.sync();
+  }
+
+  /** Asks the engine again about every project (the view's Refresh). */
+  async refresh(): Promise<void> {
+    await Promise.all(this.deps.projects.list().map((p) => this.fetch(p, true)));
+  }
+
+  /** Asks for the ports of one project now (after a port was added or removed). */
+  async refreshPorts(project: Project): Promise<PortForward[] | undefined> {
+    await this.fetchPorts(project);
+    return this.ports(project);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private entry(folder: string): Entry {
+    let e = this.byFolder.get(folder);
+    if (!e) {
+      e = {};
+      this.byFolder.set(folder, e);
+    }
+    return e;
+  }
+
+  /** Brings each project's entry up to date with its container's summary. */
+  private sync(): void {
+    const folders = new Set<string>();
+    for (const p of this.deps.projects.list()) {
+      folders.add(p.folder.uri.fsPath);
+      const s = p.container.summary;
+      const e = this.entry(p.folder.uri.fsPath);
+      if (s && s !== e.summary) {
+        e.summary = s;
+        // RuntimeStatus says who forwards each port; an up's answer does not, so then ask.
+        if (s.forwards) e.ports = s.forwards;
+        else if (!s.containerId) e.ports = [];
+      }
+      void this.fetch(p, false);
+    }
+    for (const f of [...this.byFolder.keys()]) if (!folders.has(f)) this.byFolder.delete(f);
+  }
+
+  private async fetch(p: Project, force: boolean): Promise<void> {
+    const s = p.container.summary;
+    if (p.choice.kind !== 'chosen' || !s || !this.deps.engineRunning()) return;
+    const e = this.entry(p.folder.uri.fsPath);
+    const key = `${s.containerId}|${s.state}|${s.running}|${p.container.busy?.kind ?? ''}`;
+    if (!force && e.key === key) return;
+    e.key = key;
+    await Promise.all([s.running && (force || !s.forwards) ? this.fetchPorts(p) : undefined, this.fetchTimeline(p)]);
+  }
+
+  private async fetchPorts(p: Project): Promise<void> {
+    if (p.choice.kind !== 'chosen') return;
+    try {
+      const r = await this.deps.request(RuntimePorts, { folder: p.folder.uri.fsPath, configFile: p.choice.configFile });
+      this.entry(p.folder.uri.fsPath).ports = r.ports;
+      this.changed.fire();
+    } catch (e) {
+      if (!(e instanceof EngineUnavailableError)) this.deps.log.warn(`Could not get the ports of the dev container of ${p.folder.uri.fsPath}: ${(e as Error).message}`);
+    }
+  }
+
+  private async fetchTimeline(p: Project): Promise<void> {
+    if (p.choice.kind !== 'chosen') return;
+    const entry = this.entry(p.folder.uri.fsPath);
+    if (this.noTimelines) {
+      if (entry.timeline === undefined) {
+        entry.timeline = null;
+        this.changed.fire();
+      }
+      return;
+    }
+    try {
+      entry.timeline = await this.deps.request(RuntimeTimeline, { folder: p.folder.uri.fsPath, configFile: p.choice.configFile });
+    } catch (e) {
+      if (e instanceof EngineUnavailableError) return;
+      if ((e as { code?: unknown }).code === METHOD_NOT_FOUND) this.noTimelines = true;
+      else this.deps.log.warn(`Could not get the lifecycle results of ${p.folder.uri.fsPath}: ${(e as Error).message}`);
+      // shown as "not run yet": nothing is known of an earlier up
+      entry.timeline ??= null;
+    }
+    this.changed.fire();
+  }
+}
