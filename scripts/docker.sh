@@ -28,6 +28,20 @@ if ! { [ -n "$docker_bin" ] && "$docker_bin" compose version >/dev/null 2>&1; } 
   fi
 fi
 
+# Podman (its Docker-compatible socket) and an ssh server (an ssh DOCKER_HOST to 127.0.0.1), for
+# test/engine/podman.test.ts and ssh.test.ts: installed here as root so apt stays out of the tests'
+# time (they install them themselves when missing, or fail). Only with --test-engines
+# (scripts/test.sh, npm run test:engine), not for scripts/try.sh.
+missing=()
+[ -x /usr/bin/podman ] || missing+=(podman)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+if [ "${1:-}" = --test-engines ] && [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "docker: installing Debian's ${missing[*]} (Podman and ssh engine tests) ..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } ||
+    echo "docker: ${missing[*]} could not be installed; the Podman / ssh engine tests will try again or fail" >&2
+fi
+
 if answers; then
   echo "docker: engine $("$docker_bin" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') is running" >&2
   exit 0
