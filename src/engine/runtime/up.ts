@@ -265,6 +265,12 @@ async function upWithEngine(
         if (!info.State.Running) throw await exitedError(engine, info);
       }
     } else if (resolved.kind === 'compose') {
+      if (!isLocalEngine(engine.endpoint, env)) {
+        // the compose file's own bind mounts name paths on this machine; nothing is copied for them
+        report.warn(
+          `The engine at ${engine.endpoint.host} (from ${engine.endpoint.source}) is on another machine: the bind mounts in ${resolved.paths.composeFiles?.map((f) => path.basename(f)).join(', ') || 'the compose files'} name paths on this machine, which that engine cannot see, so the service gets empty folders there. HyperBox copies the workspace only for image and Dockerfile configs; for Compose, use volumes or run the engine on this machine.`,
+        );
+      }
       // compose.ts: the services, with an override file for the dev service
       const made = await timer.time('compose up', () =>
         composeCreate(engine, {
