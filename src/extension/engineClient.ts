@@ -32,6 +32,22 @@ export interface EngineLogger {
   error(message: string): void;
 }
 
+/**
+ * The logger, made unable to throw: at window close VS Code closes the log channel's IPC before
+ * the engine has been shut down, and a log line then throws "Channel has been closed" out of
+ * shutdown. A lost log line at that moment is fine; an exception out of deactivate is not.
+ */
+export function quietLogger(logger: EngineLogger): EngineLogger {
+  const safe = (f: (m: string) => void) => (m: string) => {
+    try {
+      f.call(logger, m);
+    } catch {
+      /* the channel is gone (window closing) */
+    }
+  };
+  return { trace: safe(logger.trace), debug: safe(logger.debug), info: safe(logger.info), warn: safe(logger.warn), error: safe(logger.error) };
+}
+
 export type EngineState =
   | { kind: 'stopped' }
   /** `attempt` 0 is the first start; n > 0 the n-th automatic restart after a crash. */
@@ -118,6 +134,7 @@ export class EngineClient implements Disposable {
       // options left undefined keep their defaults
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as EngineClientOptions),
     };
+    this.options.logger = quietLogger(this.options.logger);
     this.onNotification(LogMessage, ({ level, message }) => logAt(this.options.logger, level, `engine: ${message}`));
   }
 

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigResolve, Initialize, LogMessage, Ping, PROTOCOL_VERSION, Shutdown } from '../../../src/protocol';
 import { RestartPolicy } from '../../../src/extension/backoff';
-import { EngineClient, EngineTimeoutError, EngineUnavailableError, RequestCancelledError, type EngineClientOptions, type EngineState } from '../../../src/extension/engineClient';
+import { EngineClient, EngineTimeoutError, quietLogger, EngineUnavailableError, RequestCancelledError, type EngineClientOptions, type EngineState } from '../../../src/extension/engineClient';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ENGINE_JS, FIXTURES, MemoryLogger, ROOT, alive, ensureBuilt, removeTempDirs, sleep, tempDir, waitFor } from './helpers';
 
@@ -274,5 +274,28 @@ describe('engine client (real engine)', function () {
     const state = await c.start();
     assert.equal(state.kind, 'failed');
     if (state.kind === 'failed') assert.match(state.message, /engine\.js \(from the "hyperbox\.engine\.path" setting \(user settings\)\) is not a file\. Correct or remove/);
+  });
+});
+
+describe('engine client: logging while the window closes', () => {
+  it('a log channel that throws ("Channel has been closed") never breaks shutdown: the line is dropped', () => {
+    const lines: string[] = [];
+    let closed = false;
+    const channel = {
+      trace: (m: string) => lines.push(m),
+      debug: (m: string) => lines.push(m),
+      info(m: string) {
+        if (closed) throw new Error('Channel has been closed');
+        lines.push(m);
+      },
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const log = quietLogger(channel);
+    log.info('before');
+    closed = true;
+    assert.doesNotThrow(() => log.info('engine stopped'));
+    log.warn('after');
+    assert.deepEqual(lines, ['before', 'after']);
   });
 });
