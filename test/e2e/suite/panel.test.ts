@@ -3,24 +3,14 @@
 // that tab instead of opening a second one.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './util';
 
-const EXTENSION_ID = 'hyperbox.hyperbox';
 const COMMAND = 'hyperbox.showPanel';
 const VIEW_TYPE = 'hyperbox.devContainer';
 
 function panelTabs(): vscode.Tab[] {
   // VS Code prefixes the view type of an extension's webview (mainThreadWebview-<viewType>)
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(VIEW_TYPE));
-}
-
-async function waitFor<T>(what: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('HyperBox Dev Container panel', function () {

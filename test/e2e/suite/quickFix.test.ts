@@ -3,18 +3,8 @@
 // and applying the fix makes the problem go away.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './util';
 
-const EXTENSION_ID = 'hyperbox.hyperbox';
-
-async function waitFor<T>(what: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('HyperBox quick fixes in devcontainer.json', function () {
   this.timeout(60_000);

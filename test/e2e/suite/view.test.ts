@@ -3,8 +3,8 @@
 // The suite is compiled file by file, so ids come from the manifest, not from src/.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './util';
 
-const EXTENSION_ID = 'hyperbox.hyperbox';
 
 interface Node {
   label: string;
@@ -20,16 +20,6 @@ interface Manifest {
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string }[]>;
   };
-}
-
-async function waitFor<T>(what: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = what();
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('the HyperBox view', function () {
