@@ -2,7 +2,7 @@
 // code-server (VS Code's workbench and extension host served to a browser) on 127.0.0.1, with a
 // throwaway user-data and extensions folder, driven by Debian's Chromium through playwright-core.
 // Used by the extension-host test launcher, the UI tests and scripts/try.sh.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
+import { DOCKER, nodeImage } from '../engine/images';
 
 const execFileP = promisify(execFile);
 
@@ -497,4 +498,36 @@ export function printHostResults(results: HostResults, heading: string): void {
   if (results.error) lines.push('', '  suite error:', ...results.error.split('\n').map((l) => `      ${l}`));
   lines.push('', `${results.passed} passed, ${results.failed} failed${results.pending ? `, ${results.pending} skipped` : ''}`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+const EXAMPLE_IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
+
+/**
+ * The example names the Dev Containers Node image. When this engine does not have it and cannot
+ * pull it (no registry reachable), the copy is pointed at a Node image built here from this
+ * machine's own Node (test/engine/images.ts), and the app is started at each container start, so
+ * the example still works end to end: container, terminal, port 3000 forwarded.
+ */
+export async function offlineExample(folder: string, log: (line: string) => void = (l) => process.stderr.write(`try: ${l}\n`)): Promise<void> {
+  const run = (args: string[], timeout: number) => spawnSync(DOCKER, args, { encoding: 'utf8', timeout });
+  if (run(['version', '--format', '{{.Server.Version}}'], 10_000).status !== 0) {
+    log('no Docker engine answers; HyperBox will say so in the status bar (see README, "Tests", for starting one)');
+    return;
+  }
+  if (run(['image', 'inspect', '--format', '{{.Id}}', EXAMPLE_IMAGE], 10_000).status === 0) return;
+  log(`pulling ${EXAMPLE_IMAGE} ...`);
+  if (run(['pull', '-q', EXAMPLE_IMAGE], 120_000).status === 0) return;
+  const image = nodeImage();
+  log(`${EXAMPLE_IMAGE} cannot be pulled here; the example uses ${image}, built from this machine's Node`);
+  const config = {
+    name: 'HyperBox example (offline Node image)',
+    image,
+    forwardPorts: [3000],
+    portsAttributes: { '3000': { label: 'Web app' } },
+    containerEnv: { APP_NAME: '${localWorkspaceFolderBasename}' },
+    postCreateCommand: 'node --version',
+    postStartCommand: 'node server.js > /tmp/server.log 2>&1 &',
+    remoteUser: 'node',
+  };
+  await writeFile(path.join(folder, '.devcontainer', 'devcontainer.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

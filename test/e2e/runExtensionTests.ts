@@ -10,8 +10,9 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
+import { docker } from '../engine/images';
 import {
-  buildExtension, buildHostSuite, copyFixture, extensionLogErrors, formatLogErrors, keepLogs, launchChromium, outputDir, printHostResults, removeDir, repoRoot,
+  buildExtension, buildHostSuite, copyFixture, offlineExample, extensionLogErrors, formatLogErrors, keepLogs, launchChromium, outputDir, printHostResults, removeDir, repoRoot,
   startCodeServer, type Browser, type CodeServer, type HostResults,
 } from './harness';
 
@@ -21,6 +22,8 @@ async function main(): Promise<number> {
   await buildExtension();
   const testsIndex = await buildHostSuite();
   const workspace = await copyFixture();
+  // the example's dev container really starts (trusted window, hyperbox.autoStart), offline too
+  await offlineExample(workspace, (l) => process.stderr.write(`e2e: ${l}\n`));
   const resultsFile = path.join(outputDir, 'host-results.json');
   await rm(resultsFile, { force: true });
   const consoleLog = createWriteStream(path.join(outputDir, 'host-console.log'));
@@ -66,6 +69,8 @@ async function main(): Promise<number> {
     await browser?.close();
     await server?.stop();
     consoleLog.end();
+    const ids = docker(['ps', '-aq', '--filter', `label=devcontainer.local_folder=${workspace}`], { allowFail: true }).stdout.split('\n').filter(Boolean);
+    if (ids.length) docker(['rm', '-f', '-v', ...ids], { allowFail: true });
     await removeDir(path.dirname(workspace));
     if (server) {
       const logs = path.join(outputDir, 'host-logs');

@@ -6,11 +6,8 @@
 // Without a folder it serves a fresh copy of test/fixtures/example (the checked-in one stays clean).
 // Port: --port, else $HB_PORT, else 8080 when free, else any free port.
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { DOCKER, nodeImage } from '../engine/images';
 import {
-  copyFixture, freePort, isPortFree, newProfile, packageExtension, removeDir, startCodeServer, type CodeServer,
+  copyFixture, freePort, offlineExample, isPortFree, newProfile, packageExtension, removeDir, startCodeServer, type CodeServer,
 } from './harness';
 
 function parseArgs(argv: string[]): { port?: number; folder?: string } {
@@ -78,38 +75,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-}
-
-const EXAMPLE_IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
-
-/**
- * The example names the Dev Containers Node image. When this engine does not have it and cannot
- * pull it (no registry reachable), the copy is pointed at a Node image built here from this
- * machine's own Node (test/engine/images.ts), and the app is started at each container start, so
- * the example still works end to end: container, terminal, port 3000 forwarded.
- */
-async function offlineExample(folder: string): Promise<void> {
-  const run = (args: string[], timeout: number) => spawnSync(DOCKER, args, { encoding: 'utf8', timeout });
-  if (run(['version', '--format', '{{.Server.Version}}'], 10_000).status !== 0) {
-    process.stderr.write('try: no Docker engine answers; HyperBox will say so in the status bar (see README, "Tests", for starting one)\n');
-    return;
-  }
-  if (run(['image', 'inspect', '--format', '{{.Id}}', EXAMPLE_IMAGE], 10_000).status === 0) return;
-  process.stderr.write(`try: pulling ${EXAMPLE_IMAGE} ...\n`);
-  if (run(['pull', '-q', EXAMPLE_IMAGE], 120_000).status === 0) return;
-  const image = nodeImage();
-  process.stderr.write(`try: ${EXAMPLE_IMAGE} cannot be pulled here; the example uses ${image}, built from this machine's Node\n`);
-  const config = {
-    name: 'HyperBox example (offline Node image)',
-    image,
-    forwardPorts: [3000],
-    portsAttributes: { '3000': { label: 'Web app' } },
-    containerEnv: { APP_NAME: '${localWorkspaceFolderBasename}' },
-    postCreateCommand: 'node --version',
-    postStartCommand: 'node server.js > /tmp/server.log 2>&1 &',
-    remoteUser: 'node',
-  };
-  await writeFile(path.join(folder, '.devcontainer', 'devcontainer.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -34,7 +34,9 @@ describe('HyperBox quick fixes in devcontainer.json', function () {
       assert.equal(fix.isPreferred, true);
       assert.ok(fix.edit, 'the quick fix carries its edit');
       assert.ok(await vscode.workspace.applyEdit(fix.edit));
-      assert.ok(doc.getText().includes('"forwardPorts": [3000]'), doc.getText());
+      // the key is back as it was, the rest of the text untouched
+      assert.equal(doc.getText().indexOf('"forwardPorts"'), at, doc.getText());
+      assert.ok(!doc.getText().includes('"forwardPort"'), doc.getText());
       const cleared = await waitFor(() => !ours().some((d) => d.message.includes('"forwardPort"')) || undefined, 20_000);
       assert.ok(cleared, `the problem stays after the fix: ${JSON.stringify(ours().map((d) => d.message))}`);
     } finally {

@@ -59,6 +59,10 @@ describe('the HyperBox view', function () {
     assert.match(project.contextValue, /^project\b.*\bopenConfig\b/);
     const lifecycle = project.children?.find((c) => c.kind === 'lifecycle');
     assert.ok(lifecycle, `no Lifecycle Commands node: ${JSON.stringify(project.children?.map((c) => c.label))}`);
-    assert.deepEqual(lifecycle.children?.map((c) => c.label), ['postCreateCommand'], 'the example config\'s lifecycle command');
+    // the config's own lifecycle commands, in the spec's order
+    const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, '.devcontainer', 'devcontainer.json'))).toString();
+    const hooks = ['initializeCommand', 'onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'].filter((h) => text.includes(`"${h}"`));
+    assert.ok(hooks.length > 0, 'the example config has lifecycle commands');
+    assert.deepEqual(lifecycle.children?.map((c) => c.label), hooks, 'the example config\'s lifecycle commands');
   });
 });
