@@ -68,28 +68,35 @@ export function busyboxImage(): string {
   return tag;
 }
 
-/** Builds `dockerfile` (FROM the busybox image) into a tag named by its hash; cached. */
-export function derivedImage(name: string, dockerfileBody: string): string {
-  const base = busyboxImage();
-  const dockerfile = `FROM ${base}\n${dockerfileBody}\nLABEL ${TEST_LABEL}=1\n`;
-  const tag = `hyperbox-test/${name}:${hashOf(dockerfile)}`;
-  if (imageExists(tag)) return tag;
+/** `docker build`s `dockerfile` as `tag` from a temporary context, which `addFiles` may fill first. */
+function buildImage(tag: string, dockerfile: string, addFiles?: (dir: string) => void): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-img-'));
   try {
+    addFiles?.(dir);
     writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
     docker(['build', '-q', '-t', tag, dir]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A shell command that adds the non-root user `name` (uid/gid 1000) with a home in /home. */
+function addUser(name: string): string {
+  return `echo "${name}:x:1000:1000:${name}:/home/${name}:/bin/sh" >> /etc/passwd && echo "${name}:x:1000:" >> /etc/group && mkdir -p /home/${name} && chown 1000:1000 /home/${name}`;
+}
+
+/** Builds `dockerfile` (FROM the busybox image) into a tag named by its hash; cached. */
+export function derivedImage(name: string, dockerfileBody: string): string {
+  const base = busyboxImage();
+  const dockerfile = `FROM ${base}\n${dockerfileBody}\nLABEL ${TEST_LABEL}=1\n`;
+  const tag = `hyperbox-test/${name}:${hashOf(dockerfile)}`;
+  if (!imageExists(tag)) buildImage(tag, dockerfile);
   return tag;
 }
 
 /** busybox with a non-root user dev (uid/gid 1000, home /home/dev), for remoteUser tests. */
 export function devUserImage(): string {
-  return derivedImage(
-    'busybox-dev',
-    'RUN echo "dev:x:1000:1000:dev:/home/dev:/bin/sh" >> /etc/passwd && echo "dev:x:1000:" >> /etc/group && mkdir -p /home/dev && chown 1000:1000 /home/dev',
-  );
+  return derivedImage('busybox-dev', `RUN ${addUser('dev')}`);
 }
 
 /**
@@ -104,8 +111,16 @@ export function nodeImage(): string {
   const bin = readFileSync(nodeBin);
   const tag = `hyperbox-test/node:${hashOf(bin, RECIPE_VERSION, 'node-1')}`;
   if (imageExists(tag)) return tag;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-node-img-'));
-  try {
+  const dockerfile = [
+    `FROM ${busyboxImage()}`,
+    'COPY files/ /',
+    'RUN if [ -d /usr/local/lib/node_modules/npm ]; then ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; fi' +
+      ` && ${addUser('node')}`,
+    'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `LABEL ${TEST_LABEL}=1`,
+    '',
+  ].join('\n');
+  buildImage(tag, dockerfile, (dir) => {
     const files = path.join(dir, 'files');
     const copyIn = (src: string, dest = src) => {
       mkdirSync(path.join(files, path.dirname(dest)), { recursive: true });
@@ -117,20 +132,7 @@ export function nodeImage(): string {
     for (const m of ldd.stdout.matchAll(/(\/\S+\.so[^\s]*)/g)) copyIn(m[1]);
     const npmDir = path.join(path.dirname(path.dirname(nodeBin)), 'lib', 'node_modules', 'npm');
     if (existsSync(path.join(npmDir, 'bin', 'npm-cli.js'))) copyIn(npmDir, '/usr/local/lib/node_modules/npm');
-    const dockerfile = [
-      `FROM ${busyboxImage()}`,
-      'COPY files/ /',
-      'RUN if [ -d /usr/local/lib/node_modules/npm ]; then ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; fi' +
-        ' && echo "node:x:1000:1000:node:/home/node:/bin/sh" >> /etc/passwd && echo "node:x:1000:" >> /etc/group && mkdir -p /home/node && chown 1000:1000 /home/node',
-      'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      `LABEL ${TEST_LABEL}=1`,
-      '',
-    ].join('\n');
-    writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
-    docker(['build', '-q', '-t', tag, dir]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   return tag;
 }
 
