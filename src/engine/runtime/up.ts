@@ -27,7 +27,7 @@ import {
   type ContainerContext,
 } from './lifecycle';
 import { acquireLock } from './lock';
-import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig } from './metadata';
+import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig, type MetadataEntry } from './metadata';
 import { parseMount, type ApiMount } from './mounts';
 import type { Reporter } from './report';
 import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
@@ -109,11 +109,11 @@ class Timer {
     readonly timeline: Timeline,
     private readonly signal?: AbortSignal,
   ) {}
-  async time<T>(step: string, fn: () => Promise<T>, detail?: string): Promise<T> {
+  async time<T>(step: string, fn: () => Promise<T>, detail?: string, ok: { exitCode?: number } = {}): Promise<T> {
     const end = this.begin(step, detail);
     try {
       const value = await fn();
-      end('ok');
+      end('ok', ok);
       return value;
     } catch (e) {
       const how = endedBy(e, this.signal);
@@ -225,6 +225,19 @@ async function upWithEngine(
   let builtFeatures: string | undefined;
   let profileVolumes: string[] = [];
   let createDone = false;
+  // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts): for a new container of either kind
+  const hostSetup = (body: ContainerCreateOptions, entries: MetadataEntry[]) =>
+    applyHostSetup({
+      engine,
+      config,
+      hostRequirements: Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {}))),
+      body: body as never,
+      env,
+      report,
+      runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined,
+      defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined,
+      untrusted: opts.trusted === false,
+    });
   try {
     // who the engine is, for the result: asked now, awaited at the end
     const engineInfo = engine.info();
@@ -283,8 +296,7 @@ async function upWithEngine(
           features: featureSet,
           // host setup and the language profile as for any new container, through the override file
           prepare: async (body, imageEnv, entries) => {
-            const hostRequirements = Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {})));
-            await applyHostSetup({ engine, config, hostRequirements, body: body as never, env, report, runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined, defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined, untrusted: opts.trusted === false });
+            await hostSetup(body, entries);
             appliedProfile = await applyProfile(body, { resolved, engine, env, imageEnv, report });
             profileVolumes = volumesMadeFor(appliedProfile);
           },
@@ -350,11 +362,7 @@ async function upWithEngine(
       const createOptions = createRequest(resolved, merged, entries, inputs, imageName, env);
       // Feature entrypoints when the image's own command runs (features.ts)
       if (merged.overrideCommand === false) wrapEntrypoint(createOptions._body, image, merged.entrypoints);
-      // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts)
-      const hostRequirements = Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {})));
-      await timer.time('host setup', () =>
-        applyHostSetup({ engine, config, hostRequirements, body: createOptions._body as never, env, report, runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined, defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined, untrusted: opts.trusted === false }),
-      );
+      await timer.time('host setup', () => hostSetup(createOptions._body, entries));
       // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
       appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
       profileVolumes = volumesMadeFor(appliedProfile);
@@ -517,15 +525,7 @@ async function upWithEngine(
       let ctx: ContainerContext | undefined;
       for (const d of list) {
         ctx ??= await ctxFor();
-        const end = timer.begin(d.hook, hookText(d.hook));
-        try {
-          await runHook(ctx!, d.hook, merged.hooks[d.hook], d.marker);
-        } catch (e) {
-          const how = endedBy(e, signal);
-          end(how.status, { exitCode: how.exitCode });
-          throw e;
-        }
-        end('ok', { exitCode: 0 });
+        await timer.time(d.hook, () => runHook(ctx!, d.hook, merged.hooks[d.hook], d.marker), hookText(d.hook), { exitCode: 0 });
         throwIfCancelled(signal, 'hb up');
       }
     };
