@@ -40,6 +40,17 @@ const lazyRuntime = {
     );
   },
 };
+// The OTLP trace receiver (protobufjs and the generated OTLP messages) is dist/traces.js: in
+// src/engine/traces, `require('./lazy.js')` becomes `require('./traces.js')`, loaded only when traces
+// are turned on (the engine's TracesStart, `hb traces`).
+const lazyTraces = {
+  name: 'lazy-traces',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/lazy\.js$/ }, (args) =>
+      args.resolveDir.endsWith(path.join('src', 'engine', 'traces')) ? { path: './traces.js', external: true } : undefined,
+    );
+  },
+};
 // Inside dist/docker.js: dockerode's BuildKit support pulls in gRPC/protobuf and reads .proto files
 // at run time; HyperBox builds BuildKit Dockerfiles through the docker CLI instead, so it is left
 // out, and so is docker-modem's ssh transport: HyperBox's own (lazy-ssh.ts, with ssh2) is
@@ -73,7 +84,7 @@ const slimDockerode = {
 // `hb` loads a command's code only when that command runs: in src/engine/cli/commands.ts,
 // `require('./config.js')` becomes `require('./cli-config.js')`, a bundle of its own, so `hb config`
 // parses a small file instead of every command's code (bench/config.mjs).
-const CLI_COMMAND_MODULES = ['config', 'up', 'status', 'stop', 'exec', 'project', 'ports', 'runtimes'];
+const CLI_COMMAND_MODULES = ['config', 'up', 'status', 'stop', 'exec', 'project', 'ports', 'runtimes', 'traces'];
 const lazyCommands = {
   name: 'lazy-commands',
   setup(build) {
@@ -105,7 +116,7 @@ const contexts = [
     outdir: 'dist',
     // heavy, rarely needed modules are split into their own files and loaded on first use
     splitting: false,
-    plugins: [lazyRuntime, lazyCommands],
+    plugins: [lazyRuntime, lazyTraces, lazyCommands],
   },
   {
     name: 'docker',
@@ -113,6 +124,12 @@ const contexts = [
     entryPoints: { docker: 'src/engine/runtime/lazy.ts' },
     outdir: 'dist',
     plugins: [slimDockerode],
+  },
+  {
+    name: 'traces',
+    ...common,
+    entryPoints: { traces: 'src/engine/traces/lazy.ts' },
+    outdir: 'dist',
   },
   {
     name: 'docker-build',

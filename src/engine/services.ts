@@ -6,6 +6,7 @@ import { registerConfigService } from './devcontainer/service';
 import { registerProjectService } from './project/service';
 import { registerRuntimeService } from './runtime/service';
 import { registerTerminalService } from './runtime/terminalService';
+import { registerTracesService } from './traces/service';
 
 export interface ServiceRegistration {
   /** Capability names reported in the handshake. */
@@ -20,4 +21,4 @@ export interface EngineLog {
   debug(message: string): void;
 }
 
-export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService];
+export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService, registerTracesService];

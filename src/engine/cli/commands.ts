@@ -25,5 +25,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'rebuild', load: () => (require('./up.js') as typeof import('./up.js')).rebuildCommand },
   { name: 'detect', load: () => (require('./project.js') as typeof import('./project.js')).detectCommand },
   { name: 'profile', load: () => (require('./project.js') as typeof import('./project.js')).profileCommand },
+  { name: 'traces', load: () => (require('./traces.js') as typeof import('./traces.js')).tracesCommand },
   { name: 'init', load: () => (require('./project.js') as typeof import('./project.js')).initCommand },
 ];

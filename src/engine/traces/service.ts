@@ -1,0 +1,65 @@
+// The traces service over JSON-RPC: the editor turns the receiver on (TracesStart), queries the
+// store and gets TracesChanged as spans arrive. The receiver's code (dist/traces.js) is loaded by
+// the first TracesStart, so an engine with traces off never loads it.
+import type { MessageConnection } from 'vscode-jsonrpc';
+import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, TracesStop, type TracesStatus, type TraceSummary } from '../../protocol';
+import type { EngineLog, ServiceRegistration } from '../services';
+import { loadTraces } from './load';
+import type { TraceReceiver } from './receiver';
+
+/** TracesChanged is sent at most this often. */
+const CHANGED_INTERVAL_MS = 200;
+
+const OFF: TracesStatus = { state: 'off', storedTraces: 0, storedSpans: 0, storedBytes: 0, evictedTraces: 0 };
+
+export const registerTracesService: ServiceRegistration = {
+  capabilities: ['traces'],
+  register(conn: MessageConnection, log: EngineLog) {
+    let receiver: TraceReceiver | undefined;
+    let starting: Promise<TraceReceiver> | undefined;
+    // changed trace ids waiting for the next TracesChanged
+    const pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const r = receiver;
+      if (!r || !pending.size) return;
+      const traces = [...pending].map((id) => r.store.summary(id)).filter((s): s is TraceSummary => !!s);
+      pending.clear();
+      if (traces.length) void conn.sendNotification(TracesChanged, { traces }).catch(() => undefined);
+    };
+
+    const stop = async () => {
+      const r = receiver ?? (await starting?.catch(() => undefined));
+      receiver = undefined;
+      starting = undefined;
+      pending.clear();
+      await r?.close();
+    };
+
+    conn.onRequest(TracesStart, async ({ port }) => {
+      if (receiver && (port === undefined || port === receiver.port)) return receiver.status();
+      await stop();
+      starting = loadTraces().TraceReceiver.start({
+        port,
+        onMessage: (m) => log.info(m),
+        onChanged: (ids) => {
+          for (const id of ids) pending.add(id);
+          timer ??= setTimeout(flush, CHANGED_INTERVAL_MS);
+        },
+      });
+      receiver = await starting;
+      const s = receiver.status();
+      log.info(s.state === 'listening' ? `Receiving traces on ${s.host}:${s.port}.` : `Traces go to the receiver on ${s.host}:${s.port} (pid ${s.receiverPid}).`);
+      return s;
+    });
+    conn.onRequest(TracesStop, async () => {
+      await stop();
+      return OFF;
+    });
+    conn.onRequest(TracesStatusRequest, () => receiver?.status() ?? OFF);
+    conn.onRequest(TracesList, async (q) => ({ traces: receiver ? await receiver.list(q) : [] }));
+    conn.onRequest(TracesGet, async ({ traceId }) => (receiver ? receiver.get(traceId) : null));
+    conn.onRequest(TracesServices, async () => ({ services: receiver ? await receiver.services() : [] }));
+  },
+};
