@@ -799,7 +799,7 @@ export interface TraceSummary {
 
 export interface TraceDetail {
   summary: TraceSummary;
-  /** Sorted by start time. */
+  /** In tree order: each span after its parent, siblings by start time (spans whose parent is missing with the roots). */
   spans: TraceSpan[];
 }
 

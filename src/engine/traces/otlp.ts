@@ -165,6 +165,19 @@ function msOf(v: Int64 | null | undefined): number {
   return ((v.high >>> 0) * 4294967296 + (v.low >>> 0)) / 1e6;
 }
 
+/**
+ * end - start in milliseconds, computed on the integers (Unix nanoseconds are beyond a double's
+ * 53 bits, so subtracting two converted times would be off by a fraction of a microsecond).
+ */
+function durationOf(start: Int64 | null | undefined, end: Int64 | null | undefined): number {
+  if (start == null || end == null) return Math.max(0, msOf(end) - msOf(start));
+  let ns: number;
+  if (typeof start === 'object' && typeof end === 'object') ns = ((end.high >>> 0) - (start.high >>> 0)) * 4294967296 + ((end.low >>> 0) - (start.low >>> 0));
+  else if (typeof start === 'string' && typeof end === 'string' && /^\d+$/.test(start) && /^\d+$/.test(end)) ns = Number(BigInt(end) - BigInt(start));
+  else ns = (msOf(end) - msOf(start)) * 1e6;
+  return Math.max(0, ns / 1e6);
+}
+
 function int64Value(v: Int64): number | string {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
@@ -214,7 +227,6 @@ function fromRequest(request: ExportRequest): DecodedBatch {
           continue;
         }
         const startMs = msOf(s.startTimeUnixNano);
-        const endMs = msOf(s.endTimeUnixNano);
         const span: TraceSpan = {
           traceId,
           spanId,
@@ -222,7 +234,7 @@ function fromRequest(request: ExportRequest): DecodedBatch {
           kind: kindOf(s.kind),
           service,
           startMs,
-          durationMs: Math.max(0, endMs - startMs),
+          durationMs: durationOf(s.startTimeUnixNano, s.endTimeUnixNano),
           status: statusOf(s.status),
           attributes: attributesOf(s.attributes),
           resource,

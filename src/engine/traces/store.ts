@@ -69,6 +69,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** Each span after its parent, siblings by start time; spans whose parent has not arrived go with the roots. */
+function treeOrder(spans: Map<string, TraceSpan>): TraceSpan[] {
+  const byStart = (a: TraceSpan, b: TraceSpan) => a.startMs - b.startMs;
+  const children = new Map<string, TraceSpan[]>();
+  const roots: TraceSpan[] = [];
+  for (const s of spans.values()) {
+    if (s.parentSpanId && s.parentSpanId !== s.spanId && spans.has(s.parentSpanId)) {
+      const list = children.get(s.parentSpanId);
+      if (list) list.push(s);
+      else children.set(s.parentSpanId, [s]);
+    } else roots.push(s);
+  }
+  const out: TraceSpan[] = [];
+  const seen = new Set<string>();
+  const stack = roots.sort(byStart).reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s.spanId)) continue;
+    seen.add(s.spanId);
+    out.push(s);
+    const kids = children.get(s.spanId);
+    if (kids) for (const k of kids.sort(byStart).reverse()) stack.push(k);
+  }
+  // a parent cycle (a broken exporter) leaves spans unreached: keep them, by start
+  if (out.length < spans.size) out.push(...[...spans.values()].filter((s) => !seen.has(s.spanId)).sort(byStart));
+  return out;
+}
+
 export class TraceStore {
   readonly maxSpans: number;
   readonly maxBytes: number;
@@ -220,7 +248,7 @@ export class TraceStore {
   get(id: string): TraceDetail | null {
     const t = this.traces.get(id.toLowerCase());
     if (!t) return null;
-    return { summary: this.summarise(t), spans: [...t.spans.values()].sort((a, b) => a.startMs - b.startMs) };
+    return { summary: this.summarise(t), spans: treeOrder(t.spans) };
   }
 
   /** Traces matching the query, the most recently updated first. */
