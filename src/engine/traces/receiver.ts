@@ -166,10 +166,9 @@ export class TraceReceiver {
         }
       } else if (hello !== 'foreign') this.primary = hello;
       this.takeover = setTimeout(() => void tick(), every);
-      this.takeover.unref();
     };
+    // not unref'd: a forwarding `hb traces serve` has nothing else keeping it alive until Ctrl-C
     this.takeover = setTimeout(() => void tick(), every);
-    this.takeover.unref();
   }
 
   async close(): Promise<void> {
