@@ -122,6 +122,10 @@ export function encodeStatus(kind: 'protobuf' | 'json', code: number, message: s
   return Writer.create().uint32(8).int32(code).uint32(18).string(message).finish();
 }
 
+// shared by every span without events or links (most of them), frozen so no one adds to them
+const NO_EVENTS: TraceSpan['events'] = Object.freeze([]) as unknown as TraceSpan['events'];
+const NO_LINKS: TraceSpan['links'] = Object.freeze([]) as unknown as TraceSpan['links'];
+
 const KINDS: SpanKindName[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 function kindOf(k: number | string | null | undefined): SpanKindName {
@@ -202,11 +206,20 @@ function valueOf(v: AnyValue | null | undefined, depth = 0): TraceAttributeValue
   return null;
 }
 
+const NO_ATTRIBUTES: TraceAttributes = Object.freeze({}) as TraceAttributes;
+
 function attributesOf(kvs: KeyValue[] | null | undefined, depth = 0): TraceAttributes {
-  // a null prototype: an attribute named __proto__ is data like any other
-  const out: TraceAttributes = Object.create(null) as TraceAttributes;
-  if (!kvs) return out;
-  for (const kv of kvs) if (kv?.key != null) out[String(kv.key)] = valueOf(kv.value, depth);
+  if (!kvs?.length) return NO_ATTRIBUTES;
+  // A plain object, not Object.create(null): those are dictionaries and take several times the
+  // memory, while spans of one kind share their attribute keys and so one hidden class.
+  const out: TraceAttributes = {};
+  for (const kv of kvs) {
+    if (kv?.key == null) continue;
+    const key = String(kv.key);
+    // an attribute named __proto__ is data like any other, never the object's prototype
+    if (key === '__proto__') Object.defineProperty(out, key, { value: valueOf(kv.value, depth), enumerable: true, writable: true, configurable: true });
+    else out[key] = valueOf(kv.value, depth);
+  }
   return out;
 }
 
@@ -238,8 +251,8 @@ function fromRequest(request: ExportRequest): DecodedBatch {
           status: statusOf(s.status),
           attributes: attributesOf(s.attributes),
           resource,
-          events: (s.events ?? []).map((e) => ({ name: e?.name ? String(e.name) : '', timeMs: msOf(e?.timeUnixNano), attributes: attributesOf(e?.attributes) })),
-          links: (s.links ?? []).flatMap((l) => {
+          events: !s.events?.length ? NO_EVENTS : s.events.map((e) => ({ name: e?.name ? String(e.name) : '', timeMs: msOf(e?.timeUnixNano), attributes: attributesOf(e?.attributes) })),
+          links: !s.links?.length ? NO_LINKS : s.links.flatMap((l) => {
             const t = idOf(l?.traceId, 16);
             const p = idOf(l?.spanId, 8);
             return t && p ? [{ traceId: t, spanId: p, attributes: attributesOf(l.attributes) }] : [];

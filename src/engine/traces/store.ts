@@ -268,7 +268,7 @@ export class TraceStore {
       for (const s of t.spans.values()) {
         if (!service && s.service === q.service) service = true;
         if (!op && s.name.toLowerCase().includes(operation!)) op = true;
-        if (!attr && q.attribute!.key in s.attributes && (q.attribute!.value == null || textOf(s.attributes[q.attribute!.key]) === q.attribute!.value)) attr = true;
+        if (!attr && Object.hasOwn(s.attributes, q.attribute!.key) && (q.attribute!.value == null || textOf(s.attributes[q.attribute!.key]) === q.attribute!.value)) attr = true;
         if (service && op && attr) break;
       }
       if (service && op && attr) out.push(this.summarise(t));

@@ -178,6 +178,17 @@ describe('traces: the OTLP/HTTP receiver', function () {
     assert.equal(d.spans[1].attributes.n, 12);
   });
 
+  it('an attribute named __proto__ is stored as data, not as the prototype', async () => {
+    const r = await start();
+    const traceId = '5b8efff798038103d269b633813fc60d';
+    const res = await postJson(r.port, { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: 'eee19b7ec3c1b174', attributes: [{ key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } }] }] }] }] });
+    assert.equal(res.status, 200);
+    const attrs = (await r.get(traceId))!.spans[0].attributes;
+    assert.deepEqual(Object.keys(attrs), ['__proto__']);
+    assert.equal((attrs as { polluted?: boolean }).polluted, undefined);
+    assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+  });
+
   it('partial success: spans without valid ids are counted back, the rest are stored (JSON and protobuf)', async () => {
     const r = await start();
     const good = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'ok' };

@@ -127,6 +127,7 @@ describe('traces: the store', () => {
     assert.deepEqual(ids({ operation: 'orders' }), [b]);
     assert.deepEqual(ids({ operation: 'GET' }), [a]);
     assert.deepEqual(ids({ attribute: { key: 'http.route' } }), [a]);
+    assert.deepEqual(ids({ attribute: { key: 'toString' } }), [], 'an inherited property is not an attribute');
     assert.deepEqual(ids({ attribute: { key: 'http.status_code', value: '500' } }), [b]);
     assert.deepEqual(ids({ minDurationMs: 40 }), [c, b]);
     assert.deepEqual(ids({ minDurationMs: 40, maxDurationMs: 100 }), [c]);
