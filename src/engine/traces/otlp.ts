@@ -74,7 +74,15 @@ interface Generated {
 }
 let generated: Generated | undefined;
 function messages(): Generated['opentelemetry']['proto']['collector']['trace']['v1'] {
-  generated ??= require('@opentelemetry/otlp-transformer/build/src/generated/root') as Generated;
+  if (!generated) {
+    // protobufjs looks for the `long` package at run time and, without it, turns 64-bit integers
+    // into doubles (inexact beyond 2^53). Give it explicitly, so the bundle behaves the same
+    // wherever it runs, with or without a node_modules beside it.
+    const protobuf = require('protobufjs/minimal') as typeof import('protobufjs/minimal');
+    protobuf.util.Long = require('long') as typeof protobuf.util.Long;
+    protobuf.configure();
+    generated = require('@opentelemetry/otlp-transformer/build/src/generated/root') as Generated;
+  }
   return generated.opentelemetry.proto.collector.trace.v1;
 }
 

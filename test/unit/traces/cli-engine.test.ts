@@ -89,6 +89,31 @@ describe('traces: the engine service and hb traces', function () {
     assert.match(fs.readFileSync(path.join(REPO, 'dist', 'traces.js'), 'utf8'), /ExportTraceServiceRequest/);
   });
 
+  it('dist/traces.js needs no node_modules beside it and keeps 64-bit integers exact (as the packaged extension runs it)', async () => {
+    const alone = path.join(scratch, 'alone');
+    fs.mkdirSync(alone);
+    fs.copyFileSync(path.join(REPO, 'dist', 'traces.js'), path.join(alone, 'traces.js'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundle = require(path.join(alone, 'traces.js')) as typeof import('../../../src/engine/traces/lazy');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { opentelemetry } = require('@opentelemetry/otlp-transformer/build/src/generated/root');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Long = require('long');
+    const body = opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.encode({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 7), spanId: Buffer.alloc(8, 7), name: 'big', attributes: [{ key: 'id', value: { intValue: Long.fromString('9007199254740993') } }, { key: 'neg', value: { intValue: Long.fromNumber(-5) } }] }] }] }],
+    }).finish();
+    const r = await bundle.TraceReceiver.start({ port: 0, env });
+    try {
+      const answer = await r.export(body, 'application/x-protobuf');
+      assert.equal(answer.status, 200);
+      const span = (await r.get('07'.repeat(16)))!.spans[0];
+      assert.equal(span.attributes.id, '9007199254740993');
+      assert.equal(span.attributes.neg, -5);
+    } finally {
+      await r.close();
+    }
+  });
+
   let port = 0;
   it('TracesStart listens on 127.0.0.1; received spans come as TracesChanged and answer TracesList, TracesGet and TracesServices', async () => {
     assert.equal((await conn.sendRequest(TracesStatusRequest)).state, 'off');
