@@ -813,6 +813,8 @@ export interface TraceQuery {
   attribute?: { key: string; value?: string };
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** Only traces that got a span after this time (Unix ms, as in TraceSummary.receivedMs). */
+  receivedAfterMs?: number;
   /** At most this many traces, newest first (default 100). */
   limit?: number;
 }
@@ -856,5 +858,5 @@ export const TracesList = new RequestType<TraceQuery, { traces: TraceSummary[] }
 export const TracesGet = new RequestType<{ traceId: string }, TraceDetail | null, void>('hyperbox/traces/get');
 /** client → engine: per-service rate, errors and durations. */
 export const TracesServices = new RequestType0<{ services: ServiceSummary[] }, void>('hyperbox/traces/services');
-/** engine → client: traces that are new or got spans since the last notification (at most every 200 ms). */
+/** engine → client: traces that are new or got spans since the last notification (at most every 200 ms; every second while forwarding to another receiver). */
 export const TracesChanged = new NotificationType<{ traces: TraceSummary[] }>('hyperbox/traces/changed');

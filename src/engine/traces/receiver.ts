@@ -32,8 +32,13 @@ export interface ReceiverOptions {
   maxInflightBytes?: number;
   /** While forwarding, how often to check whether the port came free (default 2 s). */
   takeoverMs?: number;
-  /** Traces that are new or got spans (only while this process holds the store). */
-  onChanged?(traceIds: string[], receiver: TraceReceiver): void;
+  /**
+   * Traces that are new or got spans: batched every changedIntervalMs while listening; while
+   * forwarding, the primary receiver is asked for them every second.
+   */
+  onChanged?(traces: TraceSummary[]): void;
+  /** Default 200 ms. */
+  changedIntervalMs?: number;
   /** Messages for the user: forwarding, taking over. */
   onMessage?(message: string): void;
 }
@@ -68,6 +73,12 @@ export class TraceReceiver {
   private server?: http.Server;
   private primary?: Hello;
   private takeover?: NodeJS.Timeout;
+  /** Changed traces waiting for the next onChanged (listening). */
+  private pending = new Set<string>();
+  private flushTimer?: NodeJS.Timeout;
+  /** While forwarding: asks the primary for changed traces; the newest receivedMs seen so far. */
+  private poll?: NodeJS.Timeout;
+  private seenMs = 0;
   private inflight = 0;
   private closed = false;
   private readonly maxBody: number;
@@ -127,6 +138,7 @@ export class TraceReceiver {
     this.primary = hello;
     this.options.onMessage?.(`Your HyperBox trace receiver (pid ${hello.pid}) already listens on ${HOST}:${this.port}; forwarding to it.`);
     this.watchPrimary();
+    this.pollPrimary();
   }
 
   private listen(): Promise<void> {
@@ -147,6 +159,33 @@ export class TraceReceiver {
         resolve();
       });
     });
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const traces = [...this.pending].map((id) => this.store.summary(id)).filter((t): t is TraceSummary => !!t);
+    this.pending.clear();
+    if (traces.length && !this.closed) this.options.onChanged?.(traces);
+  }
+
+  /** While forwarding: the traces the primary received since the last look go to onChanged. */
+  private pollPrimary(): void {
+    if (!this.options.onChanged) return;
+    this.seenMs = Date.now();
+    const tick = async () => {
+      if (this.closed || this.server) return;
+      try {
+        const traces = await this.list({ receivedAfterMs: this.seenMs, limit: 1000 });
+        if (traces.length && !this.closed && !this.server) {
+          this.seenMs = Math.max(this.seenMs, ...traces.map((t) => t.receivedMs));
+          this.options.onChanged?.(traces);
+        }
+      } catch {
+        // the primary is going away: watchPrimary takes the port over
+      }
+      if (!this.closed && !this.server) this.poll = setTimeout(() => void tick(), 1000);
+    };
+    this.poll = setTimeout(() => void tick(), 1000);
   }
 
   /** While forwarding: when the primary receiver goes away, take its port over. */
@@ -174,6 +213,9 @@ export class TraceReceiver {
   async close(): Promise<void> {
     this.closed = true;
     if (this.takeover) clearTimeout(this.takeover);
+    if (this.poll) clearTimeout(this.poll);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.pending.clear();
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -219,7 +261,10 @@ export class TraceReceiver {
       throw e;
     }
     const added = this.store.add(batch.spans);
-    if (added.changed.length) this.options.onChanged?.(added.changed, this);
+    if (added.changed.length && this.options.onChanged) {
+      for (const id of added.changed) this.pending.add(id);
+      this.flushTimer ??= setTimeout(() => this.flush(), this.options.changedIntervalMs ?? 200);
+    }
     const rejected = batch.rejected + added.refused;
     const reasons = [batch.rejectReason, added.refused ? `${added.refused} spans were refused: their trace alone has more spans than the store holds (${this.store.maxSpans})` : undefined].filter(Boolean);
     return { status: 200, contentType: CONTENT_TYPES[kind], body: encodeResponse(kind, rejected, reasons.join('; ') || undefined) };
@@ -462,6 +507,7 @@ export function queryString(q: TraceQuery): string {
   if (q.minDurationMs != null) p.set('minMs', String(q.minDurationMs));
   if (q.maxDurationMs != null) p.set('maxMs', String(q.maxDurationMs));
   if (q.limit != null) p.set('limit', String(q.limit));
+  if (q.receivedAfterMs != null) p.set('receivedAfterMs', String(q.receivedAfterMs));
   const s = p.toString();
   return s ? `?${s}` : '';
 }
@@ -488,6 +534,8 @@ export function parseQuery(p: URLSearchParams): TraceQuery {
   if (min != null) q.minDurationMs = min;
   const max = num('maxMs');
   if (max != null) q.maxDurationMs = max;
+  const after = num('receivedAfterMs');
+  if (after != null) q.receivedAfterMs = after;
   const limit = num('limit');
   if (limit != null) q.limit = Math.min(10_000, Math.floor(limit));
   return q;

@@ -2,7 +2,7 @@
 // store and gets TracesChanged as spans arrive. The receiver's code (dist/traces.js) is loaded by
 // the first TracesStart, so an engine with traces off never loads it.
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, TracesStop, type TracesStatus, type TraceSummary } from '../../protocol';
+import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, TracesStop, type TracesStatus } from '../../protocol';
 import type { EngineLog, ServiceRegistration } from '../services';
 import { loadTraces } from './load';
 import type { TraceReceiver } from './receiver';
@@ -17,23 +17,11 @@ export const registerTracesService: ServiceRegistration = {
   register(conn: MessageConnection, log: EngineLog) {
     let receiver: TraceReceiver | undefined;
     let starting: Promise<TraceReceiver> | undefined;
-    // changed trace ids waiting for the next TracesChanged
-    const pending = new Set<string>();
-    let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
-      timer = undefined;
-      const r = receiver;
-      if (!r || !pending.size) return;
-      const traces = [...pending].map((id) => r.store.summary(id)).filter((s): s is TraceSummary => !!s);
-      pending.clear();
-      if (traces.length) void conn.sendNotification(TracesChanged, { traces }).catch(() => undefined);
-    };
 
     const stop = async () => {
       const r = receiver ?? (await starting?.catch(() => undefined));
       receiver = undefined;
       starting = undefined;
-      pending.clear();
       await r?.close();
     };
 
@@ -43,10 +31,8 @@ export const registerTracesService: ServiceRegistration = {
       starting = loadTraces().TraceReceiver.start({
         port,
         onMessage: (m) => log.info(m),
-        onChanged: (ids) => {
-          for (const id of ids) pending.add(id);
-          timer ??= setTimeout(flush, CHANGED_INTERVAL_MS);
-        },
+        changedIntervalMs: CHANGED_INTERVAL_MS,
+        onChanged: (traces) => void conn.sendNotification(TracesChanged, { traces }).catch(() => undefined),
       });
       receiver = await starting;
       const s = receiver.status();

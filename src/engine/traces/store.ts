@@ -259,6 +259,8 @@ export class TraceStore {
     const out: TraceSummary[] = [];
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const t = all[i];
+      // newest-updated first: the rest were received earlier still
+      if (q.receivedAfterMs != null && t.receivedMs <= q.receivedAfterMs) break;
       const duration = Math.max(0, t.endMs - t.startMs);
       if (q.minDurationMs != null && duration < q.minDurationMs) continue;
       if (q.maxDurationMs != null && duration > q.maxDurationMs) continue;

@@ -15,6 +15,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { TraceSummary } from '../../../src/protocol';
 import { TraceReceiver, type ReceiverOptions } from '../../../src/engine/traces/receiver';
 import { loadToken, tokenFile } from '../../../src/engine/traces/token';
 
@@ -333,9 +334,11 @@ describe('traces: the OTLP/HTTP receiver', function () {
 
   describe('one receiver per user', () => {
     it('a second receiver on the same port forwards to the first: exports land there, queries read from there; it takes the port over when the first goes', async () => {
-      const first = await start();
+      const firstSaw: TraceSummary[][] = [];
+      const first = await start({ changedIntervalMs: 20, onChanged: (t) => firstSaw.push(t) });
       const messagesSeen: string[] = [];
-      const second = await start({ port: first.port, takeoverMs: 50, onMessage: (m) => messagesSeen.push(m) });
+      const secondSaw: TraceSummary[][] = [];
+      const second = await start({ port: first.port, takeoverMs: 50, onMessage: (m) => messagesSeen.push(m), onChanged: (t) => secondSaw.push(t) });
       assert.equal(second.state, 'forwarding');
       assert.equal(second.status().receiverPid, process.pid);
       assert.match(messagesSeen[0], /already listens on 127\.0\.0\.1:\d+; forwarding to it/);
@@ -363,6 +366,11 @@ describe('traces: the OTLP/HTTP receiver', function () {
       await assertStored(second, spans, 'forwarded');
       assert.equal((await second.list({ service: 'forwarded' })).length, 1);
       assert.equal((await second.services()).find((s) => s.service === 'forwarded')?.spanCount, 2);
+      const traceId = spans[0].spanContext().traceId;
+      await waitFor('the first receiver to report the new trace', () => firstSaw.flat().some((t) => t.traceId === traceId));
+      assert.equal(firstSaw.length, 1, 'one batched notice for the request');
+      assert.equal(firstSaw[0][0].spanCount, 2);
+      await waitFor('the forwarding receiver to hear of the trace from the first', () => secondSaw.flat().some((t) => t.traceId === traceId && t.spanCount === 2));
 
       await first.close();
       await waitFor('the second receiver to take the port over', () => second.state === 'listening');

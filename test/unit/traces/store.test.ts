@@ -133,6 +133,9 @@ describe('traces: the store', () => {
     assert.deepEqual(ids({ minDurationMs: 40, maxDurationMs: 100 }), [c]);
     assert.deepEqual(ids({ service: 'web', minDurationMs: 100 }), [b]);
     assert.deepEqual(ids({ limit: 1 }), [c]);
+    const cReceived = store.summary(c)!.receivedMs;
+    assert.deepEqual(ids({ receivedAfterMs: cReceived }), [], 'nothing after the newest');
+    assert.deepEqual(ids({ receivedAfterMs: cReceived - 1 }).includes(c), true);
   });
 
   it('summarises each service: span rate over the last minute, errors, duration percentiles', () => {
