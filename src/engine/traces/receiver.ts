@@ -363,16 +363,23 @@ export class TraceReceiver {
     if (kind && length > this.maxBody) {
       return refuse(req, res, 413, `The body has ${length} bytes; the limit is ${this.maxBody}. Send smaller batches.`, {}, kind);
     }
+    // a body of unknown length (chunked) is counted as it arrives
     const expected = Number.isFinite(length) ? length : 0;
     if (this.inflight + expected > this.maxInflight) {
       return refuse(req, res, 503, 'The trace receiver is busy with other requests; retry shortly.', { 'Retry-After': '1' }, kind);
     }
     this.inflight += expected;
+    let counted = expected;
     let body: Buffer | undefined;
     try {
-      body = await readBody(req, this.maxBody);
+      body = await readBody(req, this.maxBody, (n) => {
+        if (n > counted) {
+          this.inflight += n - counted;
+          counted = n;
+        }
+      });
     } finally {
-      this.inflight -= expected;
+      this.inflight -= counted;
     }
     if (!body) return refuse(req, res, 413, `The body is over ${this.maxBody} bytes. Send smaller batches.`, {}, kind);
     const a = await this.export(body, req.headers['content-type'], req.headers['content-encoding']);
@@ -419,8 +426,8 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, code: numbe
   send(res, code, a.contentType, a.body, headers);
 }
 
-/** The body, or undefined once it passes `limit` bytes. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** The body, or undefined once it passes `limit` bytes; `progress` gets the bytes read so far. */
+function readBody(req: http.IncomingMessage, limit: number, progress: (bytes: number) => void): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -428,6 +435,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | un
     req.on('data', (c: Buffer) => {
       if (over) return;
       size += c.length;
+      progress(size);
       if (size > limit) {
         over = true;
         chunks.length = 0;

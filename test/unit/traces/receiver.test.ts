@@ -272,6 +272,14 @@ describe('traces: the OTLP/HTTP receiver', function () {
     const res = await postJson(busy.port, JSON.stringify({ resourceSpans: [], pad: 'x'.repeat(200) }));
     assert.equal(res.status, 503);
     assert.equal(res.headers['retry-after'], '1');
+
+    // a chunked body (no Content-Length) counts as it arrives: one held open fills the budget
+    const slow = http.request({ host: '127.0.0.1', port: busy.port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json' }, agent: false });
+    slow.on('error', () => undefined);
+    slow.write('{"resourceSpans": [], "pad": "' + 'x'.repeat(150));
+    await waitFor('the receiver to count the open body', async () => (await postJson(busy.port, '{}')).status === 503);
+    slow.end('"}');
+    await waitFor('the budget to come back once the body is read', async () => (await postJson(busy.port, '{}')).status === 200);
   });
 
   describe('who may read the spans', () => {
