@@ -10,6 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# What trying HyperBox needs from Debian (scripts/debian-packages.txt: the engine, Compose, crun,
+# busybox for the example's offline image, code-server's build headers), in one apt run as root;
+# elsewhere the exact apt-get line. Not the test-only packages, nor Chromium: your own browser opens the URL.
+. scripts/lib/debian.sh
+hb_debian_install try docker images code-server || echo "try: going on without them (see above)" >&2
 # a Docker engine for the example's dev container (as root on Debian: installs and starts one)
 bash scripts/docker.sh || echo "try: continuing without a Docker engine; HyperBox will show that" >&2
 HB_CODE_SERVER=$(bash scripts/code-server.sh)

@@ -363,7 +363,7 @@ export interface Browser {
 /** Debian's Chromium, headless, with a fresh profile; never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: install Debian's chromium (scripts/code-server.sh does as root) or set HB_CHROMIUM`);
+    throw new Error(`${chromiumPath} is missing: install Debian's chromium (scripts/e2e.sh does as root; scripts/debian-packages.txt) or set HB_CHROMIUM`);
   }
   const { chromium } = await import('playwright-core');
   const userDataDir = await tempDir('chromium');
