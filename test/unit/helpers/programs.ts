@@ -56,6 +56,17 @@ function lexShell(text: string, start: number, untilParen: boolean, lineAt: (i: 
     cur = undefined;
   };
   const word = () => (cur ??= { text: '', expanded: false, line: lineAt(i) });
+  /** From an opening bracket: the index after the one that closes it. */
+  const balanced = (from: number, open: string, close: string): number => {
+    let depth = 0;
+    let j = from;
+    do {
+      if (text[j] === open) depth++;
+      else if (text[j] === close) depth--;
+      j++;
+    } while (j < text.length && depth > 0);
+    return j;
+  };
   /** From just after an opening "(" of $( or <(: the index after its matching ")". */
   const sub = (from: number): number => {
     const r = lexShell(text, from, true, lineAt, inner);
@@ -97,36 +108,18 @@ function lexShell(text: string, start: number, untilParen: boolean, lineAt: (i: 
       i++;
     } else if (c === '$' && text[i + 1] === '(' && text[i + 2] === '(') {
       // arithmetic: no commands, but skip its parentheses
-      let depth = 0;
-      const w = word();
-      w.expanded = true;
-      i += 1;
-      do {
-        if (text[i] === '(') depth++;
-        else if (text[i] === ')') depth--;
-        i++;
-      } while (i < text.length && depth > 0);
+      word().expanded = true;
+      i = balanced(i + 1, '(', ')');
     } else if (c === '(' && text[i + 1] === '(' && !cur) {
       // (( arithmetic )): no commands
-      let depth = 0;
-      do {
-        if (text[i] === '(') depth++;
-        else if (text[i] === ')') depth--;
-        i++;
-      } while (i < text.length && depth > 0);
+      i = balanced(i, '(', ')');
       tokens.push({ kind: 'sep', line: lineAt(i) });
     } else if (c === '$' && text[i + 1] === '(') {
       word().expanded = true;
       i = sub(i + 2);
     } else if (c === '$' && text[i + 1] === '{') {
-      const w = word();
-      w.expanded = true;
-      let depth = 0;
-      do {
-        if (text[i] === '{') depth++;
-        else if (text[i] === '}') depth--;
-        i++;
-      } while (i < text.length && depth > 0);
+      word().expanded = true;
+      i = balanced(i + 1, '{', '}');
     } else if (c === '$') {
       word().expanded = true;
       word().text += c;
