@@ -135,10 +135,10 @@ async function main(): Promise<void> {
         '  "No" shows Restricted Mode, where nothing runs.',
       ]
     : [
-        '  This folder has no dev container config, so there is nothing to start yet: open the HyperBox',
-        '  view in the activity bar (or run "HyperBox: Add Dev Container Configuration" from the Command',
-        '  Palette). It offers "Add Dev Container Configuration", which writes a config for the stack it',
-        '  detects; then trust the folder and HyperBox starts the dev container.',
+        '  This folder has no dev container config, so there is nothing to start yet. HyperBox offers',
+        '  "Add Dev Container Configuration" (click "<your stack>: no config" in the status bar, or open',
+        '  the HyperBox view in the activity bar): it writes a config for the stack it detects. Answer',
+        '  "Yes, I trust the authors", and HyperBox then starts the dev container.',
       ];
   process.stdout.write(
     [
