@@ -11,9 +11,9 @@
 #   HB_CODE_SERVER_VERSION  default 4.100.3 (VS Code 1.100.3, the newest that runs on Node 20)
 #   HB_CODE_SERVER_DIR      install folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/hyperbox/code-server-<version>)
 #
-# As root on Debian it installs the system packages code-server's native modules build against and
-# the browser the end-to-end tests drive (libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev
-# ripgrep chromium). Elsewhere it says what is missing and exits 1. All messages go to stderr.
+# As root on Debian it installs the "code-server" group of scripts/debian-packages.txt (the headers
+# code-server's native modules build against, and ripgrep). Elsewhere it prints the exact
+# `apt-get install` line for what is missing and exits 1. All messages go to stderr.
 set -euo pipefail
 
 version=${HB_CODE_SERVER_VERSION:-4.100.3}
@@ -40,39 +40,16 @@ if [ "${1:-}" = "--check" ]; then
   works && exit 0 || exit 1
 fi
 
-# --- system packages -------------------------------------------------------------------------
-# dpkg package -> what it is for
-declare -A why=(
-  [libkrb5-dev]="headers the kerberos native module builds against"
-  [libsecret-1-dev]="headers the keytar/secret-storage native module builds against"
-  [libx11-dev]="headers the native-keymap module builds against"
-  [libxkbfile-dev]="headers the native-keymap module builds against"
-  [ripgrep]="rg, given to @vscode/ripgrep instead of a download (no internet here)"
-  [chromium]="the headless browser the end-to-end tests drive"
-)
-missing=()
-for p in "${!why[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian packages: ${missing[*]} ..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    say "these system packages are missing, and installing them needs root on Debian/Ubuntu:"
-    for p in "${missing[@]}"; do say "  $p  (${why[$p]})"; done
-    say "install them (e.g. 'sudo apt-get install ${missing[*]}') and run this again."
-    exit 1
-  fi
-fi
-
 if works; then
   say "using cached code-server $version ($dir)"
   echo "$bin"
   exit 0
 fi
+
+# --- system packages (only to build it) ------------------------------------------------------
+# the "code-server" group of scripts/debian-packages.txt: build headers for its native modules, rg
+. "$(dirname "$0")/lib/debian.sh"
+hb_debian_install code-server code-server || { say "cannot install code-server without them (see above)"; exit 1; }
 
 # --- code-server itself ----------------------------------------------------------------------
 command -v npm >/dev/null 2>&1 || { say "npm is required (Node.js 20) and was not found on PATH"; exit 1; }

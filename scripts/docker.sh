@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers on /var/run/docker.sock (or $DOCKER_HOST).
-# As root on Debian: installs Debian's docker.io when missing and starts dockerd, logging to
+# As root on Debian: installs the "docker" group of scripts/debian-packages.txt (docker.io,
+# docker-compose, crun; with --test-engines also the "tests" group) and starts dockerd, logging to
 # $HB_DOCKERD_LOG (default /tmp/hyperbox-dockerd.log), with its pid in /tmp/hyperbox-dockerd.pid
 # so scripts/docker-stop.sh can stop exactly the engine this script started.
 # Elsewhere: says what is missing and exits 1.
@@ -8,38 +9,24 @@ set -euo pipefail
 
 log=${HB_DOCKERD_LOG:-/tmp/hyperbox-dockerd.log}
 pidfile=/tmp/hyperbox-dockerd.pid
-# Prefer Debian's client: a fresh machine has only that one.
+# Debian's client first: the one this script installs (the one on PATH may be another).
 docker_bin=/usr/bin/docker
 [ -x "$docker_bin" ] || docker_bin=$(command -v docker || true)
 
 answers() { [ -n "$docker_bin" ] && timeout 10 "$docker_bin" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-# Docker Compose, for compose configs (hb up runs `docker compose` or `docker-compose`): Debian
-# has docker-compose (v1); install it as root when neither is there. Done whether or not the
-# engine is already running.
-if ! { [ -n "$docker_bin" ] && "$docker_bin" compose version >/dev/null 2>&1; } && ! command -v docker-compose >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "docker: installing Debian's docker-compose ..." >&2
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 ||
-      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1; }; } ||
-      echo "docker: docker-compose could not be installed; compose configs will not work" >&2
-  else
-    echo "docker: neither 'docker compose' nor docker-compose is installed; compose configs need one (e.g. 'sudo apt-get install docker-compose')." >&2
-  fi
+# What scripts/debian-packages.txt lists for running dev containers (docker.io, docker-compose,
+# crun), installed as root; and with --test-engines (scripts/test.sh, npm run test:engine) what only
+# the engine tests need (Podman, sshd, ...), so apt stays out of the tests' time. A user who is not
+# root and already has an engine answering is not told to install Debian's.
+. "$(dirname "$0")/lib/debian.sh"
+if [ "$(id -u)" = 0 ] || ! answers; then
+  hb_debian_install docker docker || echo "docker: going on without them (see above)" >&2
+  docker_bin=/usr/bin/docker
+  [ -x "$docker_bin" ] || docker_bin=$(command -v docker || true)
 fi
-
-# Podman (its Docker-compatible socket) and an ssh server (an ssh DOCKER_HOST to 127.0.0.1), for
-# test/engine/podman.test.ts and ssh.test.ts: installed here as root so apt stays out of the tests'
-# time (they install them themselves when missing, or fail). Only with --test-engines
-# (scripts/test.sh, npm run test:engine), not for scripts/try.sh.
-missing=()
-[ -x /usr/bin/podman ] || missing+=(podman)
-[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
-if [ "${1:-}" = --test-engines ] && [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "docker: installing Debian's ${missing[*]} (Podman and ssh engine tests) ..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } ||
-    echo "docker: ${missing[*]} could not be installed; the Podman / ssh engine tests will try again or fail" >&2
+if [ "${1:-}" = --test-engines ]; then
+  hb_debian_install docker tests || echo "docker: the engine tests that need them will fail (see above)" >&2
 fi
 
 if answers; then
@@ -48,17 +35,9 @@ if answers; then
 fi
 
 if ! command -v dockerd >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "docker: installing Debian's docker.io (engine) ..." >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq docker.io >/dev/null
-    docker_bin=/usr/bin/docker
-  else
-    echo "docker: no Docker engine is installed and this is not a root Debian machine." >&2
-    echo "        Install Docker (e.g. 'sudo apt-get install docker.io') and start it, then run again." >&2
-    exit 1
-  fi
+  echo "docker: no Docker engine (dockerd) is installed and none answers." >&2
+  echo "        Install Docker (Debian: 'sudo apt-get install docker.io') and start it, then run again." >&2
+  exit 1
 fi
 
 if [ "$(id -u)" != 0 ]; then
@@ -67,11 +46,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# crun, registered as a second OCI runtime (hb runtimes, customizations.hyperbox.runtime).
-if [ ! -x /usr/bin/crun ] && command -v apt-get >/dev/null 2>&1; then
-  echo "docker: installing Debian's crun (a second OCI runtime) ..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq crun >/dev/null 2>&1 || echo "docker: crun could not be installed; going on without it" >&2
-fi
+# crun (installed above), registered as a second OCI runtime (hb runtimes, customizations.hyperbox.runtime).
 runtime_args=()
 if [ -x /usr/bin/crun ]; then
   runtime_args=(--add-runtime crun=/usr/bin/crun)

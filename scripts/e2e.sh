@@ -15,6 +15,10 @@ out=.test-output/e2e
 if [ "${1:-}" != "--no-setup" ]; then
   bash scripts/setup.sh || { echo "e2e: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
+# Chromium, and busybox for the example's offline image (scripts/debian-packages.txt); code-server
+# installs its own group below
+. scripts/lib/debian.sh
+hb_debian_install e2e browser images || echo "e2e: the tests that need them will fail (see above)"
 if ! HB_CODE_SERVER=$(bash scripts/code-server.sh); then
   echo "e2e: code-server is not available (see above), so no end-to-end test could run"
   echo "0 passed, 1 failed"

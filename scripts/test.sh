@@ -9,6 +9,10 @@ out=$(mktemp -d)
 trap 'bash scripts/docker-stop.sh; rm -rf "$out"' EXIT
 
 bash scripts/setup.sh || { echo "test: set-up failed" >&2; exit 1; }
+# Every Debian package of scripts/debian-packages.txt, in one apt run (as root on Debian; otherwise
+# the exact apt-get line, and the tests that need them fail saying so)
+. scripts/lib/debian.sh
+hb_debian_install test || echo "test: going on without them (see above)" >&2
 
 status=0
 run() { # name, command...

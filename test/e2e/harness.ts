@@ -31,7 +31,12 @@ export const chromiumArgs = [
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
 
-const log = (msg: string) => process.stderr.write(`e2e: ${msg}\n`);
+let logPrefix = 'e2e';
+/** The word before the harness's messages: "e2e" in the tests, "try" in scripts/try.sh. */
+export function setLogPrefix(prefix: string): void {
+  logPrefix = prefix;
+}
+const log = (msg: string) => process.stderr.write(`${logPrefix}: ${msg}\n`);
 
 /** The code-server launcher: $HB_CODE_SERVER, or scripts/code-server.sh (installs into the cache when missing). */
 export async function codeServerBin(): Promise<string> {
@@ -363,7 +368,7 @@ export interface Browser {
 /** Debian's Chromium, headless, with a fresh profile; never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: install Debian's chromium (scripts/code-server.sh does as root) or set HB_CHROMIUM`);
+    throw new Error(`${chromiumPath} is missing: install Debian's chromium (scripts/e2e.sh does as root; scripts/debian-packages.txt) or set HB_CHROMIUM`);
   }
   const { chromium } = await import('playwright-core');
   const userDataDir = await tempDir('chromium');
@@ -508,7 +513,7 @@ const EXAMPLE_IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
  * machine's own Node (test/engine/images.ts), and the app is started at each container start, so
  * the example still works end to end: container, terminal, port 3000 forwarded.
  */
-export async function offlineExample(folder: string, log: (line: string) => void = (l) => process.stderr.write(`try: ${l}\n`)): Promise<void> {
+export async function offlineExample(folder: string): Promise<void> {
   const run = (args: string[], timeout: number) => spawnSync(DOCKER, args, { encoding: 'utf8', timeout });
   if (run(['version', '--format', '{{.Server.Version}}'], 10_000).status !== 0) {
     log('no Docker engine answers; HyperBox will say so in the status bar (see README, "Tests", for starting one)');

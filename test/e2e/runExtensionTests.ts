@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   const testsIndex = await buildHostSuite();
   const workspace = await copyFixture();
   // the example's dev container really starts (trusted window, hyperbox.autoStart), offline too
-  await offlineExample(workspace, (l) => process.stderr.write(`e2e: ${l}\n`));
+  await offlineExample(workspace);
   const resultsFile = path.join(outputDir, 'host-results.json');
   await rm(resultsFile, { force: true });
   const consoleLog = createWriteStream(path.join(outputDir, 'host-console.log'));

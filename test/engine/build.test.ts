@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { status } from '../../src/engine/runtime/ops';
 import { busyboxImage, docker } from './images';
-import { containersOf, dockerExec, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+import { containersOf, dockerExec, envWithDockerWithoutBuildx, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 describe('engine: up (Dockerfile configs)', () => {
   after(() => removeEverythingUnder(TEST_ROOT));
@@ -56,6 +56,20 @@ describe('engine: up (Dockerfile configs)', () => {
     const { result, log } = await hbUp(folder);
     assert.match(log.text, /needs BuildKit: RUN --mount \(line 2\) is a BuildKit feature\. Building it with the docker CLI \(DOCKER_BUILDKIT=1\)/);
     assert.equal(dockerExec(result.containerId!, 'cat /built').trim(), 'cached');
+  });
+
+  it('with a docker CLI first on PATH that cannot build with BuildKit (28.x, no buildx), builds with the next one that can and names it', async () => {
+    // a fresh machine: Docker's CLI 28.2 in /usr/local/bin first on PATH, without buildx; Debian's 20.10 in /usr/bin
+    const { env, first } = envWithDockerWithoutBuildx();
+    const folder = workspace('buildkit-path', { build: { dockerfile: 'Dockerfile' } }, {
+      '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nRUN --mount=type=cache,target=/x true\nRUN echo built > /built\n`,
+    });
+    const { result, log } = await hbUp(folder, { env });
+    assert.equal(result.state, 'running');
+    assert.match(log.text, /Building with the docker CLI \/usr\/bin\/docker 20\.\d+\.\d+ \(BuildKit built in\), since \S+\/docker 28\.\d+\.\d+ has no buildx plugin/);
+    assert.ok(log.text.includes(`since ${first} 28.`), log.text);
+    assert.doesNotMatch(log.text, /needs the buildx plugin/);
+    assert.equal(dockerExec(result.containerId!, 'cat /built').trim(), 'built');
   });
 
   it('applies build.options: build args, extra hosts and labels through the Engine API, BuildKit-only ones through the docker CLI; an unmappable flag is an error naming it', async () => {

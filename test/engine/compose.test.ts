@@ -10,7 +10,7 @@ import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
 import { down, status, stop } from '../../src/engine/runtime/ops';
 import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/userFiles';
 import { busyboxImage, docker } from './images';
-import { collector, dockerExec, hbUp, inspect, reference, usedByReference, waitFor, workspace } from './helpers';
+import { collector, dockerExec, envWithDockerWithoutBuildx, hbUp, inspect, reference, usedByReference, waitFor, workspace } from './helpers';
 
 function projectContainers(project: string): { id: string; service: string; state: string }[] {
   const out = docker(['ps', '-a', '--filter', `label=${LABEL_COMPOSE_PROJECT}=${project}`, '--format', `{{.ID}} {{.Label "${LABEL_COMPOSE_SERVICE}"}} {{.State}}`]).stdout;
@@ -128,6 +128,33 @@ describe('engine: up (Docker Compose configs)', () => {
     const r = await down({ folder, env: process.env, report: collector() });
     assert.equal(r.removed, true);
     assert.deepEqual(projectContainers(project), []);
+  });
+});
+
+describe('engine: Docker Compose building a Dockerfile that needs BuildKit', () => {
+  it('Compose v1 builds the service through a docker CLI that can build with BuildKit, named in the log', async function () {
+    const cli = await findComposeCli(process.env);
+    if (cli.v2) this.skip(); // the Compose v2 plugin builds by itself: this is about Compose v1 (Debian's docker-compose)
+    const base = busyboxImage();
+    const folder = workspace(`compose-buildkit${process.pid}`, { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true }, {
+      '.devcontainer/docker-compose.yml': "version: '2.4'\nservices:\n  dev:\n    build:\n      context: .\n",
+      '.devcontainer/Dockerfile': `FROM ${base}\nRUN --mount=type=cache,target=/x echo cached > /x/c && cp /x/c /built.txt\n`,
+    });
+    const project = `${path.basename(folder)}_devcontainer`.toLowerCase().replace(/[^-_a-z0-9]/g, '');
+    // a fresh machine: Docker's CLI 28.2 first on PATH cannot build with BuildKit; Debian's can
+    const { env, first } = envWithDockerWithoutBuildx();
+    try {
+      const { result, log } = await hbUp(folder, { env });
+      assert.equal(result.state, 'running');
+      assert.match(log.text, /The Dockerfile of service dev needs BuildKit: RUN --mount/);
+      assert.match(log.text, /Building with the docker CLI \/usr\/bin\/docker 20\.\d+\.\d+ \(BuildKit built in\), since /);
+      assert.ok(log.text.includes(`since ${first} 28.`), log.text);
+      assert.equal(dockerExec(result.containerId!, 'cat /built.txt').trim(), 'cached');
+    } finally {
+      await down({ folder, env, volumes: true }).catch(() => undefined);
+      docker(['rmi', '-f', `${project}_dev`, `${project}-dev`], { allowFail: true });
+      docker(['network', 'rm', `${project}_default`], { allowFail: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Helpers for engine tests: throw-away workspaces under one TEST_ROOT (so cleanup finds everything
 // the tests made by folder), hb run in-process or as a real process, and a few docker queries.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import { connectEngine } from '../../src/engine/runtime/docker';
@@ -54,6 +54,25 @@ export function collector(): Collected {
     output: (source, t) => void (c.text += `[${source}] ${t}`),
   };
   return c;
+}
+
+/**
+ * The environment of a fresh machine of this kind for choosing a docker CLI: no HB_DOCKER_PATH, and
+ * first on PATH a docker CLI 28 without the buildx plugin (so it cannot build with BuildKit):
+ * /usr/local/bin/docker where that is one (a fresh machine has Docker's 28.2 there), else a
+ * stand-in that answers as it does. Returns the environment and that CLI.
+ */
+export function envWithDockerWithoutBuildx(): { env: NodeJS.ProcessEnv; first: string } {
+  let dir = '/usr/local/bin';
+  const real = path.join(dir, 'docker');
+  if (!existsSync(real) || spawnSync(real, ['buildx', 'version']).status === 0 || !/version 2[3-9]\./.test(spawnSync(real, ['--version'], { encoding: 'utf8' }).stdout ?? '')) {
+    dir = path.join(TEST_ROOT, 'docker-28-no-buildx');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'docker'), '#!/bin/sh\n[ "$1" = --version ] && { echo "Docker version 28.2.2, build e6534b4"; exit 0; }\necho "docker: unknown command: docker $1" >&2; exit 1\n', { mode: 0o755 });
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+  delete env.HB_DOCKER_PATH;
+  return { env, first: path.join(dir, 'docker') };
 }
 
 /** hb up in this process. */

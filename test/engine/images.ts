@@ -38,7 +38,7 @@ let busyboxTag: string | undefined;
 /** A tiny shell image: busybox and its applets, root only. */
 export function busyboxImage(): string {
   if (busyboxTag) return busyboxTag;
-  if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (apt-get install busybox-static), or set HB_TEST_BUSYBOX.`);
+  if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (apt-get install busybox-static; scripts/test.sh and scripts/try.sh do as root, from scripts/debian-packages.txt), or set HB_TEST_BUSYBOX.`);
   const bin = readFileSync(BUSYBOX);
   const tag = `hyperbox-test/busybox:${hashOf(bin, RECIPE_VERSION)}`;
   if (!imageExists(tag)) {

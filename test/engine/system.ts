@@ -1,28 +1,29 @@
-// Programs that some engine tests need besides Docker (sshd, podman): installed from Debian's
-// packages when missing (as root, the way scripts/docker.sh installs docker.io), else a loud error.
-// Never a quiet skip: a test that cannot get what it needs fails and says how to get it.
+// Programs that some engine tests need besides Docker (sshd, podman), from the "tests" group of
+// scripts/debian-packages.txt: scripts/test.sh installs them before the tests, and a test run
+// alone gets them from the same shell function (scripts/lib/debian.sh), which as root installs
+// them and otherwise prints the exact apt-get line. Never a quiet skip: a test that cannot get what
+// it needs fails and says how to get it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 
-/** Makes sure each binary exists, installing its Debian package when it does not. */
+const REPO = path.resolve(__dirname, '..', '..');
+
+/** Makes sure each binary exists, installing the "tests" group of scripts/debian-packages.txt when one does not. */
 export function ensureDebianPackages(wanted: { pkg: string; binary: string }[]): void {
   const missing = wanted.filter((w) => !existsSync(w.binary));
   if (!missing.length) return;
   const pkgs = [...new Set(missing.map((m) => m.pkg))];
-  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-  if (!canInstall) {
-    throw new Error(`This test needs ${missing.map((m) => m.binary).join(', ')} (Debian packages: ${pkgs.join(' ')}), which are missing. Install them (e.g. "sudo apt-get install ${pkgs.join(' ')}") and run again.`);
-  }
-  process.stderr.write(`installing Debian packages for the engine tests: ${pkgs.join(' ')} ...\n`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env, encoding: 'utf8' });
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-qq'], { env, encoding: 'utf8' });
-    r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env, encoding: 'utf8' });
-  }
+  const r = spawnSync('bash', ['-c', '. scripts/lib/debian.sh && hb_debian_install engine-tests tests'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+  process.stderr.write(r.stderr ?? '');
   const still = missing.filter((m) => !existsSync(m.binary));
-  if (r.status !== 0 || still.length) throw new Error(`apt-get install ${pkgs.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}`);
+  if (still.length) {
+    throw new Error(
+      `This test needs ${still.map((m) => m.binary).join(', ')} (Debian packages: ${pkgs.join(' ')}), which are missing and could not be installed` +
+        `${r.stderr?.trim() ? `:\n${r.stderr.trim()}` : ''}\nInstall them (e.g. "sudo apt-get install ${pkgs.join(' ')}") and run again.`,
+    );
+  }
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */

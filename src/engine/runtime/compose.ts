@@ -18,7 +18,9 @@ import { VERSION } from '../version';
 import { cacheDir } from './dirs';
 import type { Engine } from './docker';
 import { lastLines, RuntimeError, throwIfCancelled } from './errors';
-import { dockerCli, ensureImage, inspectImage } from './image';
+import { ensureImage, inspectImage } from './image';
+import { chooseBuildKitCli, findAllOnPath, findComposePlugin } from './dockerCli';
+import { buildKitReason } from './dockerfile';
 import type { Inputs } from './inputs';
 import { LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
 import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type MetadataEntry } from './metadata';
@@ -72,18 +74,19 @@ function run(argv: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; signa
 const cliCache = new Map<string, Promise<ComposeCli>>();
 
 /**
- * `docker compose` when the docker CLI has the plugin, else `docker-compose`
+ * `docker compose` when a docker CLI has the plugin, else `docker-compose`
  * (HB_DOCKER_COMPOSE_PATH overrides the latter); an error naming both when neither runs.
  */
 export function findComposeCli(env: NodeJS.ProcessEnv): Promise<ComposeCli> {
-  const docker = dockerCli(env);
+  const docker = env.HB_DOCKER_PATH || 'docker';
   const v1 = env.HB_DOCKER_COMPOSE_PATH || 'docker-compose';
-  const key = `${docker}\0${v1}`;
+  const key = `${env.HB_DOCKER_PATH ?? ''}\0${env.PATH ?? ''}\0${v1}`;
   let found = cliCache.get(key);
   if (!found) {
     found = (async () => {
-      const plugin = await run([docker, 'compose', 'version', '--short'], env);
-      if (plugin.code === 0 && /^v?\d/.test(plugin.stdout.trim())) return { argv: [docker, 'compose'], version: plugin.stdout.trim().replace(/^v/, ''), v2: true };
+      // the plugin of any docker client here (dockerCli.ts: HB_DOCKER_PATH, each on PATH, Debian's)
+      const plugin = await findComposePlugin(env);
+      if (plugin) return { argv: [plugin.docker, 'compose'], version: plugin.version, v2: true };
       const old = await run([v1, 'version', '--short'], env);
       if (old.code === 0 && /^v?\d/.test(old.stdout.trim())) {
         const version = old.stdout.trim().replace(/^v/, '');
@@ -259,6 +262,34 @@ async function compose(p: Project, args: string[], what: string, report?: Report
   return res.stdout;
 }
 
+/**
+ * The project to build a service with: as it is, unless Compose v1 builds a Dockerfile that needs
+ * BuildKit. v1 builds through the Engine API's classic builder, which refuses `RUN --mount`; with
+ * COMPOSE_DOCKER_CLI_BUILD=1 and DOCKER_BUILDKIT=1 it runs `docker build` from PATH instead, so
+ * the docker CLI that can build with BuildKit (dockerCli.ts) goes first on PATH, as a link in
+ * HyperBox's cache folder.
+ */
+async function buildKitProject(p: Project, build: unknown, report: Reporter): Promise<Project> {
+  if (p.cli.v2) return p;
+  const b = typeof build === 'string' ? { context: build } : ((build ?? {}) as { context?: unknown; dockerfile?: unknown });
+  if (typeof b.context !== 'string') return p;
+  const file = path.resolve(p.cwd, b.context, typeof b.dockerfile === 'string' ? b.dockerfile : 'Dockerfile');
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const needs = text === undefined ? undefined : buildKitReason(text);
+  if (!needs) return p;
+  report.info(`The Dockerfile of service ${p.service} needs BuildKit: ${needs}. Compose v1 builds it with the docker CLI (COMPOSE_DOCKER_CLI_BUILD=1, DOCKER_BUILDKIT=1).`);
+  const chosen = await chooseBuildKitCli(p.runEnv, report);
+  const cli = path.isAbsolute(chosen) ? chosen : path.resolve(findAllOnPath(chosen, p.runEnv)[0] ?? chosen);
+  const dir = path.join(cacheDir(p.runEnv), 'docker-cli', createHash('sha256').update(cli).digest('hex').slice(0, 12));
+  const link = path.join(dir, 'docker');
+  await fs.mkdir(dir, { recursive: true });
+  if ((await fs.readlink(link).catch(() => undefined)) !== cli) {
+    await fs.rm(link, { force: true });
+    await fs.symlink(cli, link);
+  }
+  return { ...p, runEnv: { ...p.runEnv, COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '1', PATH: [dir, p.runEnv.PATH].filter(Boolean).join(path.delimiter) } };
+}
+
 /** The dev service's container of a project, if there is one. */
 export async function findServiceContainer(engine: Engine, project: string, service: string): Promise<string | undefined> {
   const list = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_COMPOSE_PROJECT}=${project}`, `${LABEL_COMPOSE_SERVICE}=${service}`] }) });
@@ -375,7 +406,8 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
   if (svc.build) {
     imageName = typeof svc.image === 'string' ? svc.image : builtImageName(p.cli, p.name, p.service);
     report.step(`Building service ${p.service}`);
-    await compose(p, ['build', ...(o.noCache ? ['--no-cache'] : []), p.service], `Building compose service ${p.service}`, report, signal);
+    const builder = await buildKitProject(p, svc.build, report);
+    await compose(builder, ['build', ...(o.noCache ? ['--no-cache'] : []), p.service], `Building compose service ${p.service}`, report, signal);
     builtImage = imageName;
   } else if (typeof svc.image === 'string') {
     imageName = svc.image;

@@ -1,7 +1,7 @@
 // Getting the image a dev container runs: an `image` config uses the local image or pulls it; a
 // `build` config builds the Dockerfile — through the Engine API (classic builder, context sent as
-// a tar that respects .dockerignore), or, when the Dockerfile needs BuildKit, through the docker
-// CLI with DOCKER_BUILDKIT=1.
+// a tar that respects .dockerignore), or, when the Dockerfile needs BuildKit, through a docker CLI
+// that can build with it (dockerCli.ts chooses which) with DOCKER_BUILDKIT=1.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import type { Engine } from './docker';
 import { parseBuildOptions, type BuildParts } from './buildOptions';
 import { buildKitReason, parseDockerfile } from './dockerfile';
 import { contextFilter, packContext } from './context';
+import { chooseBuildKitCli } from './dockerCli';
 import { lastLines, RuntimeError, throwIfCancelled } from './errors';
 import type { Reporter } from './report';
 
@@ -183,13 +184,9 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
   });
 }
 
-/** The docker CLI to run: HB_DOCKER_PATH, else `docker` on PATH. */
-export function dockerCli(env: NodeJS.ProcessEnv): string {
-  return env.HB_DOCKER_PATH || 'docker';
-}
-
 async function buildWithCli(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal): Promise<void> {
-  const cli = dockerCli(opts.env);
+  const cli = await chooseBuildKitCli(opts.env, report);
+  throwIfCancelled(signal, 'The build');
   const args = ['build', '--progress=plain', '-f', opts.dockerfile, '-t', opts.tag];
   for (const [k, v] of Object.entries(opts.args ?? {})) args.push('--build-arg', `${k}=${v}`);
   if (opts.target) args.push('--target', opts.target);
