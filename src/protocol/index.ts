@@ -792,6 +792,8 @@ export interface ContainerPressure extends PressureFigures {
   folder?: string;
   /** The cgroup v2 directory the PSI files were read from. */
   cgroupDir?: string;
+  /** The container stopped (its cgroup is gone): reported once, then left out of later samples. */
+  gone?: boolean;
 }
 
 export interface PressureSample {

@@ -94,8 +94,13 @@ class FigureSource {
     for (const [r, f] of this.psi) {
       const text = f.read();
       if (text instanceof Error) {
+        if (code(text) === 'ENODEV' || code(text) === 'ENOENT') {
+          // the cgroup was removed: the container stopped
+          this.gone = true;
+          this.close();
+          return { missing: [`the container stopped: its cgroup ${path.dirname(f.file)} is gone`] };
+        }
         out.missing.push(`${f.file}: ${explain(text)}`);
-        if (code(text) === 'ENODEV' || code(text) === 'ENOENT') this.gone = true;
         continue;
       }
       const parsed = parsePsi(text, this.last.get(r));
@@ -220,12 +225,16 @@ export class PressureSampler {
       containers: [],
     };
     this.lastAt = now;
-    for (const { target, source, cgroupDir } of this.containers.values()) {
+    for (const { target, source, cgroupDir } of [...this.containers.values()]) {
       const figures = source.read();
-      if (source.gone) source.close();
       const c: ContainerPressure = { containerId: target.containerId, name: target.name, ...figures };
       if (target.folder) c.folder = target.folder;
       if (cgroupDir) c.cgroupDir = cgroupDir;
+      // reported once, then left out until it is added again (started anew)
+      if (source.gone) {
+        c.gone = true;
+        this.removeContainer(target.containerId);
+      }
       sample.containers.push(c);
     }
     return sample;

@@ -204,12 +204,13 @@ export interface DoctorOptions {
 export async function doctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
   const root = opts.root ?? '/';
   const env = opts.env ?? process.env;
+  // the engine's answer and the GPU probe (which may run nvidia-smi) run while the kernel files are read
+  const waiting = Promise.all([opts.engine ?? askEngine(env), detectGpu({ root, env })]);
   const k = readKernelFacts(root);
-  // the GPU probe may run nvidia-smi: it runs while the engine answers
-  const [engine, gpuInfo] = await Promise.all([opts.engine ?? askEngine(env), detectGpu({ root, env })]);
+  const psi = probePsi(k);
+  const [engine, gpuInfo] = await waiting;
   const info = 'info' in engine ? engine.info : undefined;
   const gpu = gpuFinding(gpuInfo, engine);
-  const psi = probePsi(k);
   const cgroup = probeCgroup(root, info);
   const storage = probeStorage(k, env, info);
   const runtimes = probeRuntimes(root, env, engine);
