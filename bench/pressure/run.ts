@@ -6,9 +6,9 @@
 //     with NODE_EXTRA_CA_CERTS, against 300 ms; `node -e ""` beside it, since on a busy machine Node's
 //     own start is most of it.
 //  2. The collector's CPU: N idle containers (default 50, busybox sleep), then two Node processes
-//     (bench/pressure/collector.ts) side by side for S seconds (default 60): one samples all N at
-//     1 Hz and serializes each sample as the engine would, one only holds the sampler. User+sys CPU
-//     of the first minus the second, as % of one core, against 0.5 %.
+//     (bench/pressure/collector.ts) side by side for S seconds (default 60, after 5 s of warm-up):
+//     one samples all N at 1 Hz and serializes each sample as the engine would, one only holds the
+//     sampler. User+sys CPU of the first minus the second, as % of one core, against 0.5 %.
 //  3. Latency: a 32 MiB container with a 96 MiB file; T times (default 5) a stressor starts
 //     re-reading it, and the time from its start (its /proc/uptime, the same clock as the host's)
 //     to the first sample with a nonzero memory stall delta for that container, against 1.5 s.
@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PressureSampler, type PressureTarget } from '../../src/engine/pressure/sampler';
 import type { PressureSample } from '../../src/protocol';
-import { busyboxImage, docker, TEST_LABEL } from '../../test/engine/images';
+import { busyboxImage, docker, DOCKER, TEST_LABEL } from '../../test/engine/images';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -60,6 +60,22 @@ function run(args: string[]): string {
   return id;
 }
 
+function runAsync(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DOCKER, ['run', '-d', '--label', `${TEST_LABEL}=1`, '--label', BENCH_LABEL, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => {
+      const id = out.trim();
+      if (id) started.push(id);
+      if (code === 0) resolve(id);
+      else reject(new Error(`docker run failed (${code}): ${err.trim()}`));
+    });
+  });
+}
+
 function target(id: string): PressureTarget {
   const [pid, name] = docker(['inspect', '-f', '{{.State.Pid}} {{.Name}}', id]).stdout.trim().split(' ');
   return { containerId: id, name: name.replace(/^\//, ''), pid: Number(pid) };
@@ -84,6 +100,24 @@ function doctorTimes(withCa: boolean): { doctor: number; node: number } {
     node.push(time(['-e', '']));
   }
   return { doctor: median(doctor), node: median(node) };
+}
+
+/** The engine's own /info time over its socket: most of the doctor's time beyond Node's start. */
+async function infoMs(): Promise<number> {
+  const { request } = await import('node:http');
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const req = request({ socketPath: '/var/run/docker.sock', path: '/info' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now() - t));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const xs: number[] = [];
+  for (let i = 0; i < RUNS; i++) xs.push(await once());
+  return median(xs);
 }
 
 function collector(targets: PressureTarget[], on: boolean): Promise<{ cpuMs: number; wallMs: number; samples: number; read: number }> {
@@ -145,10 +179,15 @@ async function main(): Promise<void> {
     const t = doctorTimes(withCa);
     console.log(`  ${(withCa ? 'with NODE_EXTRA_CA_CERTS' : 'without NODE_EXTRA_CA_CERTS').padEnd(28)} ${t.doctor.toFixed(0).padStart(5)} ms  (node -e "": ${t.node.toFixed(0)} ms)${withCa ? '' : `  ${t.doctor <= 300 ? 'met' : 'NOT met'}`}`);
   }
+  console.log(`  the engine's /info alone (the doctor's one engine request): median ${(await infoMs()).toFixed(0)} ms`);
 
   console.log(`\n2. collector CPU with ${CONTAINERS} idle containers over ${SECONDS} s (goal: 0.5 % of one core)`);
   const t0 = Date.now();
-  for (let i = 0; i < CONTAINERS; i++) run([image, 'sleep', '100000']);
+  // ten at a time: the engine starts them faster side by side than one by one
+  for (let i = 0; i < CONTAINERS; i += 10) {
+    const batch = Array.from({ length: Math.min(10, CONTAINERS - i) }, () => runAsync([image, 'sleep', '100000']));
+    await Promise.all(batch);
+  }
   const targets = started.map(target);
   console.log(`  started ${CONTAINERS} containers in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const [on, off] = await Promise.all([collector(targets, true), collector(targets, false)]);

@@ -845,7 +845,9 @@ export interface DoctorReport {
   runtimes: {
     /** null when the engine was not reached (`error` says why). */
     registered: { name: string; kind: string; path?: string; isDefault: boolean }[] | null;
-    /** Runtime binaries found on PATH that the engine has not registered. */
+    /** Runtime binaries found on PATH (runc, crun, youki, runsc, kata). */
+    installed: { kind: string; path: string }[];
+    /** Those of them the engine has not registered (empty when the engine was not reached or is on another machine). */
     unregistered: { kind: string; path: string }[];
     error?: string;
   };

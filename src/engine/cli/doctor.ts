@@ -56,7 +56,10 @@ export function printDoctor(r: DoctorReport, out: (text: string) => void, c = co
   out('\n');
   if (r.runtimes.registered) {
     row('Runtimes', r.runtimes.registered.map((x) => `${x.name}${x.isDefault ? ' (default)' : ''}`).join(', ') || 'none');
-  } else row('Runtimes', c.yellow(`unknown: ${r.runtimes.error}`));
+  } else {
+    row('Runtimes', c.yellow(`unknown: ${r.runtimes.error}`));
+    if (r.runtimes.installed.length) sub(`installed here: ${r.runtimes.installed.map((x) => x.path).join(', ')}`);
+  }
   for (const u of r.runtimes.unregistered) sub(`${u.path} (${u.kind}) installed, not registered with the engine`);
   row('GPU', r.gpu.present ? `${r.gpu.nvidia.length ? r.gpu.nvidia.join('; ') : r.gpu.renderNodes.join(', ')}; pass-through: ${r.gpu.passthrough}` : 'none');
   sub(r.gpu.present ? r.gpu.how : r.gpu.details.join('; '));

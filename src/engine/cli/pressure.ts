@@ -4,7 +4,7 @@
 import type { ContainerPressure, PressureFigures, PressureSample, PsiResource } from '../../protocol';
 import { PressureSampler, type PressureTarget } from '../pressure/sampler';
 import { allDevContainerTargets, folderTarget } from '../pressure/targets';
-import { withEngine } from '../runtime/docker';
+import { engineError, withEngine } from '../runtime/docker';
 import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors } from './format';
 import { configOf, failure, folderOf } from './runtime';
@@ -34,12 +34,23 @@ export const pressureCommand: Command = {
     const oneFolder = ctx.positionals.length === 1 || typeof ctx.values.config === 'string';
     try {
       return await withEngine(ctx.env, async (engine) => {
-        const find = async (): Promise<PressureTarget[]> => (oneFolder ? [await folderTarget(engine, folderOf(ctx), configOf(ctx), ctx.env)] : allDevContainerTargets(engine));
+        let warned = false;
+        const find = async (): Promise<PressureTarget[]> => {
+          if (oneFolder) return [await folderTarget(engine, folderOf(ctx), configOf(ctx), ctx.env)];
+          try {
+            return await allDevContainerTargets(engine);
+          } catch (e) {
+            // without a folder the host's figures are still worth showing
+            if (!warned) ctx.err(`hb pressure: showing the host only: ${(engineError(e, engine.endpoint) as Error).message}\n`);
+            warned = true;
+            return [];
+          }
+        };
         const sampler = new PressureSampler();
         try {
-          let targets = await find();
+          const targets = await find();
           for (const t of targets) sampler.addContainer(t);
-          if (!targets.length && !ctx.values.json) ctx.err('No running dev containers: showing the host only. hb up [folder] starts one.\n');
+          if (!targets.length && !warned && !ctx.values.json) ctx.err('No running dev containers: showing the host only. hb up [folder] starts one.\n');
           if (!ctx.values.watch) {
             const sample = sampler.sample();
             ctx.out(ctx.values.json ? JSON.stringify(sample, null, 2) + '\n' : render(sample, ctx, false));
@@ -52,7 +63,6 @@ export const pressureCommand: Command = {
             for (const id of sampler.containerIds()) if (!ids.has(id)) sampler.removeContainer(id);
             const have = new Set(sampler.containerIds());
             for (const t of now) if (!have.has(t.containerId)) sampler.addContainer(t);
-            targets = now;
           };
           await new Promise<void>((resolve, reject) => {
             sampler.subscribe((sample) => {

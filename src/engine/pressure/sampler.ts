@@ -61,23 +61,27 @@ class OpenFile {
 
 const code = (e: Error) => (e as NodeJS.ErrnoException).code ?? e.message;
 
+/** A memory limit changes only with `docker update`: it is read once every this many samples. */
+const LIMIT_EVERY = 10;
+
 /** The PSI files of the host or one cgroup, and (containers) the memory files. */
 class FigureSource {
-  private readonly psi = new Map<PsiResourceName, OpenFile>();
-  private readonly last = new Map<PsiResourceName, PsiResource>();
+  private readonly psi: { resource: PsiResourceName; file: OpenFile; last?: PsiResource }[] = [];
   private usage?: OpenFile;
   private limit?: OpenFile;
+  private limitValue: number | null = null;
+  private reads = 0;
   /** Why something cannot be read; fixed at open time, extended when reads start failing. */
   readonly missing: string[] = [];
   gone = false;
 
   constructor(psiFile: (r: PsiResourceName) => string | undefined, memory?: { usage: string; limit: string }) {
-    for (const r of PSI_RESOURCES) {
-      const file = psiFile(r);
+    for (const resource of PSI_RESOURCES) {
+      const file = psiFile(resource);
       if (!file) continue;
       const f = OpenFile.open(file);
       if (f instanceof Error) this.missing.push(`${file}: ${explain(f)}`);
-      else this.psi.set(r, f);
+      else this.psi.push({ resource, file: f });
     }
     if (memory) {
       const u = OpenFile.open(memory.usage);
@@ -90,43 +94,44 @@ class FigureSource {
   }
 
   read(): PressureFigures {
-    const out: PressureFigures = { missing: [...this.missing] };
-    for (const [r, f] of this.psi) {
-      const text = f.read();
+    const out: PressureFigures = { missing: this.missing.length ? [...this.missing] : [] };
+    for (const p of this.psi) {
+      const text = p.file.read();
       if (text instanceof Error) {
         if (code(text) === 'ENODEV' || code(text) === 'ENOENT') {
           // the cgroup was removed: the container stopped
           this.gone = true;
           this.close();
-          return { missing: [`the container stopped: its cgroup ${path.dirname(f.file)} is gone`] };
+          return { missing: [`the container stopped: its cgroup ${path.dirname(p.file.file)} is gone`] };
         }
-        out.missing.push(`${f.file}: ${explain(text)}`);
+        out.missing.push(`${p.file.file}: ${explain(text)}`);
         continue;
       }
-      const parsed = parsePsi(text, this.last.get(r));
+      const parsed = parsePsi(text, p.last);
       if (!parsed) {
-        out.missing.push(`${f.file} does not read as PSI: ${JSON.stringify(text.slice(0, 80))}`);
+        out.missing.push(`${p.file.file} does not read as PSI: ${JSON.stringify(text.slice(0, 80))}`);
         continue;
       }
-      this.last.set(r, parsed);
-      out[r] = parsed;
+      p.last = parsed;
+      out[p.resource] = parsed;
     }
     if (this.usage && this.limit) {
       const u = this.usage.read();
-      const l = this.limit.read();
+      const l = this.reads % LIMIT_EVERY === 0 ? this.limit.read() : undefined;
       if (u instanceof Error || l instanceof Error) out.missing.push(`memory use: ${explain((u instanceof Error ? u : l) as Error)}`);
       else {
+        if (l !== undefined) this.limitValue = parseLimit(l);
         const usage = Number(u.trim());
-        const limit = parseLimit(l);
-        if (Number.isFinite(usage)) out.memoryUsage = { usage, limit };
+        if (Number.isFinite(usage)) out.memoryUsage = { usage, limit: this.limitValue };
       }
     }
+    this.reads++;
     return out;
   }
 
   close(): void {
-    for (const f of this.psi.values()) f.close();
-    this.psi.clear();
+    for (const p of this.psi) p.file.close();
+    this.psi.length = 0;
     this.usage?.close();
     this.limit?.close();
   }

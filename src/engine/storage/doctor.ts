@@ -145,16 +145,15 @@ export function probeCgroup(root: string, engine: EngineInfoForDoctor | undefine
 const RUNTIME_BINARIES = ['runc', 'crun', 'youki', 'runsc', 'kata-runtime', 'containerd-shim-kata-v2'];
 
 export function probeRuntimes(root: string, env: NodeJS.ProcessEnv, engine: EngineAnswer): DoctorReport['runtimes'] {
-  const found = findOnPath(root, env, RUNTIME_BINARIES);
-  if ('error' in engine) {
-    return { registered: null, unregistered: [...found].map(([bin, p]) => ({ kind: runtimeKind(bin, p), path: p })), error: engine.error };
-  }
+  const installed = [...findOnPath(root, env, RUNTIME_BINARIES)].map(([bin, p]) => ({ kind: runtimeKind(bin, p), path: p }));
+  if ('error' in engine) return { registered: null, installed, unregistered: [], error: engine.error };
   const list = parseRuntimes(engine.info);
-  const kinds = new Set(list.runtimes.map((r) => r.kind));
+  const kinds = new Set<string>(list.runtimes.map((r) => r.kind));
   return {
     registered: list.runtimes.map((r) => ({ name: r.name, kind: r.kind, ...(r.path ? { path: r.path } : {}), isDefault: r.isDefault })),
+    installed,
     // a runtime binary on this machine is only relevant to a local engine
-    unregistered: engine.local ? [...found].map(([bin, p]) => ({ kind: runtimeKind(bin, p), path: p })).filter((r) => !kinds.has(r.kind as never)) : [],
+    unregistered: engine.local ? installed.filter((r) => !kinds.has(r.kind)) : [],
   };
 }
 
@@ -188,6 +187,8 @@ export function probeArch(arch: string, runtimes: DoctorReport['runtimes']): Doc
     if (r) return { arch, advice: def?.kind === kind ? `${r.name} is the engine's default runtime: right for this ARM host` : `hb up runs dev containers with ${r.name} here (it starts containers faster and uses less memory than runc on ARM boards)` };
   }
   const local = runtimes.unregistered.find((r) => r.kind === 'youki' || r.kind === 'crun');
+  const unknown = runtimes.registered === null && runtimes.installed.find((r) => r.kind === 'youki' || r.kind === 'crun');
+  if (unknown) return { arch, advice: `${unknown.path} is installed: with the engine registering it (dockerd --add-runtime ${unknown.kind}=${unknown.path}), hb up prefers it on this ARM host` };
   if (local) return { arch, advice: `${local.path} is installed but not registered: start dockerd with --add-runtime ${local.kind}=${local.path} (or "runtimes" in /etc/docker/daemon.json) and hb up will prefer it on this ARM host` };
   return { arch, advice: 'on ARM, youki or crun start containers faster and use less memory than runc: install crun (apt-get install crun), register it with dockerd --add-runtime crun=/usr/bin/crun, and hb up will prefer it' };
 }

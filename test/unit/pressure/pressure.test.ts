@@ -167,6 +167,23 @@ describe('pressure: the sampler', () => {
     }
   });
 
+  it('reads memory use every sample and the limit every tenth (a limit changes only with docker update)', () => {
+    const root = copy('6.1-v2-nydus');
+    const s = new PressureSampler({ root, host: false });
+    try {
+      s.addContainer({ containerId: CID, name: 'busy', pid: 4242 });
+      assert.deepEqual(s.sample().containers[0].memoryUsage, { usage: 33030144, limit: 33554432 });
+      const dir = path.join(root, 'sys/fs/cgroup/system.slice', `docker-${CID}.scope`);
+      writeFileSync(path.join(dir, 'memory.current'), '40000000\n');
+      writeFileSync(path.join(dir, 'memory.max'), '67108864\n');
+      assert.deepEqual(s.sample().containers[0].memoryUsage, { usage: 40000000, limit: 33554432 });
+      for (let i = 0; i < 8; i++) s.sample();
+      assert.deepEqual(s.sample().containers[0].memoryUsage, { usage: 40000000, limit: 67108864 });
+    } finally {
+      s.dispose();
+    }
+  });
+
   it('says what is missing: no /proc/pressure (psi=0), no cgroup2 on a v1-only host, a process that is gone', () => {
     const psi0 = new PressureSampler({ root: path.join(HOSTS, '6.6-psi0') });
     try {

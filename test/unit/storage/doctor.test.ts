@@ -138,15 +138,19 @@ describe('storage: the doctor on fixture hosts', () => {
     const r = await run('6.18-hybrid');
     assert.deepEqual(Object.keys(r), ['kernel', 'psi', 'cgroup', 'storage', 'runtimes', 'gpu', 'arch', 'recommendations']);
     assert.equal(r.runtimes.registered, null);
+    assert.deepEqual(r.runtimes.unregistered, [], 'not known to be unregistered when the engine did not say');
     assert.equal(r.storage.engineDriver, null);
     assert.match(r.recommendations[0], /Start the Docker engine or point DOCKER_HOST at one: Cannot talk to the Docker engine/);
-    // without the engine, the runtime binaries found are still listed
     const text: string[] = [];
     printDoctor(r, (t) => text.push(t));
     const out = text.join('');
     assert.match(out, /^Kernel\s+6\.18\.44-fc-v1272 \(config: \/proc\/config\.gz\)$/m);
     assert.match(out, /^ {2}over fscache\s+no {2}CONFIG_EROFS_FS_ONDEMAND is not set/m);
     assert.match(out, /^Runtimes\s+unknown: Cannot talk to the Docker engine/m);
+    // without the engine, the runtime binaries found are still listed
+    const arm = await run('6.12-composefs');
+    assert.deepEqual(arm.runtimes.installed.map((x) => x.path).sort(), ['/usr/bin/crun', '/usr/bin/youki']);
+    assert.deepEqual(arm.runtimes.unregistered, []);
   });
 });
 
@@ -175,9 +179,9 @@ describe('storage: recommendations', () => {
 
   it('on ARM, advises youki or crun: picked when registered, registered when installed, installed otherwise', () => {
     const reg = (kind: string, isDefault = false) => ({ name: kind, kind, isDefault });
-    assert.match(probeArch('arm64', { registered: [reg('runc', true), reg('crun')], unregistered: [] }).advice!, /hb up runs dev containers with crun/);
-    assert.match(probeArch('arm64', { registered: [reg('runc', true)], unregistered: [{ kind: 'youki', path: '/usr/bin/youki' }] }).advice!, /--add-runtime youki=\/usr\/bin\/youki/);
-    assert.match(probeArch('arm64', { registered: [reg('runc', true)], unregistered: [] }).advice!, /install crun/);
-    assert.equal(probeArch('x64', { registered: [], unregistered: [] }).advice, null);
+    assert.match(probeArch('arm64', { registered: [reg('runc', true), reg('crun')], installed: [], unregistered: [] }).advice!, /hb up runs dev containers with crun/);
+    assert.match(probeArch('arm64', { registered: [reg('runc', true)], installed: [{ kind: 'youki', path: '/usr/bin/youki' }], unregistered: [{ kind: 'youki', path: '/usr/bin/youki' }] }).advice!, /--add-runtime youki=\/usr\/bin\/youki/);
+    assert.match(probeArch('arm64', { registered: [reg('runc', true)], installed: [], unregistered: [] }).advice!, /install crun/);
+    assert.equal(probeArch('x64', { registered: [], installed: [], unregistered: [] }).advice, null);
   });
 });
