@@ -35,7 +35,8 @@ export const pressureCommand: Command = {
     try {
       return await withEngine(ctx.env, async (engine) => {
         let warned = false;
-        const find = async (): Promise<PressureTarget[]> => {
+        /** The containers to sample; undefined when the engine could not say (then nothing changes). */
+        const find = async (): Promise<PressureTarget[] | undefined> => {
           if (oneFolder) return [await folderTarget(engine, folderOf(ctx), configOf(ctx), ctx.env)];
           try {
             return await allDevContainerTargets(engine);
@@ -43,12 +44,12 @@ export const pressureCommand: Command = {
             // without a folder the host's figures are still worth showing
             if (!warned) ctx.err(`hb pressure: showing the host only: ${(engineError(e, engine.endpoint) as Error).message}\n`);
             warned = true;
-            return [];
+            return undefined;
           }
         };
         const sampler = new PressureSampler();
         try {
-          const targets = await find();
+          const targets = (await find()) ?? [];
           for (const t of targets) sampler.addContainer(t);
           if (!targets.length && !warned && !ctx.values.json) ctx.err('No running dev containers: showing the host only. hb up [folder] starts one.\n');
           if (!ctx.values.watch) {
@@ -59,6 +60,7 @@ export const pressureCommand: Command = {
           let n = 0;
           const rescan = async () => {
             const now = await find();
+            if (!now) return;
             const ids = new Set(now.map((t) => t.containerId));
             for (const id of sampler.containerIds()) if (!ids.has(id)) sampler.removeContainer(id);
             const have = new Set(sampler.containerIds());
