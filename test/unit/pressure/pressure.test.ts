@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { cgroupDir, cgroupMounts, cgroupVersion, parseMountinfo, parseProcCgroup, processCgroupDirs, readCgroupMounts } from '../../../src/engine/pressure/cgroup';
 import { parsePsi } from '../../../src/engine/pressure/psi';
 import { PressureSampler, parseLimit } from '../../../src/engine/pressure/sampler';
+import { render } from '../../../src/engine/cli/pressure';
 
 const HOSTS = path.resolve(__dirname, '..', '..', 'fixtures', 'hosts');
 const CID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
@@ -124,6 +125,30 @@ describe('pressure: the sampler', () => {
       assert.deepEqual(busy.missing, []);
       assert.equal(idle.memory?.some.avg10, 0);
       assert.deepEqual(idle.memoryUsage, { usage: 626688, limit: null });
+    } finally {
+      s.dispose();
+    }
+  });
+
+  it('prints a table hb pressure users can read: averages, each second\'s stall share with --watch, memory against the limit', () => {
+    const root = copy('6.18-hybrid');
+    const s = new PressureSampler({ root });
+    try {
+      s.addContainer({ containerId: CID, name: 'busy', pid: 4242 });
+      s.addContainer({ containerId: IDLE, name: 'idle', pid: 4343 });
+      const once = render(s.sample(), { isTTY: false, env: {} }, false);
+      assert.match(once, /^ +CPU some +MEM some +MEM full +IO some +IO full +MEMORY$/m);
+      assert.match(once, /^host +1\.50% +0\.00% +0\.00% +0\.10% +0\.05%$/m);
+      assert.match(once, /^busy \(0123456789ab\) +0\.00% +12\.50% +10\.00% +0\.00% +0\.00% +29\.0 MiB \/ 32\.0 MiB \(91%\)$/m);
+      assert.match(once, /^idle \(fedcba987654\) .* 0\.6 MiB \(no limit\)$/m);
+      // a quarter of a second of memory stalls in the next sample: 25 % of that interval
+      const dir = path.join(root, 'sys/fs/cgroup/unified/docker', CID);
+      s.sample();
+      writeFileSync(path.join(dir, 'memory.pressure'), 'some avg10=20.00 avg60=5.00 avg300=1.00 total=2750000\nfull avg10=15.00 avg60=4.00 avg300=0.90 total=2000000\n');
+      const y = s.sample();
+      // the share is of the interval between the samples; fix it so the figure does not depend on timing
+      y.intervalMs = 1000;
+      assert.match(render(y, { isTTY: false, env: {} }, true), /^busy \(0123456789ab\) +0\.00% 0\.0% +20\.00% 25\.0% +15\.00% 0\.0% /m);
     } finally {
       s.dispose();
     }

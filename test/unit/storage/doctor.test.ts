@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { doctor, probeArch, type EngineAnswer } from '../../../src/engine/storage/doctor';
+import { doctor, gpuFinding, probeArch, type EngineAnswer } from '../../../src/engine/storage/doctor';
 import { parseKernelConfig, readKernelFacts } from '../../../src/engine/storage/kernel';
 import { recommendBackend } from '../../../src/engine/storage/probe';
 import { printDoctor } from '../../../src/engine/cli/doctor';
@@ -175,6 +175,19 @@ describe('storage: recommendations', () => {
   it('uses nydus through FUSE when on-demand EROFS is missing, and stargz when that is what is configured', () => {
     assert.equal(recommendBackend({ ...base, snapshotters: { nydus: f('yes'), stargz: f('no') } }).backend, 'nydus (FUSE)');
     assert.equal(recommendBackend({ ...base, snapshotters: { nydus: f('no'), stargz: f('yes') } }).backend, 'stargz (FUSE)');
+  });
+
+  it('passes NVIDIA GPUs through only with the container toolkit, render nodes as devices, and cannot tell for a remote engine', () => {
+    const nvidia = { present: true, nvidia: ['GPU 0: NVIDIA T4 (UUID: GPU-1)'], renderNodes: [], details: [] };
+    const without = gpuFinding({ ...nvidia, toolkit: false }, engine({}));
+    assert.equal(without.passthrough, 'no');
+    assert.match(without.how, /NVIDIA Container Toolkit \(nvidia-container-runtime-hook\) is not installed/);
+    assert.equal(gpuFinding({ ...nvidia, toolkit: true }, engine({})).passthrough, 'yes');
+    assert.equal(gpuFinding({ ...nvidia, toolkit: false }, engine({ Runtimes: { nvidia: { path: 'nvidia-container-runtime' } } })).passthrough, 'yes');
+    assert.equal(gpuFinding({ ...nvidia, toolkit: true }, engine({}, false)).passthrough, 'unknown');
+    const dri = gpuFinding({ present: true, nvidia: [], renderNodes: ['/dev/dri/renderD128'], details: [] }, engine({}));
+    assert.equal(dri.passthrough, 'yes');
+    assert.match(dri.how, /\/dev\/dri\/renderD128/);
   });
 
   it('on ARM, advises youki or crun: picked when registered, registered when installed, installed otherwise', () => {
