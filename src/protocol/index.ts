@@ -860,3 +860,107 @@ export const TracesGet = new RequestType<{ traceId: string }, TraceDetail | null
 export const TracesServices = new RequestType0<{ services: ServiceSummary[] }, void>('hyperbox/traces/services');
 /** engine → client: traces that are new or got spans since the last notification (at most every 200 ms; every second while forwarding to another receiver). */
 export const TracesChanged = new NotificationType<{ traces: TraceSummary[] }>('hyperbox/traces/changed');
+// Pressure: PSI (pressure stall information) for the host and each dev container, sampled every
+// second by the engine's pressure sampler (src/engine/pressure/sampler.ts), and memory use against
+// the limit from the container's cgroup. `hb pressure --json` prints these; the Pressure panel
+// draws them.
+
+/** One PSI line: the share of wall time some (or all, `full`) tasks stalled on the resource. */
+export interface PsiLine {
+  /** Running averages over 10 s, 60 s, 300 s, in percent. */
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  /** Total stall time since boot (or since the cgroup was made), in microseconds. */
+  total: number;
+  /** Stall time since the previous sample, in microseconds; null on the first sample. */
+  delta: number | null;
+}
+
+export interface PsiResource {
+  some: PsiLine;
+  /** Absent for the host's CPU line on kernels before 5.13. */
+  full?: PsiLine;
+}
+
+export interface PressureFigures {
+  /** Absent when the file cannot be read; `missing` says why. */
+  cpu?: PsiResource;
+  memory?: PsiResource;
+  io?: PsiResource;
+  /** Bytes in use and the limit (null: no limit), from the cgroup itself (containers only). */
+  memoryUsage?: { usage: number; limit: number | null };
+  /** What could not be read and why, e.g. "no cgroup v2 directory: ...". */
+  missing: string[];
+}
+
+export interface ContainerPressure extends PressureFigures {
+  containerId: string;
+  name: string;
+  /** The dev container's folder (its devcontainer.local_folder label), when it has one. */
+  folder?: string;
+  /** The cgroup v2 directory the PSI files were read from. */
+  cgroupDir?: string;
+  /** The container stopped (its cgroup is gone): reported once, then left out of later samples. */
+  gone?: boolean;
+}
+
+export interface PressureSample {
+  /** ISO time of the sample. */
+  time: string;
+  /** Milliseconds since the previous sample (the deltas' interval); null on the first. */
+  intervalMs: number | null;
+  host: PressureFigures;
+  containers: ContainerPressure[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Doctor: what this host can do for dev containers (`hb doctor --json`, src/engine/storage/).
+
+export type Availability = 'yes' | 'no' | 'unknown';
+
+export interface DoctorFinding {
+  available: Availability;
+  /** The evidence it was decided from (a file, a config option, a binary) or what is missing. */
+  evidence: string[];
+}
+
+export interface DoctorReport {
+  kernel: { release: string; version: [number, number] | null; config: string | null };
+  psi: DoctorFinding & { resources: ('cpu' | 'memory' | 'io')[] };
+  cgroup: {
+    version: 'v2' | 'hybrid' | 'v1' | 'none';
+    /** Where the cgroup2 hierarchy is mounted (PSI of containers lives there). */
+    unified: string | null;
+    /** Where the v1 memory controller is mounted (hybrid and v1 hosts). */
+    memoryV1: string | null;
+    /** Where containers' cgroups are, e.g. "/sys/fs/cgroup/unified/docker/<id>/". */
+    containers: string | null;
+    /** What is missing for per-container pressure, in plain words. */
+    notes: string[];
+  };
+  storage: {
+    overlayfs: DoctorFinding;
+    fuse: DoctorFinding;
+    erofs: DoctorFinding;
+    erofsFileBacked: DoctorFinding;
+    erofsOnDemand: DoctorFinding;
+    composefs: DoctorFinding;
+    /** The engine's storage driver (its /info Driver), null when the engine was not reached. */
+    engineDriver: string | null;
+    snapshotters: { nydus: DoctorFinding; stargz: DoctorFinding };
+    recommended: { backend: string; reason: string };
+  };
+  runtimes: {
+    /** null when the engine was not reached (`error` says why). */
+    registered: { name: string; kind: string; path?: string; isDefault: boolean }[] | null;
+    /** Runtime binaries found on PATH (runc, crun, youki, runsc, kata). */
+    installed: { kind: string; path: string }[];
+    /** Those of them the engine has not registered (empty when the engine was not reached or is on another machine). */
+    unregistered: { kind: string; path: string }[];
+    error?: string;
+  };
+  gpu: { present: boolean; nvidia: string[]; renderNodes: string[]; passthrough: Availability; how: string; details: string[] };
+  arch: { arch: string; advice: string | null };
+  recommendations: string[];
+}
