@@ -10,7 +10,8 @@ import { registerTerminalService } from './runtime/terminalService';
 export interface ServiceRegistration {
   /** Capability names reported in the handshake. */
   capabilities: string[];
-  register(conn: MessageConnection, log: EngineLog): void;
+  /** Registers the handlers; what it returns is disposed when the engine shuts down. */
+  register(conn: MessageConnection, log: EngineLog): void | { dispose(): Promise<void> };
 }
 
 export interface EngineLog {
