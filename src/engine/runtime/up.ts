@@ -63,9 +63,9 @@ export interface UpOptions {
   noCache?: boolean;
   /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
   localUser?: { uid: number; gid: number };
-  /** The OCI runtime to create the container with, over the config's (hb up --runtime); see runtimes.ts. */
+  /** The OCI runtime to create the container with, over runArgs and the config's (hb up --runtime); see runtimes.ts. */
   runtime?: string;
-  /** The runtime when the config names none (the editor's hyperbox.runtime setting). */
+  /** The runtime when neither runArgs nor the config names one (the editor's hyperbox.runtime setting). */
   defaultRuntime?: string;
   /** What capabilities add to a new container (default: every one in live/contributions.ts). */
   contributors?: readonly ContainerContributor[];
@@ -238,8 +238,8 @@ async function upWithEngine(
       body: body as never,
       env,
       report,
-      runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined,
-      defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined,
+      runtime: opts.runtime,
+      defaultRuntime: opts.defaultRuntime,
       untrusted: opts.trusted === false,
     });
     await applyContributions(body, { resolved, engine, env, report }, opts.contributors);
