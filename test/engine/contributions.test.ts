@@ -37,7 +37,10 @@ function contributed(info: ContainerInspectInfo) {
     label: info.Config.Labels['hyperbox.test.contributed'],
     capAdd: (info.HostConfig.CapAdd ?? []).filter((c: string) => /SYS_PTRACE/.test(c)).map((c: string) => c.replace(/^CAP_/, '')),
     // compose re-serializes the profile it reads; the profile itself must be the same
-    seccomp: seccomp.map((o: string) => JSON.parse(o.slice('seccomp='.length))),
+    seccomp: seccomp.map((o: string) => {
+      const value = o.slice('seccomp='.length);
+      return value.startsWith('{') ? JSON.parse(value) : value;
+    }),
   };
 }
 
