@@ -54,14 +54,26 @@ conn.onRequest(Initialize, () => ({
   node: process.version,
 }));
 conn.onRequest(Ping, () => ({ uptimeMs: Date.now() - started, rssBytes: process.memoryUsage().rss }));
-conn.onRequest(Shutdown, () => {
+const disposables = SERVICES.map((service) => service.register(conn, log)).filter((d) => !!d);
+/** How long the services may take to end their work (forwards, watchers) before the engine exits anyway. */
+const DISPOSE_MS = 1500;
+let disposing: Promise<void> | undefined;
+function disposeServices(): Promise<void> {
+  disposing ??= Promise.race([
+    Promise.allSettled(disposables.map((d) => d.dispose())).then(() => undefined),
+    new Promise<void>((r) => setTimeout(r, DISPOSE_MS).unref()),
+  ]);
+  return disposing;
+}
+conn.onRequest(Shutdown, async () => {
   // normally the writer exits once the answer is out; this is the fallback if it cannot be written
-  setTimeout(() => process.exit(0), 2000).unref();
+  setTimeout(() => process.exit(0), DISPOSE_MS + 2000).unref();
+  await disposeServices();
 });
-for (const service of SERVICES) service.register(conn, log);
 
 conn.onError(([error]) => log.error(`protocol error: ${error.message}`));
-conn.onClose(() => process.exit(0));
+const exit = () => void disposeServices().then(() => process.exit(0));
+conn.onClose(exit);
 conn.listen();
 // The client closing our stdin means it is gone: exit rather than linger.
-process.stdin.on('end', () => process.exit(0));
+process.stdin.on('end', exit);

@@ -11,7 +11,8 @@ import { registerTracesService } from './traces/service';
 export interface ServiceRegistration {
   /** Capability names reported in the handshake. */
   capabilities: string[];
-  register(conn: MessageConnection, log: EngineLog): void;
+  /** Registers the handlers; what it returns is disposed when the engine shuts down. */
+  register(conn: MessageConnection, log: EngineLog): void | { dispose(): Promise<void> };
 }
 
 export interface EngineLog {

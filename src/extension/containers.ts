@@ -119,7 +119,7 @@ export class Containers implements vscode.Disposable {
           return this.deps.request(
             RuntimeUp,
             // Workspace Trust is the trust in the editor: mayRun() checked it just now.
-            { folder: project.folder.uri.fsPath, configFile, progressToken, trusted: vscode.workspace.isTrusted, waitFor: true, rebuild },
+            { folder: project.folder.uri.fsPath, configFile, progressToken, trusted: vscode.workspace.isTrusted, waitFor: true, rebuild, runtime: runtimeSetting() },
             { token, timeoutMs: UP_TIMEOUT_MS },
           );
         },
@@ -239,4 +239,13 @@ export function runtimeCode(e: unknown): RuntimeErrorCode | undefined {
 /** The project has a chosen config without errors: its container can be asked about and started. */
 export function usable(p: Project): boolean {
   return p.choice.kind === 'chosen' && !!p.result && p.result.problems.every((x) => x.severity !== 'error');
+}
+
+/**
+ * The hyperbox.runtime setting, from the user's own settings only: it has machine scope, and a
+ * repository's .vscode/settings.json must not choose the runtime its container runs under.
+ */
+function runtimeSetting(): string | undefined {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown>(Settings.runtime)?.globalValue;
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }

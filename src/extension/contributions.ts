@@ -75,6 +75,11 @@ export const Settings = {
   traceServer: 'trace.server',
   /** Start (or reuse) the dev container when a trusted folder opens. */
   autoStart: 'autoStart',
+  /**
+   * The OCI runtime for containers made when neither runArgs nor the config names one; `machine`
+   * scope (it names a program the engine runs), so only user settings count.
+   */
+  runtime: 'runtime',
 } as const;
 export const SETTINGS_SECTION = 'hyperbox';
 export type TraceSetting = 'off' | 'messages' | 'verbose';

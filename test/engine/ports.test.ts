@@ -13,6 +13,7 @@ import {
   RuntimePorts,
   RuntimePortsAdd,
   RuntimePortsRemove,
+  RuntimeStatus,
   RuntimeUp,
   RuntimeWatch,
   Shutdown,
@@ -144,6 +145,57 @@ describe('engine: ports and events', () => {
     } finally {
       holder.close();
       docker(['rm', '-f', other], { allowFail: true });
+    }
+  });
+
+  it('forwarding follows the container: docker stop frees the host ports, docker start forwards again; a new engine takes over once the project is asked about', async () => {
+    const [all, local] = [await freePort(), await freePort()];
+    const folder = servingWorkspace('ports-follow', all, local);
+    const serveAgain = (id: string) => docker(['exec', id, 'sh', '-c', `httpd -p 0.0.0.0:${all} -h /tmp/www && httpd -p 127.0.0.1:${local} -h /tmp/www`]);
+    const both = async () => (await get(all)) === 'hello\n' && (await get(local)) === 'hello\n';
+    const freed = async () => (await get(all)).startsWith('error ECONNREFUSED') && (await get(local)).startsWith('error ECONNREFUSED');
+    let e = startEngine();
+    let id: string;
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      id = (await e.conn.sendRequest(RuntimeUp, { folder, trusted: true })).containerId!;
+      await waitFor(both, 10_000, 'forwarded after up');
+      docker(['stop', '-t', '1', id]);
+      await waitFor(freed, 10_000, 'host ports free once the container stopped');
+      const stopped = await e.conn.sendRequest(RuntimePorts, { folder });
+      assert.deepEqual(
+        stopped.ports.map((p) => [p.containerPort, p.state]),
+        [
+          [all, 'not-forwarded'],
+          [local, 'not-forwarded'],
+        ],
+      );
+      docker(['start', id]);
+      serveAgain(id);
+      await waitFor(both, 10_000, 'forwarded again after docker start (also the localhost-only server, through the relay)');
+    } finally {
+      await stopEngine(e);
+    }
+    await waitFor(freed, 5000, 'forwards end with the engine');
+    // a new engine, as after a restart of the editor: it did not bring the container up, but serves
+    // the project once the editor asks about it
+    e = startEngine();
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      assert.deepEqual(await e.conn.sendRequest(RuntimeWatch), { watching: true });
+      assert.equal(await get(all), `error ECONNREFUSED`, 'nothing forwards before the project is asked about');
+      const summary = await e.conn.sendRequest(RuntimeStatus, { folder });
+      assert.equal(summary.containerId, id);
+      await waitFor(both, 10_000, 'the new engine forwards the running container');
+      const ports = await e.conn.sendRequest(RuntimePorts, { folder });
+      assert.ok(ports.ports.every((p) => p.state === 'forwarded' && p.by?.pid === e.child.pid), JSON.stringify(ports));
+      docker(['stop', '-t', '1', id]);
+      await waitFor(freed, 10_000, 'the new engine stops forwarding on docker stop');
+      docker(['start', id]);
+      serveAgain(id);
+      await waitFor(both, 10_000, 'and forwards again on docker start');
+    } finally {
+      await stopEngine(e);
     }
   });
 

@@ -14,7 +14,8 @@ const COMMON_HELP = [
   '  --trust         trust the folder: run its initializeCommand, build and lifecycle commands',
   '                  (remembered until those settings change; on a terminal hb asks instead)',
   '  --runtime NAME  create the container with this OCI runtime (hb runtimes lists them);',
-  '                  default: customizations.hyperbox.runtime, else the engine\'s default',
+  '                  over runArgs --runtime and customizations.hyperbox.runtime; without any,',
+  '                  the engine\'s default',
 ];
 
 async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<number> {

@@ -198,6 +198,12 @@ function member(root: Node, key: string): { key: Node; value: Node } | undefined
   return found;
 }
 
+/** customizations.hyperbox settings that hot reload will read, and what HyperBox does not do until then. */
+const NOT_SUPPORTED_YET: [string, string][] = [
+  ['devCommand', 'start or restart the dev command'],
+  ['reload', 'reload the app when a file changes (hot reload)'],
+];
+
 function checkRules(doc: ParsedDocument, out: Problem[]): void {
   const root = doc.root!;
   const hasSyntaxErrors = doc.problems.some((p) => p.code === 'syntax');
@@ -257,6 +263,16 @@ function checkRules(doc: ParsedDocument, out: Problem[]): void {
     for (const name of COMPOSE_ONLY_PROPERTIES) {
       const m = member(root, name);
       if (m) at(m.key, 'warning', `"${name}" only applies with "dockerComposeFile"; it is ignored here.`, 'compose-only');
+    }
+  }
+
+  // settings in the schema that nothing reads yet (hot reload will): valid, but said to do nothing
+  const customizations = member(root, 'customizations');
+  const hyperbox = customizations?.value.type === 'object' ? member(customizations.value, 'hyperbox') : undefined;
+  if (hyperbox?.value.type === 'object') {
+    for (const [name, what] of NOT_SUPPORTED_YET) {
+      const m = member(hyperbox.value, name);
+      if (m) at(m.key, 'warning', `customizations.hyperbox.${name} is not supported yet: HyperBox does not ${what} yet, so this setting has no effect for now.`, 'not-supported-yet');
     }
   }
 

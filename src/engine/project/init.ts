@@ -273,17 +273,8 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
   }
 
   // HyperBox's own settings
+  // (devCommand and reload are not written until hot reload reads them: hb config would say they do nothing)
   const hyperbox: Member[] = [];
-  if (det.devCommand) {
-    hyperbox.push({
-      key: 'devCommand',
-      value: det.devCommand,
-      comments: [
-        `How the app starts in development (from ${det.devCommandSource ?? 'detection'}); hot reload restarts it when it does not reload by itself.`,
-        `To start it whenever VS Code attaches, add at the top level: "postAttachCommand": ${JSON.stringify(det.devCommand)}`,
-      ],
-    });
-  }
   hyperbox.push({
     key: 'profile',
     value: 'auto',
@@ -291,12 +282,13 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
       profile.entries.some((e) => e.apply === 'auto')
         ? `Applies the ${det.label} profile's safe entries: package-cache volumes and environment presets (see \`hb profile\`). "off" applies none.`
         : 'Applies the language profile of the detected stack (none yet for this folder; see `hb profile`). "off" applies none.',
+      ...(det.devCommand
+        ? [
+            `The app starts in development with ${JSON.stringify(det.devCommand)} (from ${det.devCommandSource ?? 'detection'}).`,
+            `To start it whenever VS Code attaches, add at the top level: "postAttachCommand": ${JSON.stringify(det.devCommand)}`,
+          ]
+        : []),
     ],
-  });
-  hyperbox.push({
-    key: 'reload',
-    members: [{ key: 'strategy', value: profile.reload.strategy }],
-    comments: [`How a saved change reaches the running app: ${profile.reload.why}`],
   });
   const custom: Member[] = [{ key: 'hyperbox', members: hyperbox }];
   const exts = [...new Set([det, ...apps].flatMap((s) => EXTENSIONS[s.language] ?? []))];

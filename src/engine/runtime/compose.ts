@@ -345,10 +345,20 @@ export function splitCommand(text: string): string[] {
 /**
  * What `prepare` added to the dev service's create request, as compose override entries:
  * variables, labels, mounts (named volumes made here and declared external, so compose neither
- * prefixes their names nor removes them with the project), the OCI runtime and devices.
+ * prefixes their names nor removes them with the project), security options and capabilities,
+ * the OCI runtime and devices — everything a container contribution (live/contributions.ts) can
+ * add, so a Compose service gets what an image container gets. Compose reads a seccomp option as
+ * a file name: a profile given as JSON is written beside the override file and named there.
  */
-async function addPrepared(engine: Engine, doc: Record<string, unknown>, service: string, before: { env: string[]; mounts: number }, body: ContainerCreateOptions, report: Reporter): Promise<void> {
-  const svc = (doc.services as Record<string, Record<string, unknown>>)[service];
+async function addPrepared(
+  engine: Engine,
+  doc: Record<string, unknown>,
+  service: { name: string; def: Record<string, unknown>; overrideFile: string },
+  before: { env: string[]; mounts: number; securityOpt: string[]; capAdd: string[] },
+  body: ContainerCreateOptions,
+  report: Reporter,
+): Promise<void> {
+  const svc = (doc.services as Record<string, Record<string, unknown>>)[service.name];
   const env = (body.Env ?? []).filter((kv) => !before.env.includes(kv));
   if (env.length) {
     const environment = (svc.environment ??= {}) as Record<string, string>;
@@ -369,6 +379,25 @@ async function addPrepared(engine: Engine, doc: Record<string, unknown>, service
       doc.volumes = { ...(doc.volumes as object), [m.Source]: { external: true } };
     }
   }
+  const securityOpt = (host.SecurityOpt as string[] | undefined) ?? [];
+  if (JSON.stringify(securityOpt) !== JSON.stringify(before.securityOpt)) {
+    const list: string[] = [];
+    for (const o of securityOpt) {
+      if (/^seccomp[=:]/.test(o) && !/^seccomp[=:](unconfined|builtin)$/.test(o)) {
+        const file = service.overrideFile.replace(/\.json$/, '.seccomp.json');
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, o.slice('seccomp='.length));
+        list.push(dollar(`seccomp=${file}`));
+        const own = ((service.def.security_opt as unknown[] | undefined) ?? []).map(String).filter((x) => /^seccomp[=:]/.test(x));
+        if (own.length) {
+          report.warn(`Compose service ${service.name} sets its own seccomp option in the compose file (security_opt: ${own.map((x) => (x.length > 60 ? `${x.slice(0, 60)}…` : x)).join(', ')}), which Compose keeps beside HyperBox's. Remove it there so only one profile applies.`);
+        }
+      } else list.push(dollar(o));
+    }
+    svc.security_opt = list;
+  }
+  const capAdd = (host.CapAdd as string[] | undefined) ?? [];
+  if (JSON.stringify(capAdd) !== JSON.stringify(before.capAdd)) svc.cap_add = capAdd;
   if (typeof host.Runtime === 'string' && host.Runtime) svc.runtime = host.Runtime;
   const devices = (host.Devices as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | undefined) ?? [];
   if (devices.length) svc.devices = devices.map((d) => `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`);
@@ -457,11 +486,15 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
     }
   }
   if (o.prepare) {
-    const body: ContainerCreateOptions = { Env: Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`), HostConfig: { Mounts: [...mounts] as never, Memory: memoryOf(svc.mem_limit) }, Labels: {} };
-    const before = { env: [...body.Env!], mounts: mounts.length };
+    const body: ContainerCreateOptions = {
+      Env: Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`),
+      HostConfig: { Mounts: [...mounts] as never, Memory: memoryOf(svc.mem_limit), SecurityOpt: [...merged.securityOpt], CapAdd: [...merged.capAdd] },
+      Labels: {},
+    };
+    const before = { env: [...body.Env!], mounts: mounts.length, securityOpt: [...merged.securityOpt], capAdd: [...merged.capAdd] };
     const composeEnv = Object.entries((svc.environment as Record<string, unknown> | undefined) ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`);
     await o.prepare(body, [...(image.Config?.Env ?? []), ...composeEnv], entries);
-    await addPrepared(engine, override, p.service, before, body, report);
+    await addPrepared(engine, override, { name: p.service, def: svc, overrideFile: overrideFile(o.env, resolved.devcontainerId!) }, before, body, report);
   }
   const file = overrideFile(o.env, resolved.devcontainerId!);
   await fs.mkdir(path.dirname(file), { recursive: true });

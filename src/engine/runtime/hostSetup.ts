@@ -10,7 +10,7 @@ import { describeGpu, gpuHostConfig } from './gpu';
 import { checkHostRequirements, gatherHostFacts, gpuWanted, hostRequirementsOf } from './host';
 import type { ApiMount } from './mounts';
 import type { Reporter } from './report';
-import { chooseRuntime, configuredRuntime, parseRuntimes } from './runtimes';
+import { chooseRuntime, configuredRuntime, parseRuntimes, requestedRuntime } from './runtimes';
 import { sshAgentForward, sshAgentSocket } from './userFiles';
 
 export interface HostSetupOptions {
@@ -22,10 +22,10 @@ export interface HostSetupOptions {
   body: { HostConfig?: Record<string, unknown> | object; Env?: string[] };
   env: NodeJS.ProcessEnv;
   report: Reporter;
-  /** A runtime that overrides the config's: hb up --runtime. */
-  runtime?: { name: string; from: string };
-  /** A runtime for when the config names none: the editor's setting. */
-  defaultRuntime?: { name: string; from: string };
+  /** A runtime over every other: hb up --runtime. */
+  runtime?: string;
+  /** A runtime for when neither runArgs nor the config names one: the editor's hyperbox.runtime setting. */
+  defaultRuntime?: string;
   /** The folder is not trusted (the editor's Restricted Mode): the SSH agent stays out. */
   untrusted?: boolean;
   /** Tests: the host's architecture and where /dev and /proc are. */
@@ -45,17 +45,21 @@ export async function applyHostSetup(opts: HostSetupOptions): Promise<{ runtime?
   const req = (opts.hostRequirements ?? config.hostRequirements) as Record<string, unknown> | undefined;
   const requirements = req && typeof req === 'object' && Object.keys(req).length ? hostRequirementsOf({ hostRequirements: req }) : undefined;
 
-  // the runtime: runArgs --runtime, then hb up --runtime, then the config, then the editor's setting
-  const fromRunArgs = typeof hostConfig.Runtime === 'string' && hostConfig.Runtime ? { name: hostConfig.Runtime, from: 'runArgs --runtime' } : undefined;
-  const fromConfig = configuredRuntime(config);
-  const requested = fromRunArgs ?? opts.runtime ?? (fromConfig ? { name: fromConfig, from: 'customizations.hyperbox.runtime' } : undefined) ?? opts.defaultRuntime;
+  // the runtime: hb up --runtime, then runArgs --runtime, then the config, then the editor's setting (runtimes.ts)
+  const requested = requestedRuntime({
+    cli: opts.runtime,
+    runArgs: typeof hostConfig.Runtime === 'string' ? hostConfig.Runtime : undefined,
+    config: configuredRuntime(config),
+    setting: opts.defaultRuntime,
+  });
   // /info takes tens of milliseconds: asked only when something here needs it
   type Info = Parameters<typeof parseRuntimes>[0] & { NCPU?: number; MemTotal?: number; DockerRootDir?: string };
   const info: Info | undefined = requested || arch === 'arm64' || requirements ? ((await engine.docker.info()) as Info) : undefined;
   const choice = info ? chooseRuntime(parseRuntimes(info), requested, arch) : {};
   if (choice.runtime) {
     hostConfig.Runtime = choice.runtime;
-    report.info(`Using OCI ${choice.reason}.`);
+    const over = requested?.over.length ? ` (over ${requested.over.map((r) => `${r.name} from ${r.from}`).join(', ')})` : '';
+    report.info(`Using OCI ${choice.reason}${over}.`);
   }
 
   // hostRequirements: minimums (warnings), and a GPU that must really be there

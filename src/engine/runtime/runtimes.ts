@@ -1,7 +1,8 @@
 // OCI runtimes: which ones the engine has registered (its /info Runtimes), what each one is, and
-// which one a dev container runs under: `hb up --runtime`, the editor's setting, or
-// `customizations.hyperbox.runtime`; with none asked for, on ARM hosts youki or crun when the
-// engine has them (they start containers faster and use less memory than runc on small boards).
+// which one a dev container runs under, first found of: `hb up --runtime`, runArgs `--runtime`,
+// `customizations.hyperbox.runtime`, the editor's `hyperbox.runtime` setting (requestedRuntime);
+// with none asked for, on ARM hosts youki or crun when the engine has them (they start containers
+// faster and use less memory than runc on small boards).
 import type { Engine } from './docker';
 import { RuntimeError } from './errors';
 import { installedPodmanRuntimes, isPodman } from './podman';
@@ -79,6 +80,31 @@ export function configuredRuntime(config: Record<string, unknown>): string | und
   const c = config.customizations as { hyperbox?: { runtime?: unknown } } | undefined;
   const r = c?.hyperbox?.runtime;
   return typeof r === 'string' && r.trim() ? r.trim() : undefined;
+}
+
+export interface RuntimeRequest {
+  name: string;
+  /** Where it was asked for, for messages. */
+  from: string;
+}
+
+/**
+ * The runtime asked for, by the one precedence the README states: `hb up --runtime`, then runArgs
+ * `--runtime`, then `customizations.hyperbox.runtime`, then the editor's `hyperbox.runtime`
+ * setting. `over` lists the other, different requests it wins over (to say so).
+ */
+export function requestedRuntime(sources: { cli?: string; runArgs?: string; config?: string; setting?: string }): (RuntimeRequest & { over: RuntimeRequest[] }) | undefined {
+  const all: RuntimeRequest[] = [];
+  const add = (name: string | undefined, from: string) => {
+    if (typeof name === 'string' && name.trim()) all.push({ name: name.trim(), from });
+  };
+  add(sources.cli, 'hb up --runtime');
+  add(sources.runArgs, 'runArgs --runtime');
+  add(sources.config, 'customizations.hyperbox.runtime');
+  add(sources.setting, 'the hyperbox.runtime setting');
+  if (!all.length) return undefined;
+  const [first, ...rest] = all;
+  return { ...first, over: rest.filter((r) => r.name !== first.name) };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from '../../protocol';
 import type { EngineLog, ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
-import { registerLive } from './live';
+import { registerLive } from '../live/service';
 import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
 import { Throttle, type Timeline } from './timeline';
@@ -65,7 +65,7 @@ function reporter(conn: MessageConnection, log: EngineLog, token: string | undef
 export const registerRuntimeService: ServiceRegistration = {
   capabilities: ['runtime'],
   register(conn, log) {
-    // Docker events and port forwarding (see live.ts)
+    // Docker events and the live capabilities such as port forwarding (live/service.ts)
     const live = registerLive(conn, log, toResponseError);
     // the timelines of the ups under way here, by folder and config (timelineStore.ts keeps the last of each)
     const running = new Map<string, Timeline>();
@@ -111,13 +111,22 @@ export const registerRuntimeService: ServiceRegistration = {
             (e) => log.error((e as Error).message),
           );
         }
-        live.afterUp(params, outcome.result);
+        live.served(outcome.result);
         return outcome.result;
       } catch (e) {
         throw toResponseError(e);
       }
     });
-    conn.onRequest(RuntimeStatus, (params) => status({ folder: params.folder, configFile: params.configFile, env: process.env }).catch((e) => Promise.reject(toResponseError(e))));
+    conn.onRequest(RuntimeStatus, (params) =>
+      status({ folder: params.folder, configFile: params.configFile, env: process.env }).then(
+        (summary) => {
+          // the editor works on this project: its container's live work follows the container
+          live.served(summary);
+          return summary;
+        },
+        (e) => Promise.reject(toResponseError(e)),
+      ),
+    );
     conn.onRequest(RuntimeStop, (params) =>
       stop({ folder: params.folder, configFile: params.configFile, env: process.env, report: reporter(conn, log, params.progressToken) }).catch((e) =>
         Promise.reject(toResponseError(e)),
@@ -130,5 +139,6 @@ export const registerRuntimeService: ServiceRegistration = {
     );
     conn.onRequest(RuntimeTimeline, (params) => findTimeline(process.env, params, running).catch((e) => Promise.reject(toResponseError(e))));
     conn.onRequest(RuntimeList, () => list(process.env).then((containers) => ({ containers }), (e) => Promise.reject(toResponseError(e))));
+    return { dispose: () => live.shutdown() };
   },
 };

@@ -37,6 +37,7 @@ import { trustNeeds, type TrustNeeds } from './trust';
 import { composeCreate, composeStart, LABEL_COMPOSE_PROJECT } from './compose';
 import { featuresImage, readFeatures, wrapEntrypoint } from './features';
 import { applyHostSetup } from './hostSetup';
+import { applyContributions, type ContainerContributor } from '../live/contributions';
 import { copyGitConfig, hostGitConfig, reportGitConfig } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
@@ -62,10 +63,12 @@ export interface UpOptions {
   noCache?: boolean;
   /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
   localUser?: { uid: number; gid: number };
-  /** The OCI runtime to create the container with, over the config's (hb up --runtime); see runtimes.ts. */
+  /** The OCI runtime to create the container with, over runArgs and the config's (hb up --runtime); see runtimes.ts. */
   runtime?: string;
-  /** The runtime when the config names none (the editor's hyperbox.runtime setting). */
+  /** The runtime when neither runArgs nor the config names one (the editor's hyperbox.runtime setting). */
   defaultRuntime?: string;
+  /** What capabilities add to a new container (default: every one in live/contributions.ts). */
+  contributors?: readonly ContainerContributor[];
   /** Who runs the up, for the timeline: 'editor' or 'hb' (default). */
   client?: string;
   /**
@@ -225,19 +228,22 @@ async function upWithEngine(
   let builtFeatures: string | undefined;
   let profileVolumes: string[] = [];
   let createDone = false;
-  // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts): for a new container of either kind
-  const hostSetup = (body: ContainerCreateOptions, entries: MetadataEntry[]) =>
-    applyHostSetup({
+  // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts), then the capabilities' container
+  // contributions (live/contributions.ts): for a new container of either kind, before it is judged or made
+  const hostSetup = async (body: ContainerCreateOptions, entries: MetadataEntry[]) => {
+    await applyHostSetup({
       engine,
       config,
       hostRequirements: Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {}))),
       body: body as never,
       env,
       report,
-      runtime: opts.runtime ? { name: opts.runtime, from: 'hb up --runtime' } : undefined,
-      defaultRuntime: opts.defaultRuntime ? { name: opts.defaultRuntime, from: 'the hyperbox.runtime setting' } : undefined,
+      runtime: opts.runtime,
+      defaultRuntime: opts.defaultRuntime,
       untrusted: opts.trusted === false,
     });
+    await applyContributions(body, { resolved, engine, env, report }, opts.contributors);
+  };
   try {
     // who the engine is, for the result: asked now, awaited at the end
     const engineInfo = engine.info();

@@ -134,6 +134,19 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     assert.equal(engine.count(RuntimeUp.method), 1, 'once per window');
   });
 
+  it('passes the hyperbox.runtime setting to the engine from user settings only (a workspace cannot choose the runtime)', async () => {
+    stub.setConfig('hyperbox.runtime', { workspaceValue: 'runc' }, false);
+    const c = make();
+    await c.engineStarted();
+    c.projectsChanged();
+    await waitFor(() => engine.count(RuntimeUp.method) === 1, 'an up');
+    await waitFor(() => containerView(p.container).kind === 'running', 'running');
+    assert.equal(engine.sent.find((s) => s.method === RuntimeUp.method)!.params.runtime, undefined, 'a workspace value is ignored');
+    stub.setConfig('hyperbox.runtime', { globalValue: 'crun' }, false);
+    await c.up(p);
+    assert.equal(engine.sent.filter((s) => s.method === RuntimeUp.method)[1].params.runtime, 'crun', 'the user setting is passed');
+  });
+
   it('reuses a running container without an up, and does nothing with hyperbox.autoStart off', async () => {
     engine.answers.set(RuntimeStatus.method, async () => summary('running'));
     let c = make();

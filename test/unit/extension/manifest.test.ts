@@ -85,14 +85,17 @@ describe('extension manifest (package.json)', () => {
     assert.ok(welcome.some((w) => w.view === Views.containers && w.contents.includes(`command:${Commands.restartEngine}`) && w.when === ContextKeys.engineStopped));
   });
 
-  it('contributes exactly the settings the code reads; the engine path is machine-scoped and restricted', () => {
+  it('contributes exactly the settings the code reads; the engine path and the runtime are machine-scoped and restricted', () => {
     const props = m.contributes.configuration.properties as Record<string, { scope?: string; default?: unknown; enum?: string[] }>;
     assert.deepEqual(Object.keys(props).sort(), Object.values(Settings).map((s) => `${SETTINGS_SECTION}.${s}`).sort());
     const enginePath = `${SETTINGS_SECTION}.${Settings.enginePath}`;
     assert.equal(props[enginePath].scope, 'machine');
     assert.equal(m.capabilities.untrustedWorkspaces.supported, 'limited');
     assert.ok(m.capabilities.untrustedWorkspaces.description.length > 20);
-    assert.deepEqual(m.capabilities.untrustedWorkspaces.restrictedConfigurations, [enginePath]);
+    const runtime = `${SETTINGS_SECTION}.${Settings.runtime}`;
+    assert.equal(props[runtime].scope, 'machine', 'the runtime names a program the engine runs');
+    assert.deepEqual(m.capabilities.untrustedWorkspaces.restrictedConfigurations, [enginePath, runtime]);
+    assert.doesNotMatch(m.description, /hot reload|pressure|traces/, 'the description promises only what exists');
     assert.deepEqual(props[`${SETTINGS_SECTION}.${Settings.traceServer}`].enum, ['off', 'messages', 'verbose']);
   });
 

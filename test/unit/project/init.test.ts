@@ -52,8 +52,9 @@ describe('project detection: hb init', function () {
       assert.match(String(cfg.image), /^mcr\.microsoft\.com\/devcontainers\/[a-z-]+:[\w.-]+$/, name);
       const hb = (cfg.customizations as Record<string, Record<string, unknown>>).hyperbox;
       assert.equal(hb.profile, 'auto');
-      assert.equal(hb.devCommand ?? null, r.detection.devCommand, `${name}: dev command`);
-      assert.ok(['framework-native', 'restart', 'rebuild'].includes((hb.reload as { strategy: string }).strategy));
+      // no setting that does nothing yet (hot reload reads devCommand and reload when it comes)
+      assert.deepEqual(Object.keys(hb), ['profile'], name);
+      if (r.detection.devCommand) assert.ok(r.text.includes(`The app starts in development with ${JSON.stringify(r.detection.devCommand)}`), `${name}: dev command named`);
       for (const port of r.detection.ports) {
         assert.ok((cfg.forwardPorts as number[]).includes(port), `${name}: port ${port}`);
         assert.ok((cfg.portsAttributes as Record<string, { label: string }>)[String(port)].label.length > 0);

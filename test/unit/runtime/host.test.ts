@@ -10,7 +10,7 @@ import { shutdownActionOf } from '../../../src/engine/runtime/container';
 import { describeGpu, detectGpu, gpuHostConfig } from '../../../src/engine/runtime/gpu';
 import { checkHostRequirements, formatSize, gpuWanted, parseSize, type HostFacts } from '../../../src/engine/runtime/host';
 import { applyHostSetup } from '../../../src/engine/runtime/hostSetup';
-import { chooseRuntime, configuredRuntime, parseRuntimes, runtimeKind } from '../../../src/engine/runtime/runtimes';
+import { chooseRuntime, configuredRuntime, parseRuntimes, requestedRuntime, runtimeKind } from '../../../src/engine/runtime/runtimes';
 import { CONTAINER_SSH_AUTH_SOCK, hostGitConfig, sshAgentForward, sshAgentSocket } from '../../../src/engine/runtime/userFiles';
 
 const GB = 1024 ** 3;
@@ -300,7 +300,23 @@ describe('runtime: what the host adds to a create request', () => {
     assert.deepEqual(body, { HostConfig: {}, Env: [] });
   });
 
-  it('picks the runtime: runArgs, then hb up --runtime, then the config, then the editor setting; youki on arm64', async () => {
+  it('one precedence for the runtime: hb up --runtime, runArgs --runtime, customizations.hyperbox.runtime, the hyperbox.runtime setting', () => {
+    assert.deepEqual(requestedRuntime({}), undefined);
+    assert.deepEqual(requestedRuntime({ cli: 'crun', runArgs: 'runc', config: 'youki', setting: 'crun' }), {
+      name: 'crun',
+      from: 'hb up --runtime',
+      over: [
+        { name: 'runc', from: 'runArgs --runtime' },
+        { name: 'youki', from: 'customizations.hyperbox.runtime' },
+      ],
+    });
+    assert.deepEqual(requestedRuntime({ runArgs: 'runc', config: 'youki', setting: 'crun' })?.from, 'runArgs --runtime');
+    assert.deepEqual(requestedRuntime({ config: 'youki', setting: 'crun' })?.from, 'customizations.hyperbox.runtime');
+    assert.deepEqual(requestedRuntime({ setting: ' crun ' }), { name: 'crun', from: 'the hyperbox.runtime setting', over: [] });
+    assert.deepEqual(requestedRuntime({ cli: '', runArgs: '  ', setting: 'runc' })?.from, 'the hyperbox.runtime setting', 'empty values ask for nothing');
+  });
+
+  it('applies that precedence to the create request and says what it won over; youki on arm64', async () => {
     const pick = async (o: { runArgs?: string; flag?: string; config?: string; setting?: string; arch?: string }) => {
       const body: { HostConfig: Record<string, unknown>; Env: string[] } = { HostConfig: o.runArgs ? { Runtime: o.runArgs } : {}, Env: [] };
       const q = quiet();
@@ -311,12 +327,15 @@ describe('runtime: what the host adds to a create request', () => {
         env: {},
         report: q.report,
         arch: o.arch ?? 'x64',
-        runtime: o.flag ? { name: o.flag, from: 'hb up --runtime' } : undefined,
-        defaultRuntime: o.setting ? { name: o.setting, from: 'the hyperbox.runtime setting' } : undefined,
+        runtime: o.flag,
+        defaultRuntime: o.setting,
       });
       return { runtime: body.HostConfig.Runtime, said: q.lines.join('\n') };
     };
-    assert.equal((await pick({ runArgs: 'runc', flag: 'crun', config: 'youki' })).runtime, 'runc');
+    const flag = await pick({ runArgs: 'runc', flag: 'crun', config: 'youki' });
+    assert.equal(flag.runtime, 'crun');
+    assert.match(flag.said, /Using OCI runtime crun .* from hb up --runtime \(over runc from runArgs --runtime, youki from customizations\.hyperbox\.runtime\)\./);
+    assert.equal((await pick({ runArgs: 'runc', config: 'youki', setting: 'crun' })).runtime, 'runc');
     assert.equal((await pick({ flag: 'crun', config: 'youki', setting: 'runc' })).runtime, 'crun');
     assert.equal((await pick({ config: 'youki', setting: 'crun' })).runtime, 'youki');
     const setting = await pick({ setting: 'crun' });

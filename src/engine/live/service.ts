@@ -1,0 +1,86 @@
+// The live host in the engine: Docker's event stream (so a `docker stop` from a terminal reaches
+// the editor as RuntimeContainerChanged) and the live capabilities of the projects the editor
+// works on — a project is served once it is brought up, or its state or ports are asked for
+// (RuntimeStatus, RuntimePorts*). Started by RuntimeWatch, or by the first of those; nothing
+// here connects to Docker before that. A new capability is added to CAPABILITIES below.
+import type { MessageConnection } from 'vscode-jsonrpc';
+import { RuntimeContainerChanged, RuntimePortsChanged, RuntimeWatch, type ContainerSummary, type RuntimeTarget } from '../../protocol';
+import type { EngineLog } from '../services';
+import { findContainer, loadConfig } from '../runtime/container';
+import { connectEngine, engineError, type Engine } from '../runtime/docker';
+import { watchContainerEvents } from '../runtime/events';
+import { LiveHost, type LiveBackend, type LiveCapability } from './host';
+import { PortsCapability } from './ports';
+
+export interface Live {
+  /** A summary of a folder's container (after up or status): its project is served from now on. */
+  served(summary: ContainerSummary): void;
+  /** Ends every container's live work (the engine shuts down). */
+  shutdown(): Promise<void>;
+}
+
+/** Docker as the live host's backend. */
+function dockerBackend(engine: () => Promise<Engine>, env: NodeJS.ProcessEnv): LiveBackend {
+  return {
+    watch(onEvent, onError) {
+      let close = false;
+      let inner: ReturnType<typeof watchContainerEvents> | undefined;
+      const ready = engine().then(async (e) => {
+        if (close) return;
+        inner = watchContainerEvents(e, onEvent, onError);
+        await inner.ready.catch((err) => Promise.reject(engineError(err, e.endpoint)));
+      });
+      ready.catch(() => undefined);
+      return {
+        ready,
+        close() {
+          close = true;
+          inner?.close();
+        },
+      };
+    },
+    async findRunning(project) {
+      const found = await findContainer(await engine(), project.folder, project.configFile);
+      return found?.State === 'running' ? found.Id : undefined;
+    },
+    async describe(id, project) {
+      const e = await engine();
+      const info = await e.docker.getContainer(id).inspect().catch(() => undefined);
+      if (!info?.State.Running) return undefined;
+      const resolved = await loadConfig(project.folder, project.configFile, env);
+      return { id, project, resolved, info };
+    },
+  };
+}
+
+export function registerLive(conn: MessageConnection, log: EngineLog, toResponseError: (e: unknown) => unknown): Live {
+  const env = process.env;
+  let connecting: Promise<Engine> | undefined;
+  const engine = () => {
+    connecting ??= connectEngine(env);
+    connecting.catch(() => (connecting = undefined));
+    return connecting;
+  };
+  const ports = new PortsCapability(engine, env, log, (r) => void conn.sendNotification(RuntimePortsChanged, r).catch(() => undefined));
+  // every capability that lives with a container (hot reload, pressure and traces register here next)
+  const CAPABILITIES: LiveCapability[] = [ports];
+  const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
+
+  const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
+  const serveTarget = async (t: RuntimeTarget) => {
+    const resolved = await loadConfig(t.folder, t.configFile, env);
+    await host.serve({ folder: resolved.workspaceFolder, configFile: resolved.configFile! });
+  };
+  conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
+  ports.register(conn, serveTarget, wrap);
+
+  return {
+    served(summary) {
+      if (!summary.configFile) return;
+      void host
+        .serve({ folder: summary.folder, configFile: summary.configFile }, summary.running ? summary.containerId : null)
+        .catch((e) => log.warn(`Live work for ${summary.folder}: ${(e as Error).message}`));
+    },
+    shutdown: () => host.shutdown(),
+  };
+}
