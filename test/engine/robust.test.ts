@@ -1,0 +1,37 @@
+// Data safety and robustness against a real engine: a closed stdout, hooks that failed, races with
+// a container removed behind hb's back, an engine that never answers, exact workspace mounts,
+// volumes hb down may and may not remove.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { busyboxImage } from './images';
+import { CLI, containersOf, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+
+/** hb with stdout a pipe whose reader has already gone (`| true` after a pause). */
+function hbIntoClosedStdout(args: string[]): { rc: number; stderr: string } {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = `{ sleep 0.3; ${[process.execPath, CLI, ...args].map(q).join(' ')} 2>&3; echo "rc=$?" >&3; } 3>&2 | true`;
+  const r = spawnSync('bash', ['-c', script], { cwd: TEST_ROOT, env: process.env, encoding: 'utf8' });
+  const m = /rc=(\d+)\n?$/.exec(r.stderr);
+  assert.ok(m, `no exit code in: ${r.stderr}`);
+  return { rc: Number(m[1]), stderr: r.stderr.slice(0, m.index) };
+}
+
+describe('engine: data safety and robustness', () => {
+  after(async () => {
+    await removeEverythingUnder(TEST_ROOT);
+  });
+
+  it('hb up and hb status into a closed stdout: the up finishes (postCreateCommand runs), no trace, exit 0', async () => {
+    const folder = workspace('closed-stdout', { image: busyboxImage(), postCreateCommand: 'sleep 1; touch post-create-ran' });
+    const r = hbIntoClosedStdout(['up', folder, '--trust']);
+    assert.equal(r.rc, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|node:events|\n\s+at /);
+    assert.ok(existsSync(path.join(folder, 'post-create-ran')), `postCreateCommand did not run:\n${r.stderr}`);
+    const s = hbIntoClosedStdout(['status', folder]);
+    assert.equal(s.rc, 0, s.stderr);
+    assert.doesNotMatch(s.stderr, /EPIPE|node:events|\n\s+at /);
+    assert.equal((await containersOf(folder)).length, 1);
+  });
+});
