@@ -5,7 +5,9 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { busyboxImage } from './images';
+import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
+import { RuntimeError } from '../../src/engine/runtime/errors';
+import { busyboxImage, docker } from './images';
 import { CLI, containersOf, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 /** hb with stdout a pipe whose reader has already gone (`| true` after a pause). */
@@ -33,5 +35,30 @@ describe('engine: data safety and robustness', () => {
     assert.equal(s.rc, 0, s.stderr);
     assert.doesNotMatch(s.stderr, /EPIPE|node:events|\n\s+at /);
     assert.equal((await containersOf(folder)).length, 1);
+  });
+
+  it('a container or exec removed behind hb\'s back: our words, naming the container and what to do', async () => {
+    const engine = await connectEngine(process.env);
+    const c = await engine.docker.createContainer({ Image: busyboxImage(), Cmd: ['sleep', '60'], Labels: { 'hyperbox.test': '1' } });
+    await c.start();
+    const ex = await c.exec({ Cmd: ['true'] });
+    docker(['rm', '-f', c.id]);
+    const failOf = async (fn: () => Promise<unknown>) => {
+      try {
+        await withEngine(process.env, fn as never);
+      } catch (e) {
+        return e as Error;
+      }
+      assert.fail('expected an error');
+    };
+    const inspect = await failOf(() => c.inspect());
+    assert.ok(inspect instanceof RuntimeError, String(inspect));
+    assert.equal(inspect.code, 'not-found');
+    assert.match(inspect.message, new RegExp(`The container ${c.id.slice(0, 12)} is gone: it was removed .* Run hb up to make it again`));
+    assert.doesNotMatch(inspect.message, /HTTP code|no such container/);
+    const exec = await failOf(() => ex.inspect());
+    assert.ok(exec instanceof RuntimeError, String(exec));
+    assert.match(exec.message, /The command HyperBox was running in the container is gone: the container was removed or restarted/);
+    assert.doesNotMatch(exec.message, /HTTP code|no such exec/);
   });
 });

@@ -104,7 +104,10 @@ export function isConnectionError(e: unknown): boolean {
  * and the fix. Other errors pass through unchanged.
  */
 export function engineError(e: unknown, endpoint: DockerEndpoint): unknown {
-  if (e instanceof RuntimeError || !isConnectionError(e)) return e;
+  if (e instanceof RuntimeError) return e;
+  const gone = goneError(e);
+  if (gone) return gone;
+  if (!isConnectionError(e)) return e;
   const code = (e as NodeJS.ErrnoException).code;
   const where = `${endpoint.host} (from ${endpoint.source})`;
   const socket = endpoint.options.socketPath;
@@ -133,6 +136,38 @@ export function engineError(e: unknown, endpoint: DockerEndpoint): unknown {
       fix = 'Check the address and that the engine is running, or unset DOCKER_HOST / run "docker context use default".';
   }
   return new RuntimeError('no-engine', `Cannot talk to the Docker engine at ${where}: ${why}. ${fix}`);
+}
+
+/**
+ * The engine's answer when a container (or an exec in it) went away while HyperBox worked with it
+ * — removed by `docker rm`, another `hb down` or another tool — in HyperBox's words, naming the
+ * container and what to do, instead of "(HTTP code 404) no such container".
+ */
+export function goneError(e: unknown): RuntimeError | undefined {
+  const err = e as { statusCode?: number; json?: { message?: string } | null; message?: string };
+  if (!err || typeof err !== 'object' || (err.statusCode !== 404 && err.statusCode !== 409)) return undefined;
+  const text = String(err.json?.message ?? err.message ?? '');
+  const short = (id: string) => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id);
+  let m = /no such container:?\s*(\S*)/i.exec(text);
+  if (m && err.statusCode === 404) {
+    const which = m[1] ? `The container ${short(m[1])}` : 'The dev container';
+    return new RuntimeError(
+      'not-found',
+      `${which} is gone: it was removed (by docker rm, hb down or another tool) while HyperBox was working with it. Run hb up to make it again; hb status shows what is there now.`,
+    );
+  }
+  m = /no such exec(?: instance)?:?\s*(\S*)/i.exec(text);
+  if (m && err.statusCode === 404) {
+    return new RuntimeError(
+      'not-found',
+      'The command HyperBox was running in the container is gone: the container was removed or restarted while it ran (by docker rm, hb down or another tool). Run hb status to see the container, and hb up to start it again.',
+    );
+  }
+  m = /container (\S+) is not running/i.exec(text);
+  if (m && err.statusCode === 409) {
+    return new RuntimeError('not-running', `The container ${short(m[1])} stopped while HyperBox was working with it (by docker stop, hb stop or another tool). Run hb up to start it again.`);
+  }
+  return undefined;
 }
 
 /**
