@@ -3,12 +3,12 @@
 // volumes hb down may and may not remove.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { busyboxImage, docker } from './images';
-import { CLI, containersOf, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+import { CLI, containersOf, hb, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 /** hb with stdout a pipe whose reader has already gone (`| true` after a pause). */
 function hbIntoClosedStdout(args: string[]): { rc: number; stderr: string } {
@@ -60,5 +60,20 @@ describe('engine: data safety and robustness', () => {
     assert.ok(exec instanceof RuntimeError, String(exec));
     assert.match(exec.message, /The command HyperBox was running in the container is gone: the container was removed or restarted/);
     assert.doesNotMatch(exec.message, /HTTP code|no such exec/);
+  });
+
+  it('hb up prints the config\'s warnings as hb config does, and refuses a config that is not UTF-8 at the line and column', async () => {
+    const folder = workspace('warnings', `{\n  "image": "${busyboxImage()}",\n  "postCreateComand": "touch x"\n}\n`);
+    const r = hb(['up', folder]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`${path.relative(TEST_ROOT, path.join(folder, '.devcontainer', 'devcontainer.json'))}:3:3: warning: Unknown property "postCreateComand". Did you mean "postCreateCommand"?`), r.stderr);
+    assert.equal(hb(['down', folder]).code, 0);
+
+    const latin1 = workspace('latin1', '{}');
+    writeFileSync(path.join(latin1, '.devcontainer', 'devcontainer.json'), Buffer.concat([Buffer.from(`{\n  "image": "${busyboxImage()}",\n  "name": "caf`), Buffer.from([0xe9]), Buffer.from('"\n}\n')]));
+    const bad = hb(['up', latin1]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /is not valid UTF-8: the byte 0xe9 at line 3, column 15 .*Save the file as UTF-8/);
+    assert.equal((await containersOf(latin1)).length, 0);
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { lifecycleLogFile } from '../runtime/state';
 import { up } from '../runtime/up';
 import { EXIT_OK, type Command, type CommandContext } from './command';
+import { colors, formatProblem } from './format';
 import { cliReporter, cliTrust, configOf, failure, folderOf, printSummary } from './runtime';
 
 const COMMON_HELP = [
@@ -32,6 +33,11 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<numbe
       rebuild: name === 'rebuild',
       noCache: Boolean(ctx.values['no-cache']),
       runtime: typeof ctx.values.runtime === 'string' ? ctx.values.runtime : undefined,
+      // as hb config prints them: file:line:column: warning: message (the up goes on)
+      onConfigWarnings: (warnings) => {
+        const c = colors(Boolean((ctx.stderr as NodeJS.WriteStream | undefined)?.isTTY), ctx.env);
+        for (const p of warnings) ctx.err(formatProblem(p, ctx.cwd, c) + '\n');
+      },
     });
     report.flush();
     const { result } = outcome;

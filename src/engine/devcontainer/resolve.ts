@@ -34,8 +34,8 @@ function emptyResult(folder: string, configFile: string | null, problems: Proble
   };
 }
 
-function fileProblem(file: string, message: string, code: string): Problem {
-  return { severity: 'error', message, file, line: 1, column: 1, code };
+function fileProblem(file: string, message: string, code: string, line = 1, column = 1): Problem {
+  return { severity: 'error', message, file, line, column, code };
 }
 
 /**
@@ -135,7 +135,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
     try {
       text = await readConfigText(configFile, fs);
     } catch (e) {
-      if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code)], others);
+      if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code, e.line, e.column)], others);
       throw e;
     }
   }

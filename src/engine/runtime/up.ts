@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, StepTiming, TimelineStatus, UpResult } from '../../protocol';
+import type { AppliedProfile, Problem, StepTiming, TimelineStatus, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -73,6 +73,8 @@ export interface UpOptions {
    * running, ended). The timeline is also saved in the cache folder (timelineStore.ts).
    */
   onTimeline?(timeline: Timeline, final: boolean): void;
+  /** Told of the config's warnings (a misspelled property, an unset variable) once it is read; errors stop the up instead. */
+  onConfigWarnings?(warnings: Problem[]): void;
 }
 
 export interface UpOutcome {
@@ -178,6 +180,8 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const { report, signal, env } = opts;
   const folder = path.resolve(opts.folder);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
+  const warnings = resolved.problems.filter((p) => p.severity === 'warning');
+  if (warnings.length) opts.onConfigWarnings?.(warnings);
   const config = resolved.config;
   const configFile = resolved.configFile!;
   timer.timeline.configFile = configFile;
