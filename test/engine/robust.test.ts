@@ -3,12 +3,12 @@
 // volumes hb down may and may not remove.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { busyboxImage, docker } from './images';
-import { CLI, containersOf, hb, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+import { CLI, containersOf, dockerExec, hb, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 /** hb with stdout a pipe whose reader has already gone (`| true` after a pause). */
 function hbIntoClosedStdout(args: string[]): { rc: number; stderr: string } {
@@ -75,5 +75,23 @@ describe('engine: data safety and robustness', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /is not valid UTF-8: the byte 0xe9 at line 3, column 15 .*Save the file as UTF-8/);
     assert.equal((await containersOf(latin1)).length, 0);
+  });
+
+  it('the workspace mount is exactly the folder, whatever its name: /x/comma,target=/etc beside /x/comma', async () => {
+    const x = path.join(TEST_ROOT, `x-${process.pid}`);
+    mkdirSync(path.join(x, 'comma'), { recursive: true });
+    writeFileSync(path.join(x, 'comma', 'wrong-folder'), '');
+    const folder = path.join(x, 'comma,target=', 'etc');
+    mkdirSync(path.join(folder, '.devcontainer'), { recursive: true });
+    writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), JSON.stringify({ image: busyboxImage() }));
+    writeFileSync(path.join(folder, 'right-folder'), '');
+    const r = hb(['up', folder, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = JSON.parse(r.stdout).containerId as string;
+    const info = await inspect(id);
+    const binds = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Destination.startsWith('/workspaces'));
+    assert.deepEqual(binds.map((m) => [m.Source, m.Destination]), [[folder, '/workspaces/etc']]);
+    assert.equal(dockerExec(id, 'ls /workspaces/etc').trim().split('\n').sort().join(' '), 'right-folder');
+    assert.equal(hb(['down', folder]).code, 0);
   });
 });
