@@ -4,11 +4,12 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { busyboxImage, docker } from './images';
-import { CLI, containersOf, dockerExec, hb, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+import { CLI, containersOf, dockerExec, hb, hbAsync, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
 /** hb with stdout a pipe whose reader has already gone (`| true` after a pause). */
 function hbIntoClosedStdout(args: string[]): { rc: number; stderr: string } {
@@ -92,6 +93,38 @@ describe('engine: data safety and robustness', () => {
     const binds = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Destination.startsWith('/workspaces'));
     assert.deepEqual(binds.map((m) => [m.Source, m.Destination]), [[folder, '/workspaces/etc']]);
     assert.equal(dockerExec(id, 'ls /workspaces/etc').trim().split('\n').sort().join(' '), 'right-folder');
+    assert.equal(hb(['down', folder]).code, 0);
+  });
+
+  it('an engine address that accepts connections and never answers: status, ps, up, exec and down fail in time, naming the address', async () => {
+    const held: Socket[] = [];
+    const server = createServer((c) => void held.push(c));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const folder = workspace('silent', { image: busyboxImage() });
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, HB_ENGINE_TIMEOUT: '2' };
+      for (const args of [['status', folder], ['ps'], ['up', folder], ['exec', '--folder', folder, 'true'], ['down', folder]]) {
+        const started = Date.now();
+        const r = await hbAsync(args, { env });
+        const took = Date.now() - started;
+        assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+        assert.ok(took < 10_000, `hb ${args[0]} took ${took} ms`);
+        assert.match(r.stderr, new RegExp(`hb ${args[0]}: The Docker engine at tcp://127\\.0\\.0\\.1:${port} \\(from DOCKER_HOST\\) accepted the connection but did not answer .* within 2 s\\. Check that this address is a Docker engine`));
+      }
+      assert.ok(held.length >= 5, `the listener saw ${held.length} connections`);
+    } finally {
+      held.forEach((c) => c.destroy());
+      server.close();
+    }
+  });
+
+  it('the time limit leaves streams alone: an exec that is silent for longer than the limit still finishes', async () => {
+    const folder = workspace('slow-exec', { image: busyboxImage() });
+    assert.equal(hb(['up', folder]).code, 0);
+    const r = hb(['exec', '--folder', folder, 'sh', '-c', 'sleep 3; echo finished'], { env: { HB_ENGINE_TIMEOUT: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'finished\n');
     assert.equal(hb(['down', folder]).code, 0);
   });
 });
