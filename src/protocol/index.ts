@@ -524,6 +524,18 @@ export interface RuntimeUpParams extends RuntimeTarget {
 /** client → engine: bring the folder's dev container up (create, start, lifecycle commands). Cancellable. */
 export const RuntimeUp = new RequestType<RuntimeUpParams, UpResult, void>('hyperbox/runtime/up');
 
+/** The lifecycle commands that run in the container, in order. */
+export type ContainerHook = 'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
+export interface RuntimeRunHooksParams extends RuntimeUpParams {
+  /** The lifecycle commands to run whether or not they ran before (default: all five). */
+  hooks?: ContainerHook[];
+}
+/**
+ * client → engine: bring the folder's dev container up as RuntimeUp does, then run the named
+ * lifecycle commands again even when their markers say they ran (hb run-hooks). Cancellable.
+ */
+export const RuntimeRunHooks = new RequestType<RuntimeRunHooksParams, UpResult, void>('hyperbox/runtime/runHooks');
+
 /** client → engine: the state of the folder's dev container. */
 export const RuntimeStatus = new RequestType<RuntimeTarget, ContainerSummary, void>('hyperbox/runtime/status');
 

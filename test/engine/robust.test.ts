@@ -3,7 +3,7 @@
 // volumes hb down may and may not remove.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
@@ -126,5 +126,47 @@ describe('engine: data safety and robustness', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'finished\n');
     assert.equal(hb(['down', folder]).code, 0);
+  });
+
+  it('a failed postCreateCommand runs again at the next hb up (as the message says); hb run-hooks runs hooks again on demand', async () => {
+    const count = (folder: string, name: string) => (existsSync(path.join(folder, name)) ? readFileSync(path.join(folder, name), 'utf8').split('\n').filter(Boolean).length : 0);
+    const folder = workspace('failed-hook', {
+      image: busyboxImage(),
+      onCreateCommand: 'echo x >> on-create-runs',
+      postCreateCommand: 'echo x >> post-create-runs; test -f fixed',
+      postStartCommand: 'echo x >> post-start-runs',
+    });
+    const first = hb(['up', folder, '--trust']);
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /postCreateCommand from devcontainer.json failed with exit code 1/);
+    assert.match(first.stderr, /then run hb up again: it runs postCreateCommand again/);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs'), count(folder, 'post-start-runs')], [1, 1, 0]);
+    // still failing: runs again, and again is not marked
+    assert.equal(hb(['up', folder]).code, 1);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs')], [1, 2]);
+    writeFileSync(path.join(folder, 'fixed'), '');
+    const fixed = hb(['up', folder]);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs'), count(folder, 'post-start-runs')], [1, 3, 1]);
+    // done now: a plain up runs none of them
+    assert.equal(hb(['up', folder]).code, 0);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs'), count(folder, 'post-start-runs')], [1, 3, 1]);
+    // on demand: one hook, then all of them
+    const one = hb(['run-hooks', folder, '--hook', 'postCreateCommand']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs'), count(folder, 'post-start-runs')], [1, 4, 1]);
+    assert.equal(hb(['run-hooks', folder]).code, 0);
+    assert.deepEqual([count(folder, 'on-create-runs'), count(folder, 'post-create-runs'), count(folder, 'post-start-runs')], [2, 5, 2]);
+    assert.equal(hb(['run-hooks', folder, '--hook', 'postCreate']).code, 2);
+    assert.equal((await containersOf(folder)).length, 1);
+  });
+
+  it('the same for a postCreateCommand in object form (commands in parallel, run one exec each)', async () => {
+    const folder = workspace('failed-hook-object', { image: busyboxImage(), postCreateCommand: { a: 'echo x >> a-runs', b: 'test -f fixed' } });
+    assert.equal(hb(['up', folder, '--trust']).code, 1);
+    writeFileSync(path.join(folder, 'fixed'), '');
+    const r = hb(['up', folder]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(path.join(folder, 'a-runs'), 'utf8'), 'x\nx\n');
   });
 });

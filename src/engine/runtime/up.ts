@@ -73,6 +73,11 @@ export interface UpOptions {
    * running, ended). The timeline is also saved in the cache folder (timelineStore.ts).
    */
   onTimeline?(timeline: Timeline, final: boolean): void;
+  /**
+   * Run these lifecycle commands now even when their markers say they ran (hb run-hooks, the
+   * editor's Run Lifecycle Commands); the others run only when due, as at any up.
+   */
+  runHooks?: LifecycleHook[];
   /** Told of the config's warnings (a misspelled property, an unset variable) once it is read; errors stop the up instead. */
   onConfigWarnings?(warnings: Problem[]): void;
 }
@@ -460,11 +465,12 @@ async function upWithEngine(
       const probed = await userEnv(engine, info.Id, remoteUser, merged, state, report, timer, signal);
       marked = await timer.time('markers', () => readMarkers(engine, info.Id, remoteUser, probed, info.Created, info.State.StartedAt));
     }
+    const forced = new Set(opts.runHooks ?? []);
     const due: { hook: LifecycleHook; marker?: string }[] = [];
     for (const h of CREATE_HOOKS) {
-      if (createStatus === 'pending' || (createStatus === 'unknown' && !marked.has(h))) due.push({ hook: h, marker: info.Created });
+      if (forced.has(h) || createStatus === 'pending' || (createStatus === 'unknown' && !marked.has(h))) due.push({ hook: h, marker: info.Created });
     }
-    if (startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
+    if (forced.has('postStartCommand') || startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
     due.push({ hook: 'postAttachCommand' });
     const toRun = due.filter((d) => has(d.hook));
     timer.timeline.containerId = info.Id;
@@ -483,6 +489,15 @@ async function upWithEngine(
       try {
         await runDueNow(list);
       } catch (e) {
+        // a hook that failed (or did not run) is due again at the next up: the markers decide
+        // (a failed hook's marker is removed), not our record that they all ran
+        const createHooks = list.some((d) => CREATE_HOOKS.includes(d.hook));
+        const startHook = list.some((d) => d.hook === 'postStartCommand');
+        if ((createHooks && state.createDone) || (startHook && state.startDone)) {
+          if (createHooks) delete state.createDone;
+          if (startHook) delete state.startDone;
+          await writeState(env, info.Id, state).catch(() => undefined);
+        }
         // the timeline shows the commands that did not run because of this
         const why = endedBy(e, signal).status === 'cancelled' ? 'Not run: the up was cancelled.' : 'Not run: an earlier command failed.';
         for (const d of list) if (!timer.timeline.has(d.hook)) timer.timeline.skip(d.hook, `${hookText(d.hook)}\n${why}`);
