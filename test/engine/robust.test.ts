@@ -8,6 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
+import { findComposeCli, LABEL_COMPOSE_PROJECT } from '../../src/engine/runtime/compose';
 import { busyboxImage, docker } from './images';
 import { CLI, containersOf, dockerExec, hb, hbAsync, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 
@@ -168,5 +169,92 @@ describe('engine: data safety and robustness', () => {
     const r = hb(['up', folder]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(path.join(folder, 'a-runs'), 'utf8'), 'x\nx\n');
+  });
+
+  it('hb down --volumes removes the volumes HyperBox made for the container and its anonymous ones; a user\'s volume and the shared profile cache stay, each with why', async () => {
+    const mine = `hb-test-user-${process.pid}`;
+    const made = `hb-test-made-${process.pid}`;
+    const caches = ['hyperbox-cache-cargo-registry', 'hyperbox-cache-cargo-git'];
+    const cachesBefore = caches.filter((c) => docker(['volume', 'inspect', c], { allowFail: true }).code === 0);
+    docker(['volume', 'create', mine]);
+    docker(['volume', 'rm', made], { allowFail: true });
+    const cargo = { 'Cargo.toml': '[package]\nname = "p"\nversion = "0.1.0"\nedition = "2021"\n', 'src/main.rs': 'fn main() {}\n' };
+    try {
+      const folder = workspace(
+        'down-volumes',
+        { image: busyboxImage(), mounts: [`type=volume,source=${mine},target=/mine`, `type=volume,source=${made},target=/made`, 'type=volume,target=/anon'] },
+        cargo,
+      );
+      const up = hb(['up', folder, '--json']);
+      assert.equal(up.code, 0, up.stderr);
+      const info = await inspect(JSON.parse(up.stdout).containerId);
+      const anon = info.Mounts.find((m) => m.Destination === '/anon')!.Name!;
+      assert.match(docker(['volume', 'inspect', made, '--format', '{{ index .Labels "hyperbox.volume.for" }}']).stdout, /^[0-9a-v]{52}\n$/);
+      assert.ok(info.Mounts.some((m) => m.Name === 'hyperbox-cache-cargo-registry'), 'the profile\'s cache volume is mounted');
+
+      const r = hb(['down', folder, '--volumes', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.deepEqual([...out.volumesRemoved].sort(), [anon, made].sort());
+      const why = Object.fromEntries(out.kept.map((k: { name: string; reason: string }) => [k.name, k.reason]));
+      assert.deepEqual(Object.keys(why).sort(), [...caches, mine].sort());
+      assert.match(why[mine], /not made by HyperBox for this container \(docker volume create/);
+      assert.match(why['hyperbox-cache-cargo-registry'], /language profile's cache, shared/);
+      assert.equal(docker(['volume', 'inspect', mine], { allowFail: true }).code, 0, 'the user\'s volume stays');
+      for (const c of caches) assert.equal(docker(['volume', 'inspect', c], { allowFail: true }).code, 0, `${c} stays`);
+      assert.notEqual(docker(['volume', 'inspect', made], { allowFail: true }).code, 0, 'the volume made for it goes');
+      assert.notEqual(docker(['volume', 'inspect', anon], { allowFail: true }).code, 0, 'the anonymous volume goes');
+      // the human form says the same
+      assert.equal(hb(['up', folder]).code, 0);
+      const human = hb(['down', folder, '--volumes']);
+      assert.match(human.stderr, new RegExp(`kept volume ${mine}: not made by HyperBox`));
+    } finally {
+      docker(['volume', 'rm', '-f', mine, made], { allowFail: true });
+      for (const c of caches) if (!cachesBefore.includes(c)) docker(['volume', 'rm', c], { allowFail: true });
+    }
+  });
+
+  it('Compose: hb down --volumes lists the project\'s volumes and deletes them only when named or --yes', async () => {
+    await findComposeCli(process.env);
+    const folder = workspace(
+      `compose-volumes${process.pid}`,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      {
+        '.devcontainer/docker-compose.yml': [
+          "version: '2.4'",
+          'services:',
+          '  dev:',
+          `    image: ${busyboxImage()}`,
+          '    volumes:',
+          '      - ..:/workspace',
+          '      - dbdata:/var/lib/db',
+          'volumes:',
+          '  dbdata: {}',
+          '',
+        ].join('\n'),
+      },
+    );
+    const up = hb(['up', folder, '--json', '--trust']);
+    assert.equal(up.code, 0, up.stderr);
+    const project = (await inspect(JSON.parse(up.stdout).containerId)).Config.Labels[LABEL_COMPOSE_PROJECT];
+    const volume = `${project}_dbdata`;
+    docker(['run', '--rm', '-v', `${volume}:/d`, busyboxImage(), 'sh', '-c', 'echo precious > /d/table']);
+    try {
+      // no terminal, nothing named: refused, nothing removed
+      const refused = hb(['down', folder, '--volumes']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, new RegExp(`would delete the data in ${volume}\\. Nothing was removed\\. To delete them, name them: hb down --volumes --volume ${volume}`));
+      assert.equal((await containersOf(folder)).length, 1);
+      assert.equal(docker(['volume', 'inspect', volume], { allowFail: true }).code, 0);
+      // named: deleted
+      const named = hb(['down', folder, '--volumes', '--volume', volume, '--json']);
+      assert.equal(named.code, 0, named.stderr);
+      assert.ok(JSON.parse(named.stdout).volumesRemoved.includes(volume));
+      assert.notEqual(docker(['volume', 'inspect', volume], { allowFail: true }).code, 0);
+      assert.equal((await containersOf(folder)).length, 0);
+    } finally {
+      hb(['down', folder, '--volumes', '--yes']);
+      docker(['volume', 'rm', '-f', volume], { allowFail: true });
+    }
   });
 });

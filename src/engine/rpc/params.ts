@@ -70,7 +70,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [RuntimeRunHooks.method]: v.object({ ...up, hooks: v.optional(v.array(hook)) }),
   [RuntimeStatus.method]: v.object(target),
   [RuntimeStop.method]: v.object(target),
-  [RuntimeDown.method]: v.object({ ...target, volumes: v.optional(v.boolean()) }),
+  [RuntimeDown.method]: v.object({ ...target, volumes: v.optional(v.boolean()), confirmVolumes: v.optional(v.array(text)) }),
   [RuntimeList.method]: none,
   [RuntimeTimeline.method]: v.object(target),
   [RuntimeWatch.method]: none,

@@ -130,7 +130,15 @@ export const registerRuntimeService: ServiceRegistration = {
       ),
     );
     conn.onRequest(RuntimeDown, (params) =>
-      down({ folder: params.folder, configFile: params.configFile, env: process.env, volumes: params.volumes, report: reporter(conn, log, params.progressToken) }).catch((e) =>
+      down({
+        folder: params.folder,
+        configFile: params.configFile,
+        env: process.env,
+        volumes: params.volumes,
+        report: reporter(conn, log, params.progressToken),
+        // the editor names the Compose volumes the user agreed to delete
+        confirmVolumes: async (volumes) => volumes.every((v) => params.confirmVolumes?.includes(v)),
+      }).catch((e) =>
         Promise.reject(toResponseError(e)),
       ),
     );

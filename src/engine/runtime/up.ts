@@ -29,6 +29,7 @@ import {
 import { acquireLock } from './lock';
 import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig, type MetadataEntry } from './metadata';
 import { parseMount, type ApiMount } from './mounts';
+import { createContainerVolumes } from './volumes';
 import type { Reporter } from './report';
 import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
@@ -233,6 +234,7 @@ async function upWithEngine(
   // a Features image this up built (not found cached), and the profile's volumes made for the new container
   let builtFeatures: string | undefined;
   let profileVolumes: string[] = [];
+  let madeVolumes: string[] = [];
   let createDone = false;
   // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts): for a new container of either kind
   const hostSetup = (body: ContainerCreateOptions, entries: MetadataEntry[]) =>
@@ -375,6 +377,10 @@ async function upWithEngine(
       // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
       appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
       profileVolumes = volumesMadeFor(appliedProfile);
+      // the named volumes it needs that do not exist yet, made here and marked as this container's,
+      // so hb down --volumes removes these and never a user's own (volumes.ts)
+      const shared = (appliedProfile?.entries ?? []).flatMap((e) => (e.kind === 'volume' && e.source ? [e.source] : []));
+      madeVolumes = await createContainerVolumes(engine, createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] }, resolved.devcontainerId!, shared);
       if (!isLocalEngine(engine.endpoint, env)) {
         copyPlan = planRemoteWorkspace(
           createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] },
@@ -628,6 +634,10 @@ async function upWithEngine(
     if (profileVolumes.length && (!createdId || (signal?.aborted && !createDone))) {
       const removed = await removeProfileVolumes(engine, profileVolumes).catch(() => [] as string[]);
       if (removed.length) report.info(`Removed the cache volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.`);
+    }
+    if (madeVolumes.length && (!createdId || (signal?.aborted && !createDone))) {
+      const removed = await removeProfileVolumes(engine, madeVolumes).catch(() => [] as string[]);
+      if (removed.length) report.info(`Removed the volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.`);
     }
     throw e;
   } finally {
