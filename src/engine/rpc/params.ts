@@ -41,7 +41,7 @@ const text = v.string();
 /** A path on this machine: a non-empty string without NUL. */
 const path = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.check((s) => !s.includes('\0'), 'must not contain a NUL character'));
 const hook = v.picklist(['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'] as const);
-const size = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000));
+const size = v.pipe(v.number(), v.integer(), v.minValue(1, 'must be a positive whole number'), v.maxValue(9_999, 'must be under 10000'));
 
 const target = { folder: path, configFile: v.optional(path), progressToken: v.optional(text) };
 const up = {
@@ -50,7 +50,7 @@ const up = {
   waitFor: v.optional(v.boolean()),
   rebuild: v.optional(v.boolean()),
   noCache: v.optional(v.boolean()),
-  runtime: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+  runtime: v.optional(text),
 };
 const port = v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), v.pipe(v.string(), v.minLength(1, 'must not be empty'))]);
 /** Messages without parameters: none, or an empty list or object. */
