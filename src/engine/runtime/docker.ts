@@ -82,25 +82,28 @@ function timeoutError(endpoint: DockerEndpoint, what: string, ms: number, idle =
  * Calls that wait by design (container wait) have no limit.
  */
 function limitCalls(docker: Dockerode, endpoint: DockerEndpoint, limitMs: number): void {
-  type DialOptions = { path?: string; method?: string; isStream?: boolean; hijack?: boolean; abortSignal?: AbortSignal; options?: { t?: number } };
+  type DialOptions = { path?: string; method?: string; isStream?: boolean; hijack?: boolean; abortSignal?: AbortSignal; options?: { t?: number }; file?: unknown };
   type Callback = (err: unknown, result?: unknown) => void;
   const modem = docker.modem as unknown as { dial(options: DialOptions, callback: Callback): void };
   const dial = modem.dial.bind(modem);
   modem.dial = (options, callback) => {
     const route = String(options.path ?? '').split('?')[0];
-    if (/\/containers\/[^/]+\/wait$/.test(route)) return dial(options, callback);
+    // waiting is what it is for; an upload (a build context, the workspace copy) takes as long as the link needs
+    const unlimited = /\/containers\/[^/]+\/wait$/.test(route) || !!options.file;
     const what = `${options.method ?? 'GET'} ${route.replace(/^\/v[\d.]+/, '').replace(/[0-9a-f]{64}/g, (id) => id.slice(0, 12))}`;
     // a stop waits up to its grace period before the engine answers
     const ms = limitMs + (/\/(stop|restart)$/.test(route) ? (Number(options.options?.t) || 10) * 1000 : 0);
     const abort = new AbortController();
     const signals = options.abortSignal ? [options.abortSignal, abort.signal] : [abort.signal];
     let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      abort.abort();
-      callback(timeoutError(endpoint, what, ms));
-    }, ms);
+    const timer = unlimited
+      ? undefined
+      : setTimeout(() => {
+          if (done) return;
+          done = true;
+          abort.abort();
+          callback(timeoutError(endpoint, what, ms));
+        }, ms);
     const idle = /\/build$/.test(route) ? IDLE_LIMIT_MS.build : /\/images\/create$/.test(route) ? IDLE_LIMIT_MS.pull : 0;
     dial({ ...options, abortSignal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] }, (err, result) => {
       clearTimeout(timer);
