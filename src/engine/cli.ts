@@ -2,9 +2,25 @@
 import { isatty } from 'node:tty';
 import { runCli } from './cli/run';
 
-function write(stream: NodeJS.WriteStream) {
+/**
+ * A reader that goes away (`hb status | head -2`, `hb up | head -1`) must neither stop the work nor
+ * print a trace: once a stream fails (EPIPE, or anything else that means nobody reads it), what is
+ * still written to it is dropped and the command goes on to its end and its own exit code. This
+ * covers the raw streams too (hb exec and hb logs pipe into them).
+ */
+function keepWorkingWhenClosed(stream: NodeJS.WriteStream): () => boolean {
+  let closed = false;
+  stream.on('error', () => {
+    closed = true;
+  });
+  return () => closed || stream.destroyed;
+}
+const stdoutClosed = keepWorkingWhenClosed(process.stdout);
+const stderrClosed = keepWorkingWhenClosed(process.stderr);
+
+function write(stream: NodeJS.WriteStream, closed: () => boolean) {
   return (text: string) => {
-    stream.write(text);
+    if (!closed()) stream.write(text);
   };
 }
 
@@ -12,7 +28,7 @@ function write(stream: NodeJS.WriteStream) {
 const cancel = new AbortController();
 process.on('SIGINT', () => {
   if (cancel.signal.aborted) process.exit(130);
-  process.stderr.write('\nhb: cancelling (Ctrl-C again to exit at once) ...\n');
+  if (!stderrClosed()) process.stderr.write('\nhb: cancelling (Ctrl-C again to exit at once) ...\n');
   cancel.abort();
 });
 
@@ -38,8 +54,8 @@ function prompt(question: string): Promise<string> {
 runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
-  out: write(process.stdout),
-  err: write(process.stderr),
+  out: write(process.stdout, stdoutClosed),
+  err: write(process.stderr, stderrClosed),
   isTTY: Boolean(process.stdout.isTTY),
   // isatty(0), not process.stdin.isTTY: creating the stdin stream costs every run a few ms
   prompt: isatty(0) && process.stderr.isTTY ? prompt : undefined,
@@ -51,7 +67,7 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`hb: ${(e as Error)?.stack ?? e}\n`);
+    if (!stderrClosed()) process.stderr.write(`hb: ${(e as Error)?.stack ?? e}\n`);
     process.exitCode = 1;
   },
 );

@@ -3,6 +3,7 @@
 import { format } from 'node:util';
 import { createMessageConnection, StreamMessageWriter, type Message, type RequestMessage, type ResponseMessage } from 'vscode-jsonrpc/node';
 import { Initialize, LogMessage, Ping, PROTOCOL_VERSION, Shutdown, type LogLevel } from '../protocol';
+import { answerBatch, answerUnparsable, checkMessage } from './rpc/params';
 import { ResyncingMessageReader } from './rpc/reader';
 import { SERVICES, type EngineLog } from './services';
 import { VERSION } from './version';
@@ -23,13 +24,17 @@ class ShutdownAwareWriter extends StreamMessageWriter {
     if (shutdownId !== undefined && (message as ResponseMessage).id === shutdownId) process.exit(0);
   }
 }
-// The reader skips input that is not a message and finds the next one (see rpc/reader.ts).
+const writer = new ShutdownAwareWriter(process.stdout);
+// The reader skips input that is not a message and finds the next one (see rpc/reader.ts); every
+// message's shape and parameters are checked there, in one place, before a handler sees them, and
+// a malformed one that carries an id is answered (rpc/params.ts).
 const reader = new ResyncingMessageReader(process.stdin, {
   observe: (m) => {
     if ((m as RequestMessage).method === Shutdown.method && (m as RequestMessage).id != null) shutdownId = (m as RequestMessage).id;
   },
+  gate: { check: checkMessage, answerBatch, answerUnparsable, reply: (r) => void writer.write(r).catch(() => undefined) },
 });
-const conn = createMessageConnection(reader, new ShutdownAwareWriter(process.stdout));
+const conn = createMessageConnection(reader, writer);
 
 function send(level: LogLevel, message: string): void {
   process.stderr.write(`[${level}] ${message}\n`);

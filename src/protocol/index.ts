@@ -468,7 +468,9 @@ export type RuntimeErrorCode =
   | 'not-found'
   | 'not-running'
   | 'cancelled'
-  | 'port-taken';
+  | 'port-taken'
+  /** Deleting data needs the user's say: the message lists what (hb down --volumes on Compose). */
+  | 'confirm-required';
 
 /** The `data` of a RUNTIME_ERROR response. */
 export interface RuntimeErrorData {
@@ -524,6 +526,18 @@ export interface RuntimeUpParams extends RuntimeTarget {
 /** client → engine: bring the folder's dev container up (create, start, lifecycle commands). Cancellable. */
 export const RuntimeUp = new RequestType<RuntimeUpParams, UpResult, void>('hyperbox/runtime/up');
 
+/** The lifecycle commands that run in the container, in order. */
+export type ContainerHook = 'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
+export interface RuntimeRunHooksParams extends RuntimeUpParams {
+  /** The lifecycle commands to run whether or not they ran before (default: all five). */
+  hooks?: ContainerHook[];
+}
+/**
+ * client → engine: bring the folder's dev container up as RuntimeUp does, then run the named
+ * lifecycle commands again even when their markers say they ran (hb run-hooks). Cancellable.
+ */
+export const RuntimeRunHooks = new RequestType<RuntimeRunHooksParams, UpResult, void>('hyperbox/runtime/runHooks');
+
 /** client → engine: the state of the folder's dev container. */
 export const RuntimeStatus = new RequestType<RuntimeTarget, ContainerSummary, void>('hyperbox/runtime/status');
 
@@ -531,14 +545,26 @@ export const RuntimeStatus = new RequestType<RuntimeTarget, ContainerSummary, vo
 export const RuntimeStop = new RequestType<RuntimeTarget, ContainerSummary, void>('hyperbox/runtime/stop');
 
 export interface RuntimeDownParams extends RuntimeTarget {
-  /** Also remove the container's volumes (anonymous ones, and named ones no other container uses). */
+  /**
+   * Also remove the container's volumes: its anonymous ones and those HyperBox made for it (a
+   * user's own volumes and shared caches stay). For Compose, the project's declared volumes too,
+   * which must be named in `confirmVolumes` (else the answer is a `confirm-required` error listing them).
+   */
   volumes?: boolean;
+  /** The Compose volumes the user agreed to delete. */
+  confirmVolumes?: string[];
 }
 export interface DownResult {
   containerId: string | null;
   removed: boolean;
   volumesRemoved: string[];
   volumesKept: string[];
+  /** Each volume kept, and why (a user's own volume, a shared cache, in use, or not asked to remove). */
+  kept: KeptVolume[];
+}
+export interface KeptVolume {
+  name: string;
+  reason: string;
 }
 /** client → engine: remove the folder's dev container. */
 export const RuntimeDown = new RequestType<RuntimeDownParams, DownResult, void>('hyperbox/runtime/down');

@@ -68,7 +68,7 @@ describe('engine: up (Docker Compose configs)', () => {
       },
     );
     project = `${path.basename(folder)}_devcontainer`.toLowerCase().replace(/[^-_a-z0-9]/g, '');
-    cleanups.push(() => down({ folder, env: process.env, volumes: true }));
+    cleanups.push(() => down({ folder, env: process.env, volumes: true, confirmVolumes: async () => true }));
     cleanups.push(() => docker(['rm', '-f', ...projectContainers(project).map((c) => c.id)], { allowFail: true }));
     cleanups.push(() => docker(['rmi', '-f', `${project}_dev`, `${project}-dev`], { allowFail: true }));
     cleanups.push(() => docker(['network', 'rm', `${project}_default`], { allowFail: true }));
@@ -195,7 +195,7 @@ describe('engine: Docker Compose with Features, the language profile and host se
   let server: Server | undefined;
   let featuresTag: string | undefined;
   after(async () => {
-    if (folder) await down({ folder, env: process.env, volumes: true }).catch(() => undefined);
+    if (folder) await down({ folder, env: process.env, volumes: true, confirmVolumes: async () => true }).catch(() => undefined);
     server?.close();
     // the Features image first: it stands on the one compose built
     if (featuresTag) docker(['rmi', '-f', featuresTag], { allowFail: true });

@@ -24,6 +24,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'logs', load: () => (require('./exec.js') as typeof import('./exec.js')).logsCommand },
   { name: 'stop', load: () => (require('./stop.js') as typeof import('./stop.js')).stopCommand },
   { name: 'down', load: () => (require('./stop.js') as typeof import('./stop.js')).downCommand },
+  { name: 'run-hooks', load: () => (require('./up.js') as typeof import('./up.js')).runHooksCommand },
   { name: 'rebuild', load: () => (require('./up.js') as typeof import('./up.js')).rebuildCommand },
   { name: 'detect', load: () => (require('./project.js') as typeof import('./project.js')).detectCommand },
   { name: 'profile', load: () => (require('./project.js') as typeof import('./project.js')).profileCommand },

@@ -4,7 +4,9 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
 import { lifecycleLogFile } from '../runtime/state';
 import { up } from '../runtime/up';
-import { EXIT_OK, type Command, type CommandContext } from './command';
+import { LIFECYCLE_HOOKS, type LifecycleHook } from '../runtime/metadata';
+import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
+import { colors, formatProblem } from './format';
 import { cliReporter, cliTrust, configOf, failure, folderOf, printSummary } from './runtime';
 
 const COMMON_HELP = [
@@ -18,9 +20,16 @@ const COMMON_HELP = [
   '                  the engine\'s default',
 ];
 
-async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<number> {
+async function runUp(ctx: CommandContext, name: 'up' | 'rebuild' | 'run-hooks'): Promise<number> {
   const folder = folderOf(ctx);
   const report = cliReporter(ctx);
+  let runHooks: LifecycleHook[] | undefined;
+  if (name === 'run-hooks') {
+    const asked = (ctx.values.hook as string[] | undefined) ?? [];
+    const unknown = asked.filter((h) => !(LIFECYCLE_HOOKS as readonly string[]).includes(h));
+    if (unknown.length) throw new UsageError(`--hook ${unknown.join(', ')}: not a lifecycle command; one of ${LIFECYCLE_HOOKS.join(', ')}.`);
+    runHooks = asked.length ? (asked as LifecycleHook[]) : [...LIFECYCLE_HOOKS];
+  }
   try {
     const outcome = await up({
       folder,
@@ -33,6 +42,12 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<numbe
       rebuild: name === 'rebuild',
       noCache: Boolean(ctx.values['no-cache']),
       runtime: typeof ctx.values.runtime === 'string' ? ctx.values.runtime : undefined,
+      runHooks,
+      // as hb config prints them: file:line:column: warning: message (the up goes on)
+      onConfigWarnings: (warnings) => {
+        const c = colors(Boolean((ctx.stderr as NodeJS.WriteStream | undefined)?.isTTY), ctx.env);
+        for (const p of warnings) ctx.err(formatProblem(p, ctx.cwd, c) + '\n');
+      },
     });
     report.flush();
     const { result } = outcome;
@@ -109,4 +124,31 @@ export const rebuildCommand: Command = {
     runtime: { type: 'string' },
   },
   run: (ctx) => runUp(ctx, 'rebuild'),
+};
+
+export const runHooksCommand: Command = {
+  name: 'run-hooks',
+  summary: 'Run the lifecycle commands of a folder\'s dev container again, even those that ran once',
+  usage: 'hb run-hooks [folder] [--hook NAME]... [--config FILE] [--json] [--trust]',
+  help: [
+    'Brings the dev container up as hb up does (making or starting it when needed), then runs the',
+    'lifecycle commands named with --hook (default: all of onCreateCommand, updateContentCommand,',
+    'postCreateCommand, postStartCommand and postAttachCommand) whether or not they ran before.',
+    'Use it after fixing a command, or to run e.g. postCreateCommand again after changing what it',
+    'installs. A command that fails is not marked as run, so hb up runs it again too.',
+    '',
+    'Options:',
+    '  --hook NAME     a lifecycle command to run (repeat for several)',
+    ...COMMON_HELP,
+    '',
+    'Exit status: 0 when the commands ran, 1 when one failed, 2 for bad usage.',
+  ].join('\n'),
+  options: {
+    hook: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    trust: { type: 'boolean' },
+    runtime: { type: 'string' },
+  },
+  run: (ctx) => runUp(ctx, 'run-hooks'),
 };

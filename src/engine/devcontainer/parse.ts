@@ -1,5 +1,6 @@
 // Reading devcontainer.json safely and parsing it as JSON with comments, keeping positions so
 // every problem points at the right line and column.
+import { isUtf8 } from 'node:buffer';
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { Problem, Severity } from '../../protocol';
 import { asyncFs, type ConfigFs } from './fsops';
@@ -18,6 +19,9 @@ export class ConfigReadError extends Error {
     message: string,
     readonly file: string,
     readonly code: string,
+    /** Where in the file, 1-based, when the problem is at one place (default 1:1). */
+    readonly line = 1,
+    readonly column = 1,
   ) {
     super(message);
   }
@@ -60,9 +64,61 @@ export async function readConfigText(file: string, fs: ConfigFs = asyncFs): Prom
       'binary',
     );
   }
+  if (!isUtf8(buf)) {
+    // read with replacement characters, a config would silently mean something else
+    const at = firstInvalidUtf8(buf);
+    const lineStart = buf.lastIndexOf(0x0a, at - 1) + 1;
+    const line = countNewlines(buf, lineStart) + 1;
+    const column = buf.subarray(lineStart, at).toString('utf8').length + 1;
+    throw new ConfigReadError(
+      `${file} is not valid UTF-8: the byte 0x${buf[at].toString(16).padStart(2, '0')} at line ${line}, column ${column} (offset ${at}) does not belong to a UTF-8 character. ` +
+        'Save the file as UTF-8 (in VS Code: "Save with Encoding" > UTF-8; or iconv -f LATIN1 -t UTF-8).',
+      file,
+      'encoding',
+      line,
+      column,
+    );
+  }
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
+}
+
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i >= 0 && i < end; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** The offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1. */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) n = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      n = 2;
+      if (b === 0xe0) lo = 0xa0; // no overlong forms
+      if (b === 0xed) hi = 0x9f; // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f; // nothing past U+10FFFF
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const c = buf[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
 }
 
 /** The error for a config over MAX_CONFIG_BYTES (on disk, or unsaved text from the editor). */

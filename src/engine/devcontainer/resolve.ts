@@ -9,6 +9,7 @@ import { devcontainerId } from './id';
 import { ConfigReadError, MAX_CONFIG_BYTES, MAX_PROBLEMS, parseDocument, problemAt, readConfigText, tooLarge, type ParsedDocument } from './parse';
 import { substituteString, substituteTree, type SubstitutionContext } from './substitute';
 import { configMember, validateDocument } from './validate';
+import { mountField } from '../runtime/mounts';
 
 export interface ResolveOptions {
   folder: string;
@@ -34,8 +35,8 @@ function emptyResult(folder: string, configFile: string | null, problems: Proble
   };
 }
 
-function fileProblem(file: string, message: string, code: string): Problem {
-  return { severity: 'error', message, file, line: 1, column: 1, code };
+function fileProblem(file: string, message: string, code: string, line = 1, column = 1): Problem {
+  return { severity: 'error', message, file, line, column, code };
 }
 
 /**
@@ -135,7 +136,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
     try {
       text = await readConfigText(configFile, fs);
     } catch (e) {
-      if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code)], others);
+      if (e instanceof ConfigReadError) return emptyResult(folder, configFile, [fileProblem(configFile, e.message, e.code, e.line, e.column)], others);
       throw e;
     }
   }
@@ -172,7 +173,10 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
   let workspaceMount: string | null = null;
   if (!compose) {
     workspaceMount =
-      workspaceMountNode?.type === 'string' ? (config.workspaceMount as string) : `type=bind,source=${mountSource},target=${mountTarget}`;
+      workspaceMountNode?.type === 'string'
+        ? (config.workspaceMount as string)
+        : // quoted where the folder's name needs it (a comma, a quote), so the mount is exactly that folder
+          ['type=bind', mountField('source', mountSource), mountField('target', mountTarget)].join(',');
   }
   result.workspace = { containerWorkspaceFolder, workspaceMount, mountSource };
 

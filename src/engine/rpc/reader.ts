@@ -4,7 +4,22 @@
 // and a made-up Content-Length makes it wait forever. This one skips what is not a message,
 // reports it (as a reader error, which the engine logs) and finds the next header, so one bad
 // write from a client never cuts it off.
-import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc';
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message, type ResponseMessage } from 'vscode-jsonrpc';
+
+/**
+ * What to do with each message before the connection sees it (see rpc/params.ts): deliver it
+ * (its parameters checked), or answer it with an error. Without a gate every object is delivered
+ * and nothing is answered.
+ */
+export interface MessageGate {
+  check(message: Record<string, unknown>): { deliver: object } | { reply?: ResponseMessage; why: string };
+  /** The answers to a JSON array of messages. */
+  answerBatch(batch: unknown[]): ResponseMessage[];
+  /** The answer to a body that is not JSON (`body` as far as it came). */
+  answerUnparsable(body: string, why: string): ResponseMessage;
+  /** Sends an answer to the client. */
+  reply(response: ResponseMessage): void;
+}
 
 export interface ReaderOptions {
   /** Larger bodies are treated as a broken header (default 64 MiB). */
@@ -13,6 +28,8 @@ export interface ReaderOptions {
   stallMs?: number;
   /** Sees every message before the connection does. */
   observe?: (message: Message) => void;
+  /** Checks every message and answers the malformed ones. */
+  gate?: MessageGate;
 }
 
 const HEADER_START = /content-(length|type)\s*:/i;
@@ -28,6 +45,7 @@ export class ResyncingMessageReader extends AbstractMessageReader {
   private readonly maxBodyBytes: number;
   private readonly stallMs: number;
   private readonly observe: ((message: Message) => void) | undefined;
+  private readonly gate: MessageGate | undefined;
 
   constructor(
     private readonly input: NodeJS.ReadableStream,
@@ -37,6 +55,7 @@ export class ResyncingMessageReader extends AbstractMessageReader {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
     this.stallMs = options.stallMs ?? 1000;
     this.observe = options.observe;
+    this.gate = options.gate;
   }
 
   listen(callback: DataCallback): Disposable {
@@ -82,6 +101,16 @@ export class ResyncingMessageReader extends AbstractMessageReader {
     const sample = this.buffer().subarray(0, Math.min(n, 40)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
     this.consume(n);
     this.fireError(new Error(`skipped ${n} byte(s) of input that is not a JSON-RPC message (${why}): "${sample}${n > 40 ? '...' : ''}"`));
+  }
+
+  /** Sends an answer through the gate; a failure to make or send one is reported, never thrown. */
+  private answer(make: () => ResponseMessage): void {
+    if (!this.gate) return;
+    try {
+      this.gate.reply(make());
+    } catch (e) {
+      this.fireError(e);
+    }
   }
 
   private clearStall(): void {
@@ -133,12 +162,16 @@ export class ResyncingMessageReader extends AbstractMessageReader {
       const start = end + 4;
       const available = buf.length - start;
       const firstByte = available > 0 ? firstNonSpace(buf, start, Math.min(buf.length, start + 64)) : undefined;
-      if (firstByte !== undefined && firstByte !== 0x7b /* { */) {
+      if (firstByte !== undefined && firstByte !== 0x7b /* { */ && firstByte !== 0x5b /* [ */) {
         this.skip(start, 'a header followed by something that is not a JSON object');
         continue;
       }
       if (available < length) {
         if (giveUp) {
+          // a message cut short: answer it (with its id, when that much came) before going on
+          const rest = buf.subarray(start).toString('latin1');
+          const next = rest.search(HEADER_START);
+          this.answer(() => this.gate!.answerUnparsable(rest.slice(0, next < 0 ? rest.length : next), 'it was cut short'));
           this.skip(start, 'a header whose body never arrived');
           giveUp = false;
           continue;
@@ -158,17 +191,36 @@ export class ResyncingMessageReader extends AbstractMessageReader {
       try {
         message = JSON.parse(buf.subarray(start, start + length).toString('utf8'));
       } catch (e) {
+        const body = buf.subarray(start, start + length).toString('utf8');
+        this.answer(() => this.gate!.answerUnparsable(body, (e as Error).message));
         this.skip(start, `a body that is not JSON: ${(e as Error).message}`);
         continue;
       }
-      if (!message || typeof message !== 'object' || Array.isArray(message)) {
+      if (Array.isArray(message)) {
+        this.consume(start + length);
+        this.fireError(new Error(`skipped a batch of ${message.length} message(s) (a JSON array): batches are not supported`));
+        const batch = message;
+        if (this.gate) for (const r of this.gate.answerBatch(batch)) this.answer(() => r);
+        continue;
+      }
+      if (!message || typeof message !== 'object') {
         this.skip(start, 'a body that is not a JSON-RPC object');
         continue;
       }
       this.consume(start + length);
+      let deliver = message as Message;
+      if (this.gate) {
+        const checked = this.gate.check(message as Record<string, unknown>);
+        if (!('deliver' in checked)) {
+          this.fireError(new Error(`refused a message: ${checked.why}`));
+          if (checked.reply) this.answer(() => checked.reply!);
+          continue;
+        }
+        deliver = checked.deliver as Message;
+      }
       try {
-        this.observe?.(message as Message);
-        this.callback?.(message as Message);
+        this.observe?.(deliver);
+        this.callback?.(deliver);
       } catch (e) {
         this.fireError(e);
       }

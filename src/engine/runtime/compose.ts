@@ -535,10 +535,37 @@ export async function composeStop(engine: Engine, resolved: ResolvedConfig, proj
   await compose(p, ['stop'], `Stopping compose project ${p.name}`, report);
 }
 
-/** `hb down` on a compose config: removes the project's containers (and its volumes with `volumes`). */
-export async function composeDown(engine: Engine, resolved: ResolvedConfig, projectLabel: string | undefined, env: NodeJS.ProcessEnv, volumes: boolean, report?: Reporter): Promise<void> {
+/**
+ * `hb down` on a compose config: removes the project's containers, and with `volumes` its
+ * declared volumes too (`compose down --volumes`: a database's data among them), but only once
+ * `confirm` agrees to the list; otherwise nothing is removed and the error lists them.
+ * Returns the volumes removed.
+ */
+export async function composeDown(
+  engine: Engine,
+  resolved: ResolvedConfig,
+  projectLabel: string | undefined,
+  env: NodeJS.ProcessEnv,
+  volumes: boolean,
+  report?: Reporter,
+  confirm?: (volumes: string[]) => Promise<boolean>,
+): Promise<string[]> {
   const p = await composeProject(engine, resolved, env);
   if (projectLabel) p.name = projectLabel;
+  let declared: string[] = [];
+  if (volumes) {
+    // the volumes compose made for the project (external ones are not its to remove)
+    const list = await engine.docker.listVolumes({ filters: JSON.stringify({ label: [`com.docker.compose.project=${p.name}`] }) });
+    declared = (list.Volumes ?? []).map((v) => v.Name).sort();
+    if (declared.length && !(confirm && (await confirm(declared)))) {
+      throw new RuntimeError(
+        'confirm-required',
+        `Removing the Compose project ${p.name} with its volumes would delete the data in ${declared.join(', ')}. Nothing was removed. ` +
+          `To delete them, name them: hb down --volumes ${declared.map((v) => `--volume ${v}`).join(' ')} (or --yes), or answer the question on a terminal; hb down without --volumes keeps them.`,
+      );
+    }
+  }
   report?.step(`Removing compose project ${p.name}`);
   await compose(p, ['down', ...(volumes ? ['--volumes'] : [])], `Removing compose project ${p.name}`, report);
+  return declared;
 }

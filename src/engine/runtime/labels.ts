@@ -10,3 +10,9 @@ export const LABEL_INPUTS = 'hyperbox.inputs';
 export const LABEL_VERSION = 'hyperbox.version';
 /** On images HyperBox builds: the folder they were built for (so they can be found and removed). */
 export const LABEL_IMAGE_FOLDER = 'hyperbox.image.folder';
+/**
+ * On volumes HyperBox creates for one dev container (named in its mounts, not there before): the
+ * container's devcontainerId. `hb down --volumes` removes only these (and anonymous volumes), never a
+ * volume the user made with `docker volume create` or the shared language-profile caches.
+ */
+export const LABEL_VOLUME_FOR = 'hyperbox.volume.for';

@@ -6,7 +6,8 @@
 // Run-once markers are the reference implementation's, so neither tool re-runs the other's:
 // before running a create-time command it writes the container's creation time (as the engine
 // reports it) to $HOME/.devcontainer/.<hook>Marker inside the container, and the start time to
-// .postStartCommandMarker; a hook whose marker already holds that value has run.
+// .postStartCommandMarker; a hook whose marker already holds that value has run. Unlike the
+// reference, a hook that fails has its marker removed again, so the next up runs it again.
 import { spawn } from 'node:child_process';
 import type { Engine } from './docker';
 import { execIn } from './exec';
@@ -100,6 +101,13 @@ export interface ContainerContext {
 
 const MARKER_SCRIPT = 'd="${HOME:-/root}/.devcontainer"; mkdir -p "$d" 2>/dev/null && echo "$0" > "$d/.$1Marker" 2>/dev/null; shift; exec "$@"';
 
+/** What to do after a hook failed: true, as a failed hook keeps no marker (see runBatch's driver). */
+function fixHint(hook: LifecycleHook): string {
+  return `Fix the command in devcontainer.json, then run hb up again: it runs ${hook} again (hb run-hooks --hook ${hook} runs just that one; hb rebuild starts from a fresh container).`;
+}
+
+const UNMARK_SCRIPT = 'rm -f "${HOME:-/root}/.devcontainer/.$0Marker"';
+
 /** Runs one hook's commands. `marker` (creation or start time) is written first when given. */
 export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entries: { command: CommandSpec; origin: string }[], marker?: string): Promise<void> {
   let markerPending = marker;
@@ -107,7 +115,7 @@ export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entrie
     const cmds = commandsOf(entry.command);
     if (!cmds.length) continue;
     ctx.report.step(`Running ${hook}${entry.origin === 'devcontainer.json' ? '' : ` (from ${entry.origin})`}`);
-    await Promise.all(
+    const running = Promise.all(
       cmds.map(async (c, i) => {
         let argv = c.argv;
         if (markerPending !== undefined && i === 0) {
@@ -141,12 +149,20 @@ export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entrie
             `${hook}${c.label ? ` "${c.label}"` : ''} from ${entry.origin} failed with exit code ${res.exitCode}: ${describe(c.text)}\n` +
               (res.output.trim() ? `Last lines of its output:\n${lastLines(res.output)}\n` : '(it printed nothing)\n') +
               (died ? `The container stopped while it ran (${died}); see hb logs.\n` : '') +
-              'Fix the command in devcontainer.json, then run hb up again (or hb rebuild to start from a fresh container).',
+              fixHint(hook),
             res.exitCode,
           );
         }
       }),
     );
+    const wroteMarker = markerPending !== undefined;
+    try {
+      await running;
+    } catch (e) {
+      // a hook that failed has not run: its marker goes, so the next up runs it again
+      if (wroteMarker) await execIn(ctx.engine, ctx.containerId, { cmd: ['/bin/sh', '-c', UNMARK_SCRIPT, hook], user: ctx.user, env: ctx.env }).catch(() => undefined);
+      throw e;
+    }
     markerPending = undefined;
   }
   if (markerPending !== undefined) {
@@ -280,11 +296,12 @@ const DRIVER = [
   'eval "$envs"',
   'i=0; while [ "$i" -lt "$n" ]; do',
   '  eval "c=\\$c_$i; h=\\$h_$i; m=\\$m_$i"',
-  '  if [ -n "$m" ]; then d="${HOME:-/root}/.devcontainer"; mkdir -p "$d" 2>/dev/null && echo "$m" > "$d/.${h}Marker" 2>/dev/null; fi',
+  '  if [ -n "$m" ]; then d="${HOME:-/root}/.devcontainer"; mkdir -p "$d" 2>/dev/null && echo "$m" > "$d/.${h}Marker" 2>/dev/null; mk=$h; fi',
   `  printf '${CTRL}START %s\\n' "$i"`,
   '  (eval "exec $c") </dev/null 2>&1; rc=$?',
   `  printf '\\n${CTRL}END %s %s\\n' "$i" "$rc"`,
-  '  [ "$rc" -eq 0 ] || exit 0',
+  // a hook that failed has not run: its marker goes, so the next up runs it again
+  '  if [ "$rc" -ne 0 ]; then [ "$mk" = "$h" ] && rm -f "${HOME:-/root}/.devcontainer/.${h}Marker"; exit 0; fi',
   '  i=$((i+1))',
   'done',
 ].join('\n');
@@ -468,7 +485,7 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
       'command-failed',
       `${c.hook} from ${c.origin} failed with exit code ${failed.code}: ${describe(c.text)}\n` +
         (output.trim() ? `Last lines of its output:\n${lastLines(output)}\n` : '(it printed nothing)\n') +
-        'Fix the command in devcontainer.json, then run hb up again (or hb rebuild to start from a fresh container).',
+        fixHint(c.hook),
       failed.code,
     );
   }

@@ -21,12 +21,13 @@ const TRUE = new Set(['', 'true', '1']);
 export function parseMount(spec: string | MountSpec, where: string): ApiMount {
   const fields: Record<string, string> = {};
   if (typeof spec === 'string') {
-    for (const raw of spec.split(',')) {
-      const part = raw.trim();
+    for (const { text, quoted } of splitMountFields(spec, where)) {
+      // a quoted field is taken exactly as written: a path may have spaces at its ends
+      const part = quoted ? text : text.trim();
       if (!part) continue;
       const eq = part.indexOf('=');
       const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
-      fields[key] = eq < 0 ? '' : part.slice(eq + 1).trim();
+      fields[key] = eq < 0 ? '' : quoted ? part.slice(eq + 1) : part.slice(eq + 1).trim();
     }
   } else if (spec && typeof spec === 'object') {
     for (const [k, v] of Object.entries(spec)) if (v !== undefined && v !== null) fields[k.toLowerCase()] = String(v);
@@ -74,6 +75,55 @@ export function parseMount(spec: string | MountSpec, where: string): ApiMount {
     if (!known.has(k)) throw new RuntimeError('config', `${where} has the option "${k}", which HyperBox does not know. Remove it or use one of: ${[...known].join(', ')}.`);
   }
   return mount;
+}
+
+/**
+ * The fields of a mount string, read as `docker run --mount` reads them: one line of CSV, where a
+ * field in double quotes may hold commas, and `""` inside it is one quote
+ * (`type=bind,"source=/x/a,b",target=/w`). So a folder named `/x/comma,target=/etc` mounts that
+ * folder, not `/x/comma`.
+ */
+export function splitMountFields(spec: string, where: string): { text: string; quoted: boolean }[] {
+  const out: { text: string; quoted: boolean }[] = [];
+  let i = 0;
+  for (;;) {
+    if (spec[i] === '"') {
+      let text = '';
+      i++;
+      for (;;) {
+        const q = spec.indexOf('"', i);
+        if (q < 0) throw new RuntimeError('config', `${where} has a quote that is not closed: ${JSON.stringify(spec)}. Close it, or write "" for a quote inside a quoted field.`);
+        text += spec.slice(i, q);
+        if (spec[q + 1] === '"') {
+          text += '"';
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      if (i < spec.length && spec[i] !== ',') {
+        throw new RuntimeError('config', `${where} has text after a closing quote: ${JSON.stringify(spec)}. Quote the whole field, e.g. "source=/path,with,commas".`);
+      }
+      out.push({ text, quoted: true });
+    } else {
+      const comma = spec.indexOf(',', i);
+      const text = spec.slice(i, comma < 0 ? spec.length : comma);
+      if (text.includes('"')) {
+        throw new RuntimeError('config', `${where} has a quote inside a field that does not start with one: ${JSON.stringify(text)}. Quote the whole field and double the quote inside ("source=/a""b"), as docker run --mount reads it.`);
+      }
+      out.push({ text, quoted: false });
+      i = comma < 0 ? spec.length : comma;
+    }
+    if (i >= spec.length) return out;
+    i++; // the comma
+  }
+}
+
+/** One field of a mount string, quoted when it must be (a comma, a quote, spaces at its ends) so splitMountFields gives it back exactly. */
+export function mountField(key: string, value: string): string {
+  const field = `${key}=${value}`;
+  return /[",]|^\s|\s$/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 
 /** Docker's sizes: 512, 64k, 2m, 1.5g, 1gb (binary units). */

@@ -2,7 +2,9 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { ContainerSummary, DownResult, ListedContainer } from '../../protocol';
+import type { ContainerSummary, DownResult, KeptVolume, ListedContainer } from '../../protocol';
+import { appliedProfileOf } from './profile';
+import { classifyVolumes, notOurs } from './volumes';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
 import { withEngine, type Engine } from './docker';
 import { RuntimeError } from './errors';
@@ -60,41 +62,69 @@ export async function stop(opts: TargetOptions & { report?: Reporter }): Promise
   });
 }
 
-export async function down(opts: TargetOptions & { volumes?: boolean; report?: Reporter }): Promise<DownResult> {
+export interface DownOptions extends TargetOptions {
+  volumes?: boolean;
+  report?: Reporter;
+  /** Compose with `volumes`: whether the user agrees to delete these declared volumes (see composeDown). */
+  confirmVolumes?: (volumes: string[]) => Promise<boolean>;
+}
+
+/**
+ * Removes the folder's dev container. With `volumes`, also its anonymous volumes and the named
+ * ones HyperBox made for it; a user's own volumes and the language profile's shared caches stay,
+ * each named with why. For Compose, the project's declared volumes go only when confirmed.
+ */
+export async function down(opts: DownOptions): Promise<DownResult> {
   const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
   return withEngine(opts.env, async (engine) => {
-    const result: DownResult = { containerId: null, removed: false, volumesRemoved: [], volumesKept: [] };
+    const result: DownResult = { containerId: null, removed: false, volumesRemoved: [], volumesKept: [], kept: [] };
     const found = await findContainer(engine, resolved.workspaceFolder, resolved.configFile!);
     if (!found) return result;
     result.containerId = found.Id;
     const inspect = await engine.docker.getContainer(found.Id).inspect();
-    const named = (inspect.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string);
+    const shared = (appliedProfileOf(inspect.Config.Labels)?.entries ?? []).flatMap((e) => (e.kind === 'volume' && e.source ? [e.source] : []));
+    const { ours, shared: cached, others } = await classifyVolumes(engine, inspect, resolved.devcontainerId!, shared);
+    const volumes = !!opts.volumes;
     if (resolved.kind === 'compose') {
       // the whole project (compose.ts); a container compose left behind goes too
-      await composeDown(engine, resolved, found.Labels?.[LABEL_COMPOSE_PROJECT], opts.env, !!opts.volumes, opts.report);
-      await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes }).catch(() => undefined);
+      const declared = await composeDown(engine, resolved, found.Labels?.[LABEL_COMPOSE_PROJECT], opts.env, volumes, opts.report, opts.confirmVolumes);
+      result.volumesRemoved.push(...declared);
+      await engine.docker.getContainer(found.Id).remove({ force: true, v: volumes }).catch(() => undefined);
     } else {
       opts.report?.step(`Removing container ${inspect.Name.replace(/^\//, '')}`);
       // anonymous volumes go with the container only when asked
-      await engine.docker.getContainer(found.Id).remove({ force: true, v: !!opts.volumes });
+      await engine.docker.getContainer(found.Id).remove({ force: true, v: volumes });
     }
     result.removed = true;
     await forgetState(opts.env, found.Id);
     await fs.unlink(lifecycleLogFile(opts.env, found.Id)).catch(() => undefined);
-    if (opts.volumes) {
-      for (const name of named) {
+    const gone = async (name: string) => engine.docker.getVolume(name).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+    const keep = (k: KeptVolume) => {
+      if (result.volumesRemoved.includes(k.name) || result.kept.some((x) => x.name === k.name)) return;
+      result.kept.push(k);
+    };
+    if (volumes) {
+      for (const name of ours) {
         try {
           await engine.docker.getVolume(name).remove();
           result.volumesRemoved.push(name);
         } catch (e) {
-          // 404: it was anonymous and went with the container; 409: another container uses it
-          if ((e as { statusCode?: number }).statusCode === 404) result.volumesRemoved.push(name);
-          else result.volumesKept.push(name);
+          const status = (e as { statusCode?: number }).statusCode;
+          if (status === 404) result.volumesRemoved.push(name);
+          else keep({ name, reason: status === 409 ? 'in use by another container' : `the engine would not remove it: ${(e as Error).message}` });
         }
       }
+      // anonymous ones went with the container; what is still there is someone's own
+      for (const name of others) {
+        if (await gone(name)) {
+          if (!result.volumesRemoved.includes(name)) result.volumesRemoved.push(name);
+        } else keep(notOurs(name));
+      }
     } else {
-      result.volumesKept.push(...named);
+      for (const name of [...ours, ...others]) keep({ name, reason: 'hb down --volumes removes it, if HyperBox made it for this container or it is anonymous' });
     }
+    cached.forEach(keep);
+    result.volumesKept = result.kept.map((k) => k.name);
     return result;
   });
 }

@@ -8,6 +8,8 @@ import {
   RuntimeDown,
   RuntimeList,
   RuntimeOutput,
+  RuntimeRunHooks,
+  type RuntimeRunHooksParams,
   RuntimeStatus,
   RuntimeStop,
   RuntimeTimeline,
@@ -18,6 +20,7 @@ import {
 import type { EngineLog, ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
 import { registerLive } from '../live/service';
+import { LIFECYCLE_HOOKS, type LifecycleHook } from './metadata';
 import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
 import { Throttle, type Timeline } from './timeline';
@@ -69,7 +72,7 @@ export const registerRuntimeService: ServiceRegistration = {
     const live = registerLive(conn, log, toResponseError);
     // the timelines of the ups under way here, by folder and config (timelineStore.ts keeps the last of each)
     const running = new Map<string, Timeline>();
-    conn.onRequest(RuntimeUp, async (params, token) => {
+    const upRequest = async (params: RuntimeRunHooksParams, token: CancellationToken, runHooks?: LifecycleHook[]) => {
       let key: string | undefined;
       let keyConfig: string | null = null;
       const changed = new Throttle<Timeline>((t) => void conn.sendNotification(RuntimeTimelineChanged, t.snapshot()).catch(() => undefined), TIMELINE_INTERVAL_MS);
@@ -102,6 +105,7 @@ export const registerRuntimeService: ServiceRegistration = {
           rebuild: params.rebuild,
           noCache: params.noCache,
           defaultRuntime: params.runtime,
+          runHooks,
         });
         if (outcome.rest) {
           // the commands after waitFor keep running here; their output keeps flowing as notifications
@@ -116,7 +120,9 @@ export const registerRuntimeService: ServiceRegistration = {
       } catch (e) {
         throw toResponseError(e);
       }
-    });
+    };
+    conn.onRequest(RuntimeUp, (params, token) => upRequest(params, token));
+    conn.onRequest(RuntimeRunHooks, (params, token) => upRequest(params, token, params.hooks ?? [...LIFECYCLE_HOOKS]));
     conn.onRequest(RuntimeStatus, (params) =>
       status({ folder: params.folder, configFile: params.configFile, env: process.env }).then(
         (summary) => {
@@ -133,7 +139,15 @@ export const registerRuntimeService: ServiceRegistration = {
       ),
     );
     conn.onRequest(RuntimeDown, (params) =>
-      down({ folder: params.folder, configFile: params.configFile, env: process.env, volumes: params.volumes, report: reporter(conn, log, params.progressToken) }).catch((e) =>
+      down({
+        folder: params.folder,
+        configFile: params.configFile,
+        env: process.env,
+        volumes: params.volumes,
+        report: reporter(conn, log, params.progressToken),
+        // the editor names the Compose volumes the user agreed to delete
+        confirmVolumes: async (volumes) => volumes.every((v) => params.confirmVolumes?.includes(v)),
+      }).catch((e) =>
         Promise.reject(toResponseError(e)),
       ),
     );

@@ -61,8 +61,6 @@ interface Terminal {
   abort: AbortController;
 }
 
-const validSize = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 10_000;
-
 export const registerTerminalService: ServiceRegistration = {
   capabilities: ['terminal'],
   register(conn, log) {
@@ -70,7 +68,7 @@ export const registerTerminalService: ServiceRegistration = {
     let seq = 0;
 
     conn.onRequest(RuntimeTerminalOpen, async (params) => {
-      if (!validSize(params.cols) || !validSize(params.rows)) throw new ResponseError(-32602, `A terminal needs a positive size; got ${params.cols}x${params.rows}.`);
+      // the size (and every other parameter) was checked at the protocol boundary (rpc/params.ts)
       try {
         const s = await status({ folder: params.folder, configFile: params.configFile, env: process.env });
         if (!s.running) {
@@ -146,10 +144,10 @@ export const registerTerminalService: ServiceRegistration = {
       return { text, truncated };
     });
     conn.onNotification(RuntimeTerminalInput, ({ terminalId, data }) => {
-      if (typeof data === 'string') terminals.get(terminalId)?.stdin.write(data);
+      terminals.get(terminalId)?.stdin.write(data);
     });
     conn.onNotification(RuntimeTerminalResize, ({ terminalId, cols, rows }) => {
-      if (validSize(cols) && validSize(rows)) terminals.get(terminalId)?.stdout.resize(cols, rows);
+      terminals.get(terminalId)?.stdout.resize(cols, rows);
     });
     conn.onNotification(RuntimeTerminalClose, ({ terminalId }) => {
       const term = terminals.get(terminalId);

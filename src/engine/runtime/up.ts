@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, StepTiming, TimelineStatus, UpResult } from '../../protocol';
+import type { AppliedProfile, Problem, StepTiming, TimelineStatus, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -29,6 +29,7 @@ import {
 import { acquireLock } from './lock';
 import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type LifecycleHook, type MergedConfig, type MetadataEntry } from './metadata';
 import { parseMount, type ApiMount } from './mounts';
+import { createContainerVolumes } from './volumes';
 import type { Reporter } from './report';
 import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
@@ -76,6 +77,13 @@ export interface UpOptions {
    * running, ended). The timeline is also saved in the cache folder (timelineStore.ts).
    */
   onTimeline?(timeline: Timeline, final: boolean): void;
+  /**
+   * Run these lifecycle commands now even when their markers say they ran (hb run-hooks, the
+   * editor's Run Lifecycle Commands); the others run only when due, as at any up.
+   */
+  runHooks?: LifecycleHook[];
+  /** Told of the config's warnings (a misspelled property, an unset variable) once it is read; errors stop the up instead. */
+  onConfigWarnings?(warnings: Problem[]): void;
 }
 
 export interface UpOutcome {
@@ -181,6 +189,8 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const { report, signal, env } = opts;
   const folder = path.resolve(opts.folder);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
+  const warnings = resolved.problems.filter((p) => p.severity === 'warning');
+  if (warnings.length) opts.onConfigWarnings?.(warnings);
   const config = resolved.config;
   const configFile = resolved.configFile!;
   timer.timeline.configFile = configFile;
@@ -227,6 +237,7 @@ async function upWithEngine(
   // a Features image this up built (not found cached), and the profile's volumes made for the new container
   let builtFeatures: string | undefined;
   let profileVolumes: string[] = [];
+  let madeVolumes: string[] = [];
   let createDone = false;
   // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts), then the capabilities' container
   // contributions (live/contributions.ts): for a new container of either kind, before it is judged or made
@@ -372,6 +383,10 @@ async function upWithEngine(
       // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
       appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
       profileVolumes = volumesMadeFor(appliedProfile);
+      // the named volumes it needs that do not exist yet, made here and marked as this container's,
+      // so hb down --volumes removes these and never a user's own (volumes.ts)
+      const shared = (appliedProfile?.entries ?? []).flatMap((e) => (e.kind === 'volume' && e.source ? [e.source] : []));
+      madeVolumes = await createContainerVolumes(engine, createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] }, resolved.devcontainerId!, shared);
       if (!isLocalEngine(engine.endpoint, env)) {
         copyPlan = planRemoteWorkspace(
           createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] },
@@ -462,11 +477,12 @@ async function upWithEngine(
       const probed = await userEnv(engine, info.Id, remoteUser, merged, state, report, timer, signal);
       marked = await timer.time('markers', () => readMarkers(engine, info.Id, remoteUser, probed, info.Created, info.State.StartedAt));
     }
+    const forced = new Set(opts.runHooks ?? []);
     const due: { hook: LifecycleHook; marker?: string }[] = [];
     for (const h of CREATE_HOOKS) {
-      if (createStatus === 'pending' || (createStatus === 'unknown' && !marked.has(h))) due.push({ hook: h, marker: info.Created });
+      if (forced.has(h) || createStatus === 'pending' || (createStatus === 'unknown' && !marked.has(h))) due.push({ hook: h, marker: info.Created });
     }
-    if (startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
+    if (forced.has('postStartCommand') || startStatus === 'pending' || (startStatus === 'unknown' && !marked.has('postStartCommand'))) due.push({ hook: 'postStartCommand', marker: info.State.StartedAt });
     due.push({ hook: 'postAttachCommand' });
     const toRun = due.filter((d) => has(d.hook));
     timer.timeline.containerId = info.Id;
@@ -485,6 +501,15 @@ async function upWithEngine(
       try {
         await runDueNow(list);
       } catch (e) {
+        // a hook that failed (or did not run) is due again at the next up: the markers decide
+        // (a failed hook's marker is removed), not our record that they all ran
+        const createHooks = list.some((d) => CREATE_HOOKS.includes(d.hook));
+        const startHook = list.some((d) => d.hook === 'postStartCommand');
+        if ((createHooks && state.createDone) || (startHook && state.startDone)) {
+          if (createHooks) delete state.createDone;
+          if (startHook) delete state.startDone;
+          await writeState(env, info.Id, state).catch(() => undefined);
+        }
         // the timeline shows the commands that did not run because of this
         const why = endedBy(e, signal).status === 'cancelled' ? 'Not run: the up was cancelled.' : 'Not run: an earlier command failed.';
         for (const d of list) if (!timer.timeline.has(d.hook)) timer.timeline.skip(d.hook, `${hookText(d.hook)}\n${why}`);
@@ -615,6 +640,10 @@ async function upWithEngine(
     if (profileVolumes.length && (!createdId || (signal?.aborted && !createDone))) {
       const removed = await removeProfileVolumes(engine, profileVolumes).catch(() => [] as string[]);
       if (removed.length) report.info(`Removed the cache volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.`);
+    }
+    if (madeVolumes.length && (!createdId || (signal?.aborted && !createDone))) {
+      const removed = await removeProfileVolumes(engine, madeVolumes).catch(() => [] as string[]);
+      if (removed.length) report.info(`Removed the volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.`);
     }
     throw e;
   } finally {

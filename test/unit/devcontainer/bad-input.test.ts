@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Problem, ResolvedConfig } from '../../../src/protocol';
-import { MAX_CONFIG_BYTES } from '../../../src/engine/devcontainer/parse';
+import { firstInvalidUtf8, MAX_CONFIG_BYTES } from '../../../src/engine/devcontainer/parse';
 import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
 import { CLI, ensureBuilt } from '../helpers/build';
 import { lines, makeFolder, removeAll } from '../helpers/folders';
@@ -88,6 +88,29 @@ describe('devcontainer.json: bad input', () => {
       const p = only(result, 'binary');
       assert.deepEqual([p.severity, p.file, p.line, p.column], ['error', file, 1, 1]);
       assert.match(p.message, /binary data \(a NUL byte at offset 16\).*UTF-8 JSON text/);
+    });
+
+    it('not UTF-8 (a Latin-1 byte): refused, at the line and column of the first invalid byte, not read with replacement characters', async () => {
+      const folder = makeFolder({});
+      mkdirSync(path.join(folder, '.devcontainer'));
+      const file = path.join(folder, CONFIG);
+      // line 3, after "  \"name\": \"Caf" (and a valid "é" earlier on the line): the Latin-1 é (0xE9)
+      writeFileSync(file, Buffer.concat([Buffer.from('{\n  "image": "x",\n  "name": "é Caf', 'utf8'), Buffer.from([0xe9]), Buffer.from('"\n}\n')]));
+      const result = await resolveConfig({ folder, env: {} });
+      const p = only(result, 'encoding');
+      assert.deepEqual([p.severity, p.file, p.line, p.column], ['error', file, 3, 17]);
+      assert.match(p.message, /is not valid UTF-8: the byte 0xe9 at line 3, column 17 \(offset 35\).*Save the file as UTF-8/);
+      assert.equal(result.config, null);
+    });
+
+    it('UTF-8 checks: overlong forms, surrogates, truncated sequences and values past U+10FFFF are invalid; real text is not', () => {
+      assert.equal(firstInvalidUtf8(Buffer.from('plain ascii, é, 中文, 😀', 'utf8')), -1);
+      assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0xc0, 0xaf])), 1); // overlong "/"
+      assert.equal(firstInvalidUtf8(Buffer.from([0xe0, 0x80, 0xaf])), 0); // overlong 3-byte
+      assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80])), 2); // a UTF-16 surrogate
+      assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0xe2, 0x82])), 1); // cut short at the end
+      assert.equal(firstInvalidUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80])), 0); // past U+10FFFF
+      assert.equal(firstInvalidUtf8(Buffer.from([0x80])), 0); // a lone continuation byte
     });
 
     it('comments and trailing commas are fine, and positions after them stay right (CRLF too)', async () => {

@@ -5,7 +5,11 @@ import { buildKitReason, contextSources, globToRegExp, parseDockerfile } from '.
 import { RuntimeError } from '../../../src/engine/runtime/errors';
 import { canonical, diffInputs } from '../../../src/engine/runtime/inputs';
 import { mergeMetadata } from '../../../src/engine/runtime/metadata';
-import { parseBytes, parseMount } from '../../../src/engine/runtime/mounts';
+import { mountField, parseBytes, parseMount } from '../../../src/engine/runtime/mounts';
+import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
+import { makeFolder, removeAll } from '../helpers/folders';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/runArgs';
 import { trustNeeds } from '../../../src/engine/runtime/trust';
 
@@ -87,6 +91,37 @@ describe('runtime: mounts', () => {
     assert.throws(() => parseMount('type=npipe,target=/x', 'm'), /has type "npipe"/);
     assert.throws(() => parseMount('type=bind,source=/a,target=/b,bogus=1', 'm'), /option "bogus"/);
     assert.equal(parseBytes('1.5g', 'x'), 1.5 * 1024 ** 3);
+  });
+});
+
+describe('runtime: mount strings read as docker run --mount reads them (CSV)', () => {
+  after(removeAll);
+
+  it('a quoted field holds commas and doubled quotes; unquoted fields cannot hold a quote', () => {
+    assert.deepEqual(parseMount('type=bind,"source=/x/comma,target=/etc",target=/w', 'm'), { Type: 'bind', Source: '/x/comma,target=/etc', Target: '/w' });
+    assert.deepEqual(parseMount('type=bind,"source=/x/a""b",target=/w', 'm'), { Type: 'bind', Source: '/x/a"b', Target: '/w' });
+    assert.deepEqual(parseMount('type=bind,"source=/x/trailing ",target=/w', 'm'), { Type: 'bind', Source: '/x/trailing ', Target: '/w' });
+    assert.throws(() => parseMount('type=bind,"source=/x,target=/w', 'mounts[0]'), /mounts\[0\] has a quote that is not closed/);
+    assert.throws(() => parseMount('type=bind,"source=/x"y,target=/w', 'm'), /text after a closing quote/);
+    assert.throws(() => parseMount('type=bind,source=/x"y,target=/w', 'm'), /a quote inside a field that does not start with one/);
+  });
+
+  it('any folder name round-trips through mountField and parseMount', () => {
+    for (const name of ['/x/comma,target=/etc', '/x/a"b', '/x/"q"', '/x/ lead', '/x/trail ', '/x/plain', '/x/a=b', '/x/a,,b', '/x/,', '/x/ü ñ']) {
+      const spec = ['type=bind', mountField('source', name), mountField('target', `/workspaces${name}`)].join(',');
+      assert.deepEqual(parseMount(spec, 'm'), { Type: 'bind', Source: name, Target: `/workspaces${name}` }, spec);
+    }
+    assert.equal(mountField('source', '/plain/path'), 'source=/plain/path');
+  });
+
+  it('the default workspace mount of a folder named "comma,target=etc" is that folder, at /workspaces/<its name>', async () => {
+    const root = makeFolder({ 'comma/': '' });
+    const folder = path.join(root, 'comma,target=etc');
+    mkdirSync(path.join(folder, '.devcontainer'), { recursive: true });
+    writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), '{ "image": "x" }');
+    const r = await resolveConfig({ folder, env: {} });
+    assert.deepEqual(parseMount(r.workspace!.workspaceMount!, 'workspaceMount'), { Type: 'bind', Source: folder, Target: '/workspaces/comma,target=etc' });
+    assert.equal(r.workspace!.containerWorkspaceFolder, '/workspaces/comma,target=etc');
   });
 });
 
