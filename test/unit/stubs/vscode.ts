@@ -313,8 +313,16 @@ export class StubLogChannel {
   clear(): void {
     this.lines.length = 0;
   }
+  replace(value: string): void {
+    this.lines.length = 0;
+    this.lines.push({ level: 'info', message: value });
+  }
   dispose(): void {
     this.disposed = true;
+  }
+  /** What a plain output channel shows: the appended text as it is. */
+  content(): string {
+    return this.lines.map((l) => l.message).join('');
   }
   /** Every line, as "[level] message". */
   text(): string {
@@ -718,7 +726,8 @@ export const window = {
   activeTextEditor: undefined as { document: StubTextDocument } | undefined,
   onDidChangeActiveTextEditor: emitters.activeEditor.event,
   createOutputChannel(name: string, options?: { log: true } | string): StubLogChannel {
-    if (typeof options !== 'object' || !options.log) throw new Error('the stub only makes LogOutputChannels ({ log: true })');
+    // a LogOutputChannel ({ log: true }) or a plain one with a language id: the stub records both alike
+    if (options !== undefined && typeof options !== 'string' && !options.log) throw new Error('createOutputChannel: options must be { log: true } or a language id');
     const c = new StubLogChannel(name);
     stub.outputChannels.push(c);
     return c;
