@@ -537,6 +537,8 @@ export const stub = {
   shownDocuments: [] as { uri: Uri; text: string }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   executed: [] as { id: string; args: unknown[] }[],
+  /** Editors closed by revertAndCloseActiveEditor (URI strings). */
+  closedDocuments: [] as string[],
   contextKeys: new Map<string, unknown>(),
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | Promise<string> }>(),
   codeActionProviders: [] as { selector: unknown; provider: { provideCodeActions(...args: unknown[]): unknown }; metadata?: unknown }[],
@@ -572,6 +574,7 @@ export const stub = {
     this.shownDocuments.length = 0;
     this.commands.clear();
     this.executed.length = 0;
+    this.closedDocuments.length = 0;
     this.contextKeys.clear();
     this.contentProviders.clear();
     this.codeActionProviders.length = 0;
@@ -902,6 +905,13 @@ export const commands = {
     stub.executed.push({ id, args });
     if (id === 'setContext') {
       stub.contextKeys.set(args[0] as string, args[1]);
+      return undefined;
+    }
+    if (id === 'workbench.action.revertAndCloseActiveEditor') {
+      // VS Code's own: the active editor goes, its unsaved changes dropped
+      const doc = window.activeTextEditor?.document;
+      if (doc) stub.closedDocuments.push(doc.uri.toString());
+      window.activeTextEditor = undefined;
       return undefined;
     }
     const handler = stub.commands.get(id);
