@@ -532,7 +532,7 @@ export const stub = {
   outputChannels: [] as StubLogChannel[],
   statusBarItems: [] as StubStatusBarItem[],
   diagnosticCollections: [] as StubDiagnosticCollection[],
-  messages: [] as { level: 'error' | 'warning' | 'info'; message: string; items: string[] }[],
+  messages: [] as { level: 'error' | 'warning' | 'info'; message: string; items: string[]; modal?: boolean; detail?: string }[],
   quickPicks: [] as { items: unknown[]; options: unknown }[],
   shownDocuments: [] as { uri: Uri; text: string }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
@@ -721,7 +721,8 @@ export const stub = {
 
 async function showMessage(level: 'error' | 'warning' | 'info', message: string, ...rest: unknown[]): Promise<string | undefined> {
   const items = rest.filter((r): r is string => typeof r === 'string');
-  stub.messages.push({ level, message, items });
+  const options = rest.find((r): r is { modal?: boolean; detail?: string } => typeof r === 'object' && r !== null);
+  stub.messages.push({ level, message, items, modal: options?.modal === true, detail: options?.detail });
   return stub.respond(message, items);
 }
 
