@@ -27,6 +27,8 @@ export function outputDelta(shown: string, next: string): { append: string } | {
   const tail = shown.slice(-256);
   const at = tail ? next.lastIndexOf(tail) : -1;
   if (at >= 0) return { append: next.slice(at + tail.length) };
+  // a short view: the longest end of it that the new tail starts with
+  for (let k = Math.min(shown.length, next.length, 4096); k > 0; k--) if (next.startsWith(shown.slice(-k))) return { append: next.slice(k) };
   return { replace: next };
 }
 
