@@ -9,7 +9,6 @@ import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
 import { isConfigLocation } from './configChoice';
-import { configLabel as labelOf } from './configChoice';
 import { availableActions, containerExists, containerView } from './containerState';
 import { Containers, usable } from './containers';
 import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
@@ -368,11 +367,6 @@ export class Ctx implements vscode.Disposable {
     };
   }
 
-  /** The config's label relative to its folder, for messages. */
-  configLabel(project: Project): string | undefined {
-    return project.choice.kind === 'chosen' ? labelOf(project.folder.uri.fsPath, project.choice.configFile) : undefined;
-  }
-
   /** Pushes engine and project state to the status bar and the context keys (from model()). */
   render(): void {
     const projects = this.projects.list();
@@ -412,11 +406,6 @@ export class Ctx implements vscode.Disposable {
       devContainers: this.devContainersAvailable,
       exists: containerExists(project.container),
     });
-  }
-
-  /** Whether the context key is set now (the walkthrough's steps complete on these). */
-  contextKey(key: string): boolean {
-    return this.contextKeys.get(key) === true;
   }
 
   private setContext(key: string, value: boolean): void {
