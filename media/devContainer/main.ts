@@ -6,7 +6,6 @@ import type { PortForward, TimelineEntry, UpTimeline } from '../../src/protocol'
 import {
   DevContainerActionMessage,
   DevContainerStateMessage,
-  DevContainerTimelineMessage,
   WebviewReady,
   type DevContainerAction,
   type DevContainerState,
@@ -266,12 +265,6 @@ function render(): void {
   app.replaceChildren(...parts);
 }
 
-function renderTimeline(): void {
-  const old = app.querySelector('[data-testid="timeline-section"]');
-  if (!state || !old) return render();
-  old.replaceWith(timelineView(state.timeline));
-}
-
 window.addEventListener('message', (event: MessageEvent) => {
   const m = event.data as { type?: unknown; params?: unknown };
   if (!m || typeof m.type !== 'string' || typeof m.params !== 'object' || m.params === null) return;
@@ -279,9 +272,6 @@ window.addEventListener('message', (event: MessageEvent) => {
     state = m.params as DevContainerState;
     save();
     render();
-  } else if (m.type === DevContainerTimelineMessage.type && state) {
-    state = { ...state, timeline: (m.params as { timeline: UpTimeline }).timeline };
-    renderTimeline();
   }
 });
 

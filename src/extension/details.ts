@@ -32,6 +32,11 @@ interface Entry {
 /** How much live output is kept per source: what the panel's running rows show. */
 const OUTPUT_KEEP = 8 * 1024;
 
+/** Whether a timeline is of this folder and config (a null config matches the folder's default). */
+export function timelineMatches(t: UpTimeline, folder: string, configFile: string | null): boolean {
+  return t.folder === folder && (!configFile || !t.configFile || t.configFile === configFile);
+}
+
 /**
  * Whether `next` may replace `current`: never an older up's timeline, and for the same up never
  * an earlier moment of it (answers to RuntimeTimeline and notifications may cross).
@@ -63,6 +68,9 @@ export class ProjectDetails implements vscode.Disposable {
         this.changed.fire();
       }),
       deps.onNotification(RuntimeTimelineChanged, (t) => {
+        // the up of another of the folder's configs is not this project's
+        const p = deps.projects.list().find((x) => x.folder.uri.fsPath === t.folder);
+        if (!timelineMatches(t, t.folder, p?.choice.kind === 'chosen' ? p.choice.configFile : null)) return;
         const e = this.entry(t.folder);
         if (!newerTimeline(e.timeline, t)) return;
         e.timeline = t;

@@ -79,8 +79,6 @@ export interface DevContainerState {
 
 /** host → webview: everything the panel shows. */
 export const DevContainerStateMessage = message<DevContainerState, 'toWebview'>('state', 'toWebview');
-/** host → webview: the timeline changed while an up runs (RuntimeTimelineChanged). */
-export const DevContainerTimelineMessage = message<{ timeline: UpTimeline }, 'toWebview'>('timeline', 'toWebview');
 /** webview → host: a button was pressed. */
 export const DevContainerActionMessage = message<{ action: DevContainerAction }, 'toHost'>('action', 'toHost');
 

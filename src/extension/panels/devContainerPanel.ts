@@ -5,7 +5,7 @@
 // view, so they cannot disagree. Its buttons act on that folder's container. A serializer brings
 // it back after a window reload (the webview keeps its folder with setState).
 import * as vscode from 'vscode';
-import { ProjectDetect, type DetectionResult, type UpTimeline } from '../../protocol';
+import { ProjectDetect, type DetectionResult } from '../../protocol';
 import {
   DEV_CONTAINER_VIEW_TYPE,
   DevContainerStateMessage,
@@ -54,10 +54,6 @@ export function detectionOf(d: DetectionResult): DevContainerDetection | null {
   };
 }
 
-/** Whether a timeline is of this folder and config (a null config matches the folder's default). */
-export function timelineMatches(t: UpTimeline, folder: string, configFile: string | null): boolean {
-  return t.folder === folder && (!configFile || !t.configFile || t.configFile === configFile);
-}
 
 class DevContainerPanel extends Panel<DevContainerToHost> {
   private detection: DevContainerDetection | null = null;

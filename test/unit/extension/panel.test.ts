@@ -5,7 +5,8 @@
 import { strict as assert } from 'node:assert';
 import type { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { contentSecurityPolicy, escapeHtml, makeNonce, panelHtml } from '../../../src/extension/panels/html';
-import { DevContainerPanels, panelActions, timelineMatches, type PanelCtx } from '../../../src/extension/panels/devContainerPanel';
+import { timelineMatches } from '../../../src/extension/details';
+import { DevContainerPanels, panelActions, type PanelCtx } from '../../../src/extension/panels/devContainerPanel';
 import type { ProjectModel } from '../../../src/extension/model';
 import type { Project } from '../../../src/extension/projects';
 import { ProjectDetect, RuntimeTimeline, type ContainerSummary, type DetectionResult, type UpTimeline } from '../../../src/protocol';
