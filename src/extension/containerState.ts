@@ -9,7 +9,8 @@ export type ContainerView =
   | { kind: 'stopped'; name: string | null }
   /** An `up` (or a rebuild) is under way; `step` is its last progress message. */
   | { kind: 'starting'; rebuild: boolean; step?: string }
-  | { kind: 'stopping' }
+  /** A stop, or with `removing` a Remove Container, is under way. */
+  | { kind: 'stopping'; removing?: boolean }
   | { kind: 'running'; name: string | null; image: string | null; ports: PortMapping[] }
   /** The container exists but its inputs changed since it was made: a rebuild applies them. */
   | { kind: 'stale'; running: boolean; changed: string[]; message?: string }
@@ -22,7 +23,7 @@ export interface ContainerFacts {
   /** The last answer of RuntimeStatus (or of up/stop), if any. */
   summary?: ContainerSummary;
   /** An operation the extension has under way. */
-  busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping' };
+  busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping'; removing?: boolean };
   /** Why the last status, up or stop failed (already worded for the user). */
   failure?: string;
   /** The RuntimeErrorCode of that failure, when the engine gave one (e.g. `no-engine`). */
@@ -37,7 +38,7 @@ export function containerExists(f: ContainerFacts): boolean {
 }
 
 export function containerView(f: ContainerFacts): ContainerView {
-  if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : { kind: 'stopping' };
+  if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : f.busy.removing ? { kind: 'stopping', removing: true } : { kind: 'stopping' };
   if (f.failure) return f.failureCode === RuntimeErrorCodes.noEngine ? { kind: 'noDocker', message: f.failure } : { kind: 'error', message: f.failure };
   const s = f.summary;
   if (!s) return { kind: 'unknown' };
@@ -116,7 +117,7 @@ export function describeContainer(c: ContainerView): string {
     case 'starting':
       return `${c.rebuild ? 'Rebuilding' : 'Starting'} the dev container${c.step ? `: ${c.step}` : '…'}`;
     case 'stopping':
-      return 'Stopping the dev container…';
+      return c.removing ? 'Removing the dev container…' : 'Stopping the dev container…';
     case 'running': {
       const ports = c.ports.map((p) => `${p.hostPort}→${p.containerPort}`).join(', ');
       return `Dev container${c.name ? ` ${c.name}` : ''} is running${c.image ? ` (${c.image})` : ''}${ports ? `; ports ${ports}` : ''}.`;

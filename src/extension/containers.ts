@@ -224,7 +224,7 @@ export class Containers implements vscode.Disposable {
     if (project.choice.kind !== 'chosen' || project.container.busy) return false;
     const configFile = project.choice.configFile;
     this.recreating.fire({ project, why: 'the dev container is being removed.' });
-    project.container.busy = { kind: 'stopping' };
+    project.container.busy = { kind: 'stopping', removing: true };
     this.deps.projects.touch();
     this.deps.log.info(`${project.folder.name}: removing the dev container.`);
     try {

@@ -99,12 +99,13 @@ function describeEngine(e: EngineView): string {
 }
 
 /** The status bar's words for the dev container (never just "running": that reads as the app). */
-const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleRunning' | 'rebuilding', [string, string, StatusBackground | undefined]> = {
+const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleRunning' | 'rebuilding' | 'removing', [string, string, StatusBackground | undefined]> = {
   missing: ['$(circle-large-outline)', 'no dev container', undefined],
   stopped: ['$(primitive-square)', 'dev container stopped', undefined],
   starting: ['$(sync~spin)', 'starting dev container', undefined],
   rebuilding: ['$(sync~spin)', 'rebuilding dev container', undefined],
   stopping: ['$(sync~spin)', 'stopping dev container', undefined],
+  removing: ['$(sync~spin)', 'removing dev container', undefined],
   running: ['$(vm-running)', 'dev container running', undefined],
   stale: ['$(warning)', 'dev container stale', WARNING_BACKGROUND],
   staleRunning: ['$(warning)', 'dev container running, stale', WARNING_BACKGROUND],
@@ -116,6 +117,7 @@ const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleR
 export function containerTextKey(c: Exclude<ContainerView, { kind: 'unknown' }>): keyof typeof CONTAINER_TEXT {
   if (c.kind === 'stale' && c.running) return 'staleRunning';
   if (c.kind === 'starting' && c.rebuild) return 'rebuilding';
+  if (c.kind === 'stopping' && c.removing) return 'removing';
   return c.kind;
 }
 

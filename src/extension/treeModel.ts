@@ -137,7 +137,9 @@ export function containerIcon(c: ContainerView): TreeIcon {
 
 /** The words of a container state in the view (a rebuild says so). */
 export function containerWord(c: ContainerView): string {
-  return c.kind === 'starting' && c.rebuild ? 'rebuilding…' : CONTAINER_WORDS[c.kind];
+  if (c.kind === 'starting' && c.rebuild) return 'rebuilding…';
+  if (c.kind === 'stopping' && c.removing) return 'removing…';
+  return CONTAINER_WORDS[c.kind];
 }
 
 function projectNode(p: ProjectInput, input: TreeInput): TreeNode {

@@ -89,6 +89,7 @@ describe('status bar text and colour', () => {
       ['running but stale', { kind: 'stale', running: true, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: dev container running, stale', WARNING_BACKGROUND],
       ['error', { kind: 'error', message: 'Docker is not reachable' }, '$(error) TypeScript · NestJS · pnpm: dev container error', ERROR_BACKGROUND],
       ['rebuilding says so', { kind: 'starting', rebuild: true }, '$(sync~spin) TypeScript · NestJS · pnpm: rebuilding dev container', undefined],
+      ['removing says so', { kind: 'stopping', removing: true }, '$(sync~spin) TypeScript · NestJS · pnpm: removing dev container', undefined],
     ];
     for (const [name, container, text, background] of cases) {
       it(name, () => {
