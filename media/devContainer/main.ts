@@ -2,11 +2,10 @@
 // waterfall (live while an up runs), the detected stack with its evidence, and the resolved
 // config. Plain DOM code; every piece of data is set as text (textContent), never as HTML.
 // Talks to the host only through the typed messages of src/protocol/webview.ts.
-import type { TimelineEntry, UpTimeline } from '../../src/protocol';
+import type { PortForward, TimelineEntry, UpTimeline } from '../../src/protocol';
 import {
   DevContainerActionMessage,
   DevContainerStateMessage,
-  DevContainerTimelineMessage,
   WebviewReady,
   type DevContainerAction,
   type DevContainerState,
@@ -59,23 +58,25 @@ const ACTION_LABELS: Record<DevContainerAction, string> = {
   start: 'Start',
   stop: 'Stop',
   rebuild: 'Rebuild',
-  showContainerLogs: 'Show Logs',
+  openTerminal: 'Open Terminal',
+  showContainerLogs: 'Container Output',
   openConfig: 'Open Config',
   refresh: 'Refresh',
 };
 
 function header(s: DevContainerState): HTMLElement {
-  const stateName = s.busy ? 'busy' : (s.container?.state ?? 'unknown');
   const buttons = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Dev container actions' });
+  // the first action that builds nothing away is the primary one; Rebuild removes the container, so it never is
+  const primary = s.actions.find((a) => a === 'start' || a === 'openTerminal');
   for (const a of s.actions) {
-    const b = h('button', { type: 'button', 'data-action': a, class: a === 'start' || a === 'rebuild' ? 'primary' : 'secondary' }, ACTION_LABELS[a]);
+    const b = h('button', { type: 'button', 'data-action': a, class: a === primary ? 'primary' : 'secondary', title: a === 'rebuild' ? 'Removes the container and makes it again from the current config' : undefined }, ACTION_LABELS[a]);
     b.addEventListener('click', () => post(a));
     buttons.append(b);
   }
   return h(
     'header',
     {},
-    h('h1', {}, s.folderName, ' ', h('span', { class: `badge state-${stateName}`, 'data-testid': 'state' }, s.busy ? 'working' : (s.container?.state ?? 'unknown'))),
+    h('h1', {}, s.folderName, ' ', h('span', { class: `badge state-${s.stateKind}`, 'data-testid': 'state' }, s.stateWord)),
     h('p', { class: 'subtitle' }, s.busy ?? s.containerText),
     buttons,
   );
@@ -88,18 +89,49 @@ function summary(s: DevContainerState): HTMLElement {
     if (!value) return;
     dl.append(h('dt', {}, label), h('dd', testid ? { 'data-testid': testid } : {}, value));
   };
-  fact('State', c ? `${c.state}${c.running ? ' (running)' : ''}` : 'not known yet', 'summary-state');
+  fact('State', s.stateWord, 'summary-state');
   fact('Name', c?.name);
   fact('Container', c?.containerId ? c.containerId.slice(0, 12) : null, 'summary-id');
   fact('Image', c?.image, 'summary-image');
   fact('Runtime', c?.runtime);
   fact('Workspace', c?.workspaceFolder);
   fact('Remote user', c?.remoteUser);
-  fact('Ports', c && c.ports.length ? c.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort} → ${p.containerPort}/${p.protocol}`).join(', ') : c ? 'none published' : null, 'summary-ports');
   fact('Config', s.configFile);
   if (c?.drift.changed.length) fact('Changed since made', c.drift.changed.join(', '));
-  if (c?.message) fact('Note', c.message);
-  return section('summary', 'Container', dl);
+  if (c?.message && s.stateKind !== 'error') fact('Note', c.message);
+  return section('summary', 'Container', dl, c ? portsView(s.ports) : null);
+}
+
+/** Who forwards a port, or why nothing does (the words of the HyperBox view). */
+function portState(p: PortForward): string {
+  switch (p.state) {
+    case 'published':
+      return 'published by Docker';
+    case 'forwarded':
+      return p.by ? `forwarded by ${p.by.what}` : 'forwarded';
+    case 'not-forwarded':
+      return `not forwarded${p.message ? `: ${p.message}` : ''}`;
+    case 'conflict':
+      return `host port taken${p.message ? `: ${p.message}` : ''}`;
+    case 'error':
+      return `error${p.message ? `: ${p.message}` : ''}`;
+  }
+}
+
+function portsView(ports: PortForward[]): HTMLElement {
+  if (!ports.length) return h('p', { class: 'muted', 'data-testid': 'summary-ports' }, 'Ports: none');
+  return h(
+    'div',
+    {},
+    h('h3', {}, 'Ports'),
+    h(
+      'ul',
+      { class: 'ports', 'data-testid': 'summary-ports' },
+      ...ports.map((p) =>
+        h('li', { 'data-state': p.state }, `${p.label ?? `Port ${p.service ? `${p.service}:` : ''}${p.containerPort}`}: 127.0.0.1:${p.hostPort} → ${p.containerPort} `, h('span', { class: 'muted' }, portState(p))),
+      ),
+    ),
+  );
 }
 
 function entryDetails(e: TimelineEntry): HTMLElement {
@@ -140,7 +172,7 @@ function timelineView(t: UpTimeline | null): HTMLElement {
     const line = h(
       'span',
       { class: 'row-line' },
-      h('span', { class: 'label-col' }, h('span', { class: `dot status-${row.status}`, 'aria-hidden': 'true' }), h('span', { class: 'step-name' }, row.step)),
+      h('span', { class: 'label-col' }, h('span', { class: `dot status-${row.status}`, 'aria-hidden': 'true' }), h('span', { class: 'step-name', title: row.step }, row.step)),
       h('span', { class: 'track', title: `${row.step}: ${row.status}, ${row.duration} at ${row.at}` }, bar),
       h('span', { class: 'duration', 'data-testid': 'duration' }, row.duration),
     );
@@ -233,12 +265,6 @@ function render(): void {
   app.replaceChildren(...parts);
 }
 
-function renderTimeline(): void {
-  const old = app.querySelector('[data-testid="timeline-section"]');
-  if (!state || !old) return render();
-  old.replaceWith(timelineView(state.timeline));
-}
-
 window.addEventListener('message', (event: MessageEvent) => {
   const m = event.data as { type?: unknown; params?: unknown };
   if (!m || typeof m.type !== 'string' || typeof m.params !== 'object' || m.params === null) return;
@@ -246,9 +272,6 @@ window.addEventListener('message', (event: MessageEvent) => {
     state = m.params as DevContainerState;
     save();
     render();
-  } else if (m.type === DevContainerTimelineMessage.type && state) {
-    state = { ...state, timeline: (m.params as { timeline: UpTimeline }).timeline };
-    renderTimeline();
   }
 });
 

@@ -2,15 +2,16 @@
 // config, engine not running) instead of failing silently.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ProjectInit, RuntimeContainerLogs } from '../protocol';
+import { ProjectInit } from '../protocol';
 import { installCli, uninstallCli } from './cliInstall';
 import { configLabel } from './configChoice';
 import { containerView, type ActionId } from './containerState';
-import { BuiltinCommands, Commands, DEV_CONTAINERS_EXTENSION_ID, ExternalCommands } from './contributions';
+import { ContainerOutput } from './containerOutput';
+import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, ExternalCommands, type CommandId } from './contributions';
 import type { Ctx } from './context';
 import type { Project } from './projects';
 import { DevContainerPanels } from './panels/devContainerPanel';
-import { ContainerTerminal } from './terminal';
+import { ContainerTerminals } from './terminal';
 import { folderOfArg } from './treeModel';
 
 const LOCATIONS = '.devcontainer/devcontainer.json, .devcontainer.json or .devcontainer/<name>/devcontainer.json';
@@ -30,6 +31,22 @@ export function registerCommands(ctx: Ctx): void {
       }),
     );
 
+  const terminals = new ContainerTerminals(
+    {
+      request: (type, params, opts) => ctx.request(type, params, opts),
+      notify: (type, params) => ctx.notify(type, params),
+      onNotification: (type, handler) => ctx.onNotification(type, handler),
+    },
+    ctx.containers.onWillRemoveContainer,
+  );
+  const output = new ContainerOutput(ctx);
+  services.set(ctx, { terminals, output });
+  ctx.extension.subscriptions.push(
+    terminals,
+    output,
+    terminals.onDidChange(() => void vscode.commands.executeCommand(BuiltinCommands.setContext, ContextKeys.terminalOpen, terminals.count > 0)),
+  );
+
   register(Commands.showLogs, () => ctx.log.show());
   register(Commands.restartEngine, () => ctx.restart());
   register(Commands.openConfig, (arg) => openConfig(ctx, arg));
@@ -40,6 +57,7 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.start, (arg) => containerAction(ctx, 'start', arg));
   register(Commands.stop, (arg) => containerAction(ctx, 'stop', arg));
   register(Commands.rebuild, (arg) => containerAction(ctx, 'rebuild', arg));
+  register(Commands.removeContainer, (arg) => containerAction(ctx, 'remove', arg));
   register(Commands.openTerminal, (arg) => containerAction(ctx, 'openTerminal', arg));
   register(Commands.showContainerLogs, (arg) => containerAction(ctx, 'showContainerLogs', arg));
   const cliEnv = () => ({ extensionPath: ctx.extension.extensionPath, log: ctx.log, options: ctx.cliInstallOptions });
@@ -53,10 +71,27 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.showPanel, (arg) => showPanel(ctx, panels, arg));
 }
 
+/** What the commands share per extension context: the open terminals and the container output views. */
+const services = new WeakMap<Ctx, { terminals: ContainerTerminals; output: ContainerOutput }>();
+
+/** The command each action of the quick pick runs (so that a pick counts as the command, e.g. for the walkthrough). */
+const ACTION_COMMANDS: Partial<Record<ActionId, CommandId>> = {
+  start: Commands.start,
+  stop: Commands.stop,
+  rebuild: Commands.rebuild,
+  remove: Commands.removeContainer,
+  openTerminal: Commands.openTerminal,
+  showContainerLogs: Commands.showContainerLogs,
+  openPorts: Commands.openPorts,
+  showPanel: Commands.showPanel,
+  openConfig: Commands.openConfig,
+};
+
 const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx, project: Project) => Promise<unknown> }> = {
   start: { label: '$(play) Start', detail: 'Create or start the dev container and run its lifecycle commands', run: (ctx, p) => ctx.containers.up(p) },
   stop: { label: '$(primitive-square) Stop', detail: 'Stop the dev container (it is kept; Start resumes it)', run: (ctx, p) => ctx.containers.stop(p) },
   rebuild: { label: '$(refresh) Rebuild', detail: 'Remove the container and create it again from the current config', run: (ctx, p) => ctx.containers.up(p, true) },
+  remove: { label: '$(trash) Remove Container', detail: 'Delete the dev container (hb down); the image, volumes and config stay, and Start makes a new one', run: (ctx, p) => removeContainer(ctx, p) },
   openTerminal: { label: '$(terminal) Open Terminal', detail: 'A shell in the container, as the remote user, in the workspace folder', run: (ctx, p) => openTerminal(ctx, p) },
   openPorts: {
     label: '$(plug) Open Ports',
@@ -73,7 +108,11 @@ const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx,
     detail: 'Hand this window to the Dev Containers extension; it attaches to the container HyperBox made',
     run: (ctx) => reopenInContainer(ctx),
   },
-  showContainerLogs: { label: '$(list-flat) Show Container Logs', detail: 'What the container and its lifecycle commands printed', run: (ctx, p) => showContainerLogs(ctx, p) },
+  showContainerLogs: {
+    label: '$(list-flat) Show Container Output',
+    detail: 'What the container and its lifecycle commands print (docker logs), following it while it runs',
+    run: (ctx, p) => services.get(ctx)!.output.show(p),
+  },
   showPanel: {
     label: '$(graph) Show Dev Container Panel',
     detail: 'The container, the startup timeline of the last up, the detected stack and the resolved config',
@@ -85,7 +124,7 @@ const ACTIONS: Record<ActionId, { label: string; detail: string; run: (ctx: Ctx,
     run: () => Promise.resolve(vscode.commands.executeCommand(BuiltinCommands.manageTrust)),
   },
   openConfig: { label: '$(go-to-file) Open Config', detail: '', run: (_ctx, p) => Promise.resolve(p.choice.kind === 'chosen' ? vscode.window.showTextDocument(vscode.Uri.file(p.choice.configFile)) : undefined) },
-  showLogs: { label: '$(output) Show Logs', detail: '', run: (ctx) => Promise.resolve(ctx.log.show()) },
+  showLogs: { label: '$(output) Show HyperBox Log', detail: "HyperBox's own log: the engine, each start and stop, build and lifecycle output as it runs", run: (ctx) => Promise.resolve(ctx.log.show()) },
 };
 
 /** The quick pick of what makes sense now for the focused project (the status bar item's click). */
@@ -101,11 +140,14 @@ async function showActions(ctx: Ctx): Promise<void> {
     ids.map((id) => ({ label: ACTIONS[id].label, detail: ACTIONS[id].detail || undefined, id })),
     { placeHolder: `HyperBox: ${chosen.project.folder.name}` },
   );
-  if (picked) await ACTIONS[picked.id].run(ctx, chosen.project);
+  if (!picked) return;
+  const command = ACTION_COMMANDS[picked.id];
+  if (command) await vscode.commands.executeCommand(command, { folder: chosen.project.folder.uri.fsPath });
+  else await ACTIONS[picked.id].run(ctx, chosen.project);
 }
 
 /** Start, Stop, Rebuild from the palette: says why when the action does not apply now. */
-type ContainerActionId = 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'showContainerLogs';
+type ContainerActionId = 'start' | 'stop' | 'rebuild' | 'remove' | 'openTerminal' | 'showContainerLogs';
 
 async function containerAction(ctx: Ctx, id: ContainerActionId, arg?: unknown): Promise<void> {
   const chosen = await chosenConfig(ctx, id === 'openTerminal' ? 'Open a terminal in the dev container of which folder?' : `${id[0].toUpperCase()}${id.slice(1)} the dev container of which folder?`, arg);
@@ -127,7 +169,8 @@ function whyNot(ctx: Ctx, project: Project, id: ContainerActionId): string {
   if (ctx.engineState.kind !== 'running') return 'HyperBox: the engine is not running. Run "HyperBox: Restart Engine" to start it.';
   if (project.container.busy) return `HyperBox: the dev container of ${name} is busy (${project.container.busy.kind}); wait for it to finish.`;
   if (id === 'stop') return `HyperBox: the dev container of ${name} is not running, so there is nothing to stop.`;
-  if (id === 'showContainerLogs') return `HyperBox: ${name} has no dev container yet, so there are no container logs. Start it first.`;
+  if (id === 'showContainerLogs') return `HyperBox: ${name} has no dev container yet, so it has no output. Start it first.`;
+  if (id === 'remove') return `HyperBox: ${name} has no dev container to remove.`;
   if (id === 'openTerminal') {
     return vscode.workspace.isTrusted
       ? `HyperBox: the dev container of ${name} is not running, so there is nothing to open a terminal in. Run "HyperBox: Start Dev Container" first.`
@@ -153,7 +196,8 @@ async function retryDocker(ctx: Ctx): Promise<void> {
   }
   const unreachable = () => ctx.projects.list().filter((p) => containerView(p.container).kind === 'noDocker');
   const before = unreachable().length;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'HyperBox: looking for Docker' }, () => ctx.containers.refreshAll());
+  // a notification, so the click visibly does something
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'HyperBox: looking for Docker…' }, () => ctx.containers.refreshAll());
   const still = unreachable();
   if (still.length > 0) {
     const retry = 'Retry';
@@ -197,32 +241,27 @@ async function reopenInContainer(ctx: Ctx): Promise<void> {
   await vscode.commands.executeCommand(ExternalCommands.reopenInContainer);
 }
 
-/** The container's logs so far, in an editor tab (the last MiB). */
-async function showContainerLogs(ctx: Ctx, project: Project): Promise<void> {
-  if (project.choice.kind !== 'chosen') return;
-  const { text, truncated } = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `HyperBox: reading the container logs of ${project.folder.name}` },
-    () => ctx.request(RuntimeContainerLogs, { folder: project.folder.uri.fsPath, configFile: (project.choice as { configFile: string }).configFile }),
+/** "Remove Container": hb down after a modal confirmation that says what goes and what stays. */
+async function removeContainer(ctx: Ctx, project: Project): Promise<void> {
+  const name = project.container.summary?.name;
+  const remove = 'Remove Container';
+  const answer = await vscode.window.showWarningMessage(
+    `Remove the dev container of ${project.folder.name}${name ? ` (${name})` : ''}?`,
+    {
+      modal: true,
+      detail:
+        'Whatever was changed inside the container and not in the workspace folder or a volume is lost, and open terminals in it end. The image, the volumes and devcontainer.json stay; Start makes a new container.',
+    },
+    remove,
   );
-  const head = truncated ? '(older output left out; hb logs prints all of it)\n' : '';
-  const doc = await vscode.workspace.openTextDocument({ language: 'log', content: `${head}${text || '(the container has printed nothing yet)\n'}` });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  if (answer !== remove) return;
+  if (await ctx.containers.remove(project)) void vscode.window.showInformationMessage(`HyperBox: removed the dev container of ${project.folder.name}.`);
 }
 
 /** A terminal in the running container (a Pseudoterminal fed by a TTY exec through the engine). */
 async function openTerminal(ctx: Ctx, project: Project): Promise<void> {
   if (project.choice.kind !== 'chosen') return;
-  const pty = new ContainerTerminal(
-    {
-      request: (type, params, opts) => ctx.request(type, params, opts),
-      notify: (type, params) => ctx.notify(type, params),
-      onNotification: (type, handler) => ctx.onNotification(type, handler),
-    },
-    { folder: project.folder.uri.fsPath, configFile: project.choice.configFile, folderName: project.folder.name },
-  );
-  const name = project.container.summary?.name;
-  const terminal = vscode.window.createTerminal({ name: `HyperBox: ${project.folder.name}${name ? ` (${name})` : ''}`, pty, iconPath: new vscode.ThemeIcon('vm') });
-  terminal.show();
+  services.get(ctx)!.terminals.create({ folder: project.folder.uri.fsPath, configFile: project.choice.configFile, folderName: project.folder.name }, project.container.summary?.name);
 }
 
 /**
@@ -257,32 +296,46 @@ async function addConfig(ctx: Ctx): Promise<void> {
   }
   const rel = path.relative(folder.uri.fsPath, preview.file);
   const add = 'Add Configuration';
-  const show = 'Preview';
+  const show = 'Preview and Edit';
   const answer = await vscode.window.showInformationMessage(
     `HyperBox: add ${rel} to ${folder.name} for ${preview.detection.label}?`,
     { modal: true, detail: `${preview.message}
 
-${preview.detection.summary}` },
+${preview.detection.summary}
+
+Nothing starts until you choose to.` },
     add,
     show,
   );
+  let text: string | undefined;
   if (answer === show) {
+    // the preview is what gets written: edits made in it count
     const doc = await vscode.workspace.openTextDocument({ language: 'jsonc', content: preview.text });
-    await vscode.window.showTextDocument(doc, { preview: true });
-    const again = await vscode.window.showInformationMessage(`HyperBox: this is the config for ${folder.name} (${preview.detection.label}). Add it as ${rel}?`, add);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const again = await vscode.window.showInformationMessage(
+      `HyperBox: this is the config for ${folder.name} (${preview.detection.label}); edit it if you like. "${add}" writes it, as it is then, to ${rel}.`,
+      add,
+    );
     if (again !== add) return;
+    text = doc.getText();
+    if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand(BuiltinCommands.revertAndCloseActiveEditor);
   } else if (answer !== add) {
     return;
   }
-  const result = await ctx.request(ProjectInit, { folder: folder.uri.fsPath, write: true });
+  const result = await ctx.request(ProjectInit, { folder: folder.uri.fsPath, write: true, text });
   if (!result.written) {
     if (result.existing) await offerExisting(folder.name, result.existing);
     else void vscode.window.showWarningMessage(`HyperBox: ${result.message}`);
     return;
   }
-  ctx.log.info(`${folder.name}: wrote ${result.file} (${result.detection.label}).`);
+  ctx.log.info(`${folder.name}: wrote ${result.file} (${result.detection.label}${text !== undefined && text !== preview.text ? ', as edited in the preview' : ''}).`);
+  // a config just added is the user's to look at first: ask before anything is built or pulled
+  ctx.containers.holdAutoStart(folder.uri);
   await vscode.window.showTextDocument(vscode.Uri.file(result.file));
-  void ctx.projects.refreshFolder(folder);
+  await ctx.projects.refreshFolder(folder);
+  const start = 'Start Dev Container';
+  const go = await vscode.window.showInformationMessage(`HyperBox: added ${rel}. Start the dev container of ${folder.name} now? It may pull or build an image.`, start);
+  if (go === start) await vscode.commands.executeCommand(Commands.start, { folder: folder.uri.fsPath });
 }
 
 async function offerExisting(folderName: string, existing: string): Promise<void> {

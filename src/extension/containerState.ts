@@ -9,7 +9,8 @@ export type ContainerView =
   | { kind: 'stopped'; name: string | null }
   /** An `up` (or a rebuild) is under way; `step` is its last progress message. */
   | { kind: 'starting'; rebuild: boolean; step?: string }
-  | { kind: 'stopping' }
+  /** A stop, or with `removing` a Remove Container, is under way. */
+  | { kind: 'stopping'; removing?: boolean }
   | { kind: 'running'; name: string | null; image: string | null; ports: PortMapping[] }
   /** The container exists but its inputs changed since it was made: a rebuild applies them. */
   | { kind: 'stale'; running: boolean; changed: string[]; message?: string }
@@ -22,7 +23,7 @@ export interface ContainerFacts {
   /** The last answer of RuntimeStatus (or of up/stop), if any. */
   summary?: ContainerSummary;
   /** An operation the extension has under way. */
-  busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping' };
+  busy?: { kind: 'starting'; rebuild: boolean; step?: string } | { kind: 'stopping'; removing?: boolean };
   /** Why the last status, up or stop failed (already worded for the user). */
   failure?: string;
   /** The RuntimeErrorCode of that failure, when the engine gave one (e.g. `no-engine`). */
@@ -31,8 +32,13 @@ export interface ContainerFacts {
   askedFor?: unknown;
 }
 
+/** A container exists for the project (running, stopped or stale), whatever the last operation said. */
+export function containerExists(f: ContainerFacts): boolean {
+  return !!f.summary?.containerId && f.summary.state !== 'missing';
+}
+
 export function containerView(f: ContainerFacts): ContainerView {
-  if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : { kind: 'stopping' };
+  if (f.busy) return f.busy.kind === 'starting' ? { kind: 'starting', rebuild: f.busy.rebuild, step: f.busy.step } : f.busy.removing ? { kind: 'stopping', removing: true } : { kind: 'stopping' };
   if (f.failure) return f.failureCode === RuntimeErrorCodes.noEngine ? { kind: 'noDocker', message: f.failure } : { kind: 'error', message: f.failure };
   const s = f.summary;
   if (!s) return { kind: 'unknown' };
@@ -51,7 +57,7 @@ export function containerView(f: ContainerFacts): ContainerView {
 }
 
 /** Actions of the quick pick, in the order shown. Only those that make sense now are offered. */
-export type ActionId = 'retryDocker' | 'start' | 'stop' | 'rebuild' | 'openTerminal' | 'openPorts' | 'reopenInContainer' | 'showContainerLogs' | 'showPanel' | 'manageTrust' | 'openConfig' | 'showLogs';
+export type ActionId = 'retryDocker' | 'start' | 'stop' | 'rebuild' | 'remove' | 'openTerminal' | 'openPorts' | 'reopenInContainer' | 'showContainerLogs' | 'showPanel' | 'manageTrust' | 'openConfig' | 'showLogs';
 
 export interface ActionInput {
   /** Workspace Trust: in Restricted Mode nothing runs. */
@@ -61,11 +67,17 @@ export interface ActionInput {
   container: ContainerView;
   /** The Dev Containers extension is installed and the window is local: it can reopen the folder in the container. */
   devContainers?: boolean;
+  /**
+   * A container exists (containerExists). Without one there is nothing to rebuild, stop or read the
+   * logs of, whatever the state says (a failed first up is an `error` with no container).
+   */
+  exists?: boolean;
 }
 
 export function availableActions(a: ActionInput): ActionId[] {
   const out: ActionId[] = [];
   const c = a.container;
+  const exists = a.exists ?? (c.kind === 'running' || c.kind === 'stopped' || c.kind === 'stale');
   if (!a.trusted) {
     out.push('manageTrust');
   } else if (c.kind === 'noDocker') {
@@ -73,16 +85,21 @@ export function availableActions(a: ActionInput): ActionId[] {
   } else {
     const busy = c.kind === 'starting' || c.kind === 'stopping' || c.kind === 'unknown';
     const running = c.kind === 'running' || (c.kind === 'stale' && c.running);
+    const rebuild = a.configOk && !busy && exists;
+    // a stale container runs the old config: Rebuild is what applies the new one, so it comes first
+    if (rebuild && c.kind === 'stale') out.push('rebuild');
     if (a.configOk && !busy && !running) out.push('start');
     if (running) out.push('stop');
     if (running) out.push('openTerminal');
     if (running) out.push('openPorts');
-    if (a.configOk && !busy && c.kind !== 'missing') out.push('rebuild');
+    if (rebuild && c.kind !== 'stale') out.push('rebuild');
+    // removing needs no usable config (hb down finds the container by its labels)
+    if (exists && !busy) out.push('remove');
     // the Dev Containers extension attaches to the container HyperBox made (it carries its labels)
     if (a.devContainers && a.configOk && !busy && c.kind !== 'error') out.push('reopenInContainer');
   }
-  // reading what a container printed runs nothing, so it is there in Restricted Mode too
-  if (c.kind === 'running' || c.kind === 'stopped' || c.kind === 'stale' || (c.kind === 'error' && a.trusted)) out.push('showContainerLogs');
+  // reading what a container printed runs nothing, so it is there in Restricted Mode too; without a container there is nothing to read
+  if (exists && c.kind !== 'noDocker') out.push('showContainerLogs');
   // the Dev Container panel only shows what is known: in Restricted Mode too
   out.push('showPanel', 'openConfig', 'showLogs');
   return out;
@@ -94,22 +111,22 @@ export function describeContainer(c: ContainerView): string {
     case 'unknown':
       return 'Container: not known yet.';
     case 'missing':
-      return 'No container yet: Start creates it.';
+      return 'No dev container yet: Start creates it.';
     case 'stopped':
-      return `Container${c.name ? ` ${c.name}` : ''} is stopped.`;
+      return `Dev container${c.name ? ` ${c.name}` : ''} is stopped.`;
     case 'starting':
-      return `${c.rebuild ? 'Rebuilding' : 'Starting'} the container${c.step ? `: ${c.step}` : '…'}`;
+      return `${c.rebuild ? 'Rebuilding' : 'Starting'} the dev container${c.step ? `: ${c.step}` : '…'}`;
     case 'stopping':
-      return 'Stopping the container…';
+      return c.removing ? 'Removing the dev container…' : 'Stopping the dev container…';
     case 'running': {
       const ports = c.ports.map((p) => `${p.hostPort}→${p.containerPort}`).join(', ');
-      return `Container${c.name ? ` ${c.name}` : ''} is running${c.image ? ` (${c.image})` : ''}${ports ? `; ports ${ports}` : ''}.`;
+      return `Dev container${c.name ? ` ${c.name}` : ''} is running${c.image ? ` (${c.image})` : ''}${ports ? `; ports ${ports}` : ''}.`;
     }
     case 'stale':
-      return `Container is ${c.running ? 'running' : 'stopped'} but stale: ${c.changed.length ? `${c.changed.join(', ')} changed since it was made` : (c.message ?? 'its config changed')}. Rebuild to apply the changes.`;
+      return `Dev container is ${c.running ? 'running' : 'stopped'} but stale: ${c.changed.length ? `${c.changed.join(', ')} changed since it was made` : (c.message ?? 'its config changed')}. Rebuild to apply the changes.`;
     case 'error':
-      return `Container error: ${c.message}`;
+      return `Dev container error: ${c.message}`;
     case 'noDocker':
-      return `Docker is not running, or HyperBox cannot reach it: ${c.message}`;
+      return `HyperBox cannot reach Docker: ${c.message}`;
   }
 }

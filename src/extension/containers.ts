@@ -4,10 +4,25 @@
 // and "Retry", Workspace Trust (in Restricted Mode nothing runs) and auto-start.
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { Progress, RUNTIME_ERROR, RuntimeContainerChanged, RuntimeErrorCodes, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary, type RuntimeErrorCode } from '../protocol';
+import {
+  Progress,
+  RUNTIME_ERROR,
+  RuntimeContainerChanged,
+  RuntimeDown,
+  RuntimeErrorCodes,
+  RuntimeOutput,
+  RuntimeStatus,
+  RuntimeStop,
+  RuntimeUp,
+  RuntimeWatch,
+  type ContainerSummary,
+  type RuntimeErrorCode,
+} from '../protocol';
+import type { ProjectDetails } from './details';
 import { BuiltinCommands, CONTAINER_POLL_MS, Commands, SETTINGS_SECTION, Settings } from './contributions';
 import { EngineUnavailableError, RequestCancelledError, type RequestOptions } from './engineClient';
 import type { Project, Projects } from './projects';
+import { containerExists } from './containerState';
 
 export interface ContainersDeps {
   projects: Projects;
@@ -18,6 +33,17 @@ export interface ContainersDeps {
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
   engineRunning(): boolean;
   pollMs?: number;
+  /** The store of ports, timelines and live output (RuntimeOutput goes there). */
+  details?: () => ProjectDetails;
+}
+
+/** Lines of live output as the HyperBox output channel shows them: `[source] line`, no empty tail. */
+export function outputLines(source: string, text: string): string[] {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .filter((l, i, all) => l.trim() !== '' || (i > 0 && i < all.length - 1))
+    .map((l) => `[${source}] ${l}`);
 }
 
 /** An up or a rebuild may build an image and run lifecycle commands: no request timeout worth the name. */
@@ -28,16 +54,31 @@ export class Containers implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly progress = new Map<string, (message: string) => void>();
   private readonly autoStarted = new Set<string>();
+  /** The progress token of each up → its folder: output keeps coming after `waitFor` returned. */
+  private readonly outputOf = new Map<string, { folder: string; name: string }>();
+  private readonly recreating = new vscode.EventEmitter<{ project: Project; why: string }>();
+  /** The project's container is about to be removed (Rebuild, Remove): terminals in it end now. */
+  readonly onWillRemoveContainer = this.recreating.event;
   private timer: NodeJS.Timeout | undefined;
   private watching = false;
   private tokenSeq = 0;
 
   constructor(private readonly deps: ContainersDeps) {
     this.subscriptions.push(
+      this.recreating,
       deps.onNotification(Progress, ({ token, message }) => this.progress.get(token)?.(message)),
+      deps.onNotification(RuntimeOutput, ({ token, source, text }) => {
+        const of = this.outputOf.get(token);
+        if (!of) return;
+        for (const line of outputLines(source, text)) deps.log.info(`${of.name}: ${line}`);
+        deps.details?.().appendOutput(of.folder, source, text);
+      }),
       deps.onNotification(RuntimeContainerChanged, (e) => {
         const project = this.deps.projects.list().find((p) => p.folder.uri.fsPath === e.folder);
-        if (project) void this.refresh(project);
+        if (!project) return;
+        // say it at once (a `die` of a container stopped outside the editor), then ask for the details
+        this.applyEvent(project, e.containerId, e.state);
+        void this.refresh(project);
       }),
       vscode.window.onDidChangeWindowState((s) => {
         if (s.focused) void this.refreshAll();
@@ -70,6 +111,11 @@ export class Containers implements vscode.Disposable {
     this.autoStart();
   }
 
+  /** The folder's container is not started automatically in this window (a config just added: the user is asked instead). */
+  holdAutoStart(folder: vscode.Uri): void {
+    this.autoStarted.add(folder.toString());
+  }
+
   /** Asks the engine for one project's container state. */
   async refresh(project: Project): Promise<void> {
     if (project.choice.kind !== 'chosen' || !vscode.workspace.isTrusted || !this.deps.engineRunning()) return;
@@ -100,6 +146,10 @@ export class Containers implements vscode.Disposable {
     const configFile = project.choice.configFile;
     const progressToken = `up-${++this.tokenSeq}`;
     const verb = rebuild ? 'Rebuilding' : 'Starting';
+    for (const [token, of] of this.outputOf) if (of.folder === project.folder.uri.fsPath) this.outputOf.delete(token);
+    this.outputOf.set(progressToken, { folder: project.folder.uri.fsPath, name: project.folder.name });
+    this.deps.details?.().upStarted(project.folder.uri.fsPath);
+    if (rebuild && containerExists(project.container)) this.recreating.fire({ project, why: 'the dev container is being rebuilt (it is removed and made again).' });
     project.container.busy = { kind: 'starting', rebuild };
     project.container.failure = undefined;
     project.container.failureCode = undefined;
@@ -151,6 +201,7 @@ export class Containers implements vscode.Disposable {
     if (project.choice.kind !== 'chosen' || project.container.busy) return;
     project.container.busy = { kind: 'stopping' };
     this.deps.projects.touch();
+    this.deps.log.info(`${project.folder.name}: stopping the dev container.`);
     try {
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `HyperBox: stopping the dev container of ${project.folder.name}` },
@@ -158,12 +209,41 @@ export class Containers implements vscode.Disposable {
       );
       project.container.busy = undefined;
       this.setSummary(project, summary);
+      this.deps.log.info(`${project.folder.name}: the dev container ${summary.name ?? ''} is ${summary.running ? 'still running' : 'stopped'}.`);
     } catch (e) {
       project.container.busy = undefined;
       const message = `HyperBox could not stop the dev container of ${project.folder.name}: ${(e as Error).message}`;
       this.deps.log.error(message);
       void this.refresh(project);
       void this.offerRetry(message, () => this.stop(project));
+    }
+  }
+
+  /** Removes the project's container (hb down); the image, volumes and config stay. True when it was removed. */
+  async remove(project: Project): Promise<boolean> {
+    if (project.choice.kind !== 'chosen' || project.container.busy) return false;
+    const configFile = project.choice.configFile;
+    this.recreating.fire({ project, why: 'the dev container is being removed.' });
+    project.container.busy = { kind: 'stopping', removing: true };
+    this.deps.projects.touch();
+    this.deps.log.info(`${project.folder.name}: removing the dev container.`);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `HyperBox: removing the dev container of ${project.folder.name}` },
+        () => this.deps.request(RuntimeDown, { folder: project.folder.uri.fsPath, configFile }, { timeoutMs: STOP_TIMEOUT_MS }),
+      );
+      project.container.busy = undefined;
+      this.deps.log.info(`${project.folder.name}: ${result.removed ? `removed the dev container${result.containerId ? ` ${result.containerId.slice(0, 12)}` : ''}` : 'there was no dev container to remove'}.`);
+      await this.refresh(project);
+      this.deps.projects.touch();
+      return result.removed;
+    } catch (e) {
+      project.container.busy = undefined;
+      const message = `HyperBox could not remove the dev container of ${project.folder.name}: ${(e as Error).message}`;
+      this.deps.log.error(message);
+      void this.refresh(project);
+      void this.offerRetry(message, () => this.remove(project));
+      return false;
     }
   }
 
@@ -174,6 +254,14 @@ export class Containers implements vscode.Disposable {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** A container event says what the state is now: show it before the full status answers. */
+  private applyEvent(project: Project, containerId: string, state: 'running' | 'stopped' | 'paused' | 'missing'): void {
+    const s = project.container.summary;
+    if (project.container.busy || !s || s.containerId !== containerId) return;
+    if (state === 'missing') this.setSummary(project, { ...s, containerId: null, name: null, state: 'missing', running: false, ports: [], forwards: [] });
+    else if (state === 'stopped' && s.running) this.setSummary(project, { ...s, running: false, state: s.state === 'stale' ? 'stale' : 'stopped' });
+  }
 
   private setSummary(project: Project, summary: ContainerSummary): void {
     project.container.summary = summary;

@@ -19,10 +19,7 @@ export class ContainersTree implements vscode.TreeDataProvider<TreeNode>, vscode
   private timer: NodeJS.Timeout | undefined;
   readonly onDidChangeTreeData = this.emitter.event;
 
-  constructor(
-    private readonly ctx: Ctx,
-    private readonly details: ProjectDetails,
-  ) {}
+  constructor(private readonly ctx: Ctx) {}
 
   /** What the view shows now, from the top. */
   roots(): TreeNode[] {
@@ -70,28 +67,29 @@ export class ContainersTree implements vscode.TreeDataProvider<TreeNode>, vscode
       engineRunning: this.ctx.engineState.kind === 'running',
       trusted: vscode.workspace.isTrusted,
       installedExtensions: installed,
-      projects: this.ctx.projects.list().map((p) => projectInput(this.ctx, this.details, p)),
+      projects: this.ctx.projects.list().map((p) => projectInput(this.ctx, p)),
     };
   }
 }
 
-function projectInput(ctx: Ctx, details: ProjectDetails, p: Project): ProjectInput {
-  const view = ctx.projects.view(p);
+/** The view's input for a project: its model (the one every surface renders) and what only the view lists. */
+function projectInput(ctx: Ctx, p: Project): ProjectInput {
+  const m = ctx.model(p);
   const config = p.result?.config;
   return {
-    folder: p.folder.uri.fsPath,
-    folderName: p.folder.name,
+    folder: m.folder,
+    folderName: m.folderName,
     configLabel: p.choice.kind === 'chosen' ? configLabel(p.folder.uri.fsPath, p.choice.configFile) : undefined,
-    state: view.state,
-    container: view.container ?? { kind: 'unknown' },
-    summary: p.container.summary,
-    ports: details.ports(p),
-    timeline: details.timeline(p),
+    state: m.view.state,
+    container: m.container,
+    summary: m.summary,
+    ports: m.ports,
+    timeline: m.timeline,
     hooks: configHooks(config),
     extensions: recommendedExtensions(config),
-    actions: ctx.actionsOf(p),
+    actions: m.actions,
     compose: p.result?.kind === 'compose',
-    discovering: p.discovering,
+    discovering: m.discovering,
   };
 }
 
@@ -104,31 +102,15 @@ export interface ContainersViewHandle {
 /** Creates the view, its data and its commands; everything is disposed with the extension. */
 export function registerContainersView(ctx: Ctx): ContainersViewHandle {
   const subs = ctx.extension.subscriptions;
-  const details = new ProjectDetails({
-    projects: ctx.projects,
-    request: (type, params, opts) => ctx.request(type, params, opts),
-    onNotification: (type, handler) => ctx.onNotification(type, handler),
-    engineRunning: () => ctx.engineState.kind === 'running',
-    log: ctx.log,
-  });
-  const tree = new ContainersTree(ctx, details);
+  const details = ctx.details;
+  const tree = new ContainersTree(ctx);
   const view = vscode.window.createTreeView(Views.containers, { treeDataProvider: tree, showCollapseAll: true });
-  let session: number | undefined;
   subs.push(
-    details,
     tree,
     view,
-    details.onDidChange(() => tree.changed()),
-    ctx.projects.onDidChange(() => tree.changed()),
+    // every change of the model (projects, containers, ports, timelines, output) renders
+    ctx.onDidRender(() => tree.changed()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.changed()),
-    ctx.onDidRender(() => {
-      // a new engine session knows nothing of the last one's answers: ask again
-      const state = ctx.engineState;
-      const now = state.kind === 'running' ? state.session : undefined;
-      if (now !== undefined && now !== session) details.engineStarted();
-      session = now;
-      tree.changed();
-    }),
   );
   if (vscode.extensions?.onDidChange) subs.push(vscode.extensions.onDidChange(() => tree.changed()));
 

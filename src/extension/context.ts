@@ -9,16 +9,19 @@ import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
 import { isConfigLocation } from './configChoice';
-import { availableActions, containerView } from './containerState';
+import { availableActions, containerExists, containerView } from './containerState';
 import { Containers, usable } from './containers';
 import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
+import { ProjectDetails } from './details';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
 import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
 import { EnginePathError, resolveEnginePath } from './enginePath';
+import { isRunning, truthfulPorts, withLiveOutput, type ProjectModel } from './model';
 import { Projects, dirtyText, type Project } from './projects';
 import { RebuildOnSave } from './rebuildOffer';
 import { ResolvedConfigView } from './resolvedView';
 import type { EngineView, StatusInput } from './status';
+import { portsOf } from './treeModel';
 import { StatusBar } from './statusBar';
 
 /** Knobs tests turn; the extension uses the defaults. */
@@ -43,6 +46,8 @@ export class Ctx implements vscode.Disposable {
   readonly resolvedView = new ResolvedConfigView();
   readonly projects: Projects;
   readonly containers: Containers;
+  /** Ports, timelines and live output of each project: with `projects`, the one store every surface reads through model(). */
+  readonly details: ProjectDetails;
   /** Engine notification handlers for every engine session (attached to each new client). */
   private readonly notificationHandlers = new Set<{ type: NotificationType<unknown>; handler: (params: unknown) => void; attached: vscode.Disposable[] }>();
 
@@ -80,8 +85,18 @@ export class Ctx implements vscode.Disposable {
       onNotification: (type, handler) => this.onNotification(type, handler),
       engineRunning: () => this.engineState.kind === 'running',
       pollMs: options.containerPollMs,
+      details: () => this.details,
+    });
+    this.details = new ProjectDetails({
+      projects: this.projects,
+      request: (type, params, opts) => this.request(type, params, opts),
+      onNotification: (type, handler) => this.onNotification(type, handler),
+      engineRunning: () => this.engineState.kind === 'running',
+      log,
     });
     this.subscriptions.push(
+      this.details,
+      this.details.onDidChange(() => this.render()),
       this.containers,
       this.projects.onDidChange(() => this.containers.projectsChanged()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.render()),
@@ -275,6 +290,7 @@ export class Ctx implements vscode.Disposable {
       for (const p of this.projects.list()) p.container.askedFor = undefined;
       void this.projects.refresh();
       void this.containers.engineStarted();
+      this.details.engineStarted();
     }
     if (state.kind === 'failed') void this.notifyFailure(state.message);
     this.render();
@@ -327,14 +343,39 @@ export class Ctx implements vscode.Disposable {
     return vscode.Disposable.from(watcher, watcher.onDidCreate(onCreateOrDelete), watcher.onDidDelete(onCreateOrDelete), watcher.onDidChange(onChange));
   }
 
-  /** Pushes engine and project state to the status bar and the context keys. */
+  /** The project's state as every surface shows it (see model.ts). */
+  model(project: Project): ProjectModel {
+    const view = this.projects.view(project);
+    const container = view.container ?? { kind: 'unknown' as const };
+    const running = isRunning(container);
+    const summary = project.container.summary;
+    return {
+      folder: project.folder.uri.fsPath,
+      folderUri: project.folder.uri.toString(),
+      folderName: project.folder.name,
+      configFile: project.choice.kind === 'chosen' ? project.choice.configFile : null,
+      view,
+      container,
+      exists: containerExists(project.container),
+      running,
+      summary,
+      ports: truthfulPorts(portsOf({ ports: this.details.ports(project), summary }), running),
+      timeline: withLiveOutput(this.details.timeline(project), this.details.output(project)),
+      actions: this.actionsOf(project),
+      result: project.result,
+      discovering: project.discovering,
+    };
+  }
+
+  /** Pushes engine and project state to the status bar and the context keys (from model()). */
   render(): void {
     const projects = this.projects.list();
+    const models = projects.map((p) => this.model(p));
     const uri = vscode.window.activeTextEditor?.document.uri;
     const active = uri ? this.projects.forUri(uri) : undefined;
     const input: StatusInput = {
       engine: engineView(this.engineState),
-      projects: projects.map((p) => this.projects.view(p)),
+      projects: models.map((m) => m.view),
       focus: active ? projects.indexOf(active) : -1,
       trusted: vscode.workspace.isTrusted,
     };
@@ -343,11 +384,13 @@ export class Ctx implements vscode.Disposable {
     this.setContext(ContextKeys.engineStopped, this.engineState.kind === 'stopped' || this.engineState.kind === 'failed');
     this.setContext(ContextKeys.hasConfig, projects.some((p) => p.choice.kind !== 'none'));
     this.setContext(ContextKeys.hasSeveralConfigs, projects.some((p) => p.configFiles.length > 1));
-    const actions = new Set(projects.flatMap((p) => this.actionsOf(p)));
+    const actions = new Set(models.flatMap((m) => m.actions));
     this.setContext(ContextKeys.canStart, actions.has('start'));
     this.setContext(ContextKeys.canStop, actions.has('stop'));
     this.setContext(ContextKeys.canRebuild, actions.has('rebuild'));
     this.setContext(ContextKeys.hasContainer, actions.has('showContainerLogs'));
+    this.setContext(ContextKeys.canRemove, actions.has('remove'));
+    this.setContext(ContextKeys.containerRunning, this.engineState.kind === 'running' && models.some((m) => m.running));
     this.setContext(ContextKeys.dockerUnreachable, actions.has('retryDocker'));
     this.setContext(ContextKeys.devContainersAvailable, this.devContainersAvailable);
     this.rendered.fire();
@@ -361,6 +404,7 @@ export class Ctx implements vscode.Disposable {
       configOk: usable(project),
       container: containerView(project.container),
       devContainers: this.devContainersAvailable,
+      exists: containerExists(project.container),
     });
   }
 

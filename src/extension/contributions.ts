@@ -16,9 +16,11 @@ export const Commands = {
   start: 'hyperbox.start',
   stop: 'hyperbox.stop',
   rebuild: 'hyperbox.rebuild',
+  /** Removes the dev container (hb down), after a modal confirmation; the image and volumes stay. */
+  removeContainer: 'hyperbox.removeContainer',
   /** A terminal in the running dev container, as remoteUser in the workspace folder. */
   openTerminal: 'hyperbox.openTerminal',
-  /** The container's own output and the lifecycle commands' (as `hb logs`). */
+  /** The container's own output and the lifecycle commands' (as `hb logs`), in a reused output view that follows it. */
   showContainerLogs: 'hyperbox.showContainerLogs',
   /** Writes an `hb` launcher (sh) that runs the bundled CLI with the editor's runtime, like VS Code's `code`. */
   installCli: 'hyperbox.installCli',
@@ -56,6 +58,8 @@ export const BuiltinCommands = {
   installExtension: 'workbench.extensions.installExtension',
   /** Opens an extension's page in the Extensions view, by id. */
   openExtension: 'extension.open',
+  /** Closes the active editor, dropping its unsaved changes (an untitled preview). */
+  revertAndCloseActiveEditor: 'workbench.action.revertAndCloseActiveEditor',
 } as const;
 
 /** The Dev Containers extension: HyperBox's containers carry its labels, so it can attach to them. */
@@ -100,6 +104,12 @@ export const ContextKeys = {
   canRebuild: 'hyperbox.canRebuild',
   /** Some project has a container (running or not): it has logs. */
   hasContainer: 'hyperbox.hasContainer',
+  /** Some project's container can be removed (it exists, nothing is under way). */
+  canRemove: 'hyperbox.canRemove',
+  /** Some project's dev container runs (the walkthrough's "Start the container" is done). */
+  containerRunning: 'hyperbox.containerRunning',
+  /** A terminal in a dev container is open (the walkthrough's "Open a terminal" is done). */
+  terminalOpen: 'hyperbox.terminalOpen',
   /** The engine is not running and is not starting either (stopped, or failed): the view offers a restart. */
   engineStopped: 'hyperbox.engineStopped',
   /** The engine found no Docker engine to talk to (the status bar says "Docker not running"). */

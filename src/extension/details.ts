@@ -1,7 +1,8 @@
-// What the HyperBox view shows of each project besides the container's state: its ports (who
-// forwards each one) and the timeline of its last `up` (the lifecycle commands' results). Kept
-// current from the engine's notifications (RuntimePortsChanged, RuntimeTimelineChanged), and asked
-// for again whenever the container changes (created, started, stopped, removed).
+// What is known of each project besides its config and its container's state: its ports (who
+// forwards each one), the timeline of its last `up` (the lifecycle commands' results) and the
+// output of the up under way. The one store every surface reads (through Ctx.model): kept current
+// from the engine's notifications (RuntimePortsChanged, RuntimeTimelineChanged, RuntimeOutput),
+// and asked for again whenever the container changes (created, started, stopped, removed).
 import * as vscode from 'vscode';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
@@ -24,6 +25,27 @@ interface Entry {
   ports?: PortForward[];
   /** undefined: not known yet; null: no `up` recorded (or an engine without timelines). */
   timeline?: UpTimeline | null;
+  /** What the up under way (or the last one) printed, by source (`build`, `postCreateCommand`...), the last few KB of each. */
+  output: Map<string, string>;
+}
+
+/** How much live output is kept per source: what the panel's running rows show. */
+const OUTPUT_KEEP = 8 * 1024;
+
+/** Whether a timeline is of this folder and config (a null config matches the folder's default). */
+export function timelineMatches(t: UpTimeline, folder: string, configFile: string | null): boolean {
+  return t.folder === folder && (!configFile || !t.configFile || t.configFile === configFile);
+}
+
+/**
+ * Whether `next` may replace `current`: never an older up's timeline, and for the same up never
+ * an earlier moment of it (answers to RuntimeTimeline and notifications may cross).
+ */
+export function newerTimeline(current: UpTimeline | null | undefined, next: UpTimeline): boolean {
+  if (!current) return true;
+  if (next.startedAt !== current.startedAt) return next.startedAt > current.startedAt;
+  if (current.outcome !== 'running' && next.outcome === 'running') return false;
+  return next.totalMs >= current.totalMs || (current.outcome === 'running' && next.outcome !== 'running');
 }
 
 /** JSON-RPC's "method not found": an engine that does not record timelines yet. */
@@ -46,7 +68,12 @@ export class ProjectDetails implements vscode.Disposable {
         this.changed.fire();
       }),
       deps.onNotification(RuntimeTimelineChanged, (t) => {
-        this.entry(t.folder).timeline = t;
+        // the up of another of the folder's configs is not this project's
+        const p = deps.projects.list().find((x) => x.folder.uri.fsPath === t.folder);
+        if (!timelineMatches(t, t.folder, p?.choice.kind === 'chosen' ? p.choice.configFile : null)) return;
+        const e = this.entry(t.folder);
+        if (!newerTimeline(e.timeline, t)) return;
+        e.timeline = t;
         this.changed.fire();
       }),
       deps.projects.onDidChange(() => this.sync()),
@@ -61,6 +88,25 @@ export class ProjectDetails implements vscode.Disposable {
   /** The last `up`'s timeline: undefined while not known, null when there is none. */
   timeline(project: Project): UpTimeline | null | undefined {
     return this.byFolder.get(project.folder.uri.fsPath)?.timeline;
+  }
+
+  /** What the project's up printed so far, by source. */
+  output(project: Project): ReadonlyMap<string, string> {
+    return this.byFolder.get(project.folder.uri.fsPath)?.output ?? new Map();
+  }
+
+  /** An up begins: its output replaces the last one's. */
+  upStarted(folder: string): void {
+    this.entry(folder).output = new Map();
+    this.changed.fire();
+  }
+
+  /** Output of a build or lifecycle command of the folder's up (RuntimeOutput). */
+  appendOutput(folder: string, source: string, text: string): void {
+    const out = this.entry(folder).output;
+    const all = (out.get(source) ?? '') + text;
+    out.set(source, all.length > OUTPUT_KEEP ? all.slice(all.length - OUTPUT_KEEP) : all);
+    this.changed.fire();
   }
 
   /** A new engine session knows nothing of the last one's answers. */
@@ -90,7 +136,7 @@ export class ProjectDetails implements vscode.Disposable {
   private entry(folder: string): Entry {
     let e = this.byFolder.get(folder);
     if (!e) {
-      e = {};
+      e = { output: new Map() };
       this.byFolder.set(folder, e);
     }
     return e;
@@ -146,7 +192,9 @@ export class ProjectDetails implements vscode.Disposable {
       return;
     }
     try {
-      entry.timeline = await this.deps.request(RuntimeTimeline, { folder: p.folder.uri.fsPath, configFile: p.choice.configFile });
+      const t = await this.deps.request(RuntimeTimeline, { folder: p.folder.uri.fsPath, configFile: p.choice.configFile });
+      // a notification may have brought a later moment of the same up meanwhile
+      if (t === null ? entry.timeline === undefined : newerTimeline(entry.timeline, t)) entry.timeline = t;
     } catch (e) {
       if (e instanceof EngineUnavailableError) return;
       if ((e as { code?: unknown }).code === METHOD_NOT_FOUND) this.noTimelines = true;

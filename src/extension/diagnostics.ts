@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { ResolvedConfig } from '../protocol';
 import { KeyedDebouncer } from './debounce';
-import { problemsByFile, type DiagnosticData } from './problems';
+import { problemsByFile, reportedByEditor, type DiagnosticData } from './problems';
 
 export const DIAGNOSTIC_SOURCE = 'HyperBox';
 
@@ -34,7 +34,9 @@ export class ConfigDiagnostics implements vscode.Disposable {
 
   /** Replaces the diagnostics from the last result for `configFile` with this result's. */
   show(configFile: string, result: ResolvedConfig): void {
-    const byFile = problemsByFile(result);
+    // a problem the editor's JSON checker already marks in an open document is shown once, by it
+    const open = new Map(vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => [d.uri.fsPath, d.getText()]));
+    const byFile = problemsByFile({ ...result, problems: result.problems.filter((p) => !(open.has(p.file) && reportedByEditor(p, open.get(p.file)!))) });
     const previous = this.owned.get(configFile) ?? new Set<string>();
     for (const file of previous) {
       if (byFile.has(file)) continue;

@@ -1,5 +1,6 @@
 // From the engine's problems (1-based line and column) to editor diagnostics (0-based). Pure, so
 // tests check positions without an editor; diagnostics.ts turns these into vscode objects.
+import { getLocation } from 'jsonc-parser';
 import type { Problem, ResolvedConfig } from '../protocol';
 
 export interface ZeroBasedRange {
@@ -68,4 +69,31 @@ export function countProblems(problems: readonly Pick<Problem, 'severity'>[]): {
     else errors++;
   }
   return { errors, warnings };
+}
+
+/** The problems a JSON schema describes (and so the editor's checker finds too); HyperBox's other checks are its own. */
+const SCHEMA_CODES = new Set(['type', 'enum', 'pattern', 'range', 'required', 'unknown-property', 'deprecated']);
+
+/** The 0-based offset of a 1-based line and column in `text`. */
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl < 0) return text.length;
+    offset = nl + 1;
+  }
+  return Math.min(text.length, offset + Math.max(0, column - 1));
+}
+
+/**
+ * Whether the editor itself reports this problem in an open devcontainer.json, so that HyperBox
+ * showing it too would list it twice: syntax errors (VS Code's JSON checker) and anything under
+ * `customizations.hyperbox` (our schema, which the manifest's jsonValidation hands to that
+ * checker). `text` is the document's text.
+ */
+export function reportedByEditor(p: Pick<Problem, 'code' | 'line' | 'column'>, text: string): boolean {
+  if (p.code === 'syntax') return true;
+  if (!p.code || !SCHEMA_CODES.has(p.code)) return false;
+  const where = getLocation(text, offsetOf(text, p.line, p.column)).path;
+  return where[0] === 'customizations' && where[1] === 'hyperbox' && where.length > 2;
 }

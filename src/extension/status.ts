@@ -98,21 +98,39 @@ function describeEngine(e: EngineView): string {
   }
 }
 
-const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleRunning', [string, string, StatusBackground | undefined]> = {
-  missing: ['$(circle-large-outline)', 'no container', undefined],
-  stopped: ['$(primitive-square)', 'stopped', undefined],
-  starting: ['$(sync~spin)', 'starting', undefined],
-  stopping: ['$(sync~spin)', 'stopping', undefined],
-  running: ['$(vm-running)', 'running', undefined],
-  stale: ['$(warning)', 'stale', WARNING_BACKGROUND],
-  staleRunning: ['$(warning)', 'running, stale', WARNING_BACKGROUND],
-  error: ['$(error)', 'error', ERROR_BACKGROUND],
+/** The status bar's words for the dev container (never just "running": that reads as the app). */
+const CONTAINER_TEXT: Record<Exclude<ContainerView['kind'], 'unknown'> | 'staleRunning' | 'rebuilding' | 'removing', [string, string, StatusBackground | undefined]> = {
+  missing: ['$(circle-large-outline)', 'no dev container', undefined],
+  stopped: ['$(primitive-square)', 'dev container stopped', undefined],
+  starting: ['$(sync~spin)', 'starting dev container', undefined],
+  rebuilding: ['$(sync~spin)', 'rebuilding dev container', undefined],
+  stopping: ['$(sync~spin)', 'stopping dev container', undefined],
+  removing: ['$(sync~spin)', 'removing dev container', undefined],
+  running: ['$(vm-running)', 'dev container running', undefined],
+  stale: ['$(warning)', 'dev container stale', WARNING_BACKGROUND],
+  staleRunning: ['$(warning)', 'dev container running, stale', WARNING_BACKGROUND],
+  error: ['$(error)', 'dev container error', ERROR_BACKGROUND],
   noDocker: ['$(debug-disconnect)', 'Docker not running', WARNING_BACKGROUND],
 };
 
-/** What the tooltip says when no Docker engine answers: how to start one, then Retry. */
-export const START_DOCKER_HINT =
-  'Start Docker (Docker Desktop on macOS and Windows; "sudo systemctl start docker" on Linux), or point DOCKER_HOST at a running engine, then click Retry. HyperBox also notices by itself when Docker is back.';
+/** The key of CONTAINER_TEXT for a container view. */
+export function containerTextKey(c: Exclude<ContainerView, { kind: 'unknown' }>): keyof typeof CONTAINER_TEXT {
+  if (c.kind === 'stale' && c.running) return 'staleRunning';
+  if (c.kind === 'starting' && c.rebuild) return 'rebuilding';
+  if (c.kind === 'stopping' && c.removing) return 'removing';
+  return c.kind;
+}
+
+/** The words the status bar uses for a container state (the view and the panel say the same). */
+export function containerWords(c: ContainerView): string {
+  return c.kind === 'unknown' ? 'checking' : CONTAINER_TEXT[containerTextKey(c)][1];
+}
+
+/**
+ * What the tooltip adds when no Docker engine answers: the engine's message already says how to
+ * start it, so only what clicking does.
+ */
+export const START_DOCKER_HINT = 'Click the item (or Retry below) once Docker runs; HyperBox also notices by itself when Docker is back.';
 
 /** Keeps `$(name)` in a label from being read as an icon. */
 function escapeIcons(text: string): string {
@@ -162,13 +180,18 @@ export function statusView(input: StatusInput): StatusView {
     background = WARNING_BACKGROUND;
     command = BuiltinCommands.manageTrust;
     label = `${title}: Restricted Mode, nothing runs until you trust this folder; click to manage Workspace Trust`;
-  } else if (project.state.kind === 'checked' && project.state.errors === 0 && project.container && project.container.kind !== 'unknown') {
+  } else if (project.state.kind === 'checked' && project.container && project.container.kind !== 'unknown' && (project.state.errors === 0 || project.container.kind !== 'missing')) {
+    // the container's state; problems of the config (an unsaved typo) sit beside it, never in its place
     const c = project.container;
     command = c.kind === 'noDocker' ? Commands.retryDocker : Commands.showActions;
-    const [icon, word, bg] = CONTAINER_TEXT[c.kind === 'stale' && c.running ? 'staleRunning' : c.kind];
-    text = `${icon} ${title}: ${word}`;
-    background = bg;
-    label = c.kind === 'noDocker' ? `${title}: Docker is not running; start it, then click to retry` : `${title}: container ${word}; click for actions`;
+    const [icon, word, bg] = CONTAINER_TEXT[containerTextKey(c)];
+    const errors = project.state.errors;
+    text = `${icon} ${title}: ${word}${errors > 0 ? ` · $(error) ${plural(errors, 'config error')}` : ''}`;
+    background = bg ?? (errors > 0 ? WARNING_BACKGROUND : undefined);
+    label =
+      c.kind === 'noDocker'
+        ? `${title}: Docker is not running; start it, then click to retry`
+        : `${title}: ${word}${errors > 0 ? `, ${plural(errors, 'error')} in the config` : ''}; click for actions`;
   } else {
     const s = project.state;
     switch (s.kind) {

@@ -27,9 +27,14 @@ export class ContainerTerminal implements vscode.Pseudoterminal {
   private readonly closeEmitter = new vscode.EventEmitter<number | void>();
   readonly onDidWrite = this.writeEmitter.event;
   readonly onDidClose = this.closeEmitter.event;
+  private readonly endEmitter = new vscode.EventEmitter<void>();
+  /** The shell ended or the terminal was closed, either way. */
+  readonly onDidEnd = this.endEmitter.event;
   private terminalId: string | undefined;
   private size: { cols: number; rows: number } | undefined;
   private closed = false;
+  /** The code the terminal closes with after the user read why it ended (void: no "exit code" notice). */
+  private closeCode: number | undefined = 1;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -52,7 +57,7 @@ export class ContainerTerminal implements vscode.Pseudoterminal {
         else if (p.terminalId === this.terminalId) this.writeEmitter.fire(p.data);
       }),
       this.deps.onNotification(RuntimeTerminalExit, (p) => {
-        if (p.terminalId !== this.terminalId) return;
+        if (!p.terminalId || p.terminalId !== this.terminalId) return;
         if (p.message) this.writeEmitter.fire(crlf(`\n${p.message}\n`));
         this.finish(p.exitCode ?? 1);
       }),
@@ -77,9 +82,22 @@ export class ContainerTerminal implements vscode.Pseudoterminal {
       );
   }
 
+  /**
+   * The container is about to go (Rebuild, Remove): end the shell ourselves and say why, instead of
+   * letting it be killed ("terminated with exit code 137"). A key closes the terminal.
+   */
+  containerGoing(why: string): void {
+    if (this.closed) return;
+    const id = this.terminalId;
+    this.terminalId = '';
+    this.closeCode = undefined;
+    if (id) this.deps.notify(RuntimeTerminalClose, { terminalId: id });
+    this.writeEmitter.fire(crlf(`\n\nHyperBox: ${why} This shell has ended. Press any key to close this terminal.\n`));
+  }
+
   handleInput(data: string): void {
     if (this.terminalId === '') {
-      this.finish(1);
+      this.finish(this.closeCode);
       return;
     }
     if (this.terminalId) this.deps.notify(RuntimeTerminalInput, { terminalId: this.terminalId, data });
@@ -97,7 +115,7 @@ export class ContainerTerminal implements vscode.Pseudoterminal {
     this.dispose();
   }
 
-  private finish(code: number): void {
+  private finish(code: number | undefined): void {
     if (this.closed) return;
     this.closed = true;
     this.closeEmitter.fire(code);
@@ -106,5 +124,49 @@ export class ContainerTerminal implements vscode.Pseudoterminal {
 
   private dispose(): void {
     for (const d of this.subscriptions.splice(0)) d.dispose();
+    this.endEmitter.fire();
+    this.endEmitter.dispose();
+  }
+}
+
+/** The open container terminals: ended (and told why) before their container goes; counted for the walkthrough. */
+export class ContainerTerminals implements vscode.Disposable {
+  private readonly open = new Map<ContainerTerminal, string>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** A terminal opened or ended. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly deps: TerminalDeps,
+    containerGoing: vscode.Event<{ project: { folder: { uri: { fsPath: string } } }; why: string }>,
+  ) {
+    this.subscription = containerGoing(({ project, why }) => {
+      for (const [t, folder] of this.open) if (folder === project.folder.uri.fsPath) t.containerGoing(`${why[0].toUpperCase()}${why.slice(1)}`);
+    });
+  }
+
+  /** How many container terminals are open. */
+  get count(): number {
+    return this.open.size;
+  }
+
+  /** Opens a terminal in the project's running container. */
+  create(target: { folder: string; configFile: string; folderName: string }, containerName: string | null | undefined): ContainerTerminal {
+    const pty = new ContainerTerminal(this.deps, target);
+    this.open.set(pty, target.folder);
+    pty.onDidEnd(() => {
+      this.open.delete(pty);
+      this.changed.fire();
+    });
+    const terminal = vscode.window.createTerminal({ name: `HyperBox: ${target.folderName}${containerName ? ` (${containerName})` : ''}`, pty, iconPath: new vscode.ThemeIcon('vm') });
+    terminal.show();
+    this.changed.fire();
+    return pty;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
   }
 }

@@ -15,6 +15,7 @@ export interface TreeIcon {
 
 export type NodeKind =
   | 'project'
+  | 'config'
   | 'container'
   | 'info'
   | 'ports'
@@ -134,12 +135,21 @@ export function containerIcon(c: ContainerView): TreeIcon {
   }
 }
 
+/** The words of a container state in the view (a rebuild says so). */
+export function containerWord(c: ContainerView): string {
+  if (c.kind === 'starting' && c.rebuild) return 'rebuilding…';
+  if (c.kind === 'stopping' && c.removing) return 'removing…';
+  return CONTAINER_WORDS[c.kind];
+}
+
 function projectNode(p: ProjectInput, input: TreeInput): TreeNode {
   const id = `project:${p.folder}`;
   const base = { folder: p.folder };
   const s = p.state;
   const node: TreeNode = { ...base, id, kind: 'project', label: p.folderName, contextValue: ['project', ...p.actions].join(' '), expanded: true };
-  if (s.kind !== 'checked' || s.errors > 0) {
+  const exists = !!p.summary?.containerId && p.container.kind !== 'missing' && p.container.kind !== 'unknown';
+  // problems of the config sit beside a container that exists (it runs as it was made), never in its place
+  if (s.kind !== 'checked' || (s.errors > 0 && !exists)) {
     // Nothing about the container can be known before the config is usable: say what blocks it.
     switch (s.kind) {
       case 'ask':
@@ -176,11 +186,25 @@ function projectNode(p: ProjectInput, input: TreeInput): TreeNode {
     return node;
   }
   const c = p.container;
-  node.description = CONTAINER_WORDS[c.kind];
+  const errors = s.errors > 0 ? `${s.errors} config error${s.errors === 1 ? '' : 's'}` : '';
+  node.description = `${containerWord(c)}${errors ? ` · ${errors}` : ''}`;
   node.icon = containerIcon(c);
-  node.tooltip = `${p.folder}\nConfig: ${s.configLabel}\n${describeContainer(c)}`;
-  const children: TreeNode[] = [containerNode(p)];
-  const exists = !!p.summary?.containerId && c.kind !== 'missing';
+  node.tooltip = `${p.folder}\nConfig: ${s.configLabel}${errors ? ` (${errors}: ${s.firstProblem ?? 'see the Problems panel'})` : ''}\n${describeContainer(c)}`;
+  const children: TreeNode[] = [];
+  if (errors) {
+    children.push({
+      id: `config:${p.folder}`,
+      kind: 'config',
+      folder: p.folder,
+      label: 'Config',
+      description: `${errors} in ${s.configLabel}`,
+      tooltip: `${s.firstProblem ?? ''}\nThe container keeps running as it was made; fix the config (see the Problems panel), then Rebuild to apply it.`.trim(),
+      icon: { id: 'error', color: 'list.errorForeground' },
+      contextValue: 'config',
+      command: { command: Commands.openConfig, title: 'Open Config', arguments: [{ folder: p.folder }] },
+    });
+  }
+  children.push(containerNode(p));
   if (exists) children.push(portsNode(p));
   if (exists) children.push(mountsNode(p));
   children.push(lifecycleNode(p));
@@ -198,13 +222,13 @@ function containerNode(p: ProjectInput): TreeNode {
   const c = p.container;
   const s = p.summary;
   if (!s?.containerId || c.kind === 'missing') {
-    const unknown = c.kind === 'unknown' || c.kind === 'starting' || c.kind === 'error' || c.kind === 'noDocker';
+    const unknown = c.kind === 'unknown' || c.kind === 'noDocker';
     return {
       id,
       kind: 'container',
       folder: p.folder,
       label: c.kind === 'starting' ? 'Creating the container…' : unknown ? 'Container' : 'No container yet',
-      description: c.kind === 'missing' ? 'Start creates it' : CONTAINER_WORDS[c.kind],
+      description: c.kind === 'missing' ? 'Start creates it' : c.kind === 'error' ? 'the last up failed; Start tries again' : containerWord(c),
       tooltip: describeContainer(c),
       icon: containerIcon(c),
       contextValue: 'container',
@@ -232,7 +256,7 @@ function containerNode(p: ProjectInput): TreeNode {
     kind: 'container',
     folder: p.folder,
     label: s.name ?? shortId(s.containerId!),
-    description: CONTAINER_WORDS[c.kind] + (c.kind === 'stale' ? ` (${s.running ? 'running' : 'stopped'}): rebuild` : ''),
+    description: containerWord(c) + (c.kind === 'stale' ? ` (${s.running ? 'running' : 'stopped'}): rebuild` : ''),
     tooltip: describeContainer(c),
     icon: containerIcon(c),
     contextValue: 'container',
@@ -265,7 +289,7 @@ export function portStateText(port: PortForward): string {
     case 'forwarded':
       return port.by ? `forwarded by ${port.by.what} (pid ${port.by.pid})` : 'forwarded';
     case 'not-forwarded':
-      return 'not forwarded';
+      return `not forwarded${port.message ? `: ${port.message}` : ''}`;
     case 'conflict':
       return `host port taken${port.message ? `: ${port.message}` : ''}`;
     case 'error':
@@ -351,7 +375,8 @@ function portsNode(p: ProjectInput): TreeNode {
     kind: 'ports',
     folder: p.folder,
     label: 'Ports',
-    description: ports.length === 0 ? (running ? 'none forwarded' : 'none') : `${reachable} of ${ports.length} reachable`,
+    description:
+      ports.length === 0 ? (running ? 'none forwarded' : 'none') : running ? `${reachable} of ${ports.length} reachable` : `none reachable: the container is not running`,
     icon: { id: 'plug' },
     contextValue: running ? 'ports running' : 'ports',
     children,
@@ -454,7 +479,10 @@ function lifecycleNode(p: ProjectInput): TreeNode {
   else if (t === null) description = 'not run yet';
   else {
     const when = formatTime(t.startedAt);
-    description = `${t.outcome === 'ok' ? 'last up ok' : t.outcome === 'running' ? 'up running…' : `last up ${t.outcome}`} · ${seconds(t.totalMs)}${when ? ` · ${when}` : ''}${t.client === 'hb' ? ' (hb)' : ''}`;
+    const ran = entries.length > 0;
+    const outcome =
+      t.outcome === 'ok' ? 'last up ok' : t.outcome === 'running' ? 'up running…' : t.outcome === 'failed' && !ran ? 'last up failed before any command ran' : `last up ${t.outcome}`;
+    description = `${outcome} · ${seconds(t.totalMs)}${when ? ` · ${when}` : ''}${t.client === 'hb' ? ' (hb)' : ''}`;
     if (t.outcome === 'failed') icon = { id: 'checklist', color: 'testing.iconFailed' };
   }
   return {
@@ -462,7 +490,7 @@ function lifecycleNode(p: ProjectInput): TreeNode {
     kind: 'lifecycle',
     folder: p.folder,
     label: 'Lifecycle Commands',
-    description: children.length === 0 && t !== undefined ? `${description}; the config has none` : description,
+    description: children.length === 0 && p.hooks.length === 0 && t?.outcome !== 'failed' ? `${description} · the config names none` : description,
     tooltip: t?.error ? `The last up failed: ${t.error}` : undefined,
     icon,
     contextValue: 'lifecycle',

@@ -372,6 +372,8 @@ export interface ProjectInitParams {
   folder: string;
   /** false: only render the config (preview); default true: write it. Never overwrites. */
   write?: boolean;
+  /** Write this text (the preview as the user edited it) instead of the rendered config; refused when it has errors. */
+  text?: string;
 }
 export interface ProjectInitResult {
   folder: string;

@@ -3,7 +3,7 @@
 // `ready` once its script runs; the host pushes state only after that, and validates every
 // message a webview sends (a webview is a web page: treat what comes from it as untrusted input).
 // Pure: no run-time imports, so the browser bundles can use it.
-import type { ContainerSummary, DetectionEvidence, Problem, UpTimeline } from './index';
+import type { ContainerSummary, DetectionEvidence, PortForward, Problem, UpTimeline } from './index';
 
 /** A message type and which way it travels. */
 export interface WebviewMessageType<P, D extends 'toWebview' | 'toHost'> {
@@ -32,7 +32,7 @@ export const WebviewReady = message<Record<string, never>, 'toHost'>('ready', 't
 export const DEV_CONTAINER_VIEW_TYPE = 'hyperbox.devContainer';
 
 /** What the panel's buttons ask for. */
-export const DEV_CONTAINER_ACTIONS = ['start', 'stop', 'rebuild', 'showContainerLogs', 'openConfig', 'refresh'] as const;
+export const DEV_CONTAINER_ACTIONS = ['start', 'stop', 'rebuild', 'openTerminal', 'showContainerLogs', 'openConfig', 'refresh'] as const;
 export type DevContainerAction = (typeof DEV_CONTAINER_ACTIONS)[number];
 
 export interface DevContainerDetection {
@@ -55,6 +55,12 @@ export interface DevContainerState {
   configFile: string | null;
   /** The container's state in words (what the status bar's tooltip says). */
   containerText: string;
+  /** The container's state as the status bar names it (`dev container running`, `rebuilding dev container`, `Docker not running`...). */
+  stateWord: string;
+  /** The container view's kind (`running`, `error`, `starting`...): the badge's colour. */
+  stateKind: string;
+  /** Every port as it is now (who forwards it, or why nothing does): the same list as the HyperBox view's. */
+  ports: PortForward[];
   /** The last state the engine gave, or null. */
   container: ContainerSummary | null;
   /** An operation under way (`Starting the container: ...`). */
@@ -73,8 +79,6 @@ export interface DevContainerState {
 
 /** host → webview: everything the panel shows. */
 export const DevContainerStateMessage = message<DevContainerState, 'toWebview'>('state', 'toWebview');
-/** host → webview: the timeline changed while an up runs (RuntimeTimelineChanged). */
-export const DevContainerTimelineMessage = message<{ timeline: UpTimeline }, 'toWebview'>('timeline', 'toWebview');
 /** webview → host: a button was pressed. */
 export const DevContainerActionMessage = message<{ action: DevContainerAction }, 'toHost'>('action', 'toHost');
 

@@ -292,7 +292,7 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
   });
   const custom: Member[] = [{ key: 'hyperbox', members: hyperbox }];
   const exts = [...new Set([det, ...apps].flatMap((s) => EXTENSIONS[s.language] ?? []))];
-  if (exts.length) custom.push({ key: 'vscode', members: [{ key: 'extensions', value: exts }], comments: ['Extensions installed in the container.'] });
+  if (exts.length) custom.push({ key: 'vscode', members: [{ key: 'extensions', value: exts }], comments: ['Extensions for this stack: HyperBox lists them in its view and offers to install them in this editor window (the editor stays on your machine).'] });
   members.push({ key: 'customizations', members: custom });
 
   const evidence = det.evidence
@@ -316,6 +316,8 @@ export function validateText(file: string, text: string): Problem[] {
 export interface InitOptions {
   /** false: render only (a preview); default true. */
   write?: boolean;
+  /** The text to write instead of the rendered one: the preview as the user edited it. Must be a config without errors. */
+  text?: string;
 }
 
 /** Writes `.devcontainer/devcontainer.json` for the detected stack unless the folder already has a config. */
@@ -328,7 +330,7 @@ export async function initProject(folder: string, options: InitOptions = {}): Pr
   const profile = buildProfile(detection, { yarnBerry });
   const known = await knownFiles(root, detection);
   const facts: InitFacts = { has: (rel: string) => known.has(rel) };
-  const text = renderConfig(detection, profile, facts, path.basename(root));
+  const text = options.text ?? renderConfig(detection, profile, facts, path.basename(root));
   const problems = validateText(file, text);
   const base = { folder: root, file, text, problems, detection };
   if (existingConfigs.length) {
@@ -340,12 +342,17 @@ export async function initProject(folder: string, options: InitOptions = {}): Pr
       message: `${existing} already exists; hb init never overwrites a dev container config. Edit it (hb config checks it), or move it away and run hb init again.`,
     };
   }
-  if (problems.length) {
+  // the user's own edits may leave warnings (they are shown in the editor); only errors stop the write
+  const blocking = options.text !== undefined ? problems.filter((p) => p.severity === 'error') : problems;
+  if (blocking.length) {
     return {
       ...base,
       written: false,
       existing: null,
-      message: `The generated config has ${problems.length} problem(s) in HyperBox's own validation, so it was not written (this is a HyperBox bug; please report it): ${problems[0].message}`,
+      message:
+        options.text !== undefined
+          ? `The edited config has ${blocking.length} error(s), so it was not written: line ${blocking[0].line}: ${blocking[0].message}. Fix it in the preview and add it again.`
+          : `The generated config has ${problems.length} problem(s) in HyperBox's own validation, so it was not written (this is a HyperBox bug; please report it): ${problems[0].message}`,
     };
   }
   if (options.write === false) {

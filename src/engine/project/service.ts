@@ -20,6 +20,6 @@ export const registerProjectService: ServiceRegistration = {
       const { profile } = await profileFolder(folder, { memoryLimitBytes, inotify }).catch(asResponseError);
       return profile;
     });
-    conn.onRequest(ProjectInit, ({ folder, write }) => initProject(folder, { write }).catch(asResponseError));
+    conn.onRequest(ProjectInit, ({ folder, write, text }) => initProject(folder, { write, text: typeof text === 'string' ? text : undefined }).catch(asResponseError));
   },
 };

@@ -195,7 +195,7 @@ export function engineError(e: unknown, endpoint: DockerEndpoint): unknown {
     case 'ENOENT':
       why = `the socket ${socket} does not exist: no Docker engine is running there`;
       fix =
-        'Start Docker (e.g. "sudo systemctl start docker", or "sudo dockerd &"; on this project\'s CI machines "bash scripts/docker.sh"), ' +
+        'Start Docker (Docker Desktop on macOS and Windows; on Linux e.g. "sudo systemctl start docker"), ' +
         'or point DOCKER_HOST at a running engine (Podman: "podman system service" and DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock).';
       break;
     case 'EACCES':

@@ -309,7 +309,9 @@ const DRIVER = [
 const LAUNCH =
   'u=$(id -un 2>/dev/null); s=; while IFS=: read -r n _ _ _ _ _ sh; do if [ "$n" = "$u" ]; then s=$sh; break; fi; done < /etc/passwd; ' +
   '[ -x "$s" ] || s=/bin/sh; ' +
-  'exec "$s" $0 -c \'exec /bin/sh -c "$HB_DRIVER"\' </dev/null';
+  // the login/interactive shell's own start-up noise (busybox sh -i without a TTY prints "can't
+  // access tty; job control turned off") goes nowhere; the commands get stderr back on fd 3
+  'exec 3>&2; exec "$s" $0 -c \'exec 2>&3 3>&-; exec /bin/sh -c "$HB_DRIVER"\' </dev/null 2>/dev/null';
 
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

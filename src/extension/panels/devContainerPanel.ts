@@ -1,14 +1,14 @@
 // The Dev Container panel: one webview per workspace folder showing its container (state, image,
-// id, runtime, ports), the last up's startup timeline as a waterfall (live while an up runs, from
-// RuntimeTimelineChanged), the detected stack with its evidence, and the resolved config. Its
-// buttons act on that folder's container. A serializer brings it back after a window reload (the
-// webview keeps its folder with setState).
+// id, runtime, ports), the last up's startup timeline as a waterfall (live while an up runs, with
+// the output of the running steps), the detected stack with its evidence, and the resolved config.
+// It renders only from the project's model (Ctx.model), like the status bar and the HyperBox
+// view, so they cannot disagree. Its buttons act on that folder's container. A serializer brings
+// it back after a window reload (the webview keeps its folder with setState).
 import * as vscode from 'vscode';
-import { ProjectDetect, RuntimeTimeline, RuntimeTimelineChanged, type DetectionResult, type UpTimeline } from '../../protocol';
+import { ProjectDetect, type DetectionResult } from '../../protocol';
 import {
   DEV_CONTAINER_VIEW_TYPE,
   DevContainerStateMessage,
-  DevContainerTimelineMessage,
   validateDevContainerMessage,
   validateDevContainerWebviewState,
   type DevContainerAction,
@@ -16,19 +16,23 @@ import {
   type DevContainerState,
   type DevContainerToHost,
 } from '../../protocol/webview';
-import { containerView, describeContainer, type ActionId } from '../containerState';
+import { describeContainer, type ActionId } from '../containerState';
 import { Commands } from '../contributions';
 import type { Ctx } from '../context';
 import type { Project } from '../projects';
+import { containerWords } from '../status';
 import { Panel, webviewOptions } from './panel';
 
 /** What the panel needs of the extension's context. */
-export type PanelCtx = Pick<Ctx, 'extension' | 'log' | 'projects' | 'containers' | 'request' | 'onNotification' | 'actionsOf' | 'engineState'>;
+export type PanelCtx = Pick<Ctx, 'extension' | 'log' | 'projects' | 'containers' | 'request' | 'onDidRender' | 'model' | 'engineState'>;
 
-/** The panel's buttons for the actions that apply now (the quick pick's, plus Open Config and Refresh). */
+/** How long the panel gathers changes before it sends the state (live output comes in bursts). */
+const PUSH_MS = 50;
+
+/** The panel's buttons for the actions that apply now (the quick pick's, plus Open Config and Refresh), in the quick pick's order. */
 export function panelActions(available: readonly ActionId[], hasConfig: boolean): DevContainerAction[] {
   const out: DevContainerAction[] = [];
-  for (const a of ['start', 'stop', 'rebuild', 'showContainerLogs'] as const) if (available.includes(a)) out.push(a);
+  for (const a of available) if (a === 'start' || a === 'stop' || a === 'rebuild' || a === 'openTerminal' || a === 'showContainerLogs') out.push(a);
   if (hasConfig) out.push('openConfig');
   out.push('refresh');
   return out;
@@ -50,15 +54,10 @@ export function detectionOf(d: DetectionResult): DevContainerDetection | null {
   };
 }
 
-/** Whether a timeline is of this folder and config (a null config matches the folder's default). */
-export function timelineMatches(t: UpTimeline, folder: string, configFile: string | null): boolean {
-  return t.folder === folder && (!configFile || !t.configFile || t.configFile === configFile);
-}
 
 class DevContainerPanel extends Panel<DevContainerToHost> {
   private detection: DevContainerDetection | null = null;
-  private timeline: UpTimeline | null = null;
-  private lastContainerKey: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly listeners: vscode.Disposable[] = [];
 
   constructor(
@@ -67,11 +66,10 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
     readonly folderUri: string,
   ) {
     super(panel, { extensionUri: ctx.extension.extensionUri, bundle: 'devContainer', title: 'Dev Container', validate: validateDevContainerMessage, log: ctx.log });
-    this.listeners.push(
-      ctx.projects.onDidChange(() => this.projectsChanged()),
-      ctx.onNotification(RuntimeTimelineChanged, (t) => this.timelineChanged(t)),
-    );
+    // every change of the model (projects, container, ports, timeline, live output) renders
+    this.listeners.push(ctx.onDidRender(() => this.changed()));
     this.onDidDispose(() => {
+      clearTimeout(this.timer);
       for (const d of this.listeners.splice(0)) d.dispose();
     });
     this.setTitle();
@@ -79,10 +77,6 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
 
   private project(): Project | undefined {
     return this.ctx.projects.list().find((p) => p.folder.uri.toString() === this.folderUri);
-  }
-
-  private configFile(p: Project | undefined): string | null {
-    return p?.choice.kind === 'chosen' ? p.choice.configFile : null;
   }
 
   private setTitle(): void {
@@ -96,50 +90,33 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
     void this.fetch();
   }
 
-  /** Asks the engine for what the panel shows that the extension does not keep: detection and the timeline. */
+  /** Asks the engine for what the panel shows that the model does not hold: the detection's evidence. */
   async fetch(): Promise<void> {
     const p = this.project();
     if (!p || this.ctx.engineState.kind !== 'running') return;
     const folder = p.folder.uri.fsPath;
-    const configFile = this.configFile(p);
-    const [detected, timeline] = await Promise.allSettled([
-      this.ctx.request(ProjectDetect, { folder }),
-      configFile ? this.ctx.request(RuntimeTimeline, { folder, configFile }) : Promise.resolve(null),
-    ]);
-    if (detected.status === 'fulfilled') this.detection = detectionOf(detected.value);
-    else this.ctx.log.warn(`Dev Container panel: could not detect the stack of ${folder}: ${(detected.reason as Error)?.message}`);
-    if (timeline.status === 'fulfilled') {
-      // a live notification may have brought a newer one meanwhile
-      if (!this.timeline || !timeline.value || timeline.value.startedAt >= this.timeline.startedAt) this.timeline = timeline.value;
-    } else {
-      this.ctx.log.warn(`Dev Container panel: could not read the last startup timeline of ${folder}: ${(timeline.reason as Error)?.message}`);
+    try {
+      this.detection = detectionOf(await this.ctx.request(ProjectDetect, { folder }));
+    } catch (e) {
+      this.ctx.log.warn(`Dev Container panel: could not detect the stack of ${folder}: ${(e as Error)?.message}`);
     }
     this.pushState();
   }
 
-  private projectsChanged(): void {
-    this.setTitle();
-    const p = this.project();
-    // the container changed (an up, a stop, hb in a terminal): its last timeline may be new
-    const s = p?.container.summary;
-    const key = `${this.ctx.engineState.kind}|${s?.containerId ?? ''}|${s?.state ?? ''}|${p?.container.busy ? 'busy' : ''}|${this.configFile(p) ?? ''}`;
-    const refetch = this.lastContainerKey !== undefined && key !== this.lastContainerKey;
-    this.lastContainerKey = key;
-    this.pushState();
-    if (refetch) void this.fetch();
+  private changed(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.setTitle();
+      this.pushState();
+    }, PUSH_MS);
   }
 
-  private timelineChanged(t: UpTimeline): void {
-    const p = this.project();
-    if (!p || !timelineMatches(t, p.folder.uri.fsPath, this.configFile(p))) return;
-    this.timeline = t;
-    this.post(DevContainerTimelineMessage, { timeline: t });
-  }
-
-  /** The whole state, for the webview (only once it said ready). */
+  /** The whole state, for the webview (only once it said ready): the project's model, as the other surfaces show it. */
   state(): DevContainerState {
     const p = this.project();
-    const view = p ? containerView(p.container) : { kind: 'unknown' as const };
+    const m = p ? this.ctx.model(p) : undefined;
+    const view = m?.container ?? { kind: 'unknown' as const };
     const engine = this.ctx.engineState.kind;
     const notice =
       engine !== 'running'
@@ -148,18 +125,23 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
           ? 'Restricted Mode: HyperBox shows what it knows but starts nothing until you trust this folder.'
           : !p
             ? 'This folder is not open in this window any more.'
-            : null;
+            : m?.view.state.kind === 'checked' && m.view.state.errors > 0
+              ? `The config has ${m.view.state.errors} error${m.view.state.errors === 1 ? '' : 's'} (see the Problems panel)${m.exists ? '; the container keeps running as it was made' : ''}.`
+              : null;
     return {
       folderUri: this.folderUri,
       folderName: p?.folder.name ?? vscode.Uri.parse(this.folderUri).path.split('/').pop() ?? '',
-      configFile: this.configFile(p),
+      configFile: m?.configFile ?? null,
       containerText: describeContainer(view),
-      container: p?.container.summary ?? null,
-      busy: p?.container.busy ? describeContainer(view) : null,
+      stateWord: containerWords(view),
+      stateKind: view.kind,
+      container: m?.exists ? (m.summary ?? null) : null,
+      ports: m?.exists ? m.ports : [],
+      busy: view.kind === 'starting' || view.kind === 'stopping' ? describeContainer(view) : null,
       resolved: p?.result ? { config: p.result.config, kind: p.result.kind, devcontainerId: p.result.devcontainerId, problems: p.result.problems } : null,
       detection: this.detection,
-      timeline: this.timeline,
-      actions: p ? panelActions(this.ctx.actionsOf(p), p.choice.kind === 'chosen') : ['refresh'],
+      timeline: m?.timeline ?? null,
+      actions: p && m ? panelActions(m.actions, p.choice.kind === 'chosen') : ['refresh'],
       notice,
     };
   }
@@ -187,10 +169,10 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
   private async run(action: DevContainerAction, p: Project): Promise<void> {
     switch (action) {
       case 'start':
-        await this.ctx.containers.up(p);
+        await vscode.commands.executeCommand(Commands.start, { folder: p.folder.uri.fsPath });
         break;
       case 'rebuild':
-        await this.ctx.containers.up(p, true);
+        await vscode.commands.executeCommand(Commands.rebuild, { folder: p.folder.uri.fsPath });
         break;
       case 'stop':
         await this.ctx.containers.stop(p);
@@ -198,12 +180,16 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
       case 'showContainerLogs':
         await vscode.commands.executeCommand(Commands.showContainerLogs, { folder: p.folder.uri.fsPath });
         break;
+      case 'openTerminal':
+        await vscode.commands.executeCommand(Commands.openTerminal, { folder: p.folder.uri.fsPath });
+        break;
       case 'openConfig':
         if (p.choice.kind === 'chosen') await vscode.window.showTextDocument(vscode.Uri.file(p.choice.configFile), { viewColumn: vscode.ViewColumn.One });
         break;
       case 'refresh':
         await this.ctx.containers.refresh(p);
         await this.fetch();
+        this.pushState();
         break;
     }
   }

@@ -51,7 +51,7 @@ describe('HyperBox in VS Code', function () {
     assert.ok(ext, `${EXTENSION_ID} is not loaded`);
     const api = ext.isActive ? ext.exports : await ext.activate();
     // the example is an Express app on npm; its container state comes from the engine
-    const CONTAINER = /: (no container|stopped|starting|running|stale|error|Docker not running|Restricted Mode)$/;
+    const CONTAINER = /: ((no |starting |rebuilding |stopping )?dev container( (running|stopped|stale|error))?(, stale)?|Docker not running|Restricted Mode)$/;
     const view = await waitFor(() => {
       const v = api.statusBar();
       return v && v.text.includes('JavaScript · Express · npm') && CONTAINER.test(v.text) ? v : undefined;

@@ -78,7 +78,7 @@ describe('activation of the bundled extension', function () {
       assert.ok(own < 30, `the extension measured ${own} ms`);
       // activate left a visible status behind, and the engine comes up after it returned
       assert.equal(stub.statusBarItem().text, '$(sync~spin) HyperBox: starting engine');
-      await waitFor(() => /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no container)$/.test(stub.statusBarItem().text), 'the config to be checked', 10_000, () => stub.log().text());
+      await waitFor(() => /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no dev container)$/.test(stub.statusBarItem().text), 'the config to be checked', 10_000, () => stub.log().text());
     } finally {
       await extension.deactivate();
       for (const d of context.subscriptions.splice(0)) d.dispose();

@@ -248,7 +248,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     engine.answers.set(RuntimeStatus.method, async () => summary('stopped'));
     engine.notify(RuntimeContainerChanged, { containerId: 'c1', name: 'app-dev', folder: FOLDER, configFile: CONFIG, action: 'stop', state: 'stopped', time: new Date().toISOString() });
     await waitFor(() => containerView(p.container).kind === 'stopped', 'stopped after the event');
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: containerView(p.container) }), ['start', 'rebuild', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: containerView(p.container) }), ['start', 'rebuild', 'remove', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
 
     engine.answers.set(RuntimeStatus.method, async () => summary('running'));
     engine.notify(RuntimeContainerChanged, { containerId: 'c1', name: 'app-dev', folder: FOLDER, configFile: CONFIG, action: 'start', state: 'running', time: new Date().toISOString() });
@@ -274,9 +274,31 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
   });
 
   it('does not start a config with errors', () => {
-    assert.deepEqual(availableActions({ trusted: true, configOk: false, container: { kind: 'stopped', name: null } }), ['showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
+    assert.deepEqual(availableActions({ trusted: true, configOk: false, container: { kind: 'stopped', name: null } }), ['remove', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
     assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'missing' } }), ['start', 'showPanel', 'openConfig', 'showLogs']);
     assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'starting', rebuild: false } }), ['showPanel', 'openConfig', 'showLogs']);
-    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'stale', running: true, changed: ['image'] } }), ['stop', 'openTerminal', 'openPorts', 'rebuild', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
+  });
+
+  it('offers Rebuild first for a stale container: it is what applies the changed config', () => {
+    assert.deepEqual(availableActions({ trusted: true, configOk: true, container: { kind: 'stale', running: true, changed: ['image'] } }), [
+      'rebuild',
+      'stop',
+      'openTerminal',
+      'openPorts',
+      'remove',
+      'showContainerLogs',
+      'showPanel',
+      'openConfig',
+      'showLogs',
+    ]);
+  });
+
+  it('offers neither Rebuild nor container output when a failed up left no container', () => {
+    const failed = containerView({ summary: { ...summary('missing'), containerId: null }, failure: 'the image hb-nope:1 does not exist' });
+    assert.equal(failed.kind, 'error');
+    const actions = availableActions({ trusted: true, configOk: true, container: failed, exists: false });
+    assert.deepEqual(actions, ['start', 'showPanel', 'openConfig', 'showLogs']);
+    // a failed rebuild of a container that still exists keeps them
+    assert.ok(availableActions({ trusted: true, configOk: true, container: failed, exists: true }).includes('rebuild'));
   });
 });

@@ -94,7 +94,7 @@ describe('the HyperBox view (vscode stubbed, real engine)', function () {
     assert.equal(stub.quickPicks.length, 0);
     // Show Container Logs on it: says why not, about that project
     await stub.commands.get(Commands.showContainerLogs)!(nodes[1]);
-    assert.match(stub.messages.at(-1)!.message, /^HyperBox: api has no dev container yet, so there are no container logs/);
+    assert.match(stub.messages.at(-1)!.message, /^HyperBox: api has no dev container yet, so it has no output/);
     assert.equal(stub.quickPicks.length, 0);
     // from the palette (no node, no editor in a project): the user is asked which folder
     stub.setActiveEditor(undefined);

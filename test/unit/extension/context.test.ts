@@ -12,7 +12,7 @@ import { ENGINE_JS, ROOT, alive, copyFixture, ensureBuilt, removeTempDirs, tempD
 import { StubLogChannel, stub, window } from '../stubs/vscode';
 
 /** A config without problems: "config OK" until the engine says there is no container yet. */
-const CONFIG_OK = /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no container)$/;
+const CONFIG_OK = /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no dev container)$/;
 
 describe('engine lifecycle in the extension (vscode stubbed, real engine)', function () {
   this.timeout(30_000);

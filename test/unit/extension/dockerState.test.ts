@@ -79,7 +79,7 @@ describe('Docker not running (vscode stubbed, real engine)', function () {
     // the quick pick offers Retry first, and no Start
     await stub.commands.get(Commands.showActions)!();
     const labels = (stub.quickPicks.at(-1)!.items as { label: string }[]).map((i) => i.label);
-    assert.deepEqual(labels, ['$(debug-disconnect) Retry Connecting to Docker', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.deepEqual(labels, ['$(debug-disconnect) Retry Connecting to Docker', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show HyperBox Log']);
 
     // Retry while Docker is still away: says so, with the engine's reason
     await stub.commands.get(Commands.retryDocker)!();
@@ -89,7 +89,7 @@ describe('Docker not running (vscode stubbed, real engine)', function () {
     // Docker comes back: Retry finds it, and the usual state returns
     await startRelay(socket);
     await stub.commands.get(Commands.retryDocker)!();
-    await waitFor(() => /^\$\((circle-large-outline|primitive-square|vm-running)\) HyperBox: (no container|stopped|running)$/.test(item().text), 'the container state', 15_000, () => `status is "${item().text}"`);
+    await waitFor(() => /^\$\((circle-large-outline|primitive-square|vm-running)\) HyperBox: (no dev container|dev container stopped|dev container running)$/.test(item().text), 'the container state', 15_000, () => `status is "${item().text}"`);
     assert.equal(stub.messages.at(-1)!.message, 'HyperBox: Docker is reachable again.');
     assert.equal(item().command, Commands.showActions);
     await waitFor(() => stub.contextKeys.get(ContextKeys.dockerUnreachable) === false, 'hyperbox.dockerUnreachable off');
@@ -118,7 +118,7 @@ describe('the Docker-not-running state (pure)', () => {
     assert.equal(v.background, WARNING_BACKGROUND);
     assert.equal(v.command, Commands.retryDocker);
     assert.ok(v.linkedCommands.includes(Commands.retryDocker));
-    assert.match(v.tooltip, /Docker is not running, or HyperBox cannot reach it: the socket \/var\/run\/docker\\\.sock does not exist/);
+    assert.match(v.tooltip, /HyperBox cannot reach Docker: the socket \/var\/run\/docker\\\.sock does not exist/);
     assert.ok(v.tooltip.includes(escapeMarkdown(START_DOCKER_HINT)), v.tooltip);
     assert.match(v.accessibilityLabel, /Docker is not running/);
   });

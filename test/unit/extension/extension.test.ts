@@ -20,7 +20,7 @@ const BROKEN_FIXED = `{
 `;
 
 /** A config without problems: "config OK" until the engine says there is no container yet. */
-const CONFIG_OK = /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no container)$/;
+const CONFIG_OK = /^\$\((check|circle-large-outline)\) HyperBox: (config OK|no dev container)$/;
 
 describe('extension (vscode stubbed, real engine)', function () {
   this.timeout(20_000);
@@ -175,7 +175,7 @@ describe('extension (vscode stubbed, real engine)', function () {
       (stub.quickPicks[0].items as { label: string }[]).map((i) => i.label),
       ['.devcontainer/node/devcontainer.json', '.devcontainer/python/devcontainer.json'],
     );
-    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no container)$/);
+    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no dev container)$/);
     const [warning] = stub.diagnostics(node);
     assert.deepEqual([warning.severity, warning.range.start.line, warning.range.start.character], [DiagnosticSeverity.Warning, 0, 38]);
     assert.match(warning.message, /"remoteUsr". Did you mean "remoteUser"\?/);
@@ -187,7 +187,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     stub.reset();
     stub.setConfig('hyperbox.autoStart', { globalValue: false }, false);
     start([folder], state);
-    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no container)$/);
+    await statusIs(/^\$\((warning|circle-large-outline)\) JavaScript: (1 warning|no dev container)$/);
     assert.equal(stub.quickPicks.length, 0);
     assert.equal(stub.diagnostics(node).length, 1);
   });
@@ -206,7 +206,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.deepEqual(stub.diagnostics(path.join(ok, '.devcontainer.json')), []);
 
     await stub.openDocument(path.join(ok, '.devcontainer.json'));
-    await statusIs(/^\$\((check|circle-large-outline)\) HyperBox \(ok\): (config OK|no container)$/);
+    await statusIs(/^\$\((check|circle-large-outline)\) HyperBox \(ok\): (config OK|no dev container)$/);
     await stub.openDocument(configOf(broken));
     await statusIs('$(error) HyperBox (broken): 2 errors');
     await stub.openDocument(path.join(none, 'README.md'));
@@ -285,23 +285,37 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.match(tooltip, /pnpm-lock\.yaml: pnpm lockfile/, tooltip);
     assert.ok(tooltip.includes('[Add Dev Container Configuration](command:hyperbox.addConfig)'), tooltip);
 
-    // Preview first: an untitled document with the config, nothing written yet; then add it
+    // Preview first: an untitled document with the config, nothing written yet; the user edits it,
+    // then adds it: what is written is the preview as edited. Nothing starts: HyperBox asks.
     const asked: string[][] = [];
     stub.respond = (message, items) => {
       asked.push(items);
-      if (items.includes('Preview')) return 'Preview';
-      return items.includes('Add Configuration') ? 'Add Configuration' : undefined;
+      if (items.includes('Preview and Edit')) return 'Preview and Edit';
+      if (items.includes('Add Configuration')) {
+        const doc = workspace.textDocuments.find((d) => d.uri.scheme === 'untitled')!;
+        doc.setText(doc.getText().replace(/\{/, '{\n  // edited in the preview\n  "remoteEnv": { "EDITED": "yes" },'));
+        return 'Add Configuration';
+      }
+      return undefined; // "Start Dev Container": not now
     };
     const file = path.join(folder, '.devcontainer', 'devcontainer.json');
+    stub.setConfig('hyperbox.autoStart', { globalValue: true }, true);
     await run(Commands.addConfig);
-    assert.deepEqual(asked, [['Add Configuration', 'Preview'], ['Add Configuration']]);
+    assert.deepEqual(asked, [['Add Configuration', 'Preview and Edit'], ['Add Configuration'], ['Start Dev Container']], stub.messages.map((m) => m.message).join('\n'));
     assert.match(stub.messages[0].message, /add \.devcontainer\/devcontainer\.json to api for TypeScript · NestJS · pnpm\?/);
+    assert.match(stub.messages.at(-1)!.message, /^HyperBox: added \.devcontainer\/devcontainer\.json\. Start the dev container of api now\?/);
     const [preview, opened] = stub.shownDocuments;
     assert.equal(preview.uri.scheme, 'untitled');
     assert.match(preview.text, /"name"/);
     assert.equal(opened.uri.fsPath, file, 'the new file is opened');
-    assert.equal(await fs.readFile(file, 'utf8'), preview.text, 'what was previewed is what was written');
-    await statusIs(/^\$\((check|circle-large-outline|sync~spin)\) TypeScript · NestJS · pnpm: (config OK|no container|checking config)$/);
+    assert.deepEqual(stub.closedDocuments, [preview.uri.toString()], 'the preview closes once written, leaving no unsaved copy behind');
+    const written = await fs.readFile(file, 'utf8');
+    assert.match(written, /\/\/ edited in the preview\n {2}"remoteEnv": \{ "EDITED": "yes" \},/, 'what the user edited in the preview is what was written');
+    assert.equal(written, workspace.textDocuments.find((d) => d.uri.scheme === 'untitled')!.getText());
+    await statusIs(/^\$\((check|circle-large-outline|sync~spin)\) TypeScript · NestJS · pnpm: (config OK|no dev container|checking config)$/);
+    // hyperbox.autoStart is on, yet the new config's container was not started: the user was asked
+    await new Promise((r) => setTimeout(r, 300));
+    assert.doesNotMatch(status().text, /starting|running/);
 
     // a second time: never overwrites, offers to open the existing one
     stub.messages.length = 0;
@@ -319,19 +333,19 @@ describe('extension (vscode stubbed, real engine)', function () {
     const folder = await copyFixture('ok');
     start([folder]);
     // the real engine asks the real Docker engine: no container for this folder yet
-    await statusIs('$(circle-large-outline) HyperBox: no container');
+    await statusIs('$(circle-large-outline) HyperBox: no dev container');
     assert.equal(status().command, Commands.showActions);
     await waitFor(() => stub.contextKeys.get(ContextKeys.canStart) === true, 'hyperbox.canStart');
     assert.equal(stub.contextKeys.get(ContextKeys.canStop), false);
     assert.equal(stub.contextKeys.get(ContextKeys.hasContainer), false);
     await run(Commands.showActions);
     const labels = () => (stub.quickPicks.at(-1)!.items as { label: string }[]).map((i) => i.label);
-    assert.deepEqual(labels(), ['$(play) Start', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.deepEqual(labels(), ['$(play) Start', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show HyperBox Log']);
     // Stop when nothing runs: says so instead of failing
     await run(Commands.stop);
     assert.match(stub.messages.at(-1)!.message, /is not running, so there is nothing to stop/);
     await run(Commands.showContainerLogs);
-    assert.match(stub.messages.at(-1)!.message, /^HyperBox: ok has no dev container yet, so there are no container logs\. Start it first\.$/);
+    assert.match(stub.messages.at(-1)!.message, /^HyperBox: ok has no dev container yet, so it has no output\. Start it first\.$/);
     await run(Commands.openTerminal);
     assert.match(stub.messages.at(-1)!.message, /is not running, so there is nothing to open a terminal in\. Run "HyperBox: Start Dev Container" first\./);
     await shutdown();
@@ -343,7 +357,7 @@ describe('extension (vscode stubbed, real engine)', function () {
     assert.equal(status().command, 'workbench.trust.manage');
     assert.equal(status().backgroundColor?.id, 'statusBarItem.warningBackground');
     await run(Commands.showActions);
-    assert.deepEqual(labels(), ['$(shield) Manage Workspace Trust', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show Logs']);
+    assert.deepEqual(labels(), ['$(shield) Manage Workspace Trust', '$(graph) Show Dev Container Panel', '$(go-to-file) Open Config', '$(output) Show HyperBox Log']);
     assert.ok(!stub.log().text().includes('runtime/status'), 'Docker is not even asked in Restricted Mode');
   });
 });

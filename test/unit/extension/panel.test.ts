@@ -5,9 +5,11 @@
 import { strict as assert } from 'node:assert';
 import type { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { contentSecurityPolicy, escapeHtml, makeNonce, panelHtml } from '../../../src/extension/panels/html';
-import { DevContainerPanels, panelActions, timelineMatches, type PanelCtx } from '../../../src/extension/panels/devContainerPanel';
+import { timelineMatches } from '../../../src/extension/details';
+import { DevContainerPanels, panelActions, type PanelCtx } from '../../../src/extension/panels/devContainerPanel';
+import type { ProjectModel } from '../../../src/extension/model';
 import type { Project } from '../../../src/extension/projects';
-import { ProjectDetect, RuntimeTimeline, RuntimeTimelineChanged, type ContainerSummary, type DetectionResult, type UpTimeline } from '../../../src/protocol';
+import { ProjectDetect, RuntimeTimeline, type ContainerSummary, type DetectionResult, type UpTimeline } from '../../../src/protocol';
 import { DEV_CONTAINER_VIEW_TYPE, validateDevContainerMessage, validateDevContainerWebviewState, type DevContainerState } from '../../../src/protocol/webview';
 import { EventEmitter, StubLogChannel, StubWebviewPanel, stub, Uri } from '../stubs/vscode';
 import { waitFor } from './helpers';
@@ -137,7 +139,7 @@ const running: ContainerSummary = {
   runtime: 'runc',
 };
 
-function fakeCtx(actions: string[] = ['stop', 'rebuild', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']) {
+function fakeCtx(actions: string[] = ['stop', 'openTerminal', 'rebuild', 'remove', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']) {
   const project = {
     folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
     configFiles: [CONFIG],
@@ -146,35 +148,44 @@ function fakeCtx(actions: string[] = ['stop', 'rebuild', 'showContainerLogs', 's
     discovering: false,
     container: { summary: running },
   } as unknown as Project;
-  const changed = new EventEmitter<void>();
-  const handlers = new Map<string, (p: unknown) => void>();
+  const rendered = new EventEmitter<void>();
   const calls: string[] = [];
   const log = new StubLogChannel('HyperBox');
   const detection = { primary: '.', label: 'TypeScript · Express · npm', languageName: 'TypeScript', frameworkName: 'Express', packageManagerName: 'npm', devCommand: 'npm run dev', ports: [3000], evidence: [{ file: 'package.json', reason: 'depends on express' }], parts: [], notes: [] } as unknown as DetectionResult;
-  let saved: UpTimeline | null = timeline('failed');
+  // the model every surface renders from: what the panel shows comes from here, not from its own requests
+  const model: ProjectModel = {
+    folder: FOLDER,
+    folderUri: Uri.file(FOLDER).toString(),
+    folderName: 'app',
+    configFile: CONFIG,
+    view: { folderName: 'app', configCount: 1, state: { kind: 'checked', configLabel: '.devcontainer/devcontainer.json', errors: 0, warnings: 0 } },
+    container: { kind: 'running', name: 'app-dev', image: 'hb-test:1', ports: running.ports },
+    exists: true,
+    running: true,
+    summary: running,
+    ports: [{ containerPort: 3000, hostPort: 3000, source: 'forwardPorts', state: 'forwarded', by: { pid: 7, what: 'HyperBox engine' } }],
+    timeline: timeline('failed'),
+    actions: actions as ProjectModel['actions'],
+    discovering: false,
+  };
   const ctx = {
     extension: { extensionUri: Uri.file('/ext') },
     log,
-    projects: { list: () => [project], onDidChange: changed.event },
+    projects: { list: () => [project] },
     containers: {
-      up: async (_p: Project, rebuild = false) => void calls.push(rebuild ? 'rebuild' : 'start'),
       stop: async () => void calls.push('stop'),
       refresh: async () => void calls.push('refresh'),
     },
     request: async <P, R>(type: RequestType<P, R, void>, params: P) => {
       calls.push(`request ${type.method} ${JSON.stringify(params)}`);
       if (type.method === ProjectDetect.method) return detection as R;
-      if (type.method === RuntimeTimeline.method) return saved as R;
       throw new Error(`unexpected ${type.method}`);
     },
-    onNotification: <P>(type: NotificationType<P>, handler: (p: P) => void) => {
-      handlers.set(type.method, handler as (p: unknown) => void);
-      return { dispose: () => handlers.delete(type.method) };
-    },
-    actionsOf: () => actions,
+    onDidRender: rendered.event,
+    model: () => model,
     engineState: { kind: 'running', version: '1', pid: 1, session: 1 },
   } as unknown as PanelCtx;
-  return { ctx, project, changed, handlers, calls, log, setSaved: (t: UpTimeline | null) => (saved = t) };
+  return { ctx, project, model, rendered, calls, log };
 }
 
 const messages = (panel: StubWebviewPanel, type: string) => panel.posted.filter((m) => (m as { type: string }).type === type).map((m) => (m as { params: unknown }).params);
@@ -193,7 +204,8 @@ describe('the Dev Container panel', () => {
     assert.deepEqual(panel.webview.options.localResourceRoots?.map((u) => u.path), ['/ext/dist/media']);
     assert.match(panel.webview.html, /src="https:\/\/stub\.vscode-cdn\.test\/ext\/dist\/media\/devContainer\.js"/);
     assert.ok(!panel.webview.html.includes('hb-test'), 'no data in the HTML');
-    f.changed.fire();
+    f.rendered.fire();
+    await new Promise((r) => setTimeout(r, 80));
     assert.deepEqual(panel.posted, [], 'nothing before ready');
     panels.dispose();
   });
@@ -206,33 +218,40 @@ describe('the Dev Container panel', () => {
     panel.receive({ type: 'ready', params: {} });
     const state = await waitFor(() => (messages(panel, 'state') as DevContainerState[]).find((s) => s.timeline && s.detection), 'a state with timeline and detection');
     assert.equal(state.container?.image, 'hb-test:1');
-    assert.equal(state.container?.ports[0].hostPort, 3000);
+    assert.equal(state.stateWord, 'dev container running', 'the status bar\'s words');
+    assert.deepEqual(state.ports.map((p) => [p.hostPort, p.state]), [[3000, 'forwarded']], 'the forwarded port, not "none published"');
     assert.deepEqual(state.resolved?.config, { image: 'hb-test:1' });
     assert.equal(state.detection?.label, 'TypeScript · Express · npm');
     assert.deepEqual(state.detection?.evidence, [{ file: 'package.json', reason: 'depends on express' }]);
     assert.equal(state.timeline?.outcome, 'failed');
-    assert.deepEqual(state.actions, ['stop', 'rebuild', 'showContainerLogs', 'openConfig', 'refresh']);
-    assert.ok(f.calls.includes(`request ${RuntimeTimeline.method} ${JSON.stringify({ folder: FOLDER, configFile: CONFIG })}`));
+    assert.deepEqual(state.actions, ['stop', 'openTerminal', 'rebuild', 'showContainerLogs', 'openConfig', 'refresh']);
+    assert.ok(!f.calls.some((c) => c.includes(RuntimeTimeline.method)), 'the timeline comes from the model, not from a cache of its own');
     panels.dispose();
   });
 
-  it('sends the timeline live while an up runs, for its own folder only', async () => {
+  it('follows the model live (a running up, its output), and sends nothing while hidden', async () => {
     const f = fakeCtx();
     const panels = new DevContainerPanels(f.ctx);
     panels.show(f.project);
     const [panel] = stub.webviewPanels;
     panel.receive({ type: 'ready' });
     await waitFor(() => messages(panel, 'state').length >= 2, 'state after fetch');
-    const live = f.handlers.get(RuntimeTimelineChanged.method)!;
-    live(timeline('running', '/work/other'));
-    live(timeline('running'));
-    const sent = messages(panel, 'timeline') as { timeline: UpTimeline }[];
-    assert.equal(sent.length, 1);
-    assert.equal(sent[0].timeline.outcome, 'running');
+    const running = timeline('running');
+    running.entries[running.entries.length - 1] = { ...running.entries[running.entries.length - 1], status: 'running', output: 'npm install\nadded 3 packages' };
+    f.model.timeline = running;
+    f.model.container = { kind: 'starting', rebuild: true };
+    f.rendered.fire();
+    f.rendered.fire();
+    const live = await waitFor(() => (messages(panel, 'state') as DevContainerState[]).find((s) => s.timeline?.outcome === 'running'), 'the running timeline');
+    assert.equal(live.stateWord, 'rebuilding dev container');
+    assert.match(live.timeline!.entries.at(-1)!.output!, /added 3 packages/);
+    const count = messages(panel, 'state').length;
     // hidden: the webview is unloaded; nothing is sent until it is ready again, then the whole state
     panel.setVisible(false);
-    live(timeline('ok'));
-    assert.equal(messages(panel, 'timeline').length, 1);
+    f.model.timeline = timeline('ok');
+    f.rendered.fire();
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(messages(panel, 'state').length, count);
     panel.setVisible(true);
     panel.receive({ type: 'ready' });
     const last = (messages(panel, 'state') as DevContainerState[]).at(-1)!;
@@ -247,13 +266,13 @@ describe('the Dev Container panel', () => {
     const [panel] = stub.webviewPanels;
     panel.receive({ type: 'ready' });
     panel.receive({ type: 'action', params: { action: 'start' } });
-    await waitFor(() => f.calls.includes('start'), 'start');
+    await waitFor(() => stub.executed.some((e) => e.id === 'hyperbox.start'), 'start');
     panel.receive({ type: 'action', params: { action: 'stop' } }); // not offered now
     panel.receive({ type: 'action', params: { action: 'start', folder: '/etc' } }); // forged
     panel.receive({ type: 'exec', params: { cmd: 'rm' } });
     await new Promise((r) => setTimeout(r, 20));
     assert.ok(!f.calls.includes('stop'));
-    assert.equal(f.calls.filter((c) => c === 'start').length, 1);
+    assert.deepEqual(stub.executed.filter((e) => e.id === 'hyperbox.start').map((e) => e.args), [[{ folder: FOLDER }]], 'the command itself (the walkthrough counts it), on this folder');
     assert.equal(f.log.lines.filter((l) => /ignored/.test(l.message)).length, 3, f.log.lines.map((l) => l.message).join("\n"));
     panels.dispose();
   });

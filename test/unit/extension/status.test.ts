@@ -81,13 +81,15 @@ describe('status bar text and colour', () => {
     const withContainer = (container: ProjectView['container'], warnings = 0): ProjectView => ({ ...checked(0, warnings), stack, container });
     const cases: [string, ProjectView['container'], string, string | undefined][] = [
       ['not known yet: the config state', { kind: 'unknown' }, '$(check) TypeScript · NestJS · pnpm: config OK', undefined],
-      ['no container yet', { kind: 'missing' }, '$(circle-large-outline) TypeScript · NestJS · pnpm: no container', undefined],
-      ['stopped', { kind: 'stopped', name: 'api' }, '$(primitive-square) TypeScript · NestJS · pnpm: stopped', undefined],
-      ['starting, with a spinner', { kind: 'starting', rebuild: false, step: 'Pulling' }, '$(sync~spin) TypeScript · NestJS · pnpm: starting', undefined],
-      ['running', { kind: 'running', name: 'api', image: 'node:20', ports: [] }, '$(vm-running) TypeScript · NestJS · pnpm: running', undefined],
-      ['stale', { kind: 'stale', running: false, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: stale', WARNING_BACKGROUND],
-      ['running but stale', { kind: 'stale', running: true, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: running, stale', WARNING_BACKGROUND],
-      ['error', { kind: 'error', message: 'Docker is not reachable' }, '$(error) TypeScript · NestJS · pnpm: error', ERROR_BACKGROUND],
+      ['no container yet', { kind: 'missing' }, '$(circle-large-outline) TypeScript · NestJS · pnpm: no dev container', undefined],
+      ['stopped', { kind: 'stopped', name: 'api' }, '$(primitive-square) TypeScript · NestJS · pnpm: dev container stopped', undefined],
+      ['starting, with a spinner', { kind: 'starting', rebuild: false, step: 'Pulling' }, '$(sync~spin) TypeScript · NestJS · pnpm: starting dev container', undefined],
+      ['running', { kind: 'running', name: 'api', image: 'node:20', ports: [] }, '$(vm-running) TypeScript · NestJS · pnpm: dev container running', undefined],
+      ['stale', { kind: 'stale', running: false, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: dev container stale', WARNING_BACKGROUND],
+      ['running but stale', { kind: 'stale', running: true, changed: ['image'] }, '$(warning) TypeScript · NestJS · pnpm: dev container running, stale', WARNING_BACKGROUND],
+      ['error', { kind: 'error', message: 'Docker is not reachable' }, '$(error) TypeScript · NestJS · pnpm: dev container error', ERROR_BACKGROUND],
+      ['rebuilding says so', { kind: 'starting', rebuild: true }, '$(sync~spin) TypeScript · NestJS · pnpm: rebuilding dev container', undefined],
+      ['removing says so', { kind: 'stopping', removing: true }, '$(sync~spin) TypeScript · NestJS · pnpm: removing dev container', undefined],
     ];
     for (const [name, container, text, background] of cases) {
       it(name, () => {
@@ -104,14 +106,20 @@ describe('status bar text and colour', () => {
     it('puts the state, the evidence and the stack in the tooltip', () => {
       const v = statusView({ engine: running, projects: [withContainer({ kind: 'running', name: 'api', image: 'node:20', ports: [{ containerPort: 3000, hostPort: 3000, protocol: 'tcp', hostIp: '127.0.0.1' }] })], focus: 0 });
       const plain = v.tooltip.replace(/\\(.)/g, '$1');
-      assert.match(plain, /Container api is running \(node:20\); ports 3000→3000\./);
+      assert.match(plain, /Dev container api is running \(node:20\); ports 3000→3000\./);
       assert.match(plain, /package.json: lists "@nestjs\/core"/);
     });
 
-    it('config errors outrank the container state', () => {
+    it('config errors sit beside the state of a container that exists, never in its place', () => {
       const v = statusView({ engine: running, projects: [{ ...checked(2, 0), stack, container: { kind: 'running', name: 'api', image: null, ports: [] } }], focus: 0 });
-      assert.equal(v.text, '$(error) TypeScript · NestJS · pnpm: 2 errors');
-      assert.equal(v.command, Commands.openConfig);
+      assert.equal(v.text, '$(vm-running) TypeScript · NestJS · pnpm: dev container running · $(error) 2 config errors');
+      assert.equal(v.background, WARNING_BACKGROUND);
+      assert.equal(v.command, Commands.showActions);
+      assert.ok(v.linkedCommands.includes(Commands.openConfig), 'the tooltip still leads to the config');
+      // without a container, the errors are what there is to say: nothing can start
+      const none = statusView({ engine: running, projects: [{ ...checked(2, 0), stack, container: { kind: 'missing' } }], focus: 0 });
+      assert.equal(none.text, '$(error) TypeScript · NestJS · pnpm: 2 errors');
+      assert.equal(none.command, Commands.openConfig);
     });
 
     it('in Restricted Mode says why nothing runs and offers to manage trust', () => {

@@ -229,7 +229,7 @@ describe('the HyperBox view (tree model)', () => {
     assert.equal(lifecycle.description, 'not run yet');
     assert.deepEqual(lifecycle.children!.map((n) => n.description), ['not run yet']);
     const none = child(tree([project(summary('running'), { timeline: null })])[0], 'lifecycle');
-    assert.equal(none.description, 'not run yet; the config has none');
+    assert.equal(none.description, 'not run yet · the config names none');
   });
 
   it('lists the recommended extensions, with Install only for those not installed', () => {

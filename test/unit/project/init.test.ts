@@ -120,6 +120,22 @@ describe('project detection: hb init', function () {
     assert.equal(fs.readFileSync(path.join(twice, '.devcontainer', 'devcontainer.json'), 'utf8'), text);
   });
 
+  it('writes the preview as the user edited it (an editor\'s "Add Dev Container Configuration"), but not one with errors', async () => {
+    const dir = copy('rust-axum');
+    const preview = await initProject(dir, { write: false });
+    assert.match(preview.text, /Extensions for this stack: HyperBox lists them in its view and offers to install them in this editor window/);
+    assert.doesNotMatch(preview.text, /installed in the container/, 'HyperBox installs nothing in the container');
+    const broken = preview.text.replace('"image":', '"image": 5, "imagez":');
+    const refused = await initProject(dir, { text: broken });
+    assert.equal(refused.written, false);
+    assert.match(refused.message, /^The edited config has \d+ error\(s\), so it was not written: line \d+: .*Fix it in the preview and add it again\.$/);
+    assert.ok(!fs.existsSync(path.join(dir, '.devcontainer', 'devcontainer.json')));
+    const edited = preview.text.replace('{\n', '{\n  // mine\n  "remoteEnv": { "RUST_LOG": "debug" },\n');
+    const r = await initProject(dir, { text: edited });
+    assert.equal(r.written, true, r.message);
+    assert.equal(fs.readFileSync(path.join(dir, '.devcontainer', 'devcontainer.json'), 'utf8'), edited);
+  });
+
   it('hb init: exit 0 when written, 1 when a config exists, 2 for --force', async () => {
     const dir = copy('sinatra');
     const first = await cli(['init', dir]);

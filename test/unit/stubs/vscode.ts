@@ -313,8 +313,16 @@ export class StubLogChannel {
   clear(): void {
     this.lines.length = 0;
   }
+  replace(value: string): void {
+    this.lines.length = 0;
+    this.lines.push({ level: 'info', message: value });
+  }
   dispose(): void {
     this.disposed = true;
+  }
+  /** What a plain output channel shows: the appended text as it is. */
+  content(): string {
+    return this.lines.map((l) => l.message).join('');
   }
   /** Every line, as "[level] message". */
   text(): string {
@@ -524,11 +532,13 @@ export const stub = {
   outputChannels: [] as StubLogChannel[],
   statusBarItems: [] as StubStatusBarItem[],
   diagnosticCollections: [] as StubDiagnosticCollection[],
-  messages: [] as { level: 'error' | 'warning' | 'info'; message: string; items: string[] }[],
+  messages: [] as { level: 'error' | 'warning' | 'info'; message: string; items: string[]; modal?: boolean; detail?: string }[],
   quickPicks: [] as { items: unknown[]; options: unknown }[],
   shownDocuments: [] as { uri: Uri; text: string }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   executed: [] as { id: string; args: unknown[] }[],
+  /** Editors closed by revertAndCloseActiveEditor (URI strings). */
+  closedDocuments: [] as string[],
   contextKeys: new Map<string, unknown>(),
   contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string | Promise<string> }>(),
   codeActionProviders: [] as { selector: unknown; provider: { provideCodeActions(...args: unknown[]): unknown }; metadata?: unknown }[],
@@ -564,6 +574,7 @@ export const stub = {
     this.shownDocuments.length = 0;
     this.commands.clear();
     this.executed.length = 0;
+    this.closedDocuments.length = 0;
     this.contextKeys.clear();
     this.contentProviders.clear();
     this.codeActionProviders.length = 0;
@@ -710,7 +721,8 @@ export const stub = {
 
 async function showMessage(level: 'error' | 'warning' | 'info', message: string, ...rest: unknown[]): Promise<string | undefined> {
   const items = rest.filter((r): r is string => typeof r === 'string');
-  stub.messages.push({ level, message, items });
+  const options = rest.find((r): r is { modal?: boolean; detail?: string } => typeof r === 'object' && r !== null);
+  stub.messages.push({ level, message, items, modal: options?.modal === true, detail: options?.detail });
   return stub.respond(message, items);
 }
 
@@ -718,7 +730,8 @@ export const window = {
   activeTextEditor: undefined as { document: StubTextDocument } | undefined,
   onDidChangeActiveTextEditor: emitters.activeEditor.event,
   createOutputChannel(name: string, options?: { log: true } | string): StubLogChannel {
-    if (typeof options !== 'object' || !options.log) throw new Error('the stub only makes LogOutputChannels ({ log: true })');
+    // a LogOutputChannel ({ log: true }) or a plain one with a language id: the stub records both alike
+    if (options !== undefined && typeof options !== 'string' && !options.log) throw new Error('createOutputChannel: options must be { log: true } or a language id');
     const c = new StubLogChannel(name);
     stub.outputChannels.push(c);
     return c;
@@ -893,6 +906,13 @@ export const commands = {
     stub.executed.push({ id, args });
     if (id === 'setContext') {
       stub.contextKeys.set(args[0] as string, args[1]);
+      return undefined;
+    }
+    if (id === 'workbench.action.revertAndCloseActiveEditor') {
+      // VS Code's own: the active editor goes, its unsaved changes dropped
+      const doc = window.activeTextEditor?.document;
+      if (doc) stub.closedDocuments.push(doc.uri.toString());
+      window.activeTextEditor = undefined;
       return undefined;
     }
     const handler = stub.commands.get(id);
