@@ -30,6 +30,12 @@ import {
   RuntimeUp,
   RuntimeWatch,
   Shutdown,
+  TracesGet,
+  TracesList,
+  TracesServices,
+  TracesStart,
+  TracesStatusRequest,
+  TracesStop,
 } from '../../protocol';
 
 /** JSON-RPC error codes. */
@@ -65,7 +71,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [ConfigResolve.method]: v.object({ folder: path, configFile: v.optional(path), text: v.optional(text) }),
   [ProjectDetect.method]: v.object({ folder: path }),
   [ProjectProfile.method]: v.object({ folder: path, memoryLimitBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), inotify: v.optional(v.boolean()) }),
-  [ProjectInit.method]: v.object({ folder: path, write: v.optional(v.boolean()) }),
+  [ProjectInit.method]: v.object({ folder: path, write: v.optional(v.boolean()), text: v.optional(text) }),
   [RuntimeUp.method]: v.object(up),
   [RuntimeRunHooks.method]: v.object({ ...up, hooks: v.optional(v.array(hook)) }),
   [RuntimeStatus.method]: v.object(target),
@@ -82,6 +88,20 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [RuntimeTerminalInput.method]: v.object({ terminalId: text, data: text }),
   [RuntimeTerminalResize.method]: v.object({ terminalId: text, cols: size, rows: size }),
   [RuntimeTerminalClose.method]: v.object({ terminalId: text }),
+  [TracesStart.method]: v.object({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) }),
+  [TracesStop.method]: none,
+  [TracesStatusRequest.method]: none,
+  [TracesList.method]: v.object({
+    service: v.optional(text),
+    operation: v.optional(text),
+    attribute: v.optional(v.object({ key: text, value: v.optional(text) })),
+    minDurationMs: v.optional(v.number()),
+    maxDurationMs: v.optional(v.number()),
+    receivedAfterMs: v.optional(v.number()),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  }),
+  [TracesGet.method]: v.object({ traceId: v.pipe(text, v.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits')) }),
+  [TracesServices.method]: none,
   // vscode-jsonrpc's own
   '$/cancelRequest': v.object({ id: v.union([v.number(), v.string()]) }),
   '$/setTrace': v.object({ value: text }),
@@ -146,7 +166,9 @@ export function checkMessage(message: Record<string, unknown>): Checked {
     const why = `Invalid params for ${message.method}: ${explain(r.issues)}.`;
     return { reply: hasId ? error(id, INVALID_PARAMS, why) : undefined, why };
   }
-  return { deliver: r.output === undefined ? message : { ...message, params: r.output } };
+  // delivered as sent: the schema checks the fields it names and never drops the others, so a field
+  // added to a message's type but not yet to its schema is not lost on the way
+  return { deliver: message };
 }
 
 /** The answers to a batch (a JSON array of messages), which the engine does not serve: one per member that carries an id. */
