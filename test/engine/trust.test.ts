@@ -105,7 +105,7 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     ['securityOpt seccomp=unconfined', { securityOpt: ['seccomp=unconfined'] }, /the seccomp filter is off/],
     ['a volume whose driver options bind /', { mounts: ['type=volume,source=hb-trust-bind,target=/v,volume-opt=o=bind,volume-opt=type=none,volume-opt=device=/'] }, /the volume hb-trust-bind binds \/ from this machine/],
     ['--volumes-from', { runArgs: ['--volumes-from', 'some-container'] }, /every volume of the container some-container/],
-    ['--env-file outside the folder', { runArgs: ['--env-file', '/etc/os-release'] }, /copies \/etc\/os-release from this machine into the container/],
+    ['--env-file outside the folder', { runArgs: ['--env-file', '/etc/os-release'] }, /copies \/(usr\/lib|etc)\/os-release from this machine into the container/],
   ] as const) {
     it(`${name}: refused`, async () => {
       await assertRefused(workspace('trust-host', { image: busyboxImage(), ...config }), finding);
@@ -189,7 +189,7 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     );
     const err = await assertRefused(folder, /compose service db: the container runs privileged/);
     assert.match(err, new RegExp(`compose service db: a volume \\(-v\\) of ${share} at /s|compose service db: a bind mount of ${share} at /s`));
-    assert.match(err, /compose service web: the image's own command runs: sh -c sleep 3600/);
+    assert.match(err, /compose service web: the image's own command runs: sh -c "?sleep 3600/);
     assert.equal(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=trustcompose${process.pid}_devcontainer`]).stdout.trim(), '');
     await sleep(500);
     assert.equal(existsSync(marker), false);

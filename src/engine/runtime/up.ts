@@ -292,7 +292,8 @@ async function upWithEngine(
       for (const m of (info.HostConfig as { Mounts?: ApiMount[] }).Mounts ?? []) if (m.Target === CONTAINER_SSH_AUTH_SOCK && m.Source === agent) own.add(m);
       await gate.pass([
         ...configFindings,
-        ...(await requestFindings({ ...info.Config, HostConfig: info.HostConfig as object }, scope)),
+        // (without CgroupnsMode: the engine fills in its default, host on cgroup v1, which no request asked for)
+        ...(await requestFindings({ ...info.Config, HostConfig: { ...info.HostConfig, CgroupnsMode: undefined } }, scope)),
         ...commandFindings({ hooks: merged.hooks, entrypoints: merged.entrypoints }),
         ...[healthcheckFinding(info.Config.Healthcheck?.Test, 'the container')].filter((f): f is TrustFinding => !!f),
         ...(merged.overrideCommand === false ? [ownCommandFinding(info.Config.Entrypoint, info.Config.Cmd)] : []),
