@@ -477,6 +477,22 @@ export type RuntimeErrorCode =
 /** The `data` of a RUNTIME_ERROR response. */
 export interface RuntimeErrorData {
   code: RuntimeErrorCode;
+  /** trust-required: everything the dev container reaches on this machine or runs. */
+  findings?: TrustFinding[];
+  /** trust-required: the keys of the findings not accepted before (all of them when none were). */
+  newFindings?: string[];
+}
+
+/**
+ * Something a dev container reaches on this machine or runs (a bind mount outside the workspace,
+ * a device, privileges, a lifecycle command, a build...), read from the final create request and
+ * the commands that will run. The key is the same however the config spells it.
+ */
+export interface TrustFinding {
+  /** Normalised identity: trust records hold these. */
+  key: string;
+  /** One line for people. */
+  text: string;
 }
 
 /** RuntimeErrorCode values the editor reacts to. */
@@ -504,6 +520,8 @@ export interface UpResult extends ContainerSummary {
   profile?: AppliedProfile | null;
   /** With an engine on another machine: the workspace copied in (not bind-mounted) when the container was made. */
   workspaceCopy?: { files: number; bytes: number; target: string };
+  /** What this up was trusted for (empty when it reached and ran nothing that needs trust). */
+  findings?: TrustFinding[];
 }
 
 export interface RuntimeTarget {
@@ -516,6 +534,12 @@ export interface RuntimeTarget {
 export interface RuntimeUpParams extends RuntimeTarget {
   /** The folder is trusted (Workspace Trust in the editor, the trust store or --trust in hb). */
   trusted: boolean;
+  /**
+   * The finding keys the user accepted before (the editor's auto-start). When given, an up whose
+   * findings are not all among them fails with trust-required (data: findings, newFindings) before
+   * anything is made or run. Without it, `trusted` alone decides.
+   */
+  acceptedFindings?: string[];
   /** Return once the `waitFor` command is done; the rest keep running in the engine. */
   waitFor?: boolean;
   /** Remove the existing container first (rebuild). */

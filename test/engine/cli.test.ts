@@ -93,7 +93,7 @@ describe('engine: hb commands', () => {
     const folder = workspace('trust', { image: busyboxImage(), postCreateCommand: 'echo hi' });
     const refused = hb(['up', folder]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /is not trusted[\s\S]*postCreateCommand runs in the container: echo hi[\s\S]*run again with --trust/);
+    assert.match(refused.stderr, /is not trusted[\s\S]*postCreateCommand from devcontainer.json runs in the container: echo hi[\s\S]*run again with --trust/);
     assert.equal((await containersOf(folder)).length, 0);
     assert.equal(hb(['up', folder, '--trust']).code, 0);
     assert.equal(hb(['up', folder]).code, 0, 'remembered');

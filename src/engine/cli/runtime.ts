@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ContainerSummary, UpResult } from '../../protocol';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
-import { isTrusted, rememberTrust, type TrustNeeds } from '../runtime/trust';
+import { isTrusted, rememberTrust, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
 import { EXIT_FAILURE, type CommandContext } from './command';
 import { colors } from './format';
 
@@ -41,30 +41,44 @@ export function cliReporter(ctx: CommandContext): Reporter & { flush(): void } {
 }
 
 /**
- * hb's trust: `--trust` says yes (and is remembered); a folder trusted before with the same
- * settings is trusted; on a terminal hb asks once; otherwise it refuses, naming --trust.
+ * hb's trust: `--trust` says yes (and is remembered); a folder trusted before for the same
+ * findings is trusted; on a terminal hb lists the findings and asks; otherwise it refuses, listing
+ * them and naming --trust. Nothing is made and nothing runs before the answer.
  */
-export function cliTrust(ctx: CommandContext) {
-  return async (needs: TrustNeeds, folder: string): Promise<boolean> => {
-    if (ctx.values.trust) {
-      await rememberTrust(ctx.env, folder, needs);
-      return true;
-    }
-    if (await isTrusted(ctx.env, folder, needs)) return true;
-    if (!ctx.prompt) {
-      throw new RuntimeError(
-        'trust-required',
-        `${folder} is not trusted, and its dev container config needs trust because:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\n` +
-          'There is no terminal to ask on. Review the config, then run again with --trust (hb remembers it for this folder until these settings change).',
+export function cliTrust(ctx: CommandContext): TrustDecider {
+  return {
+    async check(findings, target) {
+      if (ctx.values.trust) {
+        await rememberTrust(ctx.env, target.folder, findings, target.configFile);
+        return true;
+      }
+      return isTrusted(ctx.env, target.folder, findings, target.configFile);
+    },
+    async ask(findings, target) {
+      const known = await trustedKeys(ctx.env, target.folder, target.configFile);
+      if (!ctx.prompt) {
+        throw trustRequired(
+          target.folder,
+          findings,
+          'There is no terminal to ask on. Review the config, then run again with --trust (hb remembers it for this folder until what it finds changes).',
+          known,
+        );
+      }
+      const fresh = findings.filter((f) => !known.includes(f.key));
+      ctx.err(
+        `${target.folder}: its dev container reaches into this machine or runs code${known.length ? ` (new since you trusted it: ${fresh.length})` : ''}:\n` +
+          `${findings.map((f) => `  - ${f.text}${known.length && fresh.includes(f) ? ' (new)' : ''}`).join('\n')}\n`,
       );
-    }
-    ctx.err(`${folder} asks to run code or reach into this machine:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
-    const answer = (await ctx.prompt('Trust this folder and go on? [y/N] ')).toLowerCase();
-    if (answer === 'y' || answer === 'yes') {
-      await rememberTrust(ctx.env, folder, needs);
-      return true;
-    }
-    throw new RuntimeError('trust-required', `Not trusted: nothing was run for ${folder}. Run again and answer y, or pass --trust.`);
+      const answer = (await ctx.prompt('Trust this folder for these and go on? [y/N] ')).toLowerCase();
+      if (answer === 'y' || answer === 'yes') {
+        await rememberTrust(ctx.env, target.folder, findings, target.configFile);
+        return;
+      }
+      throw new RuntimeError('trust-required', `Not trusted: nothing was made and nothing ran for ${target.folder}. Run again and answer y, or pass --trust.`, undefined, {
+        findings,
+        newFindings: fresh.map((f) => f.key),
+      });
+    },
   };
 }
 

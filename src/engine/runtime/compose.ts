@@ -27,6 +27,7 @@ import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type
 import { parseBytes, parseMount, type ApiMount } from './mounts';
 import { featuresImage, type LocalFeature } from './features';
 import type { Reporter } from './report';
+import { buildFinding, commandFindings, healthcheckFinding, ownCommandFinding, requestFindings, type CreateRequestLike, type RequestScope, type TrustFinding } from './trust';
 
 export const LABEL_COMPOSE_PROJECT = 'com.docker.compose.project';
 export const LABEL_COMPOSE_SERVICE = 'com.docker.compose.service';
@@ -312,6 +313,15 @@ export interface ComposeUpOptions {
    * service's image and compose file set. What it adds goes into the override file.
    */
   prepare?: (body: ContainerCreateOptions, imageEnv: string[], entries: MetadataEntry[]) => Promise<void>;
+  /** The compose configuration, when the caller read it already (readComposeConfig). */
+  composeConfig?: ComposeConfig;
+  /**
+   * Trust, once the dev service's request is final (after the builds, before anything is created
+   * or started): given the findings of every service compose up starts; throws to stop.
+   */
+  gate?: (findings: TrustFinding[]) => Promise<void>;
+  /** Where trust looks for what lies in the workspace (workspaceRoots). */
+  trustScope?: RequestScope;
 }
 
 /** Compose's string form of a command or entrypoint, split as a shell would (quotes, backslashes), without expansion. */
@@ -406,16 +416,25 @@ async function addPrepared(
   }
 }
 
-/** Creates and starts the project's services (the dev service with the override). */
-export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string; featuresTag?: string }> {
-  const { resolved, report, signal } = o;
-  const config = resolved.config;
-  const p = await composeProject(engine, resolved, o.env);
+/** The resolved compose configuration (`compose config`): the project and its services, checked against the config's names. */
+export interface ComposeConfig {
+  project: Project;
+  doc: ComposeDoc;
+}
+export interface ComposeDoc {
+  services?: Record<string, Record<string, unknown>>;
+  volumes?: Record<string, Record<string, unknown> | null>;
+  secrets?: Record<string, Record<string, unknown> | null>;
+  configs?: Record<string, Record<string, unknown> | null>;
+}
+
+export async function readComposeConfig(engine: Engine | undefined, resolved: ResolvedConfig, env: NodeJS.ProcessEnv, report: Reporter, signal?: AbortSignal): Promise<ComposeConfig> {
+  const p = await composeProject(engine, resolved, env);
   report.step(`Reading the compose files (${p.cli.argv.join(' ')} ${p.cli.version}, project ${p.name})`);
   const text = await compose(p, ['config'], 'Reading the compose configuration', undefined, signal);
-  let doc: { services?: Record<string, Record<string, unknown>> };
+  let doc: ComposeDoc;
   try {
-    doc = (loadYaml(text) as typeof doc) ?? {};
+    doc = (loadYaml(text) as ComposeDoc) ?? {};
   } catch (e) {
     throw new RuntimeError('config', `The compose configuration could not be read: ${(e as Error).message}.`);
   }
@@ -429,6 +448,126 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
       );
     }
   }
+  return { project: p, doc };
+}
+
+/** The services `compose up SERVICE...` starts: those named and, transitively, what they depend on. */
+export function startedServices(doc: ComposeDoc, names: string[]): string[] {
+  const services = doc.services ?? {};
+  const out: string[] = [];
+  const visit = (name: string) => {
+    if (out.includes(name) || !services[name]) return;
+    out.push(name);
+    const svc = services[name];
+    const deps = svc.depends_on;
+    const list = Array.isArray(deps) ? deps.map(String) : deps && typeof deps === 'object' ? Object.keys(deps) : [];
+    // network_mode: service:x and volumes_from x also start x
+    if (typeof svc.network_mode === 'string' && svc.network_mode.startsWith('service:')) list.push(svc.network_mode.slice(8));
+    for (const v of (svc.volumes_from as string[] | undefined) ?? []) if (!String(v).startsWith('container:')) list.push(String(v).split(':')[0]);
+    list.forEach(visit);
+  };
+  names.forEach(visit);
+  return out;
+}
+
+/** A compose service as the parts of an Engine API create request that trust reads. */
+export function serviceRequest(svc: Record<string, unknown>, doc: ComposeDoc): CreateRequestLike {
+  const mounts: ApiMount[] = [];
+  const binds: string[] = [];
+  for (const v of (svc.volumes as unknown[] | undefined) ?? []) {
+    if (typeof v === 'string') binds.push(v);
+    else if (v && typeof v === 'object') {
+      const o = v as { type?: string; source?: string; target?: string; read_only?: boolean };
+      if (o.type === 'bind' && o.source) mounts.push({ Type: 'bind', Source: o.source, Target: String(o.target ?? ''), ReadOnly: o.read_only === true });
+      else if (o.type === 'volume' && o.source) {
+        const top = doc.volumes?.[o.source] ?? {};
+        const driverOpts = (top?.driver_opts as Record<string, string> | undefined) ?? undefined;
+        const driver = typeof top?.driver === 'string' ? top.driver : undefined;
+        mounts.push({ Type: 'volume', Source: o.source, Target: String(o.target ?? ''), ...(driverOpts || driver ? { VolumeOptions: { DriverConfig: { Name: driver, Options: driverOpts } } } : {}) });
+      }
+    }
+  }
+  // secrets and configs from files are bind mounts of those files
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const ref of (svc[kind] as unknown[] | undefined) ?? []) {
+      const name = typeof ref === 'string' ? ref : String((ref as { source?: unknown })?.source ?? '');
+      const file = doc[kind]?.[name]?.file;
+      if (typeof file === 'string') mounts.push({ Type: 'bind', Source: file, Target: `${kind}/${name}`, ReadOnly: true });
+    }
+  }
+  const devices = ((svc.devices as unknown[] | undefined) ?? []).map((d) =>
+    typeof d === 'string' ? { PathOnHost: d.split(':')[0] } : { PathOnHost: String((d as { source?: unknown }).source ?? '') },
+  );
+  const deviceRequests = (((svc.deploy as { resources?: { reservations?: { devices?: Record<string, unknown>[] } } } | undefined)?.resources?.reservations?.devices) ?? []).map((d) => ({
+    Driver: typeof d.driver === 'string' ? d.driver : '',
+    Count: d.count === 'all' ? -1 : Number(d.count ?? 0),
+    DeviceIDs: Array.isArray(d.device_ids) ? d.device_ids.map(String) : null,
+    Capabilities: [Array.isArray(d.capabilities) ? d.capabilities.map(String) : []],
+  }));
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
+  const hc = svc.healthcheck as { test?: unknown; disable?: boolean } | undefined;
+  const test = hc && !hc.disable ? (Array.isArray(hc.test) ? hc.test.map(String) : typeof hc.test === 'string' ? ['CMD-SHELL', hc.test] : undefined) : undefined;
+  return {
+    Entrypoint: svc.entrypoint as string[] | undefined,
+    Cmd: svc.command as string[] | undefined,
+    Healthcheck: test ? { Test: test } : undefined,
+    HostConfig: {
+      Mounts: mounts,
+      Binds: binds,
+      VolumesFrom: strings(svc.volumes_from)?.filter((v) => v.startsWith('container:')).map((v) => v.slice(10)),
+      Devices: devices,
+      DeviceRequests: deviceRequests,
+      DeviceCgroupRules: strings(svc.device_cgroup_rules),
+      Privileged: svc.privileged === true,
+      CapAdd: strings(svc.cap_add),
+      SecurityOpt: strings(svc.security_opt),
+      PidMode: svc.pid,
+      IpcMode: svc.ipc,
+      UTSMode: svc.uts,
+      NetworkMode: svc.network_mode,
+      CgroupnsMode: svc.cgroup,
+      UsernsMode: svc.userns_mode,
+    },
+  };
+}
+
+/**
+ * What the services `compose up` starts reach and run, each judged like a dev container: for
+ * every started service its mounts, devices, privileges, namespaces, security options, health
+ * check, build and command; for the dev service also what HyperBox adds (`dev`: the merged
+ * metadata and the request prepared for it) and whether its own command runs.
+ */
+export async function composeFindings(doc: ComposeDoc, project: Pick<Project, 'service' | 'runServices'>, scope: RequestScope, dev?: { merged: MergedConfig; body?: CreateRequestLike }): Promise<TrustFinding[]> {
+  const out: TrustFinding[] = [];
+  for (const name of startedServices(doc, [project.service, ...project.runServices])) {
+    const svc = (doc.services ?? {})[name];
+    const who = `compose service ${name}: `;
+    const req = serviceRequest(svc, doc);
+    out.push(...(await requestFindings(req, { ...scope, who })));
+    const hc = healthcheckFinding(req.Healthcheck?.Test, 'the compose file', who);
+    if (hc) out.push(hc);
+    if (svc.build) {
+      const b = svc.build as { context?: string; dockerfile?: string } | string;
+      const where = typeof b === 'string' ? b : `${b.context ?? '.'}${b.dockerfile ? ` (${b.dockerfile})` : ''}`;
+      out.push(buildFinding(`compose:${name}:${where}`, `compose service ${name} is built from ${where} (its RUN steps run on the engine)`));
+    }
+    const isDev = name === project.service;
+    if (!isDev || dev?.merged.overrideCommand !== true) out.push(ownCommandFinding(svc.entrypoint, svc.command, who));
+  }
+  if (dev) {
+    if (dev.body) out.push(...(await requestFindings(dev.body, scope)));
+    else out.push(...(await requestFindings({ HostConfig: { Privileged: dev.merged.privileged, CapAdd: dev.merged.capAdd, SecurityOpt: dev.merged.securityOpt, Mounts: dev.merged.mounts.map((m, i) => parseMount(m, `mounts[${i}]`)) } }, scope)));
+    out.push(...commandFindings({ hooks: dev.merged.hooks, entrypoints: dev.merged.entrypoints }));
+  }
+  return out;
+}
+
+/** Creates and starts the project's services (the dev service with the override). */
+export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string; featuresTag?: string }> {
+  const { resolved, report, signal } = o;
+  const config = resolved.config;
+  const { project: p, doc } = o.composeConfig ?? (await readComposeConfig(engine, resolved, o.env, report, signal));
+  const services = doc.services ?? {};
   const svc = services[p.service];
   let imageName: string;
   let builtImage: string | undefined;
@@ -494,7 +633,10 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
     const before = { env: [...body.Env!], mounts: mounts.length, securityOpt: [...merged.securityOpt], capAdd: [...merged.capAdd] };
     const composeEnv = Object.entries((svc.environment as Record<string, unknown> | undefined) ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`);
     await o.prepare(body, [...(image.Config?.Env ?? []), ...composeEnv], entries);
+    if (o.gate) await o.gate(await composeFindings(doc, p, o.trustScope ?? { roots: [resolved.workspaceFolder], baseDir: resolved.workspaceFolder }, { merged, body: devRequest(merged, body) }));
     await addPrepared(engine, override, { name: p.service, def: svc, overrideFile: overrideFile(o.env, resolved.devcontainerId!) }, before, body, report);
+  } else if (o.gate) {
+    await o.gate(await composeFindings(doc, p, o.trustScope ?? { roots: [resolved.workspaceFolder], baseDir: resolved.workspaceFolder }, { merged }));
   }
   const file = overrideFile(o.env, resolved.devcontainerId!);
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -504,6 +646,12 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
   const containerId = await findServiceContainer(engine, p.name, p.service);
   if (!containerId) throw new RuntimeError('create-failed', `Compose started project ${p.name}, but it has no container for service ${p.service}. See ${p.cli.argv.join(' ')} -p ${p.name} logs.`);
   return { containerId, merged, entries, project: p.name, builtImage, featuresTag };
+}
+
+/** What the override gives the dev service, with what `prepare` added, as a create request (for trust). */
+function devRequest(merged: MergedConfig, body: ContainerCreateOptions): CreateRequestLike {
+  const host = (body.HostConfig ?? {}) as Record<string, unknown>;
+  return { HostConfig: { ...host, Privileged: merged.privileged || host.Privileged === true, CapAdd: [...merged.capAdd, ...((host.CapAdd as string[]) ?? [])], SecurityOpt: [...merged.securityOpt, ...((host.SecurityOpt as string[]) ?? [])] } };
 }
 
 /** A compose mem_limit (bytes, or a size such as 1g) in bytes; 0 when none or unreadable. */

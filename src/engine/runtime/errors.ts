@@ -1,7 +1,7 @@
 // Errors the runtime reports to users. Each names the thing, why, and what to do next; `code`
 // lets the CLI and the editor react (e.g. offer `--trust`) without parsing messages.
 // The codes are part of the protocol (RUNTIME_ERROR's data), so the editor and hb share them.
-import type { RuntimeErrorCode } from '../../protocol';
+import type { RuntimeErrorCode, RuntimeErrorData } from '../../protocol';
 
 export type { RuntimeErrorCode };
 
@@ -11,6 +11,8 @@ export class RuntimeError extends Error {
     message: string,
     /** For `command-failed`: the command's exit code, when it ran and exited. */
     readonly exitCode?: number,
+    /** More for the client than the code (trust-required: the findings), sent in the error's data. */
+    readonly data?: Omit<RuntimeErrorData, 'code'>,
   ) {
     super(message);
     this.name = 'RuntimeError';

@@ -27,10 +27,12 @@ export interface CreateParts {
   hostConfig: Record<string, unknown>;
   /** Aliases and addresses on the network. */
   endpoint: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } };
+  /** Files on this machine read into the request (--env-file, --label-file), absolute: trust judges them. */
+  filesRead: string[];
 }
 
 export function emptyCreateParts(): CreateParts {
-  return { labels: {}, env: [], exposedPorts: {}, portBindings: {}, mounts: [], binds: [], config: {}, hostConfig: {}, endpoint: {} };
+  return { labels: {}, env: [], exposedPorts: {}, portBindings: {}, mounts: [], binds: [], config: {}, hostConfig: {}, endpoint: {}, filesRead: [] };
 }
 
 type Apply = (parts: CreateParts, value: string, ctx: ParseContext) => void;
@@ -93,8 +95,9 @@ export function keyValue(v: string, ctx: ParseContext): [string, string] {
   return [v.slice(0, eq), v.slice(eq + 1)];
 }
 
-function readLines(file: string, ctx: ParseContext): string[] {
+function readLines(parts: CreateParts, file: string, ctx: ParseContext): string[] {
   const abs = path.resolve(ctx.baseDir, file);
+  parts.filesRead.push(abs);
   let text: string;
   try {
     text = readFileSync(abs, 'utf8');
@@ -194,12 +197,12 @@ const FLAGS: Flag[] = [
   { names: ['--name'], value: true, apply: (p, v) => void (p.name = v) },
   { names: ['--platform'], value: true, apply: (p, v) => void (p.platform = v) },
   { names: ['-e', '--env'], value: true, apply: addEnv },
-  { names: ['--env-file'], value: true, apply: (p, v, ctx) => readLines(v, ctx).forEach((l) => addEnv(p, l, ctx)) },
+  { names: ['--env-file'], value: true, apply: (p, v, ctx) => readLines(p, v, ctx).forEach((l) => addEnv(p, l, ctx)) },
   { names: ['-l', '--label'], value: true, apply: (p, v) => {
     const eq = v.indexOf('=');
     p.labels[eq < 0 ? v : v.slice(0, eq)] = eq < 0 ? '' : v.slice(eq + 1);
   } },
-  { names: ['--label-file'], value: true, apply: (p, v, ctx) => readLines(v, ctx).forEach((l) => {
+  { names: ['--label-file'], value: true, apply: (p, v, ctx) => readLines(p, v, ctx).forEach((l) => {
     const eq = l.indexOf('=');
     p.labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
   }) },

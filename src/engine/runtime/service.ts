@@ -25,6 +25,7 @@ import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
 import { Throttle, type Timeline } from './timeline';
 import { findTimeline, timelineKey } from './timelineStore';
+import { acceptedTrust } from './trust';
 import { up } from './up';
 
 /** RuntimeTimelineChanged is sent at most this often per up (and at once when it ends). */
@@ -34,7 +35,7 @@ const TIMELINE_INTERVAL_MS = 100;
 export { RUNTIME_ERROR };
 
 function toResponseError(e: unknown): unknown {
-  if (e instanceof RuntimeError) return new ResponseError<RuntimeErrorData>(RUNTIME_ERROR, e.message, { code: e.code });
+  if (e instanceof RuntimeError) return new ResponseError<RuntimeErrorData>(RUNTIME_ERROR, e.message, { ...e.data, code: e.code });
   return e;
 }
 
@@ -98,7 +99,8 @@ export const registerRuntimeService: ServiceRegistration = {
           folder: params.folder,
           configFile: params.configFile,
           env: process.env,
-          trusted: params.trusted,
+          // Workspace Trust; with the findings accepted before (auto-start), a new finding stops the up
+          trusted: params.trusted && Array.isArray(params.acceptedFindings) ? acceptedTrust(params.acceptedFindings.map(String)) : params.trusted === true,
           report,
           signal: abortSignal(token),
           waitFor: params.waitFor,

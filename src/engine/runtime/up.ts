@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, Problem, StepTiming, TimelineStatus, UpResult } from '../../protocol';
+import type { AppliedProfile, Problem, StepTiming, TimelineStatus, TrustFinding, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -34,12 +34,23 @@ import type { Reporter } from './report';
 import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
 import { forgetState, readState, writeState, type ContainerState } from './state';
-import { trustNeeds, type TrustNeeds } from './trust';
-import { composeCreate, composeStart, LABEL_COMPOSE_PROJECT } from './compose';
-import { featuresImage, readFeatures, wrapEntrypoint } from './features';
+import {
+  buildFinding,
+  commandFindings,
+  fixedTrust,
+  healthcheckFinding,
+  ownCommandFinding,
+  requestFindings,
+  TrustGate,
+  workspaceRoots,
+  type RequestScope,
+  type TrustDecider,
+} from './trust';
+import { composeCreate, composeFindings, composeStart, LABEL_COMPOSE_PROJECT, readComposeConfig, type ComposeConfig } from './compose';
+import { featureEntry, featuresImage, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
-import { copyGitConfig, hostGitConfig, reportGitConfig } from './userFiles';
+import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
 import { fixPodmanInspect } from './podman';
@@ -51,10 +62,11 @@ export interface UpOptions {
   configFile?: string;
   env: NodeJS.ProcessEnv;
   /**
-   * Whether the folder is trusted (see trust.ts): a boolean (the editor's Workspace Trust), or a
-   * function asked only when the config needs trust (hb: the trust store, --trust, a prompt).
+   * Whether the folder is trusted for what its dev container reaches and runs (see trust.ts): a
+   * boolean (the editor's Workspace Trust), or a decider asked only when there are findings (hb:
+   * the trust store, --trust, a prompt; the editor's auto-start: the findings accepted before).
    */
-  trusted: boolean | ((needs: TrustNeeds, folder: string) => Promise<boolean>);
+  trusted: boolean | TrustDecider;
   report: Reporter;
   signal?: AbortSignal;
   /** Return once the waitFor command is done; `rest` in the outcome finishes the others. */
@@ -197,13 +209,6 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
   // local Features (features.ts; with Compose too); OCI ones are a clear error here
   if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved));
-  const needs = trustNeeds(config, resolved.kind, resolved.workspace?.workspaceMount ?? null);
-  if (needs.reasons.length && !(typeof opts.trusted === 'function' ? await opts.trusted(needs, folder) : opts.trusted)) {
-    throw new RuntimeError(
-      'trust-required',
-      `${folder} is not trusted, and its dev container config needs trust because:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\nTrust the folder (hb up --trust, or answer the prompt on a terminal), or review the config first.`,
-    );
-  }
 
   const engine = await timer.time('engine', () => connectEngine(env));
   try {
@@ -239,10 +244,15 @@ async function upWithEngine(
   let profileVolumes: string[] = [];
   let madeVolumes: string[] = [];
   let createDone = false;
+  // trust (trust.ts): what the folder reaches and runs, judged before anything runs and again on the final request
+  const gate = new TrustGate(typeof opts.trusted === 'boolean' ? fixedTrust(opts.trusted) : opts.trusted, { folder, configFile });
+  // mounts HyperBox adds on the user's own settings (the SSH agent): not the folder's doing
+  const own = new Set<unknown>();
+  const scope: RequestScope = { roots: await workspaceRoots(folder, resolved.workspace?.mountSource), baseDir: folder, own };
   // runtime, hostRequirements and GPU, SSH agent (hostSetup.ts), then the capabilities' container
   // contributions (live/contributions.ts): for a new container of either kind, before it is judged or made
   const hostSetup = async (body: ContainerCreateOptions, entries: MetadataEntry[]) => {
-    await applyHostSetup({
+    const done = await applyHostSetup({
       engine,
       config,
       hostRequirements: Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {}))),
@@ -253,9 +263,16 @@ async function upWithEngine(
       defaultRuntime: opts.defaultRuntime,
       untrusted: opts.trusted === false,
     });
+    if (done.sshAgent) for (const m of ((body.HostConfig as { Mounts?: ApiMount[] })?.Mounts ?? [])) if (m.Target === CONTAINER_SSH_AUTH_SOCK) own.add(m);
     await applyContributions(body, { resolved, engine, env, report }, opts.contributors);
+    return done;
   };
   try {
+    // before anything runs (initializeCommand, builds, pulls, removing a container to rebuild): what the config shows
+    const composeConfig = resolved.kind === 'compose' ? await timer.time('compose config', () => readComposeConfig(engine, resolved, env, report, signal)) : undefined;
+    const configFindings = preGateFindings(resolved, featureSet);
+    await timer.time('trust', async () => gate.pass([...configFindings, ...(await provisionalFindings(engine, resolved, featureSet, scope, env, composeConfig))]));
+
     // who the engine is, for the result: asked now, awaited at the end
     const engineInfo = engine.info();
     engineInfo.catch(() => undefined);
@@ -286,6 +303,17 @@ async function upWithEngine(
     if (existing) {
       info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
+      // what the container was made with, and the commands that run in it now
+      const agent = await sshAgentSocket(env);
+      for (const m of (info.HostConfig as { Mounts?: ApiMount[] }).Mounts ?? []) if (m.Target === CONTAINER_SSH_AUTH_SOCK && m.Source === agent) own.add(m);
+      await gate.pass([
+        ...configFindings,
+        // (without CgroupnsMode: the engine fills in its default, host on cgroup v1, which no request asked for)
+        ...(await requestFindings({ ...info.Config, HostConfig: { ...info.HostConfig, CgroupnsMode: undefined } }, scope)),
+        ...commandFindings({ hooks: merged.hooks, entrypoints: merged.entrypoints }),
+        ...[healthcheckFinding(info.Config.Healthcheck?.Test, 'the container')].filter((f): f is TrustFinding => !!f),
+        ...(merged.overrideCommand === false ? [ownCommandFinding(info.Config.Entrypoint, info.Config.Cmd)] : []),
+      ]);
       if (!info.State.Running) {
         report.step(`Starting container ${info.Name.replace(/^\//, '')}`);
         if (resolved.kind === 'compose') await timer.time('start', () => composeStart(engine, resolved, info.Config.Labels?.[LABEL_COMPOSE_PROJECT], env, report, signal));
@@ -306,6 +334,9 @@ async function upWithEngine(
         composeCreate(engine, {
           resolved,
           inputs,
+          composeConfig,
+          trustScope: scope,
+          gate: async (found) => void (await gate.pass([...configFindings, ...found])),
           env,
           report,
           signal,
@@ -383,8 +414,18 @@ async function upWithEngine(
       // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
       appliedProfile = await timer.time('language profile', () => applyProfile(createOptions._body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
       profileVolumes = volumesMadeFor(appliedProfile);
-      // the named volumes it needs that do not exist yet, made here and marked as this container's,
-      // so hb down --volumes removes these and never a user's own (volumes.ts)
+      // trust again on the final request: the image's metadata label and the Features are known now
+      const body = createOptions._body;
+      const imageHealth = body.Healthcheck ? undefined : healthcheckFinding(image.Config?.Healthcheck?.Test, `the image ${String(config.image ?? imageName)}`);
+      const keepImageHealth = await timer.time('trust', async () =>
+        gate.pass([...configFindings, ...(await imageRequestFindings(body, merged, image, scope, createOptions._filesRead))], imageHealth ? [imageHealth] : []),
+      );
+      if (imageHealth && !keepImageHealth) {
+        body.Healthcheck = { Test: ['NONE'] };
+        report.info(`The image's own health check is off (${imageHealth.text.replace(/^.*runs in the container: /, '')}): the folder is not trusted to run code. Trust it (hb up --trust) to keep it.`);
+      }
+      // the named volumes it needs that do not exist yet, made here (after trust) and marked as this
+      // container's, so hb down --volumes removes these and never a user's own (volumes.ts)
       const shared = (appliedProfile?.entries ?? []).flatMap((e) => (e.kind === 'volume' && e.source ? [e.source] : []));
       madeVolumes = await createContainerVolumes(engine, createOptions._body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] }, resolved.devcontainerId!, shared);
       if (!isLocalEngine(engine.endpoint, env)) {
@@ -590,6 +631,7 @@ async function upWithEngine(
       totalMs: timer.total(),
       pendingHooks: later.map((d) => d.hook),
       profile: appliedProfileOf(info.Config.Labels),
+      findings: gate.findings,
       ...(copied ? { workspaceCopy: { files: copied.files, bytes: copied.bytes, target: copied.target } } : {}),
     };
     if (summary.state === 'stale') report.warn(summary.message!);
@@ -704,7 +746,7 @@ function createRequest(
   inputs: Inputs,
   imageName: string,
   env: NodeJS.ProcessEnv,
-): ContainerCreateOptions & { _query: { name: string; platform?: string }; _body: ContainerCreateOptions } {
+): ContainerCreateOptions & { _query: { name: string; platform?: string }; _body: ContainerCreateOptions; _filesRead: string[] } {
   const config = resolved.config;
   const folder = resolved.workspaceFolder;
   const parts = parseRunArgs(config.runArgs, { baseDir: folder, env });
@@ -754,7 +796,64 @@ function createRequest(
     body.NetworkingConfig = { EndpointsConfig: { [hostConfig.NetworkMode]: parts.endpoint } };
   }
   const name = parts.name ?? containerName(folder, resolved.devcontainerId!);
-  return { ...body, _query: { name, ...(parts.platform ? { platform: parts.platform } : {}) }, _body: body };
+  return { ...body, _query: { name, ...(parts.platform ? { platform: parts.platform } : {}) }, _body: body, _filesRead: parts.filesRead };
+}
+
+/** What the config shows before anything runs: initializeCommand, the builds (Dockerfile, Features). */
+function preGateFindings(resolved: Awaited<ReturnType<typeof loadConfig>>, features: LocalFeature[]): TrustFinding[] {
+  const folder = resolved.workspaceFolder;
+  const out = commandFindings({ initializeCommand: resolved.config.initializeCommand });
+  if (resolved.kind === 'dockerfile' && resolved.paths.dockerfile) {
+    const rel = path.relative(folder, resolved.paths.dockerfile) || resolved.paths.dockerfile;
+    out.push(buildFinding(`dockerfile:${rel}`, `it builds an image from ${rel} (its RUN steps run on the engine)`));
+  }
+  for (const f of features) out.push(buildFinding(`feature:${f.key}`, `it installs the Feature ${f.key} (its install.sh runs in an image build)`));
+  return out;
+}
+
+/** What the container's create request reaches and the commands that run in it (image and Dockerfile configs). */
+async function imageRequestFindings(
+  body: ContainerCreateOptions,
+  merged: MergedConfig,
+  image: Pick<ImageInspectInfo, 'Config'> | undefined,
+  scope: RequestScope,
+  filesRead: string[],
+): Promise<TrustFinding[]> {
+  const out = await requestFindings(body, { ...scope, filesRead });
+  out.push(...commandFindings({ hooks: merged.hooks, entrypoints: merged.entrypoints }));
+  const hc = healthcheckFinding(body.Healthcheck?.Test, 'runArgs');
+  if (hc) out.push(hc);
+  if (merged.overrideCommand === false) out.push(ownCommandFinding(body.Entrypoint ?? image?.Config?.Entrypoint, body.Cmd ?? image?.Config?.Cmd));
+  return out;
+}
+
+/**
+ * Before anything runs, the request as far as it is known: for an image config with the image's
+ * metadata label when the image is here already (nothing is pulled), the Features' own metadata;
+ * for Compose, every service compose up would start.
+ */
+async function provisionalFindings(
+  engine: Engine,
+  resolved: Awaited<ReturnType<typeof loadConfig>>,
+  features: LocalFeature[],
+  scope: RequestScope,
+  env: NodeJS.ProcessEnv,
+  composeConfig: ComposeConfig | undefined,
+): Promise<TrustFinding[]> {
+  const config = resolved.config;
+  const featureEntries = features.map(featureEntry);
+  if (composeConfig) {
+    const entries = [...featureEntries, configEntry(config)];
+    const merged = mergeMetadata(entries, [...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
+    return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged });
+  }
+  const image = resolved.kind === 'image' ? await inspectImage(engine, String(config.image)) : undefined;
+  const imageEntries = parseMetadataLabel(image?.Config?.Labels?.[LABEL_METADATA]);
+  const entries = [...imageEntries, ...featureEntries, configEntry(config)];
+  const merged = mergeMetadata(entries, [...imageEntries.map(() => 'image metadata'), ...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
+  const request = createRequest(resolved, merged, entries, {}, String(config.image ?? 'image'), env);
+  if (merged.overrideCommand === false && image) wrapEntrypoint(request._body, image, merged.entrypoints);
+  return imageRequestFindings(request._body, merged, image, scope, request._filesRead);
 }
 
 /**

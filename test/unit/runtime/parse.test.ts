@@ -11,7 +11,7 @@ import { makeFolder, removeAll } from '../helpers/folders';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/runArgs';
-import { trustNeeds } from '../../../src/engine/runtime/trust';
+import { commandFindings, healthcheckFinding, requestFindings } from '../../../src/engine/runtime/trust';
 
 const opts = { baseDir: '/tmp', env: { HOME_VAR: 'from-host' } };
 
@@ -185,19 +185,57 @@ describe('runtime: metadata, inputs, trust, errors', () => {
     assert.deepEqual(diffInputs({ a: '1', b: '2', c: '3' }, { a: '1', b: '9', d: '4' }), ['b', 'd (added)', 'c (removed)']);
   });
 
-  it('needs trust for what runs code or reaches the host, and only then', () => {
-    assert.deepEqual(trustNeeds({ image: 'x', remoteUser: 'dev' }, 'image').reasons, []);
-    const n = trustNeeds(
-      { image: 'x', initializeCommand: 'make', postCreateCommand: ['a'], privileged: true, mounts: ['source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind'], runArgs: ['-v', '/:/host'] },
-      'image',
-    );
-    assert.equal(n.reasons.length, 5);
-    assert.match(n.reasons.join('\n'), /initializeCommand runs on this machine: make/);
-    assert.match(n.reasons.join('\n'), /mounts the Docker socket/);
-    assert.match(n.reasons.join('\n'), /mounts the host's root folder/);
-    assert.notEqual(trustNeeds({ postCreateCommand: 'a' }, 'image').hash, trustNeeds({ postCreateCommand: 'b' }, 'image').hash);
-    assert.equal(trustNeeds({ postCreateCommand: 'a', remoteUser: 'x' }, 'image').hash, trustNeeds({ postCreateCommand: 'a' }, 'image').hash);
-    assert.match(trustNeeds({ build: { dockerfile: 'Dockerfile' } }, 'dockerfile').reasons[0], /builds an image/);
+  it('needs trust for whatever the parsers turn into a host-reaching field, in every spelling they accept', async () => {
+    const scope = { roots: ['/work/ws'], baseDir: '/work/ws' };
+    const keys = async (parts: ReturnType<typeof parseRunArgs>) =>
+      (await requestFindings({ Healthcheck: parts.config.Healthcheck as never, HostConfig: { ...parts.hostConfig, Mounts: parts.mounts, Binds: parts.binds } }, { ...scope, filesRead: parts.filesRead })).map((f) => f.key);
+    // mounts: key case, spaces around keys and values, source/src, string and object forms
+    const mountSpellings: (string | Record<string, string>)[] = [];
+    for (const type of ['type=bind', 'Type=bind', ' type = bind ', 'TYPE=bind'])
+      for (const src of ['source=/', 'Source=/', 'src=/', 'SRC= /', ' source = / '])
+        for (const dst of ['target=/host', 'Target=/host', 'dst=/host', 'destination=/host']) mountSpellings.push([type, src, dst].join(','));
+    for (const s of ['source', 'Source', 'src', 'SRC']) mountSpellings.push({ type: 'bind', [s]: '/', target: '/host' });
+    for (const spec of mountSpellings) {
+      const m = parseMount(spec as never, 'mounts[0]');
+      assert.equal(m.Source?.trim(), '/', JSON.stringify(spec));
+      const found = (await requestFindings({ HostConfig: { Mounts: [m] } }, scope)).map((f) => f.key);
+      assert.deepEqual(found, ['host-path:/:rw:/host'], JSON.stringify(spec));
+      // the same through runArgs --mount (string forms)
+      if (typeof spec === 'string') assert.deepEqual(await keys(parseRunArgs(['--mount', spec], { baseDir: '/work/ws', env: {} })), ['host-path:/:rw:/host'], spec);
+    }
+    // runArgs: separate, "=" and attached values, true/1 booleans
+    const cases: [string[], string][] = [];
+    for (const v of [['-v', '/:/host'], ['-v/:/host'], ['-v=/:/host'], ['--volume', '/:/host'], ['--volume=/:/host']]) cases.push([v, 'host-path:/:rw:/host']);
+    for (const v of [['--privileged'], ['--privileged=true'], ['--privileged=1']]) cases.push([v, 'privileged']);
+    for (const v of [['--cap-add', 'SYS_ADMIN'], ['--cap-add=sys_admin'], ['--cap-add=CAP_SYS_ADMIN']]) cases.push([v, 'cap:SYS_ADMIN']);
+    for (const v of [['--security-opt', 'seccomp=unconfined'], ['--security-opt=seccomp:unconfined']]) cases.push([v, 'security:seccomp-off']);
+    for (const v of [['--security-opt', 'label=disable'], ['--security-opt=label:disable']]) cases.push([v, 'security:label:disable']);
+    cases.push([['--security-opt', 'apparmor=unconfined'], 'security:apparmor-off'], [['--security-opt=systempaths=unconfined'], 'security:systempaths-off']);
+    for (const [flag, field] of [['--pid', 'PidMode'], ['--ipc', 'IpcMode'], ['--uts', 'UTSMode'], ['--network', 'NetworkMode'], ['--net', 'NetworkMode'], ['--cgroupns', 'CgroupnsMode'], ['--userns', 'UsernsMode']]) {
+      cases.push([[flag, 'host'], `namespace:${field}:host`], [[`${flag}=host`], `namespace:${field}:host`]);
+    }
+    cases.push([['--pid=container:other'], 'namespace:PidMode:container:other']);
+    for (const v of [['--device', '/dev/fuse'], ['--device=/dev/fuse:/dev/f:rw']]) cases.push([v, 'device:/dev/fuse']);
+    cases.push([['--device-cgroup-rule', 'c 1:3 mr'], 'device-cgroup-rule:c 1:3 mr'], [['--volumes-from=other'], 'volumes-from:other']);
+    cases.push([['--gpus', 'all'], 'device-request::gpu:-1']);
+    const hc = parseRunArgs(['--health-cmd=touch /x'], { baseDir: '/work/ws', env: {} }).config.Healthcheck as { Test: string[] };
+    assert.match(healthcheckFinding(hc.Test, 'runArgs')!.text, /health check from runArgs runs in the container: touch \/x/);
+    for (const [argv, key] of cases) {
+      const found = await keys(parseRunArgs(argv, { baseDir: '/work/ws', env: {} }));
+      assert.ok(found.some((k) => k.startsWith(key)), `${argv.join(' ')} gave ${JSON.stringify(found)}, expected ${key}`);
+    }
+    // and what stays inside the workspace, or reaches nothing, needs none
+    for (const argv of [['-v', '/work/ws/sub:/x'], ['--cap-add', 'CHOWN'], ['--network', 'bridge'], ['--privileged=false'], ['-e', 'A=b'], ['-p', '3000:3000']]) {
+      assert.deepEqual(await keys(parseRunArgs(argv, { baseDir: '/work/ws', env: {} })), [], argv.join(' '));
+    }
+  });
+
+  it('shows SYS_PTRACE with seccomp=unconfined as one "debugger support" finding; commands from every source are findings', async () => {
+    const found = await requestFindings({ HostConfig: { CapAdd: ['SYS_PTRACE'], SecurityOpt: ['seccomp=unconfined'] } }, { roots: ['/w'], baseDir: '/w' });
+    assert.deepEqual(found.map((f) => f.key), ['debugger-support']);
+    const cmds = commandFindings({ initializeCommand: 'make', hooks: { onCreateCommand: [], updateContentCommand: [], postCreateCommand: [{ command: 'a', origin: 'image metadata' }], postStartCommand: [], postAttachCommand: [] }, entrypoints: ['/x.sh'] });
+    assert.deepEqual(cmds.map((f) => f.key.split(':')[0]), ['initializeCommand', 'command', 'entrypoint']);
+    assert.match(cmds[1].text, /postCreateCommand from image metadata runs in the container: a/);
   });
 
   it('turns "no engine" into one message with the fix', () => {
