@@ -37,6 +37,9 @@ export interface ContextEntry {
   rel: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  mode: number;
   /** A symlink's target; files have none. */
   link?: string;
 }
@@ -44,7 +47,7 @@ export interface ContextEntry {
 /** Every file (and symlink) under `root/sub` that the filter keeps, sorted by path. */
 export async function walkContext(contextDir: string, filter: ContextFilter, sub = ''): Promise<ContextEntry[]> {
   const out: ContextEntry[] = [];
-  const visit = async (rel: string): Promise<void> => {
+  const entry = async (rel: string): Promise<void> => {
     const abs = path.join(contextDir, rel);
     let st;
     try {
@@ -52,17 +55,24 @@ export async function walkContext(contextDir: string, filter: ContextFilter, sub
     } catch {
       return;
     }
-    if (st.isDirectory()) {
-      if (rel && filter.ignores(rel) && !filter.hasExceptions) return;
-      const names = await fs.readdir(abs);
-      await Promise.all(names.map((n) => visit(rel ? `${rel}/${n}` : n)));
+    if (st.isDirectory()) return folder(rel);
+    if (rel && filter.ignores(rel)) return;
+    const e: ContextEntry = { rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode };
+    if (st.isSymbolicLink()) out.push({ ...e, link: await fs.readlink(abs) });
+    else if (st.isFile()) out.push(e);
+  };
+  // folders come from the listing's types, so only files are stat'ed
+  const folder = async (rel: string): Promise<void> => {
+    if (rel && filter.ignores(rel) && !filter.hasExceptions) return;
+    let names;
+    try {
+      names = await fs.readdir(path.join(contextDir, rel), { withFileTypes: true });
+    } catch {
       return;
     }
-    if (rel && filter.ignores(rel)) return;
-    if (st.isSymbolicLink()) out.push({ rel, size: st.size, mtimeMs: st.mtimeMs, link: await fs.readlink(abs) });
-    else if (st.isFile()) out.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+    await Promise.all(names.map((d) => (d.isDirectory() ? folder(rel ? `${rel}/${d.name}` : d.name) : entry(rel ? `${rel}/${d.name}` : d.name))));
   };
-  await visit(sub.split(path.sep).join('/'));
+  await entry(sub.split(path.sep).join('/'));
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
