@@ -141,6 +141,9 @@ export async function runWatcher(contextDir: string, socket: string): Promise<vo
     closeAll();
   };
   const arm = async (): Promise<WatchAnswer> => {
+    // still watching and nothing happened: the same generation serves another dev container of
+    // this context (its files are read after this answer, so it is as safe as a new one)
+    if (gen && !dirty && watchers.length) return { gen, dirty };
     closeAll();
     gen = undefined;
     dirty = false;

@@ -71,7 +71,7 @@ interface SmallCache {
   /** The Dockerfile and .dockerignore. */
   files?: FileCache;
   /** The context's COPY/ADD inputs as last computed, and the watcher generation that vouches for them (contextWatch.ts). */
-  watch?: { gen: string; context: string; dockerfile: string; ignore: string; sources: Inputs };
+  watch?: { gen: string; context: string; dockerfilePath: string; dockerfile: string; ignore: string; sources: Inputs };
 }
 
 type Stat = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
@@ -168,7 +168,7 @@ export async function computeInputs(resolved: ResolvedConfig, env: NodeJS.Proces
 
   // the same Dockerfile and .dockerignore, and the watcher saw nothing happen in the context since
   const w = small.watch;
-  if (w && w.context === context && w.dockerfile === dfHash && w.ignore === ignoreHash && (await unchangedSince(context, w.gen, env))) {
+  if (w && w.context === context && w.dockerfilePath === dockerfile && w.dockerfile === dfHash && w.ignore === ignoreHash && (await unchangedSince(context, w.gen, env))) {
     Object.assign(inputs, w.sources);
     if (hasher.dirty) await writeJson(`${base}.json`, { ...small, files: hasher.seen }).catch(() => undefined);
     return inputs;
@@ -194,7 +194,7 @@ export async function computeInputs(resolved: ResolvedConfig, env: NodeJS.Proces
   }
   Object.assign(inputs, sourceInputs);
   if (big.dirty) await writeJson(`${base}.files.json`, { files: big.seen }).catch(() => undefined);
-  const next: SmallCache = { files: smallFiles, watch: gen ? { gen, context, dockerfile: dfHash, ignore: ignoreHash, sources: sourceInputs } : undefined };
+  const next: SmallCache = { files: smallFiles, watch: gen ? { gen, context, dockerfilePath: dockerfile, dockerfile: dfHash, ignore: ignoreHash, sources: sourceInputs } : undefined };
   await writeJson(`${base}.json`, next).catch(() => undefined);
   return inputs;
 }
