@@ -107,8 +107,13 @@ export async function armWatcher(contextDir: string, env: NodeJS.ProcessEnv): Pr
       windowsHide: true,
     });
     child.unref();
-    const until = Date.now() + 3000;
-    while (!answer && Date.now() < until) {
+    // it answers within a few hundred ms; a loaded machine may take seconds, a watcher that
+    // cannot start exits at once (then this check just goes without one)
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    child.once('error', () => (exited = true));
+    const until = Date.now() + 15_000;
+    while (!answer && !exited && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 25));
       answer = await askWatcher(socket, 'arm', 10_000);
     }
