@@ -2,7 +2,7 @@
 // bench/up-scale: what `hb up` and `hb status` cost as the workspace grows, against the reference
 // `devcontainer up` (@devcontainers/cli) in the same run, on the same engine and local image.
 //
-//   node esbuild.mjs && node bench/up-scale.mjs [--sizes 1000,20000,100000] [--runs N] [--cold-runs N] [--no-ca]
+//   node esbuild.mjs && node bench/up-scale.mjs [--sizes 1000,20000,100000] [--runs N] [--cold-runs N] [--no-ca | --ca-only]
 //
 // The workspace: N small files (100 to a folder) and a Dockerfile that does `COPY . /app` FROM the
 // tests' busybox image (test/engine/images.ts, built locally: nothing is pulled). For each N:
@@ -134,7 +134,7 @@ console.log(`  engine: ${docker(['version', '--format', '{{.Server.Version}} (AP
 console.log(`  image: ${busybox}`);
 const results = [];
 try {
-  for (const withCa of CA && !args.includes('--no-ca') ? [false, true] : [false]) {
+  for (const withCa of !CA || args.includes('--no-ca') ? [false] : args.includes('--ca-only') ? [true] : [false, true]) {
     console.log(`\n${withCa ? `with NODE_EXTRA_CA_CERTS=${CA}` : 'without NODE_EXTRA_CA_CERTS'}`);
     console.log(`  ${'files'.padStart(7)}  ${'what'.padEnd(16)} ${'reference'.padStart(10)} ${'hyperbox'.padStart(10)} ${'ratio'.padStart(7)}  goal`);
     for (const n of SIZES) {
