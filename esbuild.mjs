@@ -111,6 +111,8 @@ const contexts = [
     entryPoints: {
       engine: 'src/engine/main.ts',
       cli: 'src/engine/cli.ts',
+      // the build-context watcher the drift check starts (runtime/contextWatch.ts)
+      'context-watch': 'src/engine/contextWatcher.ts',
       ...Object.fromEntries(CLI_COMMAND_MODULES.map((m) => [`cli-${m}`, `src/engine/cli/${m}.ts`])),
     },
     outdir: 'dist',

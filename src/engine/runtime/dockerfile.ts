@@ -124,7 +124,13 @@ export function contextSources(text: string): ContextSource[] {
   return out;
 }
 
-/** Go's filepath.Match for one path (with `*`, `?` and `[...]`, `*` not crossing `/`). */
+/**
+ * Go's filepath.Match for one path (with `*`, `?` and `[...]`, `*` not crossing `/`): how COPY
+ * and ADD expand their wildcards. Hand-written on purpose: the glob libraries follow shell or
+ * .gitignore rules instead — picomatch reads `(b)` and `{1,2}` as pattern syntax where Go takes
+ * them literally, and the .dockerignore matcher throws on a lone `[` (`a[b`), which Go treats
+ * as a literal — so none of them expands a COPY source as docker does.
+ */
 export function globToRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {

@@ -1,13 +1,15 @@
 // Drift: a hash of every input that shapes a container — the config properties that go into it,
 // the Dockerfile, .dockerignore and the context files its COPY/ADD lines name. The container
 // carries the per-input hashes in a label; comparing them with the current ones says whether it
-// is stale and what changed. File contents are read only when their size or mtime changed since
-// the last run (a small cache per dev container), so a second `up` costs a few stats.
+// is stale and what changed. File contents are read only when their stat changed since the last
+// run (a small cache per dev container), and the context's files are not even stat'ed while its
+// watcher (contextWatch.ts) vouches that nothing in it changed.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../../protocol';
 import { contextFilter, walkContext, type ContextEntry, type ContextFilter } from './context';
+import { armWatcher, unchangedSince } from './contextWatch';
 import { cacheDir, readJson, writeJson } from './dirs';
 import { contextSources, globToRegExp } from './dockerfile';
 import { composeInputs } from './compose';
@@ -62,13 +64,30 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-type FileCache = Record<string, [size: number, mtimeMs: number, hash: string]>;
+/** Per file: what its stat said when it was last read, and its content's hash. */
+type FileCache = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number, hash: string]>;
 
+interface SmallCache {
+  /** The Dockerfile and .dockerignore. */
+  files?: FileCache;
+  /** The context's COPY/ADD inputs as last computed, and the watcher generation that vouches for them (contextWatch.ts). */
+  watch?: { gen: string; context: string; dockerfilePath: string; dockerfile: string; ignore: string; sources: Inputs };
+}
+
+type Stat = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
+
+/**
+ * Hashes files, reading a file's content only when its size, mtime, ctime or inode differ from
+ * the last read. ctime cannot be set by a program (unlike mtime, which `touch -d` or an archive
+ * tool can restore), so an edit that keeps size and mtime still shows.
+ */
 class Hasher {
+  /** What this run saw: only these are written back, so the cache never outgrows the context. */
+  readonly seen: FileCache = {};
   dirty = false;
   constructor(private readonly cache: FileCache) {}
 
-  async file(abs: string, known?: { size: number; mtimeMs: number }): Promise<string | undefined> {
+  async file(abs: string, known?: Stat): Promise<string | undefined> {
     let st = known;
     if (!st) {
       try {
@@ -78,7 +97,10 @@ class Hasher {
       }
     }
     const hit = this.cache[abs];
-    if (hit && hit[0] === st.size && hit[1] === st.mtimeMs) return hit[2];
+    if (hit && hit.length === 5 && hit[0] === st.size && hit[1] === st.mtimeMs && hit[2] === st.ctimeMs && hit[3] === st.ino) {
+      this.seen[abs] = hit;
+      return hit[4];
+    }
     let content: Buffer;
     try {
       content = await fs.readFile(abs);
@@ -86,10 +108,24 @@ class Hasher {
       return undefined;
     }
     const h = sha(content);
-    this.cache[abs] = [st.size, st.mtimeMs, h];
+    this.seen[abs] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, h];
     this.dirty = true;
     return h;
   }
+}
+
+/** `items.map(fn)` with at most `limit` calls in flight (reading 100 000 files at once would run out of file handles). */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function relTo(from: string, to: string): string {
@@ -97,7 +133,12 @@ function relTo(from: string, to: string): string {
   return rel || '.';
 }
 
-/** Computes the inputs of a resolved config. Reads only what changed since the last call. */
+/**
+ * Computes the inputs of a resolved config. With nothing changed it reads no context file: the
+ * context's watcher (contextWatch.ts, which explains why that is safe) vouches that nothing in the
+ * context changed since the hashes were made; the Dockerfile and .dockerignore are checked
+ * every time. Otherwise every file the COPY/ADD lines name is stat'ed, and read if it changed.
+ */
 export async function computeInputs(resolved: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): Promise<Inputs> {
   const config = resolved.config ?? {};
   const inputs: Inputs = {};
@@ -111,47 +152,50 @@ export async function computeInputs(resolved: ResolvedConfig, env: NodeJS.Proces
   Object.assign(inputs, await profileInputs(resolved, env));
   if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) return inputs;
 
-  const cacheFile = path.join(cacheDir(env), 'inputs', `${resolved.devcontainerId}.json`);
-  const cache = (await readJson<FileCache>(cacheFile)) ?? {};
-  const hasher = new Hasher(cache);
+  // two files per dev container: the small one vouched for by the watcher, read at every check;
+  // the per-file stat cache (large for a large context), read only when the context is walked
+  const base = path.join(cacheDir(env), 'inputs', resolved.devcontainerId!);
   const configDir = path.dirname(resolved.configFile!);
   const dockerfile = resolved.paths.dockerfile;
   const context = resolved.paths.context;
+  const small = (await readJson<SmallCache>(`${base}.json`)) ?? {};
+  const hasher = new Hasher(small.files ?? {});
   const dfHash = await hasher.file(dockerfile);
   inputs[`Dockerfile ${relTo(configDir, dockerfile)}`] = dfHash ? short(dfHash) : 'missing';
-  const ignoreHash = await hasher.file(path.join(context, '.dockerignore'));
+  const ignoreHash = (await hasher.file(path.join(context, '.dockerignore'))) ?? '';
   if (ignoreHash) inputs['.dockerignore'] = short(ignoreHash);
+  if (!dfHash) return inputs;
 
-  if (dfHash) {
-    const text = await fs.readFile(dockerfile, 'utf8');
-    const sources = contextSources(text);
-    if (sources.length) {
-      const dfRel = path.relative(context, dockerfile).split(path.sep).join('/');
-      const filter = await contextFilter(context, dfRel.startsWith('..') ? [] : [dfRel]);
-      let all: ContextEntry[] | undefined;
-      for (const src of sources) {
-        const entries = await sourceEntries(context, filter, src.source, async () => (all ??= await walkContext(context, filter)));
-        const lines: string[] = [];
-        for (const e of entries) {
-          const h = e.link !== undefined ? `link:${e.link}` : await hasher.file(path.join(context, e.rel), e);
-          lines.push(`${e.rel}\0${h}`);
-        }
-        const key = `${src.keyword} ${src.source}`;
-        inputs[key] = short(sha(`${inputs[key] ?? ''}\n${lines.join('\n')}`));
-      }
+  // the same Dockerfile and .dockerignore, and the watcher saw nothing happen in the context since
+  const w = small.watch;
+  if (w && w.context === context && w.dockerfilePath === dockerfile && w.dockerfile === dfHash && w.ignore === ignoreHash && (await unchangedSince(context, w.gen, env))) {
+    Object.assign(inputs, w.sources);
+    if (hasher.dirty) await writeJson(`${base}.json`, { ...small, files: hasher.seen }).catch(() => undefined);
+    return inputs;
+  }
+
+  // arm the watcher before reading anything: a change from here on is an event it reports
+  const gen = await armWatcher(context, env);
+  const smallFiles = hasher.seen;
+  const big = new Hasher(((await readJson<{ files?: FileCache }>(`${base}.files.json`)) ?? {}).files ?? {});
+  const sourceInputs: Inputs = {};
+  const text = await fs.readFile(dockerfile, 'utf8');
+  const sources = contextSources(text);
+  if (sources.length) {
+    const dfRel = path.relative(context, dockerfile).split(path.sep).join('/');
+    const filter = await contextFilter(context, dfRel.startsWith('..') ? [] : [dfRel]);
+    let all: ContextEntry[] | undefined;
+    for (const src of sources) {
+      const entries = await sourceEntries(context, filter, src.source, async () => (all ??= await walkContext(context, filter)));
+      const lines = await mapLimit(entries, 32, async (e) => `${e.rel}\0${e.link !== undefined ? `link:${e.link}` : await big.file(path.join(context, e.rel), e)}`);
+      const key = `${src.keyword} ${src.source}`;
+      sourceInputs[key] = short(sha(`${sourceInputs[key] ?? ''}\n${lines.join('\n')}`));
     }
   }
-  if (hasher.dirty) {
-    // forget files that no longer exist so the cache cannot grow without bound
-    for (const f of Object.keys(cache)) {
-      try {
-        await fs.access(f);
-      } catch {
-        delete cache[f];
-      }
-    }
-    await writeJson(cacheFile, cache).catch(() => undefined);
-  }
+  Object.assign(inputs, sourceInputs);
+  if (big.dirty) await writeJson(`${base}.files.json`, { files: big.seen }).catch(() => undefined);
+  const next: SmallCache = { files: smallFiles, watch: gen ? { gen, context, dockerfilePath: dockerfile, dockerfile: dfHash, ignore: ignoreHash, sources: sourceInputs } : undefined };
+  await writeJson(`${base}.json`, next).catch(() => undefined);
   return inputs;
 }
 

@@ -34,6 +34,11 @@ export function knownHostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+/**
+ * An ssh_config / known_hosts host pattern: only `*` and `?`, case-insensitive. Hand-written on
+ * purpose: `[` is literal there (known_hosts writes `[host]:port`), which glob libraries would read
+ * as a character class.
+ */
 function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
   return re.test(name);

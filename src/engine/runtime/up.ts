@@ -290,7 +290,12 @@ async function upWithEngine(
     if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal), commandText(initEntries));
     throwIfCancelled(signal, 'hb up');
 
-    const inputs = await timer.time('inputs hash', () => computeInputs(resolved, env));
+    const inputsHash = timer.time('inputs hash', () => computeInputs(resolved, env));
+    inputsHash.catch(() => undefined);
+    // a new image's build does not need the drift hash (only the container's label does): the two
+    // run side by side, which on a large context hides the hash behind the build
+    const buildsImage = !existing && resolved.kind === 'dockerfile';
+    let inputs: Inputs = buildsImage ? {} : await inputsHash;
 
     let info: ContainerInspectInfo;
     let merged: MergedConfig;
@@ -407,6 +412,7 @@ async function upWithEngine(
       const imageEntries = parseMetadataLabel(image.Config?.Labels?.[LABEL_METADATA]);
       const entries = [...imageEntries, configEntry(config)];
       merged = mergeMetadata(entries, [...imageEntries.map((e) => (typeof e.id === 'string' ? `Feature "${e.id}"` : 'image metadata')), 'devcontainer.json']);
+      if (buildsImage) inputs = await inputsHash;
       const createOptions = createRequest(resolved, merged, entries, inputs, imageName, env);
       // Feature entrypoints when the image's own command runs (features.ts)
       if (merged.overrideCommand === false) wrapEntrypoint(createOptions._body, image, merged.entrypoints);

@@ -30,3 +30,29 @@ declare module 'tar-fs' {
   export function pack(cwd: string, options?: PackOptions): Pack;
   export type { Pack, PackOptions, TarHeader, Stats };
 }
+
+// Types for the parts of tar-stream (the tar writer under tar-fs) that packContext uses.
+declare module 'tar-stream' {
+  import type { Readable, Writable } from 'node:stream';
+  interface Header {
+    name: string;
+    size?: number;
+    mode?: number;
+    mtime?: Date;
+    type?: 'file' | 'directory' | 'symlink';
+    linkname?: string;
+    uid?: number;
+    gid?: number;
+  }
+  interface Pack extends Readable {
+    /** With content (or none, for folders and links) the entry is written at once; without, a stream to write it to. */
+    entry(header: Header, content?: string | Buffer, callback?: (err?: Error | null) => void): Writable;
+    entry(header: Header, callback: (err?: Error | null) => void): Writable;
+    finalize(): void;
+    _read(n: number): void;
+  }
+  export function pack(): Pack;
+  /** The reader (tests check what packContext wrote). */
+  export function extract(): Writable;
+  export type { Header, Pack };
+}

@@ -7,6 +7,7 @@
 // (node_modules, build output, caches: what postCreateCommand makes again). Files that
 // .gitignore excludes but the container needs (a local .env) must be copied by hand.
 import { promises as fs } from 'node:fs';
+import ignore, { type Ignore } from 'ignore';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine } from './docker';
@@ -15,73 +16,16 @@ import { execIn } from './exec';
 import type { ApiMount } from './mounts';
 import type { Reporter } from './report';
 
-/** One .gitignore line as a rule. */
-export interface IgnoreRule {
-  re: RegExp;
-  negate: boolean;
-  dirOnly: boolean;
-}
+/** One .gitignore file's rules: the `ignore` library, which follows git's own matching (anchoring, `dir/`, `**`, `!`, escapes). */
+export type IgnoreRules = Ignore;
 
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        // "**/" any folders (also none), "/**" at the end everything inside, "**" elsewhere anything
-        if (glob[i + 2] === '/') {
-          out += '(?:.*/)?';
-          i += 2;
-        } else {
-          out += '.*';
-          i += 1;
-        }
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) out += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end);
-        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-        out += `[${cls.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) {
-      out += glob[i + 1].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-      i++;
-    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return out;
-}
-
-/** Parses a .gitignore: comments, `!` exceptions, `dir/` (folders only), anchored patterns (with a `/`), `*`, `?`, `**`, `[...]`. */
-export function parseGitignore(text: string): IgnoreRule[] {
-  const rules: IgnoreRule[] = [];
-  for (let line of text.split(/\r?\n/)) {
-    if (!line || line.startsWith('#')) continue;
-    line = line.replace(/(?<!\\)\s+$/, '');
-    if (!line) continue;
-    let negate = false;
-    if (line.startsWith('!')) {
-      negate = true;
-      line = line.slice(1);
-    } else if (line.startsWith('\\!') || line.startsWith('\\#')) line = line.slice(1);
-    let dirOnly = false;
-    if (line.endsWith('/')) {
-      dirOnly = true;
-      line = line.replace(/\/+$/, '');
-    }
-    if (!line) continue;
-    const anchored = line.includes('/');
-    line = line.replace(/^\//, '');
-    rules.push({ re: new RegExp(`^${anchored ? '' : '(?:.*/)?'}${globToRegex(line)}$`), negate, dirOnly });
-  }
-  return rules;
+/** Parses a .gitignore. */
+export function parseGitignore(text: string): IgnoreRules {
+  return ignore().add(text);
 }
 
 /** The .gitignore files that apply at a folder: each with the folder it sits in (relative, `` for the root). */
-export type IgnoreStack = { base: string; rules: IgnoreRule[] }[];
+export type IgnoreStack = { base: string; rules: IgnoreRules }[];
 
 /** Whether `rel` (relative to the workspace root, `/`-separated) is excluded: the last matching rule wins, deeper files last. */
 export function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): boolean {
@@ -89,10 +33,11 @@ export function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): bool
   for (const { base, rules } of stack) {
     if (base && rel !== base && !rel.startsWith(`${base}/`)) continue;
     const sub = base ? rel.slice(base.length + 1) : rel;
-    for (const r of rules) {
-      if (r.dirOnly && !isDir) continue;
-      if (r.re.test(sub)) ignored = !r.negate;
-    }
+    if (!sub) continue;
+    // a trailing slash tells the library it is a folder (for `dir/` rules)
+    const r = rules.test(isDir ? `${sub}/` : sub);
+    if (r.ignored) ignored = true;
+    else if (r.unignored) ignored = false;
   }
   return ignored;
 }
