@@ -468,7 +468,9 @@ export type RuntimeErrorCode =
   | 'not-found'
   | 'not-running'
   | 'cancelled'
-  | 'port-taken';
+  | 'port-taken'
+  /** A registry (Features, images) could not be reached, refused the credentials, or served something else than asked. */
+  | 'registry';
 
 /** The `data` of a RUNTIME_ERROR response. */
 export interface RuntimeErrorData {
