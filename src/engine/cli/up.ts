@@ -15,6 +15,8 @@ const COMMON_HELP = [
   '                  (remembered until those settings change; on a terminal hb asks instead)',
   '  --runtime NAME  create the container with this OCI runtime (hb runtimes lists them);',
   '                  default: customizations.hyperbox.runtime, else the engine\'s default',
+  '  --frozen-lockfile  fail when devcontainer-lock.json is missing or does not match the',
+  '                  Features resolved from registries (instead of updating it)',
 ];
 
 async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<number> {
@@ -31,6 +33,7 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<numbe
       waitFor: name === 'up' && Boolean(ctx.values['wait-for']),
       rebuild: name === 'rebuild',
       noCache: Boolean(ctx.values['no-cache']),
+      frozenLockfile: Boolean(ctx.values['frozen-lockfile']),
       runtime: typeof ctx.values.runtime === 'string' ? ctx.values.runtime : undefined,
     });
     report.flush();
@@ -65,8 +68,8 @@ export const upCommand: Command = {
     'Finds the folder\'s dev container by the labels the Dev Containers tools set (so a container',
     'made by the Dev Containers extension or CLI is reused as it is), starts it when stopped, or',
     'makes it: the image is used or pulled, or the Dockerfile built, or the Compose services',
-    'started (docker compose / docker-compose); local Features (./folder) are installed in a',
-    'derived image. Then onCreateCommand, updateContentCommand and postCreateCommand run once,',
+    'started (docker compose / docker-compose); Features (local ./folder, registry references,',
+    'tarball URLs) are installed in a derived image. Then onCreateCommand, updateContentCommand and postCreateCommand run once,',
     'postStartCommand once per start and postAttachCommand at each up. When the config changed',
     'since the container was made, hb up says so (state "stale"): hb rebuild recreates it.',
     '',
@@ -84,6 +87,7 @@ export const upCommand: Command = {
     'wait-for': { type: 'boolean' },
     trust: { type: 'boolean' },
     runtime: { type: 'string' },
+    'frozen-lockfile': { type: 'boolean' },
   },
   run: (ctx) => runUp(ctx, 'up'),
 };
@@ -106,6 +110,7 @@ export const rebuildCommand: Command = {
     'no-cache': { type: 'boolean' },
     trust: { type: 'boolean' },
     runtime: { type: 'string' },
+    'frozen-lockfile': { type: 'boolean' },
   },
   run: (ctx) => runUp(ctx, 'rebuild'),
 };

@@ -60,6 +60,8 @@ export interface UpOptions {
   /** Remove the existing container first (rebuild). */
   rebuild?: boolean;
   noCache?: boolean;
+  /** Fail when devcontainer-lock.json is missing or differs from the Features resolved (hb up --frozen-lockfile). */
+  frozenLockfile?: boolean;
   /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
   localUser?: { uid: number; gid: number };
   /** The OCI runtime to create the container with, over the config's (hb up --runtime); see runtimes.ts. */
@@ -182,8 +184,8 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const configFile = resolved.configFile!;
   timer.timeline.configFile = configFile;
   if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
-  // local Features (features.ts; with Compose too); OCI ones are a clear error here
-  if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved));
+  // local Features checked here (features.ts; with Compose too); registry ones are downloaded once trusted
+  if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved, { fetch: false }));
   const needs = trustNeeds(config, resolved.kind, resolved.workspace?.workspaceMount ?? null);
   if (needs.reasons.length && !(typeof opts.trusted === 'function' ? await opts.trusted(needs, folder) : opts.trusted)) {
     throw new RuntimeError(
@@ -208,7 +210,7 @@ async function upWithEngine(
 ): Promise<UpOutcome> {
   const { report, signal, env, folder } = opts;
   const config = resolved.config;
-  const featureSet = await readFeatures(resolved);
+  const featureSet = config.features === undefined ? [] : await timer.time('features fetch', () => readFeatures(resolved, { env, report, signal, frozenLockfile: opts.frozenLockfile }));
   const configFile = resolved.configFile!;
   const id = resolved.devcontainerId!;
   const release = await timer.time('lock', () =>
