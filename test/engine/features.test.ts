@@ -12,7 +12,7 @@ import { RuntimeError } from '../../src/engine/runtime/errors';
 import { publishFeature, startRegistry, type TestRegistry } from '../unit/helpers/registry';
 import { down, status } from '../../src/engine/runtime/ops';
 import { busyboxImage } from './images';
-import { dockerExec, hbUp, inspect, workspace } from './helpers';
+import { dockerExec, hb, hbUp, inspect, workspace } from './helpers';
 
 const feature = (manifest: object, install: string) => ({
   manifest: JSON.stringify(manifest, null, 2),
@@ -199,5 +199,25 @@ describe('engine: up with OCI Features from a registry', () => {
       assert.match(e.message, /no tag "7" for hb\/features\/greet \(HTTP 404\)\. Tags that exist: .*1\.2\.0/);
       return true;
     });
+  });
+
+  it('hb features outdated lists newer versions; hb features upgrade moves the lockfile to them', async () => {
+    for (const v of ['1.0.0', '2.0.0']) await publishFeature(reg, 'hb/features/ver', { id: 'ver', version: v }, 'true\n', [v, v.split('.')[0]]);
+    const ref = `${reg.host}/hb/features/ver:1`;
+    const folder = workspace('features-oci-outdated', { image: busyboxImage(), features: { [ref]: {} } });
+    const lockFile = path.join(folder, '.devcontainer', 'devcontainer-lock.json');
+    const first = hb(['features', 'upgrade', folder]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).features[ref].version, '1.0.0');
+    await publishFeature(reg, 'hb/features/ver', { id: 'ver', version: '1.1.0' }, 'true\n', ['1.1.0', '1']);
+    const out = hb(['features', 'outdated', folder, '--json']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(JSON.parse(out.stdout).features, [{ feature: ref, current: '1.0.0', wanted: '1.1.0', latest: '2.0.0' }]);
+    const table = hb(['features', 'outdated', folder]);
+    assert.match(table.stdout, /FEATURE\s+CURRENT\s+WANTED\s+LATEST\n.*ver:1\s+1\.0\.0\s+1\.1\.0\s+2\.0\.0/);
+    const up = hb(['features', 'upgrade', folder]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /ver:1: 1\.0\.0 -> 1\.1\.0/);
+    assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).features[ref].version, '1.1.0');
   });
 });

@@ -150,6 +150,8 @@ export interface ReadFeaturesOptions {
   frozenLockfile?: boolean;
   /** Do not read or write devcontainer-lock.json. */
   noLockfile?: boolean;
+  /** Resolve every reference afresh, ignoring the lockfile's pins, and write what was found (hb features upgrade). */
+  upgradeLockfile?: boolean;
 }
 
 const quietReport: Reporter = { step: () => undefined, output: () => undefined, info: () => undefined, warn: () => undefined };
@@ -227,7 +229,7 @@ export async function readFeatures(resolved: ResolvedConfig, o: ReadFeaturesOpti
   let client: RegistryClient | undefined;
   const fetchOne = async (key: string): Promise<FetchedFeature> => {
     client ??= new RegistryClient({ env, signal: o.signal });
-    const locked = lock?.features?.[key];
+    const locked = o.upgradeLockfile ? undefined : lock?.features?.[key];
     return isTarballFeature(key) ? fetchTarballFeature(key, { client, report, env, locked, signal: o.signal }) : fetchOciFeature(key, { client, report, env, locked });
   };
   const base = path.dirname(file);
