@@ -220,4 +220,26 @@ describe('engine: up with OCI Features from a registry', () => {
     assert.match(up.stderr, /ver:1: 1\.0\.0 -> 1\.1\.0/);
     assert.equal(JSON.parse(readFileSync(lockFile, 'utf8')).features[ref].version, '1.1.0');
   });
+
+  it('a Compose config installs an OCI Feature in an image derived from the service\'s', async () => {
+    const folder = workspace(
+      `features-oci-compose${process.pid}`,
+      { dockerComposeFile: 'docker-compose.yml', service: 'dev', workspaceFolder: '/workspace', features: { [`${reg.host}/hb/features/greet:1.2`]: { greeting: 'from compose' } } },
+      {
+        '.devcontainer/docker-compose.yml': ["version: '2.4'", 'services:', '  dev:', `    image: ${busyboxImage()}`, '    volumes:', '      - ..:/workspace', '    command: ["/bin/sh", "-c", "trap \'exit 0\' TERM; while sleep 1; do :; done"]', ''].join('\n'),
+      },
+    );
+    try {
+      const { result } = await hbUp(folder);
+      const id = result.containerId!;
+      const info = await inspect(id);
+      assert.match(info.Config.Image, /^hb-features-/);
+      assert.equal(dockerExec(id, 'cat /etc/hb-order'), 'base\ngreet\n');
+      assert.equal(dockerExec(id, 'cat /etc/greet.txt'), 'from compose|false|plain|/opt/base\n');
+      assert.ok(info.Config.Env.includes('GREET_HOME=/opt/greet'));
+      assert.ok(existsSync(path.join(folder, '.devcontainer', 'devcontainer-lock.json')));
+    } finally {
+      await down({ folder, env: process.env, volumes: true }).catch(() => undefined);
+    }
+  });
 });
