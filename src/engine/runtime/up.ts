@@ -316,7 +316,7 @@ async function upWithEngine(
       let imageName: string;
       if (resolved.kind === 'image') {
         imageName = String(config.image);
-        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal));
+        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal, env));
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};
