@@ -24,8 +24,10 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?$|^\[[0-9a-f:]+\](?::\d+)?$/i;
+
 function isHost(segment: string): boolean {
-  return segment.includes('.') || segment.includes(':') || segment === 'localhost';
+  return (segment.includes('.') || segment.includes(':') || segment === 'localhost') && HOST.test(segment);
 }
 
 /**

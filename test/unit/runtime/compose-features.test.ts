@@ -99,7 +99,7 @@ describe('runtime: Feature options and order', () => {
     assert.deepEqual(keys(orderFeatures(list, ['c', './b'])), ['./c', './a', './b']);
   });
   it('names a missing dependsOn and a cycle', () => {
-    assert.throws(() => orderFeatures([f('./a', { dependsOn: { './zzz': {} } })]), /Feature "\.\/a" dependsOn "\.\/zzz", which is not among the config's features/);
+    assert.throws(() => orderFeatures([f('./a', { dependsOn: { './zzz': {} } })]), /Feature "\.\/a" dependsOn "\.\/zzz", which is not among the Features to install/);
     assert.throws(() => orderFeatures([f('./a', { dependsOn: { './b': {} } }), f('./b', { installsAfter: ['a'] })]), /"\.\/a", "\.\/b" depend on each other in a cycle/);
   });
   it('runs Feature entrypoints before the image\'s own entrypoint and command when overrideCommand is false', () => {
@@ -135,13 +135,17 @@ describe('runtime: reading Features', () => {
     assert.equal(list.length, 1);
     assert.deepEqual(list[0].options, { v: '2' });
   });
-  it('refuses OCI and URL Features at once, naming them and the registry', async () => {
-    await assert.rejects(readFeatures(resolved({ './one': {}, 'ghcr.io/devcontainers/features/go:1': {} })), (e: unknown) => {
-      assert.ok(e instanceof RuntimeError && e.code === 'unsupported');
-      assert.match(e.message, /Feature "ghcr\.io\/devcontainers\/features\/go:1" needs a registry \(ghcr\.io\)/);
+  it('before trust reads only local Features and downloads nothing; a malformed reference is a config error', async () => {
+    const list = await readFeatures(resolved({ './one': {}, 'nosuchhost.invalid/features/go:1': {}, 'https://nosuchhost.invalid/f.tgz': {} }), { fetch: false });
+    assert.deepEqual(list.map((f) => f.key), ['./one']);
+    await assert.rejects(readFeatures(resolved({ 'ghcr.io/Owner/features/go:1': {} })), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError && e.code === 'config');
+      assert.match(e.message, /Feature "ghcr\.io\/Owner\/features\/go:1" is not a valid reference/);
       return true;
     });
-    await assert.rejects(readFeatures(resolved({ 'https://example.com/f.tgz': {} })), /needs a registry \(example\.com\)/);
+  });
+  it('checks options against the manifest: unknown names with did-you-mean, types', async () => {
+    await assert.rejects(readFeatures(resolved({ './one': { w: '2' } })), /Feature "\.\/one" has no option "w"\. Did you mean "v"\? Its options: v\./);
   });
   it('reads Features of a Compose config too, and names a missing install.sh', async () => {
     assert.deepEqual((await readFeatures(resolved({ './one': {} }, 'compose'))).map((f) => f.id), ['one']);
