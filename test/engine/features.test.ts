@@ -12,7 +12,7 @@ import { RuntimeError } from '../../src/engine/runtime/errors';
 import { publishFeature, startRegistry, type TestRegistry } from '../unit/helpers/registry';
 import { down, status } from '../../src/engine/runtime/ops';
 import { busyboxImage } from './images';
-import { dockerExec, hb, hbUp, inspect, workspace } from './helpers';
+import { dockerExec, hb, hbUp, inspect, reference, workspace } from './helpers';
 
 const feature = (manifest: object, install: string) => ({
   manifest: JSON.stringify(manifest, null, 2),
@@ -241,5 +241,18 @@ describe('engine: up with OCI Features from a registry', () => {
     } finally {
       await down({ folder, env: process.env, volumes: true }).catch(() => undefined);
     }
+  });
+
+  it('writes the same devcontainer-lock.json as the reference CLI for the same config and registry', async () => {
+    const config = { image: busyboxImage(), features: { [`${reg.host}/hb/features/greet:1.2`]: { greeting: 'x' } } };
+    const ours = workspace('features-oci-lock-hb', config);
+    const theirs = workspace('features-oci-lock-ref', config);
+    const r = reference(['upgrade', '--workspace-folder', theirs]);
+    assert.equal(r.code, 0, r.stderr || r.stdout);
+    const h = hb(['features', 'upgrade', ours]);
+    assert.equal(h.code, 0, h.stderr);
+    const lock = (f: string) => readFileSync(path.join(f, '.devcontainer', 'devcontainer-lock.json'), 'utf8');
+    assert.equal(lock(ours), lock(theirs));
+    assert.match(lock(ours), /"dependsOn": \[/);
   });
 });
