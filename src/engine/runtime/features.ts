@@ -31,7 +31,7 @@ import { didYouMean, LineIndex } from '../util/text';
 import { readLockfile, writeLockfile, lockEntries, type Lockfile } from '../registry/lockfile';
 
 /** Bumped when the way images are made changes, so old cached images are not reused. */
-const RECIPE = '1';
+const RECIPE = '2';
 
 export interface LocalFeature {
   /** The key in devcontainer.json ("./hello"). */
@@ -347,17 +347,37 @@ export interface FeaturesImageOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** The Dockerfile of the derived image (pure: the build context holds f0, f1, ... and run.sh). */
-export function featuresDockerfile(base: string, features: LocalFeature[], users: { remote: string; container: string; image: string }): string {
-  const lines = [`FROM ${base}`, 'USER root', 'COPY run.sh /tmp/hb-features/run.sh'];
+/** A value in double quotes for a POSIX shell, with $ left to expand as Dockerfile ENV expands it. */
+const shellEnvValue = (v: string) => `"${v.replace(/(["\\`])/g, '\\$1')}"`;
+
+/**
+ * The script that installs every Feature in one RUN (one container instead of one per Feature:
+ * the Engine API's builder commits each step, which costs about a second apiece). Each Feature's
+ * containerEnv is exported before the next one installs, as separate ENV steps would have it; a
+ * failing install.sh is named by its index and keeps its exit code.
+ */
+export function installAllScript(features: LocalFeature[], users: { remote: string; container: string }): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['#!/bin/sh', 'set -e'];
   features.forEach((f, i) => {
     lines.push(`# Feature ${f.key} (${f.id})`);
-    lines.push(`COPY f${i} /tmp/hb-features/f${i}`);
-    lines.push(`RUN ${JSON.stringify(['/bin/sh', '/tmp/hb-features/run.sh', `/tmp/hb-features/f${i}`, users.remote, users.container])}`);
+    lines.push(`/bin/sh /tmp/hb-features/run.sh /tmp/hb-features/f${i} ${q(users.remote)} ${q(users.container)} || { s=$?; echo "hb-features: f${i} failed with exit code $s" >&2; exit $s; }`);
     const env = f.manifest.containerEnv && typeof f.manifest.containerEnv === 'object' ? (f.manifest.containerEnv as Record<string, unknown>) : {};
-    for (const [k, v] of Object.entries(env)) lines.push(`ENV ${k}=${JSON.stringify(String(v))}`);
+    for (const [k, v] of Object.entries(env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellEnvValue(String(v))}`);
   });
-  lines.push('RUN rm -rf /tmp/hb-features');
+  lines.push('rm -rf /tmp/hb-features');
+  return lines.join('\n') + '\n';
+}
+
+/** The Dockerfile of the derived image (pure: the build context holds f0, f1, ..., run.sh and install-all.sh). */
+export function featuresDockerfile(base: string, features: LocalFeature[], users: { remote: string; container: string; image: string }): string {
+  const lines = [`FROM ${base}`, 'USER root', 'COPY . /tmp/hb-features/', `RUN ["/bin/sh", "/tmp/hb-features/install-all.sh"]`];
+  const env: string[] = [];
+  for (const f of features) {
+    const e = f.manifest.containerEnv && typeof f.manifest.containerEnv === 'object' ? (f.manifest.containerEnv as Record<string, unknown>) : {};
+    for (const [k, v] of Object.entries(e)) env.push(`${k}=${JSON.stringify(String(v))}`);
+  }
+  if (env.length) lines.push(`ENV ${env.join(' ')}`);
   lines.push(`USER ${users.image}`);
   return lines.join('\n') + '\n';
 }
@@ -382,6 +402,7 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
   const ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'hb-features-'));
   try {
     await fs.writeFile(path.join(ctx, 'run.sh'), RUN_SCRIPT);
+    await fs.writeFile(path.join(ctx, 'install-all.sh'), installAllScript(o.features, users));
     for (const [i, f] of o.features.entries()) {
       const dest = path.join(ctx, `f${i}`);
       await fs.cp(f.dir, dest, { recursive: true, dereference: true });
@@ -402,9 +423,9 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
     } catch (e) {
       if (!(e instanceof RuntimeError) || e.code !== 'build-failed') throw e;
       // the failing step is a Feature's install.sh when it is the RUN of its folder
-      const m = /at Step \d+\/\d+ : RUN \[[^\n]*\/tmp\/hb-features\/f(\d+)"/.exec(e.message);
+      const m = /hb-features: f(\d+) failed with exit code/.exec(e.message);
       const failing = m ? o.features[+m[1]] : undefined;
-      const detail = e.message.replace(/^Building \S+ failed/, 'The build failed');
+      const detail = e.message.replace(/^Building \S+ failed/, 'The build failed').replace(/^.*hb-features: f\d+ failed with exit code.*\n?/m, '');
       throw new RuntimeError(
         'build-failed',
         failing
