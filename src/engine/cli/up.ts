@@ -63,7 +63,7 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild'): Promise<numbe
 export const upCommand: Command = {
   name: 'up',
   summary: 'Create or start the dev container of a folder and run its lifecycle commands',
-  usage: 'hb up [folder] [--config FILE] [--json] [--wait-for] [--trust]',
+  usage: 'hb up [folder] [--config FILE] [--json] [--wait-for] [--trust] [--frozen-lockfile]',
   help: [
     'Finds the folder\'s dev container by the labels the Dev Containers tools set (so a container',
     'made by the Dev Containers extension or CLI is reused as it is), starts it when stopped, or',
