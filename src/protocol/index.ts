@@ -472,7 +472,9 @@ export type RuntimeErrorCode =
   | 'cancelled'
   | 'port-taken'
   /** Deleting data needs the user's say: the message lists what (hb down --volumes on Compose). */
-  | 'confirm-required';
+  | 'confirm-required'
+  /** A registry (Features, images) could not be reached, refused the credentials, or served something else than asked. */
+  | 'registry';
 
 /** The `data` of a RUNTIME_ERROR response. */
 export interface RuntimeErrorData {

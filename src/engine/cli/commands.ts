@@ -29,5 +29,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'detect', load: () => (require('./project.js') as typeof import('./project.js')).detectCommand },
   { name: 'profile', load: () => (require('./project.js') as typeof import('./project.js')).profileCommand },
   { name: 'traces', load: () => (require('./traces.js') as typeof import('./traces.js')).tracesCommand },
+  { name: 'features', load: () => (require('./features.js') as typeof import('./features.js')).featuresCommand },
   { name: 'init', load: () => (require('./project.js') as typeof import('./project.js')).initCommand },
 ];

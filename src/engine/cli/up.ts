@@ -18,6 +18,8 @@ const COMMON_HELP = [
   '  --runtime NAME  create the container with this OCI runtime (hb runtimes lists them);',
   '                  over runArgs --runtime and customizations.hyperbox.runtime; without any,',
   '                  the engine\'s default',
+  '  --frozen-lockfile  fail when devcontainer-lock.json is missing or does not match the',
+  '                  Features resolved from registries (instead of updating it)',
 ];
 
 async function runUp(ctx: CommandContext, name: 'up' | 'rebuild' | 'run-hooks'): Promise<number> {
@@ -41,6 +43,7 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild' | 'run-hooks'):
       waitFor: name === 'up' && Boolean(ctx.values['wait-for']),
       rebuild: name === 'rebuild',
       noCache: Boolean(ctx.values['no-cache']),
+      frozenLockfile: Boolean(ctx.values['frozen-lockfile']),
       runtime: typeof ctx.values.runtime === 'string' ? ctx.values.runtime : undefined,
       runHooks,
       // as hb config prints them: file:line:column: warning: message (the up goes on)
@@ -76,13 +79,13 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild' | 'run-hooks'):
 export const upCommand: Command = {
   name: 'up',
   summary: 'Create or start the dev container of a folder and run its lifecycle commands',
-  usage: 'hb up [folder] [--config FILE] [--json] [--wait-for] [--trust]',
+  usage: 'hb up [folder] [--config FILE] [--json] [--wait-for] [--trust] [--frozen-lockfile]',
   help: [
     'Finds the folder\'s dev container by the labels the Dev Containers tools set (so a container',
     'made by the Dev Containers extension or CLI is reused as it is), starts it when stopped, or',
     'makes it: the image is used or pulled, or the Dockerfile built, or the Compose services',
-    'started (docker compose / docker-compose); local Features (./folder) are installed in a',
-    'derived image. Then onCreateCommand, updateContentCommand and postCreateCommand run once,',
+    'started (docker compose / docker-compose); Features (local ./folder, registry references,',
+    'tarball URLs) are installed in a derived image. Then onCreateCommand, updateContentCommand and postCreateCommand run once,',
     'postStartCommand once per start and postAttachCommand at each up. When the config changed',
     'since the container was made, hb up says so (state "stale"): hb rebuild recreates it.',
     '',
@@ -100,6 +103,7 @@ export const upCommand: Command = {
     'wait-for': { type: 'boolean' },
     trust: { type: 'boolean' },
     runtime: { type: 'string' },
+    'frozen-lockfile': { type: 'boolean' },
   },
   run: (ctx) => runUp(ctx, 'up'),
 };
@@ -122,6 +126,7 @@ export const rebuildCommand: Command = {
     'no-cache': { type: 'boolean' },
     trust: { type: 'boolean' },
     runtime: { type: 'string' },
+    'frozen-lockfile': { type: 'boolean' },
   },
   run: (ctx) => runUp(ctx, 'rebuild'),
 };

@@ -582,7 +582,7 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
   } else {
     throw new RuntimeError('config', `Compose service "${p.service}" has neither "image" nor "build": give it one so there is something to run.`);
   }
-  let image = svc.build ? await inspectImage(engine, imageName) : await ensureImage(engine, imageName, report, signal);
+  let image = svc.build ? await inspectImage(engine, imageName) : await ensureImage(engine, imageName, report, signal, o.env);
   if (!image) throw new RuntimeError('build-failed', `Compose built service ${p.service}, but the engine has no image ${imageName} afterwards.`);
   let featuresTag: string | undefined;
   if (o.features?.length) {

@@ -6,7 +6,10 @@
 // entrypoint, lifecycle commands) goes into the image's devcontainer.metadata label, one entry per
 // Feature before the config's, so metadata.ts merges it like any image metadata. The derived image
 // is tagged by a hash of its base image and every Feature's files and options: a second `up`
-// finds it and builds nothing. OCI Features (ghcr.io/...) need a registry: a clear error, at once.
+// finds it and builds nothing. OCI Features ("ghcr.io/…/node:1") and tarball URLs are downloaded by
+// registry/features.ts into the cache and then installed like local ones; their dependsOn are
+// fetched too (recursively, with the options given there), options are checked against each
+// Feature's manifest, and what was resolved goes into devcontainer-lock.json (lockfile.ts).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -20,9 +23,15 @@ import { canonical } from './inputs';
 import { LABEL_IMAGE_FOLDER, LABEL_METADATA } from './labels';
 import { configEntry, mergeMetadata, METADATA_PROPERTIES, parseMetadataLabel, type MetadataEntry } from './metadata';
 import type { Reporter } from './report';
+import { parseTree, findNodeAtLocation } from 'jsonc-parser';
+import { RegistryClient } from '../registry/client';
+import { fetchOciFeature, fetchTarballFeature, isTarballFeature, type FetchedFeature } from '../registry/features';
+import { parseRef } from '../registry/reference';
+import { didYouMean, LineIndex } from '../util/text';
+import { readLockfile, writeLockfile, lockEntries, type Lockfile } from '../registry/lockfile';
 
 /** Bumped when the way images are made changes, so old cached images are not reused. */
-const RECIPE = '1';
+const RECIPE = '2';
 
 export interface LocalFeature {
   /** The key in devcontainer.json ("./hello"). */
@@ -34,6 +43,10 @@ export interface LocalFeature {
   manifest: Record<string, unknown>;
   /** Option values: the config's, else the manifest's defaults. */
   options: Record<string, string | boolean>;
+  /** For a Feature from a registry or a tarball URL: what it resolved to (lockfile, drift). */
+  fetched?: FetchedFeature;
+  /** Fetched because another Feature dependsOn it (not named in the config). */
+  dependency?: boolean;
 }
 
 export const isLocalFeature = (key: string) => key.startsWith('./') || key.startsWith('../');
@@ -70,6 +83,10 @@ function names(ref: string, f: Pick<LocalFeature, 'key' | 'id'>): boolean {
   if (ref === f.key || ref === f.id) return true;
   const norm = (s: string) => s.replace(/\/+$/, '');
   if (isLocalFeature(ref)) return norm(ref) === norm(f.key);
+  const a = parseRef(ref);
+  const b = parseRef(f.key);
+  if (a && b) return a.resource === b.resource;
+  if (isTarballFeature(ref)) return ref === f.key;
   // an OCI reference ("ghcr.io/owner/features/node:1") matches a local copy with that id
   const last = ref.split('/').pop()!.replace(/[:@].*$/, '');
   return last === f.id;
@@ -90,7 +107,7 @@ export function orderFeatures<T extends Pick<LocalFeature, 'key' | 'id' | 'manif
       if (!d) {
         throw new RuntimeError(
           'config',
-          `Feature "${f.key}" dependsOn "${ref}", which is not among the config's features. HyperBox installs only local Features and cannot fetch it: add a local copy ("./<folder>" with devcontainer-feature.json and install.sh) to "features".`,
+          `Feature "${f.key}" dependsOn "${ref}", which is not among the Features to install. Add it to "features" (a registry reference, a tarball URL or a local "./<folder>").`,
         );
       }
       set.add(d);
@@ -123,42 +140,135 @@ export function orderFeatures<T extends Pick<LocalFeature, 'key' | 'id' | 'manif
   return done;
 }
 
-/** The config's local Features, read and ordered; an error for anything that needs a registry. */
-export async function readFeatures(resolved: ResolvedConfig): Promise<LocalFeature[]> {
+export interface ReadFeaturesOptions {
+  env?: NodeJS.ProcessEnv;
+  report?: Reporter;
+  signal?: AbortSignal;
+  /** false: check local Features only and download nothing (before the folder is trusted). */
+  fetch?: boolean;
+  /** Fail when devcontainer-lock.json is missing or differs from what was resolved. */
+  frozenLockfile?: boolean;
+  /** Do not read or write devcontainer-lock.json. */
+  noLockfile?: boolean;
+  /** Resolve every reference afresh, ignoring the lockfile's pins, and write what was found (hb features upgrade). */
+  upgradeLockfile?: boolean;
+}
+
+const quietReport: Reporter = { step: () => undefined, output: () => undefined, info: () => undefined, warn: () => undefined };
+
+/** Where an option of a Feature is written in devcontainer.json (" (line N)"), when it can be found. */
+async function lineOf(file: string | null, pathTo: (string | number)[]): Promise<string> {
+  if (!file) return '';
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    const node = findNodeAtLocation(parseTree(text)!, pathTo);
+    return node ? ` (${path.basename(file)} line ${new LineIndex(text).position(node.offset).line})` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Checks the options a config (or a dependsOn) gives a Feature against its manifest: unknown
+ * names (with did-you-mean), booleans for string options and the reverse, values outside an enum.
+ */
+export async function checkOptions(key: string, manifest: Record<string, unknown>, value: unknown, file: string | null, where: string[] | undefined): Promise<void> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+  const declared = (manifest.options && typeof manifest.options === 'object' ? manifest.options : {}) as Record<string, { type?: string; enum?: unknown[]; proposals?: unknown[] }>;
+  const names = Object.keys(declared);
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    const at = where ? await lineOf(file, [...where, name]) : '';
+    const spec = declared[name];
+    if (!spec) {
+      const guess = didYouMean(name, names);
+      throw new RuntimeError(
+        'config',
+        `Feature "${key}" has no option "${name}"${at}.${guess ? ` Did you mean "${guess}"?` : ''} ${names.length ? `Its options: ${names.join(', ')}.` : 'It takes no options.'}`,
+      );
+    }
+    if (spec.type === 'boolean' && typeof v !== 'boolean' && v !== 'true' && v !== 'false') {
+      throw new RuntimeError('config', `Feature "${key}" option "${name}"${at} is a boolean, but the config gives ${JSON.stringify(v)}. Write true or false.`);
+    }
+    if (spec.type === 'string' && typeof v !== 'string') {
+      throw new RuntimeError('config', `Feature "${key}" option "${name}"${at} is a string, but the config gives ${JSON.stringify(v)}. Quote it: "${String(v)}".`);
+    }
+    if (Array.isArray(spec.enum) && !spec.enum.map(String).includes(String(v))) {
+      const guess = didYouMean(String(v), spec.enum.map(String));
+      throw new RuntimeError('config', `Feature "${key}" option "${name}"${at} is ${JSON.stringify(v)}, which is not one of ${spec.enum.map((e) => JSON.stringify(e)).join(', ')}.${guess ? ` Did you mean "${guess}"?` : ''}`);
+    }
+  }
+}
+
+async function readManifest(key: string, dir: string, hint: string): Promise<Record<string, unknown>> {
+  const manifestFile = path.join(dir, 'devcontainer-feature.json');
+  try {
+    return JSON.parse(await fs.readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RuntimeError(
+      'config',
+      `Feature "${key}" has ${code ? `no readable ${manifestFile} (${code})` : `a devcontainer-feature.json that is not valid JSON (${(e as Error).message})`}. ${hint}`,
+    );
+  }
+}
+
+/**
+ * The config's Features, read (local ones from their folders, others downloaded or taken from the
+ * cache), their dependsOn added recursively, options checked, and ordered for installation.
+ */
+export async function readFeatures(resolved: ResolvedConfig, o: ReadFeaturesOptions = {}): Promise<LocalFeature[]> {
   const config = resolved.config ?? {};
   const value = config.features;
   if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.keys(value).length) return [];
   const file = resolved.configFile ?? 'devcontainer.json';
   const keys = Object.keys(value);
-  const remote = keys.filter((k) => !isLocalFeature(k));
-  if (remote.length) {
-    const first = remote[0];
-    const where = /^https?:\/\//.test(first) ? new URL(first).host : first.split('/')[0];
-    throw new RuntimeError(
-      'unsupported',
-      `Feature "${first}"${remote.length > 1 ? ` (and ${remote.slice(1).map((k) => `"${k}"`).join(', ')})` : ''} needs a registry (${where}) to download it, and none is reachable: HyperBox installs local Features only. ` +
-        'Copy the Feature into the .devcontainer folder and name it "./<folder>" in "features", or install the tool in a Dockerfile.',
-    );
-  }
+  const fetchRemote = o.fetch !== false;
+  const env = o.env ?? process.env;
+  const report = o.report ?? quietReport;
+  const lock: Lockfile | undefined = fetchRemote && !o.noLockfile && resolved.configFile ? await readLockfile(resolved.configFile) : undefined;
+  let client: RegistryClient | undefined;
+  const fetchOne = async (key: string): Promise<FetchedFeature> => {
+    client ??= new RegistryClient({ env, signal: o.signal });
+    const locked = o.upgradeLockfile ? undefined : lock?.features?.[key];
+    return isTarballFeature(key) ? fetchTarballFeature(key, { client, report, env, locked, signal: o.signal }) : fetchOciFeature(key, { client, report, env, locked });
+  };
   const base = path.dirname(file);
   const out: LocalFeature[] = [];
   for (const key of keys) {
-    const dir = path.resolve(base, key);
-    const manifestFile = path.join(dir, 'devcontainer-feature.json');
-    let manifest: Record<string, unknown>;
-    try {
-      manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new RuntimeError(
-        'config',
-        `Feature "${key}" has ${code ? `no readable ${manifestFile} (${code})` : `a devcontainer-feature.json that is not valid JSON (${(e as Error).message})`}. A local Feature is a folder with devcontainer-feature.json and install.sh, relative to the folder of devcontainer.json.`,
-      );
+    const given = (value as Record<string, unknown>)[key];
+    if (!isLocalFeature(key)) {
+      if (!fetchRemote) continue;
+      const fetched = await fetchOne(key);
+      const manifest = await readManifest(key, fetched.dir, 'The Feature as published is broken: tell its publisher.');
+      await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
+      out.push({ key, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(key)?.id ?? key, manifest, options: featureOptions(manifest, given), fetched });
+      continue;
     }
+    const dir = path.resolve(base, key);
+    const manifest = await readManifest(key, dir, 'A local Feature is a folder with devcontainer-feature.json and install.sh, relative to the folder of devcontainer.json.');
     if (!(await fs.stat(path.join(dir, 'install.sh')).catch(() => undefined))?.isFile()) {
       throw new RuntimeError('config', `Feature "${key}" has no install.sh (looked at ${path.join(dir, 'install.sh')}). Add the script that installs it.`);
     }
-    out.push({ key, dir, id: typeof manifest.id === 'string' ? manifest.id : key, manifest, options: featureOptions(manifest, (value as Record<string, unknown>)[key]) });
+    await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
+    out.push({ key, dir, id: typeof manifest.id === 'string' ? manifest.id : key, manifest, options: featureOptions(manifest, given) });
+  }
+  if (fetchRemote) {
+    // dependsOn: fetched (from registries too) with the options given there, until none is missing
+    for (let i = 0; i < out.length; i++) {
+      const deps = out[i].manifest.dependsOn && typeof out[i].manifest.dependsOn === 'object' ? (out[i].manifest.dependsOn as Record<string, unknown>) : {};
+      for (const [ref, opts] of Object.entries(deps)) {
+        if (out.some((f) => f !== out[i] && names(ref, f))) continue;
+        if (isLocalFeature(ref)) continue; // orderFeatures says it is missing
+        if (out.length > 100) throw new RuntimeError('config', `The Features' dependsOn chains add more than 100 Features; one of them is probably circular (last: "${out[i].key}" dependsOn "${ref}").`);
+        const fetched = await fetchOne(ref);
+        const manifest = await readManifest(ref, fetched.dir, `It is a dependency of Feature "${out[i].key}"; the Feature as published is broken.`);
+        await checkOptions(`${ref}" (dependsOn of "${out[i].key}`, manifest, opts, null, undefined);
+        out.push({ key: ref, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(ref)?.id ?? ref, manifest, options: featureOptions(manifest, opts), fetched, dependency: true });
+      }
+    }
+    if (resolved.configFile && !o.noLockfile && out.some((f) => f.fetched)) {
+      await writeLockfile(resolved.configFile, lockEntries(out), { frozen: o.frozenLockfile, previous: lock });
+    }
   }
   const override = Array.isArray(config.overrideFeatureInstallOrder) ? config.overrideFeatureInstallOrder.map(String) : [];
   return orderFeatures(out, override);
@@ -199,7 +309,10 @@ export async function featureInputs(resolved: ResolvedConfig): Promise<Record<st
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
   const base = path.dirname(resolved.configFile ?? '.');
   const out: Record<string, string> = {};
-  for (const key of Object.keys(value).filter(isLocalFeature)) out[`Feature ${key}`] = (await hashFolder(path.resolve(base, key))).slice(0, 16);
+  for (const key of Object.keys(value)) {
+    // a registry Feature's input is its reference (and its options, via the config itself)
+    out[`Feature ${key}`] = isLocalFeature(key) ? (await hashFolder(path.resolve(base, key))).slice(0, 16) : key;
+  }
   return out;
 }
 
@@ -234,17 +347,37 @@ export interface FeaturesImageOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** The Dockerfile of the derived image (pure: the build context holds f0, f1, ... and run.sh). */
-export function featuresDockerfile(base: string, features: LocalFeature[], users: { remote: string; container: string; image: string }): string {
-  const lines = [`FROM ${base}`, 'USER root', 'COPY run.sh /tmp/hb-features/run.sh'];
+/** A value in double quotes for a POSIX shell, with $ left to expand as Dockerfile ENV expands it. */
+const shellEnvValue = (v: string) => `"${v.replace(/(["\\`])/g, '\\$1')}"`;
+
+/**
+ * The script that installs every Feature in one RUN (one container instead of one per Feature:
+ * the Engine API's builder commits each step, which costs about a second apiece). Each Feature's
+ * containerEnv is exported before the next one installs, as separate ENV steps would have it; a
+ * failing install.sh is named by its index and keeps its exit code.
+ */
+export function installAllScript(features: LocalFeature[], users: { remote: string; container: string }): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['#!/bin/sh', 'set -e'];
   features.forEach((f, i) => {
     lines.push(`# Feature ${f.key} (${f.id})`);
-    lines.push(`COPY f${i} /tmp/hb-features/f${i}`);
-    lines.push(`RUN ${JSON.stringify(['/bin/sh', '/tmp/hb-features/run.sh', `/tmp/hb-features/f${i}`, users.remote, users.container])}`);
+    lines.push(`/bin/sh /tmp/hb-features/run.sh /tmp/hb-features/f${i} ${q(users.remote)} ${q(users.container)} || { s=$?; echo "hb-features: f${i} failed with exit code $s" >&2; exit $s; }`);
     const env = f.manifest.containerEnv && typeof f.manifest.containerEnv === 'object' ? (f.manifest.containerEnv as Record<string, unknown>) : {};
-    for (const [k, v] of Object.entries(env)) lines.push(`ENV ${k}=${JSON.stringify(String(v))}`);
+    for (const [k, v] of Object.entries(env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellEnvValue(String(v))}`);
   });
-  lines.push('RUN rm -rf /tmp/hb-features');
+  lines.push('rm -rf /tmp/hb-features');
+  return lines.join('\n') + '\n';
+}
+
+/** The Dockerfile of the derived image (pure: the build context holds f0, f1, ..., run.sh and install-all.sh). */
+export function featuresDockerfile(base: string, features: LocalFeature[], users: { remote: string; container: string; image: string }): string {
+  const lines = [`FROM ${base}`, 'USER root', 'COPY . /tmp/hb-features/', `RUN ["/bin/sh", "/tmp/hb-features/install-all.sh"]`];
+  const env: string[] = [];
+  for (const f of features) {
+    const e = f.manifest.containerEnv && typeof f.manifest.containerEnv === 'object' ? (f.manifest.containerEnv as Record<string, unknown>) : {};
+    for (const [k, v] of Object.entries(e)) env.push(`${k}=${JSON.stringify(String(v))}`);
+  }
+  if (env.length) lines.push(`ENV ${env.join(' ')}`);
   lines.push(`USER ${users.image}`);
   return lines.join('\n') + '\n';
 }
@@ -269,6 +402,7 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
   const ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'hb-features-'));
   try {
     await fs.writeFile(path.join(ctx, 'run.sh'), RUN_SCRIPT);
+    await fs.writeFile(path.join(ctx, 'install-all.sh'), installAllScript(o.features, users));
     for (const [i, f] of o.features.entries()) {
       const dest = path.join(ctx, `f${i}`);
       await fs.cp(f.dir, dest, { recursive: true, dereference: true });
@@ -289,9 +423,9 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
     } catch (e) {
       if (!(e instanceof RuntimeError) || e.code !== 'build-failed') throw e;
       // the failing step is a Feature's install.sh when it is the RUN of its folder
-      const m = /at Step \d+\/\d+ : RUN \[[^\n]*\/tmp\/hb-features\/f(\d+)"/.exec(e.message);
+      const m = /hb-features: f(\d+) failed with exit code/.exec(e.message);
       const failing = m ? o.features[+m[1]] : undefined;
-      const detail = e.message.replace(/^Building \S+ failed/, 'The build failed');
+      const detail = e.message.replace(/^Building \S+ failed/, 'The build failed').replace(/^.*hb-features: f\d+ failed with exit code.*\n?/m, '');
       throw new RuntimeError(
         'build-failed',
         failing

@@ -13,6 +13,9 @@ import { contextFilter, packContext } from './context';
 import { chooseBuildKitCli } from './dockerCli';
 import { lastLines, RuntimeError, throwIfCancelled } from './errors';
 import type { Reporter } from './report';
+import { dockerAuthConfig, lookupCredentials } from '../registry/credentials';
+import { parseRef } from '../registry/reference';
+import { formatBytes } from '../util/text';
 
 /** The image if the engine has it, else undefined. */
 export async function inspectImage(engine: Engine, name: string): Promise<ImageInspectInfo | undefined> {
@@ -30,18 +33,66 @@ function dockerMessage(e: unknown): string {
   return text.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, '').trim();
 }
 
-/** Uses the local image, or pulls it. A failure says exactly that the image is missing and why the pull failed. */
-export async function ensureImage(engine: Engine, name: string, report: Reporter, signal?: AbortSignal): Promise<ImageInspectInfo> {
+/** The credentials for an image's registry from Docker's config, as dockerode's `authconfig`; none when it has none (or its helper fails: then a warning). */
+export async function pullAuth(name: string, env: NodeJS.ProcessEnv, report: Reporter): Promise<Record<string, string> | undefined> {
+  const ref = parseRef(name, 'docker.io');
+  if (!ref) return undefined;
+  try {
+    return dockerAuthConfig(ref.registry, await lookupCredentials(ref.registry, env));
+  } catch (e) {
+    report.warn(`${(e as Error).message} Pulling ${name} without credentials.`);
+    return undefined;
+  }
+}
+
+interface PullEvent {
+  status?: string;
+  progress?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+}
+
+/** Sums a pull's layer events into one line: "12.3 MB of 40.1 MB, 2 of 5 layers done". */
+export class PullProgress {
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+  add(ev: PullEvent): void {
+    if (!ev.id || !ev.status) return;
+    const l = this.layers.get(ev.id) ?? { current: 0, total: 0, done: false };
+    if (/^Downloading/.test(ev.status) && ev.progressDetail?.total) {
+      l.current = ev.progressDetail.current ?? l.current;
+      l.total = ev.progressDetail.total;
+    }
+    if (/^(Download complete|Pull complete|Already exists)/.test(ev.status)) {
+      l.done = true;
+      if (l.total) l.current = l.total;
+    }
+    if (/^(Pulling fs layer|Waiting|Downloading|Download complete|Verifying|Extracting|Pull complete|Already exists)/.test(ev.status)) this.layers.set(ev.id, l);
+  }
+  summary(): string | undefined {
+    if (!this.layers.size) return undefined;
+    const all = [...this.layers.values()];
+    const current = all.reduce((n, l) => n + l.current, 0);
+    const total = all.reduce((n, l) => n + l.total, 0);
+    const done = all.filter((l) => l.done).length;
+    return `${total ? `${formatBytes(current)} of ${formatBytes(total)}, ` : ''}${done} of ${all.length} layers done`;
+  }
+}
+
+/** Uses the local image, or pulls it (with the registry's credentials from Docker's config). A failure says exactly that the image is missing and why the pull failed. */
+export async function ensureImage(engine: Engine, name: string, report: Reporter, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<ImageInspectInfo> {
   const local = await inspectImage(engine, name);
   if (local) return local;
   report.step(`Pulling ${name}`);
   const fail = (why: string) =>
     new RuntimeError(
       'image-missing',
-      `image ${name} is not present and could not be pulled: ${why}. Check the name, build or load the image locally (docker build / docker load), or make its registry reachable.`,
+      `image ${name} is not present and could not be pulled: ${why}. Check the name, build or load the image locally (docker build / docker load), or make its registry reachable${/unauthorized|authentication required|denied|no basic auth credentials/i.test(why) ? ` (and log in to it: docker login ${parseRef(name, 'docker.io')?.registry ?? ''})` : ''}.`,
     );
   try {
-    const stream = (await engine.docker.pull(name)) as NodeJS.ReadableStream;
+    const authconfig = await pullAuth(name, env, report);
+    const stream = (await engine.docker.pull(name, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream;
+    const progress = new PullProgress();
+    let shown = 0;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         (stream as unknown as { destroy?: () => void }).destroy?.();
@@ -56,8 +107,18 @@ export async function ensureImage(engine: Engine, name: string, report: Reporter
           if (failed) reject(fail(failed));
           else resolve();
         },
-        (ev: { status?: string; progress?: string; id?: string }) => {
+        (ev: PullEvent) => {
+          progress.add(ev);
           if (ev.status && !ev.progress) report.output('pull', `${ev.id ? `${ev.id}: ` : ''}${ev.status}\n`);
+          // the layers' progress as the step's message, at most twice a second
+          const now = Date.now();
+          if (now - shown > 500) {
+            const line = progress.summary();
+            if (line) {
+              shown = now;
+              report.step(`Pulling ${name}: ${line}`);
+            }
+          }
         },
       );
     });

@@ -74,6 +74,8 @@ export interface UpOptions {
   /** Remove the existing container first (rebuild). */
   rebuild?: boolean;
   noCache?: boolean;
+  /** Fail when devcontainer-lock.json is missing or differs from the Features resolved (hb up --frozen-lockfile). */
+  frozenLockfile?: boolean;
   /** The local user whose UID/GID updateRemoteUserUID gives the remote user (default: this process's). */
   localUser?: { uid: number; gid: number };
   /** The OCI runtime to create the container with, over runArgs and the config's (hb up --runtime); see runtimes.ts. */
@@ -207,8 +209,8 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const configFile = resolved.configFile!;
   timer.timeline.configFile = configFile;
   if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
-  // local Features (features.ts; with Compose too); OCI ones are a clear error here
-  if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved));
+  // local Features checked here (features.ts; with Compose too); registry ones are downloaded in the up
+  if (config.features !== undefined) await timer.time('features', () => readFeatures(resolved, { fetch: false }));
 
   const engine = await timer.time('engine', () => connectEngine(env));
   try {
@@ -226,7 +228,7 @@ async function upWithEngine(
 ): Promise<UpOutcome> {
   const { report, signal, env, folder } = opts;
   const config = resolved.config;
-  const featureSet = await readFeatures(resolved);
+  const featureSet = config.features === undefined ? [] : await timer.time('features fetch', () => readFeatures(resolved, { env, report, signal, frozenLockfile: opts.frozenLockfile }));
   const configFile = resolved.configFile!;
   const id = resolved.devcontainerId!;
   const release = await timer.time('lock', () =>
@@ -367,7 +369,7 @@ async function upWithEngine(
       let imageName: string;
       if (resolved.kind === 'image') {
         imageName = String(config.image);
-        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal));
+        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal, env));
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};

@@ -28,6 +28,15 @@ declare module 'tar-fs' {
     strict?: boolean;
   }
   export function pack(cwd: string, options?: PackOptions): Pack;
+  interface ExtractOptions {
+    ignore?: (name: string, header?: TarHeader) => boolean;
+    map?: (header: TarHeader) => TarHeader;
+    dmode?: number;
+    fmode?: number;
+    readable?: boolean;
+    writable?: boolean;
+  }
+  export function extract(cwd: string, options?: ExtractOptions): import('node:stream').Writable;
   export type { Pack, PackOptions, TarHeader, Stats };
 }
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { builtImageName, overrideDocument, projectName, sanitizeProjectName } from '../../../src/engine/runtime/compose';
 import { RuntimeError } from '../../../src/engine/runtime/errors';
-import { featureOptions, featuresDockerfile, wrapEntrypoint, optionEnvName, optionsEnvFile, orderFeatures, readFeatures } from '../../../src/engine/runtime/features';
+import { featureOptions, featuresDockerfile, installAllScript, wrapEntrypoint, optionEnvName, optionsEnvFile, orderFeatures, readFeatures } from '../../../src/engine/runtime/features';
 import { mergeMetadata } from '../../../src/engine/runtime/metadata';
 import { parseMount } from '../../../src/engine/runtime/mounts';
 import type { ResolvedConfig } from '../../../src/protocol';
@@ -99,7 +99,7 @@ describe('runtime: Feature options and order', () => {
     assert.deepEqual(keys(orderFeatures(list, ['c', './b'])), ['./c', './a', './b']);
   });
   it('names a missing dependsOn and a cycle', () => {
-    assert.throws(() => orderFeatures([f('./a', { dependsOn: { './zzz': {} } })]), /Feature "\.\/a" dependsOn "\.\/zzz", which is not among the config's features/);
+    assert.throws(() => orderFeatures([f('./a', { dependsOn: { './zzz': {} } })]), /Feature "\.\/a" dependsOn "\.\/zzz", which is not among the Features to install/);
     assert.throws(() => orderFeatures([f('./a', { dependsOn: { './b': {} } }), f('./b', { installsAfter: ['a'] })]), /"\.\/a", "\.\/b" depend on each other in a cycle/);
   });
   it('runs Feature entrypoints before the image\'s own entrypoint and command when overrideCommand is false', () => {
@@ -111,11 +111,16 @@ describe('runtime: Feature options and order', () => {
     wrapEntrypoint(untouched, { Config: {} } as never, []);
     assert.deepEqual(untouched, {});
   });
-  it('writes a Dockerfile that runs each install.sh in order, with its env, and restores the user', () => {
-    const text = featuresDockerfile('sha256:abc', [{ key: './a', id: 'a', dir: '/x', options: {}, manifest: { containerEnv: { P: 'v 1' } } }], { remote: 'dev', container: 'root', image: 'app' });
-    assert.match(text, /^FROM sha256:abc\nUSER root\n/);
-    assert.match(text, /COPY f0 \/tmp\/hb-features\/f0\nRUN \["\/bin\/sh","\/tmp\/hb-features\/run.sh","\/tmp\/hb-features\/f0","dev","root"\]\nENV P="v 1"\n/);
-    assert.match(text, /USER app\n$/);
+  it('writes a Dockerfile that runs every install.sh in one step, in order, each seeing the env of those before, and restores the user', () => {
+    const list = [
+      { key: './a', id: 'a', dir: '/x', options: {}, manifest: { containerEnv: { P: 'v 1', PATH: '/opt/a/bin:${PATH}' } } },
+      { key: './b', id: 'b', dir: '/y', options: {}, manifest: {} },
+    ];
+    const text = featuresDockerfile('sha256:abc', list, { remote: 'dev', container: 'root', image: 'app' });
+    assert.equal(text, 'FROM sha256:abc\nUSER root\nCOPY . /tmp/hb-features/\nRUN ["/bin/sh", "/tmp/hb-features/install-all.sh"]\nENV P="v 1" PATH="/opt/a/bin:${PATH}"\nUSER app\n');
+    const script = installAllScript(list, { remote: "o'neil", container: 'root' });
+    assert.match(script, /run\.sh \/tmp\/hb-features\/f0 'o'\\''neil' 'root' \|\| \{ s=\$\?; echo "hb-features: f0 failed with exit code \$s" >&2; exit \$s; \}\nexport P="v 1"\nexport PATH="\/opt\/a\/bin:\$\{PATH\}"\n# Feature \.\/b \(b\)\n\/bin\/sh \/tmp\/hb-features\/run\.sh \/tmp\/hb-features\/f1 /);
+    assert.match(script, /rm -rf \/tmp\/hb-features\n$/);
   });
 });
 
@@ -135,13 +140,17 @@ describe('runtime: reading Features', () => {
     assert.equal(list.length, 1);
     assert.deepEqual(list[0].options, { v: '2' });
   });
-  it('refuses OCI and URL Features at once, naming them and the registry', async () => {
-    await assert.rejects(readFeatures(resolved({ './one': {}, 'ghcr.io/devcontainers/features/go:1': {} })), (e: unknown) => {
-      assert.ok(e instanceof RuntimeError && e.code === 'unsupported');
-      assert.match(e.message, /Feature "ghcr\.io\/devcontainers\/features\/go:1" needs a registry \(ghcr\.io\)/);
+  it('before trust reads only local Features and downloads nothing; a malformed reference is a config error', async () => {
+    const list = await readFeatures(resolved({ './one': {}, 'nosuchhost.invalid/features/go:1': {}, 'https://nosuchhost.invalid/f.tgz': {} }), { fetch: false });
+    assert.deepEqual(list.map((f) => f.key), ['./one']);
+    await assert.rejects(readFeatures(resolved({ 'ghcr.io/Owner/features/go:1': {} })), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError && e.code === 'config');
+      assert.match(e.message, /Feature "ghcr\.io\/Owner\/features\/go:1" is not a valid reference/);
       return true;
     });
-    await assert.rejects(readFeatures(resolved({ 'https://example.com/f.tgz': {} })), /needs a registry \(example\.com\)/);
+  });
+  it('checks options against the manifest: unknown names with did-you-mean, types', async () => {
+    await assert.rejects(readFeatures(resolved({ './one': { w: '2' } })), /Feature "\.\/one" has no option "w"\. Did you mean "v"\? Its options: v\./);
   });
   it('reads Features of a Compose config too, and names a missing install.sh', async () => {
     assert.deepEqual((await readFeatures(resolved({ './one': {} }, 'compose'))).map((f) => f.id), ['one']);

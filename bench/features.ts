@@ -1,0 +1,124 @@
+// bench/features: `hb up` against the reference `devcontainer up` on a config with two OCI
+// Features from a local registry (Debian's docker-registry on 127.0.0.1, addressed as
+// localhost:<port>, which both tools speak plain http to), in one run, same image, same engine.
+//
+//   node esbuild.mjs && node --import tsx bench/features.ts [--runs N]
+//
+// cold: nothing cached (a fresh hb cache folder and TMPDIR for the reference, the container and
+// the image with the Features removed); cached: the container removed (as `down` does), the
+// downloaded Features and the image with them kept. Medians of N runs (default 5) after one
+// warm-up, with the ratio against the goals of issue 13 (2x cold, 3x cached).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { busyboxImage } from '../test/engine/images';
+import { publishFeature, startRegistry } from '../test/unit/helpers/registry';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, 'bench', '.work', 'features');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const REFERENCE = path.join(ROOT, 'node_modules', '.bin', 'devcontainer');
+const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+const args = process.argv.slice(2);
+const RUNS = args.includes('--runs') && Number(args[args.indexOf('--runs') + 1]) > 0 ? Number(args[args.indexOf('--runs') + 1]) : 5;
+const GOALS = { cold: 2, cached: 3 } as const;
+
+for (const [what, file] of [['dist/cli.js (run node esbuild.mjs)', CLI], ['the reference CLI (npm install)', REFERENCE]]) {
+  if (!existsSync(file)) {
+    console.error(`bench/features: ${what} is missing: ${file}`);
+    process.exit(1);
+  }
+}
+
+function docker(argv: string[], allowFail = false): string {
+  const r = spawnSync(DOCKER, argv, { encoding: 'utf8' });
+  if (r.status !== 0 && !allowFail) throw new Error(`docker ${argv.join(' ')}: ${r.stderr}`);
+  return (r.stdout ?? '').trim();
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main() {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const image = busyboxImage();
+  const reg = await startRegistry();
+  const images = new Set<string>();
+  try {
+    await publishFeature(reg, 'bench/features/alpha', { id: 'alpha', version: '1.0.0', options: { word: { type: 'string', default: 'alpha' } }, containerEnv: { ALPHA: '1' } }, '#!/bin/sh\nset -e\necho "$WORD" > /etc/alpha\n');
+    await publishFeature(reg, 'bench/features/beta', { id: 'beta', version: '1.0.0', containerEnv: { BETA: '1' } }, '#!/bin/sh\nset -e\nmkdir -p /opt/beta && echo beta > /opt/beta/ok\n');
+    const config = { image, features: { [`${reg.host}/bench/features/alpha:1`]: { word: 'hello' }, [`${reg.host}/bench/features/beta:1`]: {} } };
+    let n = 0;
+    const state = { hyperbox: { cache: '', tmp: '' }, reference: { cache: '', tmp: '' } };
+    const fresh = (tool: 'hyperbox' | 'reference') => {
+      const d = path.join(WORK, `${tool}-state-${++n}`);
+      mkdirSync(path.join(d, 'tmp'), { recursive: true });
+      state[tool] = { cache: path.join(d, 'cache'), tmp: path.join(d, 'tmp') };
+    };
+    const folders = { hyperbox: path.join(WORK, 'hyperbox'), reference: path.join(WORK, 'reference') };
+    for (const f of Object.values(folders)) {
+      mkdirSync(path.join(f, '.devcontainer'), { recursive: true });
+      writeFileSync(path.join(f, '.devcontainer', 'devcontainer.json'), JSON.stringify(config, null, 2));
+    }
+    const containersOf = (folder: string) => docker(['ps', '-aq', '--filter', `label=devcontainer.local_folder=${folder}`]).split('\n').filter(Boolean);
+    const run = (tool: 'hyperbox' | 'reference'): number => {
+      const folder = folders[tool];
+      const env = { ...process.env, HB_CACHE_DIR: state[tool].cache, HB_CONFIG_DIR: path.join(WORK, 'config'), HB_DOCKER_PATH: DOCKER, TMPDIR: state[tool].tmp };
+      const [cmd, argv] = tool === 'hyperbox' ? [process.execPath, [CLI, 'up', folder, '--trust']] : [REFERENCE, ['up', '--workspace-folder', folder, '--docker-path', DOCKER]];
+      const t = process.hrtime.bigint();
+      const r = spawnSync(cmd, argv, { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+      const s = Number(process.hrtime.bigint() - t) / 1e9;
+      if (r.status !== 0) throw new Error(`${tool} up failed (${r.status}):\n${(r.stderr || r.stdout).slice(-3000)}`);
+      const id = containersOf(folder)[0];
+      const ok = docker(['exec', id, 'sh', '-c', 'cat /etc/alpha /opt/beta/ok']);
+      if (ok !== 'hello\nbeta') throw new Error(`${tool}: the Features are not installed as expected: ${ok}`);
+      images.add(docker(['inspect', '--format', '{{.Config.Image}}', id]));
+      return s;
+    };
+    const prepare = (tool: 'hyperbox' | 'reference', kind: 'cold' | 'cached') => {
+      const folder = folders[tool];
+      for (const id of containersOf(folder)) {
+        const img = docker(['inspect', '--format', '{{.Config.Image}}', id], true);
+        docker(['rm', '-f', id], true);
+        if (kind === 'cold' && img && img !== image) docker(['rmi', '-f', img], true);
+      }
+      if (kind === 'cold') fresh(tool);
+    };
+    const measure = (tool: 'hyperbox' | 'reference', kind: 'cold' | 'cached') => {
+      if (!state[tool].cache) fresh(tool);
+      prepare(tool, kind);
+      run(tool);
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        prepare(tool, kind);
+        times.push(run(tool));
+      }
+      return median(times);
+    };
+    console.log(`bench/features: two OCI Features from ${reg.host} (docker-registry), ${RUNS} runs per figure (median) after one warm-up`);
+    console.log(`  engine: ${docker(['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'])}, node ${process.version}, reference @devcontainers/cli ${JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@devcontainers', 'cli', 'package.json'), 'utf8')).version}`);
+    console.log(`  ${'state'.padEnd(8)} ${'reference'.padStart(10)} ${'hyperbox'.padStart(10)} ${'ratio'.padStart(7)} ${'goal'.padStart(5)}  met`);
+    const results = [];
+    for (const kind of ['cold', 'cached'] as const) {
+      const ref = measure('reference', kind);
+      const hb = measure('hyperbox', kind);
+      const ratio = ref / hb;
+      results.push({ kind, reference: ref, hyperbox: hb, ratio, goal: GOALS[kind] });
+      console.log(`  ${kind.padEnd(8)} ${`${ref.toFixed(3)} s`.padStart(10)} ${`${hb.toFixed(3)} s`.padStart(10)} ${`${ratio.toFixed(1)}x`.padStart(7)} ${`${GOALS[kind]}x`.padStart(5)}  ${ratio >= GOALS[kind] ? 'yes' : 'NO'}`);
+    }
+    if (args.includes('--json')) console.log(JSON.stringify({ results }));
+  } finally {
+    for (const f of ['hyperbox', 'reference']) for (const id of docker(['ps', '-aq', '--filter', `label=devcontainer.local_folder=${path.join(WORK, f)}`], true).split('\n').filter(Boolean)) docker(['rm', '-f', id], true);
+    for (const img of images) if (img !== image) docker(['rmi', '-f', img], true);
+    await reg.stop();
+    rmSync(WORK, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench/features: ${(e as Error).message}`);
+  process.exit(1);
+});
