@@ -28,5 +28,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'detect', load: () => (require('./project.js') as typeof import('./project.js')).detectCommand },
   { name: 'profile', load: () => (require('./project.js') as typeof import('./project.js')).profileCommand },
   { name: 'traces', load: () => (require('./traces.js') as typeof import('./traces.js')).tracesCommand },
+  { name: 'seccomp', load: () => (require('./seccomp.js') as typeof import('./seccomp.js')).seccompCommand },
   { name: 'init', load: () => (require('./project.js') as typeof import('./project.js')).initCommand },
 ];
