@@ -6,6 +6,7 @@ import { profileArch } from './resolver';
 import type { SeccompRecording, SyscallRecord } from './types';
 
 export const ENOSYS = 38;
+export const EPERM = 1;
 /** AF_VSOCK: sockets to the hypervisor or host, outside the container's network namespace. */
 const AF_VSOCK = 40;
 const AF_INET = 2;
@@ -63,13 +64,14 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
   const rules: SeccompRule[] = [];
   const refused: Generated['refused'] = [];
   const enosys = new Set<string>(['clone3']);
+  const eperm = new Set<string>();
   for (const c of calls) {
     if (c.name === 'clone3') continue;
     if (c.failed === c.count && c.count > 0) {
       // the kernel refused every one: allowing it adds nothing the workload got, so keep it refused
       const errno = c.errnos.includes('ENOSYS') ? 'ENOSYS' : 'EPERM';
       refused.push({ name: c.name, errno, count: c.count, firstExe: c.firstExe });
-      if (errno === 'ENOSYS') enosys.add(c.name);
+      (errno === 'ENOSYS' ? enosys : eperm).add(c.name);
       continue;
     }
     if (c.name === 'socket' && c.firstArgs?.length) {
@@ -91,6 +93,9 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
   if (plain.length) syscalls.push({ names: plain.sort(), action: 'SCMP_ACT_ALLOW' });
   syscalls.push(...rules);
   syscalls.push({ names: [...enosys].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
+  // named although the default refuses them too: they are refused on purpose (the workload was
+  // refused them while recording), and validation tells them from calls the profile forgot
+  if (eperm.size) syscalls.push({ names: [...eperm].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: EPERM });
   const allowed = [...new Set([...plain, ...rules.map((r) => r.names[0])])].sort();
   return {
     profile: { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, architectures: archs.map(profileArch), syscalls },

@@ -73,3 +73,28 @@ export async function unknownNames(names: string[], archs: string[], env: NodeJS
   const r = await resolveNames(names, archs, env);
   return names.filter((n) => [...r.get(n)!.values()].every((v) => v === -1)).sort();
 }
+
+/** Highest syscall number asked about when listing an architecture's syscalls. */
+const MAX_SYSCALL = 511;
+
+/** Every syscall name libseccomp knows on the architecture (numbers 0..511 resolved back to names; cached). */
+export async function allSyscallNames(arch: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const tool = await resolverPath(env);
+  const st = await fs.stat(tool);
+  const file = path.join(cacheDir(env), 'seccomp', `names-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  const cached = await readJson<string[]>(file);
+  if (cached?.length) return cached;
+  const names: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next <= MAX_SYSCALL) {
+      const n = next++;
+      const out = await run(tool, ['-a', arch, String(n)]).catch(() => '');
+      if (/^[a-z_][a-z0-9_]*$/.test(out)) names.push(out);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  names.sort();
+  await writeJson(file, names);
+  return names;
+}

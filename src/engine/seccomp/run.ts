@@ -190,7 +190,27 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     }
     o.report.step(`Running ${command.join(' ')} in a temporary container from ${info.Config.Image}`);
     const waiting = container.wait({ condition: 'next-exit' });
-    await container.start();
+    try {
+      await container.start();
+    } catch (e) {
+      // under a profile that lacks a call the runtime needs after loading it, the container never starts
+      let blocked = '';
+      if (strace && o.deniedErrno) {
+        const s = strace;
+        await new Promise<void>((resolve) => {
+          s.on('exit', () => resolve());
+          s.kill('SIGINT');
+        });
+        strace = undefined;
+        const t = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
+        blocked = [...t.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ');
+      }
+      throw new RuntimeError(
+        'create-failed',
+        `The container did not start under the profile: ${(e as Error).message.trim()}` +
+          (blocked ? `\nThe profile blocked: ${blocked}. The runtime (${info.HostConfig.Runtime || 'runc'}) makes these after loading the filter: record again, or add them.` : ''),
+      );
+    }
     const stop = async () => {
       state.ended = 'stopped';
       await container.stop({ t: 5 }).catch(() => undefined);
