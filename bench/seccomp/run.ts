@@ -99,7 +99,7 @@ console.log(`Node HTTP app: ${gen.allowed.length} syscalls allowed (goal ≤ 70)
 console.log(`recording: ${rec.calls} calls in ${(rec.durationMs / 1000).toFixed(1)} s; generate took ${genMs.toFixed(0)} ms (goal ≤ 1000)`);
 
 // 2. three enforced replays with other mixes
-for (const m of ['B', 'C', 'D']) {
+for (const m of (process.env.ONLY ? [process.env.ONLY] : ["B", "C", "D"])) {
   const v = await validateSeccomp({ engine, folder, env, command, trusted: true, report, drive: driven(mixes[m]) });
   console.log(`replay ${m}: ${v.denials.length} denials${v.denials.length ? ` (${v.denials.map((d) => `${d.name} by ${d.processes.join(',')}`).join('; ')})` : ''}, app checks passed, exit ${v.ended === 'stopped' ? 'stopped by SIGTERM' : v.exitCode}`);
 }

@@ -21,10 +21,12 @@ export const LABEL_SECCOMP = 'hyperbox.seccomp';
 
 /**
  * During recording a filter must be loaded (runc and crun load none for a profile that allows
- * everything, and the load is where recording starts), so the recording profile allows every call
- * and only logs acct(2) — a call workloads in a container do not make (it needs CAP_SYS_PACCT).
+ * everything, and the load is where recording starts). The recording profile allows every call
+ * but clone3, which it answers with ENOSYS as the generated profile will: glibc then falls back to
+ * clone, and the recording sees the calls the workload makes under the profile, not the ones it
+ * would make without it.
  */
-export const RECORDING_PROFILE = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['acct'], action: 'SCMP_ACT_LOG' }] };
+export const RECORDING_PROFILE = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }] };
 
 /** errno the validation profile answers with: EHWPOISON, which no ordinary call in a container returns. */
 export const VALIDATION_ERRNO = 133;
@@ -190,6 +192,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     }
     o.report.step(`Running ${command.join(' ')} in a temporary container from ${info.Config.Image}`);
     const waiting = container.wait({ condition: 'next-exit' });
+    let driveError: Error | undefined;
     try {
       await container.start();
     } catch (e) {
@@ -220,7 +223,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     const timer = o.durationS ? setTimeout(() => void stop(), o.durationS * 1000) : undefined;
     if (o.drive) {
       const ip = (await container.inspect()).NetworkSettings.IPAddress;
-      await o.drive(ip).finally(stop);
+      driveError = await o.drive(ip).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      await stop();
     }
     const result = (await waiting) as { StatusCode: number };
     if (timer) clearTimeout(timer);
@@ -240,6 +247,10 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       if (!parsed.sawFilter) {
         throw new RuntimeError('unsupported', `The container's seccomp filter was never loaded while strace watched, so nothing could be recorded. hb seccomp needs an engine that applies seccomp profiles with runc or crun (docker info shows "seccomp" under Security Options).`);
       }
+    }
+    if (driveError) {
+      const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
+      throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs.trim()}`);
     }
     return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs };
   } finally {
