@@ -133,6 +133,23 @@ function startStrace(pids: number[], file: string, signal?: AbortSignal): Promis
   });
 }
 
+/**
+ * Detaches strace: SIGINT (it flushes its output and detaches), then SIGKILL after 5 s — strace can
+ * hang detaching from a process in some states, and containerd must not stay traced; when the
+ * tracer dies the kernel detaches every tracee.
+ */
+export function stopStrace(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGINT');
+  });
+}
+
 /** Runs the workload once in a temporary container; traced unless `trace` is false. */
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
@@ -199,11 +216,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       // under a profile that lacks a call the runtime needs after loading it, the container never starts
       let blocked = '';
       if (strace && o.deniedErrno) {
-        const s = strace;
-        await new Promise<void>((resolve) => {
-          s.on('exit', () => resolve());
-          s.kill('SIGINT');
-        });
+        await stopStrace(strace);
         strace = undefined;
         const t = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
         blocked = [...t.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ');
@@ -237,11 +250,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '');
     let parsed: ParsedTrace | undefined;
     if (strace) {
-      const s = strace;
-      await new Promise<void>((resolve) => {
-        s.on('exit', () => resolve());
-        s.kill('SIGINT');
-      });
+      await stopStrace(strace);
       strace = undefined;
       parsed = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
       if (!parsed.sawFilter) {
@@ -254,7 +263,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     }
     return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs };
   } finally {
-    if (strace) strace.kill('SIGINT');
+    if (strace) await stopStrace(strace);
     await container.remove({ force: true }).catch(() => undefined);
     await fs.rm(file, { force: true });
   }
