@@ -5,6 +5,7 @@ import type { MessageConnection } from 'vscode-jsonrpc';
 import { registerConfigService } from './devcontainer/service';
 import { registerProjectService } from './project/service';
 import { registerRuntimeService } from './runtime/service';
+import { registerSeccompService } from './seccomp/service';
 import { registerTerminalService } from './runtime/terminalService';
 import { registerTracesService } from './traces/service';
 
@@ -22,4 +23,4 @@ export interface EngineLog {
   debug(message: string): void;
 }
 
-export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService, registerTracesService];
+export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService, registerTracesService, registerSeccompService];

@@ -474,7 +474,9 @@ export type RuntimeErrorCode =
   /** Deleting data needs the user's say: the message lists what (hb down --volumes on Compose). */
   | 'confirm-required'
   /** A registry (Features, images) could not be reached, refused the credentials, or served something else than asked. */
-  | 'registry';
+  | 'registry'
+  /** A host tool hb needs is not installed (the message names the Debian package). */
+  | 'missing-tool';
 
 /** The `data` of a RUNTIME_ERROR response. */
 export interface RuntimeErrorData {
@@ -1018,3 +1020,100 @@ export interface DoctorReport {
   arch: { arch: string; advice: string | null };
   recommendations: string[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Seccomp: profiles made from what the workload really does (src/engine/seccomp). Recording and
+// validation run the workload in a temporary container traced from the host; they need trust.
+// Progress notifications carry the request's progressToken; each request can be cancelled.
+
+export interface SeccompWorkloadParams extends RuntimeTarget {
+  /** The folder is trusted (Workspace Trust in the editor, the trust store or --trust in hb). */
+  trusted: boolean;
+  /** The command; default customizations.hyperbox.devCommand, else the detected dev command. */
+  command?: string[];
+  /** Stop the workload after this many seconds. */
+  durationS?: number;
+}
+
+export interface SeccompRecordResult {
+  /** The recording's file (under the cache folder). */
+  file: string;
+  workspaceFolder: string;
+  command: string[];
+  durationMs: number;
+  /** null when hb stopped the workload (--duration, cancel). */
+  exitCode: number | null;
+  ended: 'exited' | 'stopped';
+  /** Distinct syscalls in this recording, and calls in all. */
+  syscalls: number;
+  calls: number;
+  /** Recordings of this folder so far (generate merges them). */
+  recordings: number;
+  warnings: string[];
+}
+
+export interface SeccompGenerateParams extends RuntimeTarget {
+  /** The profile's name: .devcontainer/seccomp/<name>.json (default "default"). */
+  name?: string;
+}
+
+export interface SeccompGenerateResult {
+  file: string;
+  /** Syscalls the profile allows (some only with argument rules), sorted. */
+  allowed: string[];
+  /** Distinct syscalls the recordings hold. */
+  distinct: number;
+  recordings: number;
+  /** Calls made but always refused by the kernel: kept refused. */
+  refused: string[];
+  /** Against the profile the file held before (empty when there was none). */
+  added: string[];
+  removed: string[];
+  warnings: string[];
+}
+
+export interface SeccompDenial {
+  name: string;
+  count: number;
+  /** Executables of the processes that made the call. */
+  processes: string[];
+}
+
+export interface SeccompValidateParams extends SeccompWorkloadParams {
+  /** The profile file (default customizations.hyperbox.seccomp.profile, else .devcontainer/seccomp/default.json). */
+  profile?: string;
+}
+
+export interface SeccompValidateResult {
+  file: string;
+  command: string[];
+  exitCode: number | null;
+  ended: 'exited' | 'stopped';
+  durationMs: number;
+  denials: SeccompDenial[];
+  /** When the workload failed: whether it fails without the profile too (then it is not the profile's doing); null when it did not fail. */
+  failsWithoutProfile: boolean | null;
+  ok: boolean;
+  /** The workload's last output when it failed. */
+  logTail: string;
+}
+
+export interface SeccompApplyParams extends RuntimeTarget {
+  profile?: string;
+}
+
+export interface SeccompApplyResult {
+  configFile: string;
+  /** customizations.hyperbox.seccomp.profile as written (relative to devcontainer.json). */
+  profile: string;
+  allowed: number;
+}
+
+/** client → engine: record the workload's syscalls. Cancellable. */
+export const SeccompRecord = new RequestType<SeccompWorkloadParams, SeccompRecordResult, void>('hyperbox/seccomp/record');
+/** client → engine: write the profile from the folder's recordings. */
+export const SeccompGenerate = new RequestType<SeccompGenerateParams, SeccompGenerateResult, void>('hyperbox/seccomp/generate');
+/** client → engine: run the workload under the profile and list the calls it blocks. Cancellable. */
+export const SeccompValidate = new RequestType<SeccompValidateParams, SeccompValidateResult, void>('hyperbox/seccomp/validate');
+/** client → engine: set customizations.hyperbox.seccomp.profile in devcontainer.json (comments kept). */
+export const SeccompApply = new RequestType<SeccompApplyParams, SeccompApplyResult, void>('hyperbox/seccomp/apply');

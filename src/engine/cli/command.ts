@@ -8,6 +8,8 @@ export interface CommandContext {
   values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   /** Positional arguments after the command name. */
   positionals: string[];
+  /** The arguments after `--`, when there was one (they are also the last `positionals`). */
+  afterDashDash?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Writes to stdout (results only). */

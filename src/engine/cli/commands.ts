@@ -30,5 +30,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'profile', load: () => (require('./project.js') as typeof import('./project.js')).profileCommand },
   { name: 'traces', load: () => (require('./traces.js') as typeof import('./traces.js')).tracesCommand },
   { name: 'features', load: () => (require('./features.js') as typeof import('./features.js')).featuresCommand },
+  { name: 'seccomp', load: () => (require('./seccomp.js') as typeof import('./seccomp.js')).seccompCommand },
   { name: 'init', load: () => (require('./project.js') as typeof import('./project.js')).initCommand },
 ];

@@ -82,6 +82,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     values: parsed.values as CommandContext['values'],
     positionals: parsed.positionals,
   };
+  // what follows `--` (hb seccomp record -- CMD...): also the last positionals
+  const dashDash = rest.indexOf('--');
+  if (dashDash >= 0 && !command.stopAtFirstPositional) ctx.afterDashDash = rest.slice(dashDash + 1);
   try {
     return await command.run(ctx);
   } catch (e) {

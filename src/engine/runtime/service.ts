@@ -34,19 +34,19 @@ const TIMELINE_INTERVAL_MS = 100;
 /** The error code of runtime failures on the wire (from the protocol); `data.code` carries the RuntimeError code. */
 export { RUNTIME_ERROR };
 
-function toResponseError(e: unknown): unknown {
+export function toResponseError(e: unknown): unknown {
   if (e instanceof RuntimeError) return new ResponseError<RuntimeErrorData>(RUNTIME_ERROR, e.message, { ...e.data, code: e.code });
   return e;
 }
 
-function abortSignal(token: CancellationToken): AbortSignal {
+export function abortSignal(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
   else token.onCancellationRequested(() => controller.abort());
   return controller.signal;
 }
 
-function reporter(conn: MessageConnection, log: EngineLog, token: string | undefined): Reporter {
+export function reporter(conn: MessageConnection, log: EngineLog, token: string | undefined): Reporter {
   const progress = (message: string) => {
     if (token !== undefined) void conn.sendNotification(Progress, { token, message }).catch(() => undefined);
   };

@@ -1,0 +1,270 @@
+// Runs a dev container's workload in a temporary container made from the dev container's image and
+// settings, while strace, attached from the host to containerd (and so to the shim, the OCI runtime
+// and everything they start), sees every syscall. parseTrace keeps the calls made under the
+// container's own filter: from the runtime's filter load on, which covers the runtime's last steps
+// (setting the user, capabilities, exec) as well as the workload.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { findContainer, loadConfig } from '../runtime/container';
+import { detectProject } from '../project/detect';
+import { cacheDir } from '../runtime/dirs';
+import type { Engine } from '../runtime/docker';
+import { RuntimeError } from '../runtime/errors';
+import type { Reporter } from '../runtime/report';
+import { trustNeeds, type TrustNeeds } from '../runtime/trust';
+import { parseTrace, type ParsedTrace } from './strace';
+
+export const LABEL_SECCOMP = 'hyperbox.seccomp';
+
+/**
+ * During recording a filter must be loaded (runc and crun load none for a profile that allows
+ * everything, and the load is where recording starts). The recording profile allows every call
+ * but clone3, which it answers with ENOSYS as the generated profile will: glibc then falls back to
+ * clone, and the recording sees the calls the workload makes under the profile, not the ones it
+ * would make without it.
+ */
+export const RECORDING_PROFILE = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }] };
+
+/** errno the validation profile answers with: EHWPOISON, which no ordinary call in a container returns. */
+export const VALIDATION_ERRNO = 133;
+export const VALIDATION_ERRNO_NAME = 'EHWPOISON';
+
+export interface WorkloadOptions {
+  engine: Engine;
+  folder: string;
+  configFile?: string;
+  env: NodeJS.ProcessEnv;
+  /** The command; default customizations.hyperbox.devCommand, else the detected dev command. */
+  command?: string[];
+  /** Stop the workload after this many seconds (it may also end by itself). */
+  durationS?: number;
+  /** The profile to run under (default: the recording profile). */
+  profile?: object;
+  /** Whether to trace (a plain run without strace is used to tell if a workload fails on its own). */
+  trace?: boolean;
+  trusted: boolean | ((needs: TrustNeeds, folder: string) => Promise<boolean>);
+  report: Reporter;
+  signal?: AbortSignal;
+  /** Called once the container runs, with its IP address; the workload is stopped when it resolves. */
+  drive?: (ip: string) => Promise<void>;
+  /** Errno name of a filter's denial, for validation. */
+  deniedErrno?: string;
+}
+
+export interface WorkloadRun {
+  command: string[];
+  image: string;
+  workspaceFolder: string;
+  durationMs: number;
+  exitCode: number | null;
+  ended: 'exited' | 'stopped';
+  trace?: ParsedTrace;
+  /** The container's last output lines (for a failure's message). */
+  logTail: string;
+}
+
+async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      await fs.access(p, 1);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** containerd's process ids on this host (the engine's containers are started through it). */
+async function containerdPids(): Promise<number[]> {
+  const out: number[] = [];
+  for (const d of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const comm = await fs.readFile(`/proc/${d}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'containerd') out.push(Number(d));
+  }
+  return out;
+}
+
+export function folderKey(workspaceFolder: string): string {
+  return createHash('sha256').update(workspaceFolder).digest('hex').slice(0, 16);
+}
+
+async function workloadCommand(o: WorkloadOptions, config: Record<string, unknown>, workspaceFolder: string): Promise<string[]> {
+  if (o.command?.length) return o.command;
+  const hb = (config.customizations as Record<string, Record<string, unknown>> | undefined)?.hyperbox;
+  if (typeof hb?.devCommand === 'string' && hb.devCommand.trim()) return ['/bin/sh', '-c', hb.devCommand];
+  const det = await detectProject(workspaceFolder);
+  if (det.devCommand) return ['/bin/sh', '-c', det.devCommand];
+  throw new RuntimeError(
+    'config',
+    `No workload to run for ${workspaceFolder}: no command was given, customizations.hyperbox.devCommand is not set and no dev command was detected. Give one after --, e.g. hb seccomp record -- npm start.`,
+  );
+}
+
+function startStrace(pids: number[], file: string, signal?: AbortSignal): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const args = ['-f', '-X', 'raw', '-s', '100', '-e', 'signal=none', '-o', file, ...pids.flatMap((p) => ['-p', String(p)])];
+    const child = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let done = false;
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (!done && /attached/.test(err)) {
+        done = true;
+        // strace attaches to every thread first; a moment later it traces them all
+        setTimeout(() => resolve(child), 300);
+      }
+      if (/Operation not permitted/.test(err)) {
+        done = true;
+        child.kill();
+        reject(new RuntimeError('unsupported', `strace may not trace containerd (pid ${pids.join(', ')}): ${err.trim()}. Recording needs root (or CAP_SYS_PTRACE) on the Docker host: run hb seccomp as root, e.g. with sudo.`));
+      }
+    });
+    child.on('error', (e) => reject(new RuntimeError('missing-tool', `strace could not run: ${e.message}. Install it with: apt-get install strace`)));
+    child.on('exit', (code) => {
+      if (!done) reject(new RuntimeError('command-failed', `strace exited (${code}) before it attached: ${err.trim()}`));
+    });
+    signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
+  });
+}
+
+/**
+ * Detaches strace: SIGINT (it flushes its output and detaches), then SIGKILL after 5 s — strace can
+ * hang detaching from a process in some states, and containerd must not stay traced; when the
+ * tracer dies the kernel detaches every tracee.
+ */
+export function stopStrace(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGINT');
+  });
+}
+
+/** Runs the workload once in a temporary container; traced unless `trace` is false. */
+export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
+  const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
+  const found = await findContainer(o.engine, resolved.workspaceFolder, resolved.configFile!);
+  if (!found) throw new RuntimeError('not-found', `${resolved.workspaceFolder} has no dev container to take the image and settings from. Run hb up first.`);
+  const info = await o.engine.docker.getContainer(found.Id).inspect();
+  const command = await workloadCommand(o, resolved.config, resolved.workspaceFolder);
+  // recording and validation run the folder's code: the same trust as hb up, plus the command
+  const base = trustNeeds(resolved.config, resolved.kind);
+  const needs: TrustNeeds = {
+    reasons: [...base.reasons, `hb seccomp runs this command in a container: ${command.join(' ')}`],
+    hash: createHash('sha256').update(`${base.hash}\0${JSON.stringify(command)}`).digest('hex'),
+  };
+  const trusted = typeof o.trusted === 'function' ? await o.trusted(needs, resolved.workspaceFolder) : o.trusted;
+  if (!trusted) throw new RuntimeError('trust-required', `${resolved.workspaceFolder} is not trusted, and hb seccomp would run its code:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\nPass --trust (or answer the prompt on a terminal).`);
+
+  const trace = o.trace !== false;
+  let pids: number[] = [];
+  if (trace) {
+    if (!(await which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb seccomp records and validates by tracing the container from the host. Install it with: apt-get install strace');
+    const local = Boolean(o.engine.endpoint.options.socketPath);
+    if (!local || process.getuid?.() !== 0) {
+      if (!local) throw new RuntimeError('unsupported', `The Docker engine at ${o.engine.endpoint.host} is not on this machine: hb seccomp traces the container from the host, so it runs where the engine runs.`);
+      throw new RuntimeError('unsupported', 'hb seccomp traces containerd and the containers it starts, which needs root (or CAP_SYS_PTRACE): run it as root, e.g. sudo hb seccomp record.');
+    }
+    pids = await containerdPids();
+    if (!pids.length) throw new RuntimeError('unsupported', 'No containerd process was found on this machine: hb seccomp traces containers through containerd (Docker\'s default); a rootless or remote engine cannot be traced from here.');
+  }
+  const profile = o.profile ?? RECORDING_PROFILE;
+  const hc = info.HostConfig;
+  const container = await o.engine.docker.createContainer({
+    Image: info.Config.Image || info.Image,
+    Entrypoint: [],
+    Cmd: command,
+    Env: info.Config.Env,
+    User: info.Config.User,
+    WorkingDir: info.Config.WorkingDir,
+    Labels: { [LABEL_SECCOMP]: folderKey(resolved.workspaceFolder) },
+    HostConfig: {
+      Binds: hc.Binds ?? undefined,
+      Mounts: hc.Mounts,
+      CapAdd: hc.CapAdd ?? undefined,
+      CapDrop: hc.CapDrop ?? undefined,
+      SecurityOpt: [`seccomp=${JSON.stringify(profile)}`, ...(hc.SecurityOpt ?? []).filter((s: string) => !s.startsWith('seccomp'))],
+      Runtime: hc.Runtime,
+    },
+  } as Docker.ContainerCreateOptions);
+  const file = path.join(cacheDir(o.env), 'seccomp', `trace-${randomBytes(6).toString('hex')}.txt`);
+  let strace: ChildProcess | undefined;
+  const state: { ended: WorkloadRun['ended'] } = { ended: 'exited' };
+  const started = Date.now();
+  try {
+    if (trace) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      o.report.step('Attaching strace to containerd');
+      strace = await startStrace(pids, file, o.signal);
+    }
+    o.report.step(`Running ${command.join(' ')} in a temporary container from ${info.Config.Image}`);
+    const waiting = container.wait({ condition: 'next-exit' });
+    let driveError: Error | undefined;
+    try {
+      await container.start();
+    } catch (e) {
+      // under a profile that lacks a call the runtime needs after loading it, the container never starts
+      let blocked = '';
+      if (strace && o.deniedErrno) {
+        await stopStrace(strace);
+        strace = undefined;
+        const t = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
+        blocked = [...t.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ');
+      }
+      throw new RuntimeError(
+        'create-failed',
+        `The container did not start under the profile: ${(e as Error).message.trim()}` +
+          (blocked ? `\nThe profile blocked: ${blocked}. The runtime (${info.HostConfig.Runtime || 'runc'}) makes these after loading the filter: record again, or add them.` : ''),
+      );
+    }
+    const stop = async () => {
+      state.ended = 'stopped';
+      await container.stop({ t: 5 }).catch(() => undefined);
+    };
+    const onAbort = () => void stop();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = o.durationS ? setTimeout(() => void stop(), o.durationS * 1000) : undefined;
+    if (o.drive) {
+      const ip = (await container.inspect()).NetworkSettings.IPAddress;
+      driveError = await o.drive(ip).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      await stop();
+    }
+    const result = (await waiting) as { StatusCode: number };
+    if (timer) clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    const durationMs = Date.now() - started;
+    if (o.signal?.aborted) throw new RuntimeError('cancelled', 'Cancelled: the workload was stopped and nothing was saved.');
+    const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '');
+    let parsed: ParsedTrace | undefined;
+    if (strace) {
+      await stopStrace(strace);
+      strace = undefined;
+      parsed = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
+      if (!parsed.sawFilter) {
+        throw new RuntimeError('unsupported', `The container's seccomp filter was never loaded while strace watched, so nothing could be recorded. hb seccomp needs an engine that applies seccomp profiles with runc or crun (docker info shows "seccomp" under Security Options).`);
+      }
+    }
+    if (driveError) {
+      const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
+      throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs.trim()}`);
+    }
+    return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs };
+  } finally {
+    if (strace) await stopStrace(strace);
+    await container.remove({ force: true }).catch(() => undefined);
+    await fs.rm(file, { force: true });
+  }
+}

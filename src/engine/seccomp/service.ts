@@ -1,0 +1,36 @@
+// The seccomp requests over JSON-RPC (for the editor's commands and Seccomp panel), on the same
+// progress, cancellation and error conventions as the runtime service.
+import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompValidate } from '../../protocol';
+import { withEngine } from '../runtime/docker';
+import { abortSignal, reporter, toResponseError } from '../runtime/service';
+import type { ServiceRegistration } from '../services';
+import { applySeccomp, generateSeccomp, recordSeccomp, validateSeccomp } from './ops';
+
+export const registerSeccompService: ServiceRegistration = {
+  capabilities: ['seccomp'],
+  register(conn, log) {
+    const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (e) {
+        throw toResponseError(e);
+      }
+    };
+    conn.onRequest(SeccompRecord, (p, token) =>
+      wrap(() =>
+        withEngine(process.env, (engine) =>
+          recordSeccomp({ engine, folder: p.folder, configFile: p.configFile, env: process.env, command: p.command, durationS: p.durationS, trusted: p.trusted, report: reporter(conn, log, p.progressToken), signal: abortSignal(token) }),
+        ),
+      ),
+    );
+    conn.onRequest(SeccompGenerate, (p) => wrap(() => generateSeccomp({ folder: p.folder, configFile: p.configFile, env: process.env, name: p.name })));
+    conn.onRequest(SeccompValidate, (p, token) =>
+      wrap(() =>
+        withEngine(process.env, (engine) =>
+          validateSeccomp({ engine, folder: p.folder, configFile: p.configFile, env: process.env, command: p.command, durationS: p.durationS, trusted: p.trusted, profileFile: p.profile, report: reporter(conn, log, p.progressToken), signal: abortSignal(token) }),
+        ),
+      ),
+    );
+    conn.onRequest(SeccompApply, (p) => wrap(() => applySeccomp({ folder: p.folder, configFile: p.configFile, env: process.env, profileFile: p.profile })));
+  },
+};

@@ -1,0 +1,26 @@
+// What a seccomp recording holds (saved under the cache folder, merged by `hb seccomp generate`).
+
+export interface SyscallRecord {
+  name: string;
+  count: number;
+  /** The executable of the first process that made the call. */
+  firstExe: string;
+  /** Calls that failed with EPERM or ENOSYS (the kernel refused them, not a filter: recording runs unfiltered). */
+  failed: number;
+  errnos: string[];
+  /** First-argument values seen, for calls whose profile rule looks at it (personality, socket). */
+  firstArgs?: number[];
+}
+
+export interface SeccompRecording {
+  version: 1;
+  /** ISO time the recording started. */
+  time: string;
+  command: string[];
+  image: string;
+  durationMs: number;
+  exitCode: number | null;
+  /** Why the workload ended: it exited by itself, or hb stopped it after --duration. */
+  ended: 'exited' | 'stopped';
+  syscalls: SyscallRecord[];
+}

@@ -1,0 +1,91 @@
+// hb seccomp for real: record a busybox workload through strace on containerd, generate a profile,
+// validate it with zero denials; a profile missing a call the workload needs is caught by
+// validate naming the syscall and the program; apply keeps devcontainer.json's comments.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { hb, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
+import { busyboxImage } from './images';
+
+const WORKLOAD = ['--', 'sh', '-c', 'ls /; cat /etc/passwd'];
+
+describe('hb seccomp: record, generate, validate, apply', function () {
+  this.timeout(180_000);
+  let folder: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    folder = workspace('seccomp', `{\n  // the dev container\n  "image": "${busyboxImage()}"\n}\n`);
+    env = { ...process.env };
+    await hbUp(folder, { trusted: true });
+  });
+  after(async () => {
+    if (folder) await removeEverythingUnder(path.join(TEST_ROOT, 'seccomp'));
+  });
+
+  it('records the workload, writes a minimal profile within a second, and the workload runs under it with no call blocked', () => {
+    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', ...WORKLOAD], { env });
+    assert.equal(rec.code, 0, rec.stderr);
+    const r = JSON.parse(rec.stdout) as { syscalls: number; exitCode: number; recordings: number };
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.syscalls > 10 && r.syscalls < 80, `${r.syscalls} distinct syscalls`);
+
+    const started = Date.now();
+    const gen = hb(['seccomp', 'generate', folder, '--json'], { env });
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.ok(Date.now() - started < 3000, 'generate is quick (the names were resolved while recording)');
+    const g = JSON.parse(gen.stdout) as { file: string; allowed: string[] };
+    assert.equal(g.file, path.join(folder, '.devcontainer', 'seccomp', 'default.json'));
+    const profile = JSON.parse(readFileSync(g.file, 'utf8'));
+    assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO');
+    // ls reads the directory, cat writes the file out, and runc itself sets the user and capabilities
+    for (const name of ['getdents64', 'execve', 'capset', 'exit_group']) assert.ok(g.allowed.includes(name), `${name} allowed: ${g.allowed.join(' ')}`);
+    assert.ok(!g.allowed.includes('mount') && !g.allowed.includes('ptrace'));
+
+    const val = hb(['seccomp', 'validate', folder, '--trust', '--json', ...WORKLOAD], { env });
+    const v = JSON.parse(val.stdout) as { ok: boolean; denials: unknown[]; exitCode: number };
+    assert.deepEqual(v.denials, [], val.stdout);
+    assert.equal(v.exitCode, 0);
+    assert.equal(val.code, 0);
+  });
+
+  it('catches a profile missing a needed call, naming the syscall and the program that made it', () => {
+    const file = path.join(folder, '.devcontainer', 'seccomp', 'default.json');
+    const profile = JSON.parse(readFileSync(file, 'utf8'));
+    const broken = path.join(folder, '.devcontainer', 'seccomp', 'broken.json');
+    // cat copies with sendfile (it falls back to read/write when refused: only tracing shows it)
+    profile.syscalls[0].names = profile.syscalls[0].names.filter((n: string) => n !== 'sendfile');
+    writeFileSync(broken, JSON.stringify(profile, null, 2));
+    const val = hb(['seccomp', 'validate', folder, '--trust', '--profile', broken, ...WORKLOAD], { env });
+    assert.equal(val.code, 1);
+    assert.match(val.stdout, /blocked: sendfile \(1×\) by cat/);
+    // runc reads /proc/self/fd after loading the filter: without getdents64 the container cannot start
+    profile.syscalls[0].names = profile.syscalls[0].names.filter((n: string) => n !== 'getdents64');
+    writeFileSync(broken, JSON.stringify(profile, null, 2));
+    const start = hb(['seccomp', 'validate', folder, '--trust', '--profile', broken, ...WORKLOAD], { env });
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, /did not start under the profile[^]*The profile blocked: getdents64 \(by runc init\)/);
+  });
+
+  it('refuses a profile that is not valid JSON or names an unknown syscall, saying where', () => {
+    const bad = path.join(folder, '.devcontainer', 'seccomp', 'bad.json');
+    writeFileSync(bad, '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [\n    {"names": ["read" "write"], "action": "SCMP_ACT_ALLOW"}\n  ]\n}\n');
+    const a = hb(['seccomp', 'apply', folder, '--profile', bad], { env });
+    assert.equal(a.code, 1);
+    assert.match(a.stderr, /bad\.json is not valid JSON: CommaExpected at line 4, column 23/);
+    writeFileSync(bad, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'reed'], action: 'SCMP_ACT_ALLOW' }] }));
+    const b = hb(['seccomp', 'apply', folder, '--profile', bad], { env });
+    assert.equal(b.code, 1);
+    assert.match(b.stderr, /names a call that is not a syscall on x86_64, x86, x32: reed/);
+  });
+
+  it('apply sets customizations.hyperbox.seccomp.profile and keeps the comments', () => {
+    const a = hb(['seccomp', 'apply', folder], { env });
+    assert.equal(a.code, 0, a.stderr);
+    const text = readFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), 'utf8');
+    assert.match(text, /\/\/ the dev container/);
+    assert.match(text, /"profile": "seccomp\/default\.json"/);
+    assert.ok(existsSync(path.join(folder, '.devcontainer', 'seccomp', 'default.json')));
+  });
+});
