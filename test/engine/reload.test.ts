@@ -2,15 +2,21 @@
 // on the host makes the container serve the new code (restarted through a standby process); a
 // crash after a reload is reported with the app's output and the next save starts it again; a
 // burst of 5 000 files becomes one reload; the editor's save notice and the watcher's event for
-// the same save make one reload, not two.
+// the same save make one reload, not two. hb watch / reload / status from a terminal, and the
+// engine's own hot reload (reload.enabled) following the container through the live host.
 import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { Initialize, ReloadChanged, ReloadSaved, RuntimeStatus, Shutdown, type ReloadEvent } from '../../src/protocol';
 import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
+import { rememberTrust } from '../../src/engine/runtime/trust';
+import { reloadTrustNeeds } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord } from '../../src/engine/reload/session';
-import { nodeImage } from './images';
-import { hbUp, inspect, waitFor, workspace } from './helpers';
+import { docker, nodeImage } from './images';
+import { hb, hbAsync, hbUp, inspect, REPO, waitFor, workspace } from './helpers';
 
 /** GET / on the container's address; the body or the error code. */
 export function get(host: string, port: number): Promise<string> {
@@ -140,5 +146,121 @@ describe('hot reload (engine, real Docker)', function () {
     // the folder, its 5 000 files and server.js
     assert.equal(made[0].count, 5002);
     assert.equal(made[0].action, 'restarted');
+  });
+});
+
+interface EngineProc {
+  child: ChildProcessWithoutNullStreams;
+  conn: MessageConnection;
+}
+function startEngine(): EngineProc {
+  const child = spawn(process.execPath, [path.join(REPO, 'dist', 'engine.js')], { env: process.env });
+  child.stderr.on('data', () => undefined);
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.listen();
+  return { child, conn };
+}
+async function stopEngine(e: EngineProc): Promise<void> {
+  await e.conn.sendRequest(Shutdown).catch(() => undefined);
+  await new Promise((r) => (e.child.exitCode !== null ? r(undefined) : e.child.once('exit', r)));
+  e.conn.dispose();
+}
+
+describe('hot reload: hb watch and the engine (real Docker)', function () {
+  this.timeout(180_000);
+
+  it('hb watch runs the app, reloads on a save, hb reload forces one, hb status shows the app; Ctrl-C stops it', async () => {
+    const folder = workspace('reload-cli', { image: nodeImage(), overrideCommand: true, customizations: { hyperbox: { devCommand: 'node server.js' } } }, { 'server.js': server('w1') });
+    const { result } = await hbUp(folder);
+    const ip = (await inspect(result.containerId!)).NetworkSettings.IPAddress;
+    // not trusted, no terminal: it refuses and names --trust and the dev command
+    const refused = hb(['watch', folder]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /hot reload runs the dev command in the container, and again after every change: node server\.js/);
+    assert.match(refused.stderr, /--trust/);
+    assert.match(hb(['reload', folder]).stderr, /no hot reload runs for .*hb watch/);
+    const w = hbAsync(['watch', folder, '--trust']);
+    try {
+      await waitFor(async () => (await get(ip, 3000)) === 'w1', 20_000, 'hb watch to serve w1');
+      // a second hb watch does not start a second copy of the app
+      const second = hb(['watch', folder]);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /Port 3000 is already served in the container|already runs/);
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(path.join(folder, 'server.js'), server('w2'));
+      await waitFor(async () => (await get(ip, 3000)) === 'w2', 10_000, 'w2 after the save');
+      const forced = hb(['reload', folder, '--json']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(JSON.parse(forced.stdout).action, 'restarted');
+      const status = hb(['status', folder]).stdout;
+      assert.match(status, /App\s+node server\.js \(pid \d+, restart, supervised by hb watch pid \d+; last reload restarted in \d+ ms/);
+    } finally {
+      w.kill('SIGINT');
+    }
+    const r = await w;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /serving w1[\s\S]*serving w2/);
+    assert.match(r.stderr, /restarted in \d+ ms \(server\.js\)/);
+    await waitFor(async () => /^error/.test(await get(ip, 3000)), 5000, 'the app to stop with hb watch');
+    assert.doesNotMatch(hb(['status', folder]).stdout, /App\s/);
+  });
+
+  it('the engine runs it when reload.enabled: reloads reported as ReloadChanged; a change while the container is stopped is served after docker start', async () => {
+    const config = { image: nodeImage(), overrideCommand: true, customizations: { hyperbox: { devCommand: 'node server.js', reload: { enabled: true } } } };
+    const folder = workspace('reload-engine', config, { 'server.js': server('e1') });
+    const { result } = await hbUp(folder);
+    const id = result.containerId!;
+    await rememberTrust(process.env, folder, reloadTrustNeeds(config, 'image', 'node server.js'));
+    const e = startEngine();
+    const events: ReloadEvent[] = [];
+    e.conn.onNotification(ReloadChanged, (ev) => events.push(ev));
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      await e.conn.sendRequest(RuntimeStatus, { folder });
+      const ip = (await inspect(id)).NetworkSettings.IPAddress;
+      await waitFor(() => events.some((x) => x.kind === 'started'), 20_000, 'hot reload to start');
+      await waitFor(async () => (await get(ip, 3000)) === 'e1', 10_000, 'e1 served');
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(path.join(folder, 'server.js'), server('e2'));
+      e.conn.sendNotification(ReloadSaved, { folder, paths: [path.join(folder, 'server.js')] });
+      await waitFor(async () => (await get(ip, 3000)) === 'e2', 10_000, 'e2 served');
+      await waitFor(() => events.some((x) => x.kind === 'reloaded'), 5000, 'ReloadChanged');
+      const reloaded = events.filter((x) => x.kind === 'reloaded');
+      assert.equal(reloaded.length, 1, JSON.stringify(reloaded));
+      assert.equal(reloaded[0].action, 'restarted');
+      assert.deepEqual(reloaded[0].files, ['server.js']);
+      assert.ok(typeof reloaded[0].p95 === 'number');
+      // hb reload talks to the engine's hot reload
+      const forced = hb(['reload', folder, '--json']);
+      assert.equal(forced.code, 0, forced.stderr);
+      docker(['stop', '-t', '1', id]);
+      await waitFor(() => events.some((x) => x.kind === 'stopped'), 10_000, 'hot reload to end with the container');
+      writeFileSync(path.join(folder, 'server.js'), server('e3'));
+      docker(['start', id]);
+      const ip2 = (await inspect(id)).NetworkSettings.IPAddress;
+      await waitFor(async () => (await get(ip2, 3000)) === 'e3', 20_000, 'the change made while stopped to be served after docker start');
+    } finally {
+      await stopEngine(e);
+    }
+  });
+
+  it('the engine does not run the dev command of a folder not trusted for it, and says so', async () => {
+    const config = { image: nodeImage(), overrideCommand: true, customizations: { hyperbox: { devCommand: 'node server.js', reload: { enabled: true } } } };
+    const folder = workspace('reload-untrusted', config, { 'server.js': server('u1') });
+    const { result } = await hbUp(folder);
+    const e = startEngine();
+    const events: ReloadEvent[] = [];
+    e.conn.onNotification(ReloadChanged, (ev) => events.push(ev));
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      await e.conn.sendRequest(RuntimeStatus, { folder });
+      await waitFor(() => events.length > 0, 20_000, 'a ReloadChanged');
+      assert.equal(events[0].kind, 'not-trusted');
+      assert.match(events[0].message!, /not trusted.*hb watch/);
+      const ip = (await inspect(result.containerId!)).NetworkSettings.IPAddress;
+      assert.match(await get(ip, 3000), /^error/);
+    } finally {
+      await stopEngine(e);
+    }
   });
 });
