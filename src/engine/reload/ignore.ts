@@ -14,7 +14,7 @@ export const IGNORED_DIRS = new Set([
 ]);
 
 /** Editors' temporary files: vim's 4913 probe and swap files, backups (~), Emacs locks (.#), JetBrains' safe-write files. */
-const EDITOR_TEMP = /^(4913|\.#.*|.*~|.*\.sw[a-p]x?|.*___jb_(tmp|old|bak)___)$/;
+const EDITOR_TEMP = /^(4913|\.#.*|.*~|.*\.sw[a-px]|.*___jb_(tmp|old|bak)___)$/;
 
 /** Files whose change needs more than a reload. */
 export function isEditorTemp(name: string): boolean {
@@ -50,6 +50,11 @@ export function makeIgnore(sources: IgnoreSources): IgnoreMatcher {
     if (parts.some((p, i) => IGNORED_DIRS.has(p) && (i < parts.length - 1 || isDir !== false))) return true;
     if (isDir !== true && isEditorTemp(name)) return true;
     if (docker?.(rel)) return true;
+    // a path under an ignored folder (the editor's saves arrive without the walk that skips it)
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (isIgnored(stack, dir, true) || docker?.(dir)) return true;
+    }
     // a dir-only rule ("build/") applies to what may be a folder when chokidar does not say
     return isIgnored(stack, rel, false) || (isDir !== false && isIgnored(stack, rel, true));
   };

@@ -12,7 +12,7 @@ import { execIn } from '../runtime/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
 import { readState, writeState } from '../runtime/state';
 import { Batcher, type Batch } from './batch';
-import { loadIgnore } from './ignore';
+import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
 import { syncBatch, syncAll } from './sync';
 import { watchWorkspace, type WorkspaceWatch } from './watch';
@@ -115,6 +115,7 @@ export class ReloadSession {
   readonly history: ReloadRecord[] = [];
   readonly copy: boolean;
   private watch: WorkspaceWatch | undefined;
+  private ignore: IgnoreMatcher = () => false;
   private batcher: Batcher;
   private crashed = false;
   private closed = false;
@@ -139,6 +140,7 @@ export class ReloadSession {
   async start(): Promise<void> {
     const o = this.opts;
     const ignore = await loadIgnore(o.root, o.ignore);
+    this.ignore = ignore;
     if (this.copy) await syncAll(o.engine, o.info.Id, o.root, o.containerWorkspace, ignore, this.opts.events.warn);
     this.watch = watchWorkspace(o.root, ignore, (rel, dir) => this.batcher.add(rel, dir), (m) => o.events.warn?.(m));
     const app = await appEnvironment(o.engine, o.info, o.config, o.env);
@@ -167,7 +169,7 @@ export class ReloadSession {
   /** A path the editor saved (relative to the root or absolute): the fast path beside the watcher. */
   saved(p: string): void {
     const rel = path.isAbsolute(p) ? path.relative(this.opts.root, p).split(path.sep).join('/') : p;
-    if (!rel.startsWith('..')) this.batcher.add(rel);
+    if (rel && !rel.startsWith('..') && !this.ignore(rel, false)) this.batcher.add(rel);
   }
 
   /** One reload now, whatever changed (hb reload). */
