@@ -15,7 +15,7 @@ import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
 import { rememberTrust } from '../../src/engine/runtime/trust';
 import { reloadTrustNeeds } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord } from '../../src/engine/reload/session';
-import { docker, nodeImage } from './images';
+import { docker, nodeImage, pythonImage } from './images';
 import { hb, hbAsync, hbUp, inspect, REPO, waitFor, workspace } from './helpers';
 
 /** GET / on the container's address; the body or the error code. */
@@ -264,3 +264,53 @@ describe('hot reload: hb watch and the engine (real Docker)', function () {
     }
   });
 });
+
+describe('hot reload: Flask (real Docker)', function () {
+  this.timeout(240_000);
+
+  it('a saved change is served by Flask restarted from a standby that imported Flask ahead', async () => {
+    const app = (msg: string) => `from flask import Flask\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return ${JSON.stringify(msg)}\n`;
+    const folder = workspace('reload-flask', { image: pythonImage(), overrideCommand: true }, { 'app.py': app('f1') });
+    const { result } = await hbUp(folder);
+    const info = await inspect(result.containerId!);
+    const ip = info.NetworkSettings.IPAddress;
+    const records: ReloadRecord[] = [];
+    let output = '';
+    const session = new ReloadSession({
+      engine: await connectEngine(process.env),
+      info,
+      config: { image: pythonImage() },
+      root: folder,
+      containerWorkspace: result.workspaceFolder!,
+      command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000',
+      strategy: 'restart',
+      rebuildOn: ['requirements*.txt'],
+      preload: ['flask'],
+      env: process.env,
+      events: { reloaded: (r) => records.push(r), output: (t) => (output += t) },
+    });
+    try {
+      await session.start();
+      assert.equal(session.standby, 'python');
+      await waitFor(async () => (await get(ip, 5000)) === 'f1', 30_000, 'Flask to serve f1');
+      // the standby imports Flask before it waits: give it the time a cold start would take
+      await waitFor(() => dockerExecOut(result.containerId!, 'ps -o args').split('\n').filter((l) => l.includes('flask --app')).length >= 2, 15_000, 'the standby');
+      await new Promise((r) => setTimeout(r, 2500));
+      const t0 = Date.now();
+      writeFileSync(path.join(folder, 'app.py'), app('f2'));
+      await waitFor(async () => (await get(ip, 5000)) === 'f2', 15_000, 'f2 served');
+      const ms = Date.now() - t0;
+      await session.idle();
+      assert.equal(records.length, 1, JSON.stringify(records));
+      assert.equal(records[0].action, 'restarted');
+      process.stderr.write(`      (Flask: save to new content served in ${ms} ms)\n`);
+      assert.match(output, /Running on/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+function dockerExecOut(id: string, cmd: string): string {
+  return docker(['exec', id, 'sh', '-c', cmd], { allowFail: true }).stdout;
+}
