@@ -104,6 +104,14 @@ export class Batcher {
     return this.flush();
   }
 
+  /** Forgets what was seen of these paths, so adding them again acts on them (a failed copy retried). */
+  retry(paths: string[]): void {
+    for (const p of paths) {
+      this.seen.delete(p);
+      this.add(p);
+    }
+  }
+
   /** Stops taking changes; resolves when the running action ended. */
   async close(): Promise<void> {
     this.closed = true;

@@ -118,6 +118,7 @@ export class ReloadSession {
   private ignore: IgnoreMatcher = () => false;
   private batcher: Batcher;
   private crashed = false;
+  private syncFailures = 0;
   private closed = false;
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
@@ -203,7 +204,14 @@ export class ReloadSession {
     let error: string | undefined;
     try {
       if (this.copy) {
-        await syncBatch(o.engine, o.info.Id, o.root, o.containerWorkspace, b);
+        try {
+          await syncBatch(o.engine, o.info.Id, o.root, o.containerWorkspace, b);
+          this.syncFailures = 0;
+        } catch (e) {
+          // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
+          if (++this.syncFailures <= 3 && !b.overflow) setTimeout(() => this.batcher.retry(b.paths), 500).unref();
+          throw e;
+        }
         action = 'synced';
       }
       if (config.length) {

@@ -13,7 +13,21 @@ import { withTimeout } from './supervisor';
 const BATCH_MS = 30_000;
 const FULL_MS = 300_000;
 
-async function owner(engine: Engine, id: string, containerWorkspace: string): Promise<[number, number]> {
+/** The workspace folder's owner in the container (read once per container: an exec costs tens of ms). */
+const owners = new Map<string, Promise<[number, number]>>();
+function owner(engine: Engine, id: string, containerWorkspace: string): Promise<[number, number]> {
+  const key = `${id}\0${containerWorkspace}`;
+  let p = owners.get(key);
+  if (!p) {
+    p = readOwner(engine, id, containerWorkspace);
+    owners.set(key, p);
+    p.catch(() => owners.delete(key));
+    if (owners.size > 100) owners.delete(owners.keys().next().value as string);
+  }
+  return p;
+}
+
+async function readOwner(engine: Engine, id: string, containerWorkspace: string): Promise<[number, number]> {
   const r = await withTimeout(execIn(engine, id, { cmd: ['stat', '-c', '%u %g', containerWorkspace] }), 10_000, 'Reading the workspace owner in the container took too long');
   const [u, g] = r.stdout.trim().split(/\s+/).map(Number);
   return [Number.isFinite(u) ? u : 0, Number.isFinite(g) ? g : 0];
