@@ -38,7 +38,9 @@ export const MAX_PATHS = 10_000;
 export const BURST_MAX_MS = 2_000;
 /** From this many distinct paths on, a batch is a burst, and its quiet period this long. */
 export const BURST_PATHS = 20;
-export const BURST_QUIET_MS = 150;
+export const BURST_QUIET_MS = 300;
+/** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
+export const BURST_TAIL_MS = 1_000;
 
 export class Batcher {
   private pending = new Set<string>();
@@ -48,6 +50,7 @@ export class Batcher {
   /** Distinct paths past maxPaths (counted, not kept). */
   private dropped = 0;
   private burst = false;
+  private lastBurstAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -76,7 +79,7 @@ export class Batcher {
       if (this.pending.size < this.maxPaths) this.pending.add(rel);
       else this.dropped++;
     }
-    if (dir) this.burst = true;
+    if (dir || Date.now() - this.lastBurstAt < BURST_TAIL_MS) this.burst = true;
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
     const quiet = this.burst || this.pending.size >= BURST_PATHS ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs;
     clearTimeout(this.timer);
@@ -90,7 +93,8 @@ export class Batcher {
    */
   private maxWait(): void {
     const now = Date.now();
-    if (now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
+    const burst = this.burst || this.pending.size >= BURST_PATHS;
+    if (burst && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
       this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
       return;
     }
@@ -135,6 +139,7 @@ export class Batcher {
     }
     if (!this.count && !this.forced) return Promise.resolve();
     const paths = [...this.pending];
+    if (this.burst || this.pending.size >= BURST_PATHS) this.lastBurstAt = Date.now();
     const overflow = this.dropped > 0;
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;

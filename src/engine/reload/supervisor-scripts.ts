@@ -15,10 +15,12 @@
 export const CONTROL_PREFIX = '\x1ehb:';
 
 export const SUPERVISE_SH = `
+# the app's stderr is fd 4; the supervisor's own (the shell's job notices) goes nowhere
+exec 4>&2 2>/dev/null
 dir=$1; mkdir -p "$dir"; grace=\${HB_GRACE:-1}; cur=; next=; gate=; n=0
 say() { printf '\\036hb:%s\\n' "$*"; }
 launch() { # $1: gate fifo or empty; prints nothing, sets $pid
-  HB_GATE=$1 setsid sh -c 'trap : TERM INT; sh -c "$HB_CMD" </dev/null 2>&3 3>&-; c=$?; printf "\\036hb:exit %s %s\\n" $$ $c' 3>&2 2>/dev/null &
+  HB_GATE=$1 setsid sh -c 'trap : TERM INT; sh -c "$HB_CMD" </dev/null 2>&3 3>&-; c=$?; printf "\\036hb:exit %s %s\\n" $$ $c' 3>&4 4>&- 2>/dev/null &
   pid=$!
 }
 prepare() {

@@ -112,7 +112,10 @@ export class Supervisor {
   static async start(engine: Engine, containerId: string, opts: SupervisorOptions): Promise<Supervisor> {
     await install(engine, containerId);
     const s = new Supervisor(opts);
-    const env: Record<string, string> = { ...opts.env, HB_CMD: opts.command, HB_GRACE: String(GRACE_SECONDS) };
+    // a simple command replaces its shell, so no shell stands between the signal and the app (nor
+    // prints "Terminated" after each restart)
+    const simple = /^[\w\s./:=@%+,-]+$/.test(opts.command);
+    const env: Record<string, string> = { ...opts.env, HB_CMD: simple ? `exec ${opts.command}` : opts.command, HB_GRACE: String(GRACE_SECONDS) };
     if (opts.standby === 'node') {
       env.HB_STANDBY = '1';
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--require ${SUPERVISOR_DIR}/gate.cjs`;
