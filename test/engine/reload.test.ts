@@ -21,13 +21,20 @@ import { hb, hbAsync, hbUp, inspect, REPO, waitFor, workspace } from './helpers'
 /** GET / on the container's address; the body or the error code. */
 export function get(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/', agent: false, timeout: 2000 }, (res) => {
+    // settles once: a body, or '' / the error when the server breaks off (a restart mid-response)
+    let done = false;
+    const settle = (v: string) => {
+      if (!done) (done = true), clearTimeout(timer), resolve(v);
+    };
+    const timer = setTimeout(() => (req.destroy(), settle('error timeout')), 2000);
+    const req = http.get({ host, port, path: '/', agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
+      res.on('end', () => settle(body));
+      res.on('error', () => settle('error response'));
+      res.on('close', () => settle(res.complete ? body : 'error closed'));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
+    req.on('error', (e: NodeJS.ErrnoException) => settle(`error ${e.code ?? e.message}`));
   });
 }
 
