@@ -225,7 +225,7 @@ describe('hot reload: hb watch and the engine (real Docker)', function () {
       await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
       await e.conn.sendRequest(RuntimeStatus, { folder });
       const ip = (await inspect(id)).NetworkSettings.IPAddress;
-      await waitFor(() => events.some((x) => x.kind === 'started'), 20_000, 'hot reload to start');
+      await waitFor(() => events.some((x) => x.kind === 'started'), 60_000, 'hot reload to start');
       await waitFor(async () => (await get(ip, 3000)) === 'e1', 10_000, 'e1 served');
       await new Promise((r) => setTimeout(r, 300));
       writeFileSync(path.join(folder, 'server.js'), server('e2'));
