@@ -84,7 +84,7 @@ const slimDockerode = {
 // `hb` loads a command's code only when that command runs: in src/engine/cli/commands.ts,
 // `require('./config.js')` becomes `require('./cli-config.js')`, a bundle of its own, so `hb config`
 // parses a small file instead of every command's code (bench/config.mjs).
-const CLI_COMMAND_MODULES = ['config', 'up', 'status', 'stop', 'exec', 'project', 'ports', 'runtimes', 'traces', 'doctor', 'pressure', 'features', 'seccomp'];
+const CLI_COMMAND_MODULES = ['config', 'up', 'status', 'stop', 'exec', 'project', 'ports', 'runtimes', 'traces', 'doctor', 'pressure', 'features', 'seccomp', 'watch'];
 const lazyCommands = {
   name: 'lazy-commands',
   setup(build) {

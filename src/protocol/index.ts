@@ -1117,3 +1117,33 @@ export const SeccompGenerate = new RequestType<SeccompGenerateParams, SeccompGen
 export const SeccompValidate = new RequestType<SeccompValidateParams, SeccompValidateResult, void>('hyperbox/seccomp/validate');
 /** client → engine: set customizations.hyperbox.seccomp.profile in devcontainer.json (comments kept). */
 export const SeccompApply = new RequestType<SeccompApplyParams, SeccompApplyResult, void>('hyperbox/seccomp/apply');
+// Hot reload (customizations.hyperbox.reload.enabled, or hb watch)
+
+/** client → engine: files the editor saved (absolute paths); a fast path beside the engine's own watcher, deduplicated with it. */
+export interface ReloadSavedParams {
+  folder: string;
+  configFile?: string;
+  paths: string[];
+}
+export const ReloadSaved = new NotificationType<ReloadSavedParams>('hyperbox/reload/saved');
+
+/** One hot-reload action, or the app's end. */
+export interface ReloadEvent {
+  folder: string;
+  configFile: string;
+  kind: 'reloaded' | 'crashed' | 'rebuild-offered' | 'started' | 'stopped' | 'not-trusted' | 'failed';
+  /** reloaded: what was done. */
+  action?: 'nothing' | 'restarted' | 'synced' | 'reinstalled' | 'rebuild-offered' | 'started';
+  files?: string[];
+  count?: number;
+  ms?: number;
+  /** Over the recent reloads. */
+  p50?: number;
+  p95?: number;
+  /** crashed: the exit code and the app's last output; failed / not-trusted: the message. */
+  exitCode?: number;
+  output?: string;
+  message?: string;
+}
+/** engine → client: hot reload did something (for the status bar, the view and the panel). */
+export const ReloadChanged = new NotificationType<ReloadEvent>('hyperbox/reload/changed');

@@ -6,7 +6,7 @@
 // cache); `npx tsx test/engine/images.ts --remove` removes them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -136,6 +136,51 @@ export function nodeImage(): string {
   return tag;
 }
 
+/**
+ * A Python image with Flask and watchdog, without a registry: the busybox image plus Debian's own
+ * /usr/bin/python3 (the one first on the PATH may be another build), its standard library, and
+ * Flask with its dependencies and watchdog from Debian's python3-flask and python3-watchdog
+ * (PyPI cannot be reached). Tagged by the hash of the interpreter and those packages' versions.
+ */
+export function pythonImage(): string {
+  const py = realpathSync('/usr/bin/python3');
+  if (!existsSync(py)) throw new Error('/usr/bin/python3 is missing: install Debian\'s python3, python3-flask and python3-watchdog (scripts/debian-packages.txt).');
+  const ver = path.basename(py); // python3.11
+  const dist = '/usr/lib/python3/dist-packages';
+  const wanted = /^(flask|werkzeug|jinja2|markupsafe|itsdangerous|click|blinker|watchdog)([-_.].*)?$/i;
+  const pkgs = existsSync(dist) ? readdirSync(dist).filter((n) => wanted.test(n)).sort() : [];
+  if (!pkgs.some((n) => /^flask$/i.test(n)) || !pkgs.some((n) => /^watchdog$/i.test(n))) {
+    throw new Error(`Flask or watchdog is missing from ${dist}: install Debian's python3-flask and python3-watchdog (scripts/debian-packages.txt).`);
+  }
+  const tag = `hyperbox-test/python:${hashOf(readFileSync(py), RECIPE_VERSION, 'python-2', pkgs.join(','))}`;
+  if (imageExists(tag)) return tag;
+  const dockerfile = [
+    `FROM ${busyboxImage()}`,
+    'COPY files/ /',
+    `RUN ln -sf ${ver} /usr/bin/python3 && ln -sf ${ver} /usr/bin/python && ${addUser('dev')}`,
+    'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PYTHONDONTWRITEBYTECODE=1',
+    `LABEL ${TEST_LABEL}=1`,
+    '',
+  ].join('\n');
+  buildImage(tag, dockerfile, (dir) => {
+    const files = path.join(dir, 'files');
+    const copyIn = (src: string, dest = src) => {
+      mkdirSync(path.join(files, path.dirname(dest)), { recursive: true });
+      cpSync(src, path.join(files, dest), { recursive: true, dereference: true, filter: (s) => !/\/(test|tests|idlelib|tkinter|turtledemo|ensurepip|lib2to3)(\/|$)/.test(s.slice(src.length)) });
+    };
+    copyIn(py, `/usr/bin/${ver}`);
+    copyIn(`/usr/lib/${ver}`);
+    for (const n of pkgs) copyIn(path.join(dist, n));
+    // the interpreter's libraries and those of its extension modules (ctypes needs libffi, ...)
+    const dynload = path.join(`/usr/lib/${ver}`, 'lib-dynload');
+    const objects = [py, ...readdirSync(dynload).filter((n) => n.endsWith('.so')).map((n) => path.join(dynload, n))];
+    const ldd = spawnSync('ldd', objects, { encoding: 'utf8' });
+    const libs = new Set([...ldd.stdout.matchAll(/=> (\/\S+\.so[^\s]*)|^\s+(\/\S+\.so[^\s]*)/gm)].map((m) => m[1] ?? m[2]));
+    for (const lib of libs) if (existsSync(lib)) copyIn(lib);
+  });
+  return tag;
+}
+
 /** Removes every image this helper made (they carry hyperbox.test=1 and a hyperbox-test/ name). */
 export function removeTestImages(): void {
   const ids = docker(['images', '--filter', `label=${TEST_LABEL}=1`, '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter((t) => t.startsWith('hyperbox-test/'));
@@ -145,5 +190,5 @@ export function removeTestImages(): void {
 // as a script: print the tags (building what is missing), or remove them with --remove
 if (process.argv[1] && /images\.(ts|js)$/.test(process.argv[1])) {
   if (process.argv.includes('--remove')) removeTestImages();
-  else console.log([busyboxImage(), devUserImage(), ...(process.argv.includes('--node') ? [nodeImage()] : [])].join('\n'));
+  else console.log([busyboxImage(), devUserImage(), ...(process.argv.includes('--node') ? [nodeImage()] : []), ...(process.argv.includes('--python') ? [pythonImage()] : [])].join('\n'));
 }

@@ -1,4 +1,5 @@
 // `hb status [folder]`: the state of a folder's dev container; `hb ps`: every dev container.
+import { readReloadState } from '../reload/control';
 import { list, status } from '../runtime/ops';
 import { EXIT_OK, type Command } from './command';
 import { colors } from './format';
@@ -21,9 +22,15 @@ export const statusCommand: Command = {
   async run(ctx) {
     try {
       const s = await status({ folder: folderOf(ctx), configFile: configOf(ctx), env: ctx.env });
-      if (ctx.values.json) ctx.out(JSON.stringify(s, null, 2) + '\n');
+      const app = s.configFile ? await readReloadState(ctx.env, s.folder, s.configFile) : undefined;
+      if (ctx.values.json) ctx.out(JSON.stringify(app ? { ...s, app } : s, null, 2) + '\n');
       else {
         printSummary(ctx, s);
+        if (app) {
+          const c = colors(ctx.isTTY, ctx.env);
+          const last = app.last ? `; last reload ${app.last.action} in ${app.last.ms} ms${app.p95 !== undefined ? ` (p50 ${app.p50} / p95 ${app.p95} ms)` : ''}` : '';
+          ctx.out(`${c.bold("App".padEnd(10))} ${app.command} ${c.dim(`(${app.pid !== null ? `pid ${app.pid}` : 'not running: starts again on the next change'}, ${app.strategy}, supervised by ${app.owner.kind} pid ${app.owner.pid}${last})`)}\n`);
+        }
         await printEngineRuntimes(ctx);
       }
       return EXIT_OK;

@@ -199,10 +199,8 @@ function member(root: Node, key: string): { key: Node; value: Node } | undefined
 }
 
 /** customizations.hyperbox settings that hot reload will read, and what HyperBox does not do until then. */
-const NOT_SUPPORTED_YET: [string, string][] = [
-  ['devCommand', 'start or restart the dev command'],
-  ['reload', 'reload the app when a file changes (hot reload)'],
-];
+// (devCommand and reload were listed here until hot reload read them)
+const NOT_SUPPORTED_YET: [string, string][] = [];
 
 function checkRules(doc: ParsedDocument, out: Problem[]): void {
   const root = doc.root!;
@@ -266,7 +264,7 @@ function checkRules(doc: ParsedDocument, out: Problem[]): void {
     }
   }
 
-  // settings in the schema that nothing reads yet (hot reload will): valid, but said to do nothing
+  // settings in the schema that nothing reads yet: valid, but said to do nothing
   const customizations = member(root, 'customizations');
   const hyperbox = customizations?.value.type === 'object' ? member(customizations.value, 'hyperbox') : undefined;
   if (hyperbox?.value.type === 'object') {

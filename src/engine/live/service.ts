@@ -4,13 +4,14 @@
 // (RuntimeStatus, RuntimePorts*). Started by RuntimeWatch, or by the first of those; nothing
 // here connects to Docker before that. A new capability is added to CAPABILITIES below.
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { RuntimeContainerChanged, RuntimePortsChanged, RuntimeWatch, type ContainerSummary, type RuntimeTarget } from '../../protocol';
+import { ReloadChanged, RuntimeContainerChanged, RuntimePortsChanged, RuntimeWatch, type ContainerSummary, type RuntimeTarget } from '../../protocol';
 import type { EngineLog } from '../services';
 import { findContainer, loadConfig } from '../runtime/container';
 import { connectEngine, engineError, type Engine } from '../runtime/docker';
 import { watchContainerEvents } from '../runtime/events';
 import { LiveHost, type LiveBackend, type LiveCapability } from './host';
 import { PortsCapability } from './ports';
+import { ReloadCapability } from '../reload/capability';
 
 export interface Live {
   /** A summary of a folder's container (after up or status): its project is served from now on. */
@@ -62,8 +63,9 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
     return connecting;
   };
   const ports = new PortsCapability(engine, env, log, (r) => void conn.sendNotification(RuntimePortsChanged, r).catch(() => undefined));
-  // every capability that lives with a container (hot reload, pressure and traces register here next)
-  const CAPABILITIES: LiveCapability[] = [ports];
+  const reload = new ReloadCapability(engine, env, log, (e) => void conn.sendNotification(ReloadChanged, e).catch(() => undefined));
+  // every capability that lives with a container (pressure and traces register here next)
+  const CAPABILITIES: LiveCapability[] = [ports, reload];
   const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
 
   const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
@@ -73,6 +75,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   };
   conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
   ports.register(conn, serveTarget, wrap);
+  reload.register(conn);
 
   return {
     served(summary) {

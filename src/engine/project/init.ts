@@ -273,7 +273,6 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
   }
 
   // HyperBox's own settings
-  // (devCommand and reload are not written until hot reload reads them: hb config would say they do nothing)
   const hyperbox: Member[] = [];
   hyperbox.push({
     key: 'profile',
@@ -290,6 +289,14 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
         : []),
     ],
   });
+  if (det.devCommand) {
+    hyperbox.push({
+      key: 'devCommand',
+      value: det.devCommand,
+      comments: ['What hot reload runs under HyperBox\'s supervision: `hb watch` (or "reload": { "enabled": true } here) restarts it, or lets it reload by itself, on every saved change.'],
+    });
+    hyperbox.push({ key: 'reload', members: [{ key: 'strategy', value: profile.reload.strategy === 'rebuild' ? 'restart' : profile.reload.strategy, comments: [profile.reload.why] }] });
+  }
   const custom: Member[] = [{ key: 'hyperbox', members: hyperbox }];
   const exts = [...new Set([det, ...apps].flatMap((s) => EXTENSIONS[s.language] ?? []))];
   if (exts.length) custom.push({ key: 'vscode', members: [{ key: 'extensions', value: exts }], comments: ['Extensions for this stack: HyperBox lists them in its view and offers to install them in this editor window (the editor stays on your machine).'] });

@@ -52,8 +52,13 @@ describe('project detection: hb init', function () {
       assert.match(String(cfg.image), /^mcr\.microsoft\.com\/devcontainers\/[a-z-]+:[\w.-]+$/, name);
       const hb = (cfg.customizations as Record<string, Record<string, unknown>>).hyperbox;
       assert.equal(hb.profile, 'auto');
-      // no setting that does nothing yet (hot reload reads devCommand and reload when it comes)
-      assert.deepEqual(Object.keys(hb), ['profile'], name);
+      // hot reload's settings when there is a dev command (reload stays off until enabled)
+      assert.deepEqual(Object.keys(hb), r.detection.devCommand ? ['profile', 'devCommand', 'reload'] : ['profile'], name);
+      if (r.detection.devCommand) {
+        assert.equal(hb.devCommand, r.detection.devCommand, name);
+        assert.equal((hb.reload as Record<string, unknown>).enabled, undefined, name);
+        assert.match(String((hb.reload as Record<string, unknown>).strategy), /^(restart|framework-native)$/, name);
+      }
       if (r.detection.devCommand) assert.ok(r.text.includes(`The app starts in development with ${JSON.stringify(r.detection.devCommand)}`), `${name}: dev command named`);
       for (const port of r.detection.ports) {
         assert.ok((cfg.forwardPorts as number[]).includes(port), `${name}: port ${port}`);

@@ -1,0 +1,225 @@
+// bench/reload: the figures of issue 14, "file written on the host -> first HTTP response carrying
+// the new content", timed from the host write() returning, the client requesting back-to-back.
+//
+//   node esbuild.mjs && node --import tsx bench/reload/run.ts [--saves N] [--only node,flask,copy,burst]
+//
+//  node:  a bind-mounted hello-world Node server, N saves (default 50) each: HyperBox's restart
+//         strategy (supervisor + standby), `node --watch` in the container, and `docker restart -t 0`
+//         of a container run with --init; target p95 <= 150 ms for ours.
+//  flask: the same with a Flask app: ours (a standby that imported Flask) and `flask run --reload`
+//         (Werkzeug's reloader with watchdog) in the same kind of container.
+//  copy:  a container without the bind mount (as with an engine on another machine): one file
+//         copied in per save. "present": a server that reads the file on each request (the file is
+//         there as soon as it answers with it), target p95 <= 250 ms; "served": new code of a
+//         restarted server, target p95 <= 400 ms.
+//  burst: 5 000 files written by another process, copy-sync: how many actions, time until the last
+//         one is served from the container (target <= 2 s), and this process's peak RSS (the engine
+//         work runs in it) against its RSS before.
+// Peers run in the same run, one after the other, on the same machine. Everything it starts is
+// removed at the end. Not part of the tests' pass/fail.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
+import { ReloadSession, type ReloadRecord, type ReloadStrategyName } from '../../src/engine/reload/session';
+import { docker, nodeImage, pythonImage, TEST_LABEL } from '../../test/engine/images';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const SAVES = Number(arg('--saves') ?? 50);
+const ONLY = (arg('--only') ?? 'node,flask,copy,burst').split(',');
+const LABEL = 'hyperbox.bench=reload';
+const GAP_MS = 400;
+const started: string[] = [];
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'hb-bench-reload-'));
+
+function get(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    // settles once: a body, or '' / the error when the server breaks off (a restart mid-response)
+    let done = false;
+    const settle = (v: string) => {
+      if (!done) (done = true), clearTimeout(timer), resolve(v);
+    };
+    const timer = setTimeout(() => (req.destroy(), settle('error timeout')), 2000);
+    const req = http.get({ host, port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => settle(body));
+      res.on('error', () => settle('error response'));
+      res.on('close', () => settle(res.complete ? body : 'error closed'));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => settle(`error ${e.code ?? e.message}`));
+  });
+}
+
+async function until(host: string, port: number, want: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await get(host, port)) === want) return;
+  }
+  throw new Error(`${host}:${port} did not serve ${JSON.stringify(want)} within ${ms} ms`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)];
+
+function run(image: string, folder: string | null, args: string[], init = false): { id: string; ip: string } {
+  const id = docker([
+    'run', '-d', '--label', `${TEST_LABEL}=1`, '--label', LABEL, ...(init ? ['--init'] : []),
+    ...(folder ? ['-v', `${folder}:/app`] : []), '-w', '/app', image, ...args,
+  ]).stdout.trim();
+  started.push(id);
+  const ip = docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]).stdout.trim();
+  return { id, ip };
+}
+
+/** N saves: write `file` with content(i), then request until the body is want(i). */
+async function measure(label: string, folder: string, file: string, content: (i: number) => string, ip: string, port: number, want: (i: number) => string, after?: () => void): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 1; i <= SAVES; i++) {
+    await sleep(GAP_MS);
+    writeFileSync(path.join(folder, file), content(i));
+    const t0 = performance.now();
+    after?.();
+    await until(ip, port, want(i));
+    times.push(performance.now() - t0);
+  }
+  console.log(`  ${label.padEnd(44)} p50 ${pct(times, 50).toFixed(0).padStart(5)} ms   p95 ${pct(times, 95).toFixed(0).padStart(5)} ms`);
+  return times;
+}
+
+async function session(engine: Engine, id: string, folder: string, workspace: string, command: string, strategy: ReloadStrategyName, preload: string[] = [], records: ReloadRecord[] = []): Promise<ReloadSession> {
+  const info = await engine.docker.getContainer(id).inspect();
+  const s = new ReloadSession({ engine, info, config: {}, root: folder, containerWorkspace: workspace, command, strategy, rebuildOn: [], preload, env: process.env, events: { reloaded: (r) => (records.push(r), r.error && console.error(`    (${r.action}: ${r.error})`)), warn: (m) => console.error(`    (${m})`) } });
+  await s.start();
+  return s;
+}
+
+const nodeServer = (msg: string) => `require('http').createServer((q, s) => s.end(${JSON.stringify(msg)})).listen(3000);\n`;
+// (the copy replaces the file: a request in that instant finds none, and gets an empty answer)
+const readingServer = `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/msg.txt', 'utf8')); } catch { s.end(''); } }).listen(3000);\n`;
+const flaskApp = (msg: string) => `from flask import Flask\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return ${JSON.stringify(msg)}\n`;
+
+async function main(): Promise<void> {
+  const engine = await connectEngine(process.env);
+  console.log(`bench/reload: ${SAVES} saves each, ${GAP_MS} ms apart; file written on the host -> first response with the new content`);
+
+  if (ONLY.includes('node')) {
+    const image = nodeImage();
+    console.log('Node, bind mount:');
+    {
+      const folder = mkdtempSync(path.join(tmp, 'ours-'));
+      writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
+      const { id, ip } = run(image, folder, ['sleep', '1000000'], true);
+      const s = await session(engine, id, folder, '/app', 'node server.js', 'restart');
+      await until(ip, 3000, 'v0');
+      const t = await measure('HyperBox restart (standby), ours', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`);
+      console.log(`    target p95 <= 150 ms: ${pct(t, 95) <= 150 ? 'met' : 'NOT met'}`);
+      await s.close();
+    }
+    {
+      const folder = mkdtempSync(path.join(tmp, 'watch-'));
+      writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
+      const { ip } = run(image, folder, ['node', '--watch', 'server.js']);
+      await until(ip, 3000, 'v0');
+      await measure('node --watch in the container', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`);
+    }
+    {
+      const folder = mkdtempSync(path.join(tmp, 'restart-'));
+      writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
+      const { id, ip } = run(image, folder, ['node', 'server.js'], true);
+      await until(ip, 3000, 'v0');
+      await measure('docker restart -t 0 (--init)', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`, () => void docker(['restart', '-t', '0', id]));
+    }
+  }
+
+  if (ONLY.includes('flask')) {
+    const image = pythonImage();
+    console.log('Flask, bind mount:');
+    const runs: [string, string[], boolean][] = [
+      ['HyperBox restart (standby with Flask imported)', ['sleep', '1000000'], true],
+      ['flask run --reload (watchdog)', ['python3', '-m', 'flask', '--app', 'app', 'run', '--reload', '--host', '0.0.0.0', '--port', '5000'], false],
+    ];
+    const p95: number[] = [];
+    for (const [label, cmd, ours] of runs) {
+      const folder = mkdtempSync(path.join(tmp, 'flask-'));
+      writeFileSync(path.join(folder, 'app.py'), flaskApp('f0'));
+      const { id, ip } = run(image, folder, cmd, true);
+      const s = ours ? await session(engine, id, folder, '/app', 'python3 -m flask --app app run --host 0.0.0.0 --port 5000', 'restart', ['flask']) : undefined;
+      await until(ip, 5000, 'f0', 60_000);
+      await sleep(3000);
+      p95.push(pct(await measure(label, folder, 'app.py', (i) => flaskApp(`f${i}`), ip, 5000, (i) => `f${i}`), 95));
+      await s?.close();
+    }
+    console.log(`    p95 ratio (flask --reload / ours): ${(p95[1] / p95[0]).toFixed(1)}x (target >= 2x)`);
+  }
+
+  if (ONLY.includes('copy')) {
+    const image = nodeImage();
+    console.log('Copy-sync (no bind mount):');
+    {
+      const folder = mkdtempSync(path.join(tmp, 'copy-present-'));
+      writeFileSync(path.join(folder, 'server.js'), readingServer);
+      writeFileSync(path.join(folder, 'msg.txt'), 'm0');
+      const { id, ip } = run(image, null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
+      const s = await session(engine, id, folder, '/app', 'node server.js', 'framework-native');
+      await until(ip, 3000, 'm0');
+      const t = await measure('one file present in the container', folder, 'msg.txt', (i) => `m${i}`, ip, 3000, (i) => `m${i}`);
+      console.log(`    target p95 <= 250 ms: ${pct(t, 95) <= 250 ? 'met' : 'NOT met'}`);
+      await s.close();
+    }
+    {
+      const folder = mkdtempSync(path.join(tmp, 'copy-served-'));
+      writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
+      const { id, ip } = run(image, null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
+      const s = await session(engine, id, folder, '/app', 'node server.js', 'restart');
+      await until(ip, 3000, 'v0');
+      const t = await measure('new code served (copied, restarted)', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`);
+      console.log(`    target p95 <= 400 ms: ${pct(t, 95) <= 400 ? 'met' : 'NOT met'}`);
+      await s.close();
+    }
+  }
+
+  if (ONLY.includes('burst')) {
+    const image = nodeImage();
+    console.log('Burst of 5 000 files (copy-sync, written by another process):');
+    const folder = mkdtempSync(path.join(tmp, 'burst-'));
+    writeFileSync(path.join(folder, 'server.js'), `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/src/f4999.js', 'utf8')); } catch { s.end('none'); } }).listen(3000);\n`);
+    mkdirSync(path.join(folder, 'src'));
+    const { id, ip } = run(image, null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
+    const records: ReloadRecord[] = [];
+    const s = await session(engine, id, folder, '/app', 'node server.js', 'framework-native', [], records);
+    await until(ip, 3000, 'none');
+    await sleep(500);
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`]);
+    const written = performance.now() - t0;
+    await until(ip, 3000, 'module.exports = 4999;\n', 30_000);
+    const synced = performance.now() - t0;
+    await s.idle();
+    await sleep(500);
+    clearInterval(sampler);
+    console.log(`  written in ${written.toFixed(0)} ms; last file served from the container after ${synced.toFixed(0)} ms (target <= 2000 ms: ${synced <= 2000 ? 'met' : 'NOT met'})`);
+    console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms`).join('; ')})`);
+    console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
+    await s.close();
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(`bench/reload: ${(e as Error).message}`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    if (started.length) docker(['rm', '-f', ...started], { allowFail: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });

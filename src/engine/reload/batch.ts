@@ -1,0 +1,184 @@
+// Changed paths become batches: a short trailing debounce (a save's several events, a formatter's
+// second write) capped by a maximum wait (a file that never stops changing cannot starve reloads).
+// A batch is acted on once, after the previous action ended; what changed while an action ran
+// makes the next batch. File state is read at flush time: a path whose size and mtime are what the
+// last batch saw is dropped, so the editor's save notice and the watcher's event for the same save
+// never make two reloads. Memory is bounded: past `maxPaths` a batch only counts (and says so).
+
+export interface Batch {
+  /** Changed paths (relative to the root), at most maxPaths. */
+  paths: string[];
+  /** Paths that were deleted (present in `paths` too). */
+  deleted: string[];
+  /** How many paths changed in all (more than `paths` when overflowed). */
+  count: number;
+  /** More changed than maxPaths: act on everything (e.g. a full sync). */
+  overflow: boolean;
+  /** When the batch's first change arrived (Date.now()). */
+  firstAt: number;
+}
+
+/** A file's state: size and mtime, or null when it is gone. */
+export type Stamp = string | null;
+
+export interface BatcherOptions {
+  debounceMs?: number;
+  maxWaitMs?: number;
+  maxPaths?: number;
+  /** Reads a path's state at flush time (lstat). */
+  stamp(rel: string): Promise<Stamp>;
+  /** Acts on one batch; the next one waits until it resolves. */
+  act(batch: Batch): Promise<void>;
+}
+
+export const DEBOUNCE_MS = 20;
+export const MAX_WAIT_MS = 250;
+export const MAX_PATHS = 10_000;
+/** A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long. */
+export const BURST_MAX_MS = 2_000;
+/** From this many distinct paths on, a batch is a burst, and its quiet period this long. */
+export const BURST_PATHS = 20;
+export const BURST_QUIET_MS = 300;
+/** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
+export const BURST_TAIL_MS = 1_000;
+
+export class Batcher {
+  private pending = new Set<string>();
+  private count = 0;
+  private firstAt = 0;
+  private lastNewAt = 0;
+  /** Distinct paths past maxPaths (counted, not kept). */
+  private dropped = 0;
+  private burst = false;
+  private lastBurstAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private maxTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private forced = false;
+  /** What the last batches saw of each path (bounded: oldest dropped first). */
+  private seen = new Map<string, Stamp>();
+  private closed = false;
+  private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  private readonly maxPaths: number;
+
+  constructor(private readonly opts: BatcherOptions) {
+    this.debounceMs = opts.debounceMs ?? DEBOUNCE_MS;
+    this.maxWaitMs = opts.maxWaitMs ?? MAX_WAIT_MS;
+    this.maxPaths = opts.maxPaths ?? MAX_PATHS;
+  }
+
+  /** A path changed (watcher event or editor save); `dir`: a folder appeared (its files follow). */
+  add(rel: string, dir = false): void {
+    if (this.closed) return;
+    if (!this.count) this.firstAt = Date.now();
+    this.count++;
+    if (!this.pending.has(rel)) {
+      this.lastNewAt = Date.now();
+      if (this.pending.size < this.maxPaths) this.pending.add(rel);
+      else this.dropped++;
+    }
+    if (dir || Date.now() - this.lastBurstAt < BURST_TAIL_MS) this.burst = true;
+    // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
+    const quiet = this.burst || this.pending.size >= BURST_PATHS ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), quiet);
+    this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
+  }
+
+  /**
+   * The maximum wait is over: a file that keeps changing is acted on now, but a burst still
+   * bringing new paths stays one batch until it settles (for at most BURST_MAX_MS).
+   */
+  private maxWait(): void {
+    const now = Date.now();
+    const burst = this.burst || this.pending.size >= BURST_PATHS;
+    if (burst && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
+      this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
+      return;
+    }
+    void this.flush();
+  }
+
+  /** Acts now on what is pending, or with nothing pending, forces one action (hb reload). */
+  force(): Promise<void> {
+    this.forced = true;
+    if (!this.count) this.firstAt = Date.now();
+    return this.flush();
+  }
+
+  /** Forgets what was seen of these paths, so adding them again acts on them (a failed copy retried). */
+  retry(paths: string[]): void {
+    for (const p of paths) {
+      this.seen.delete(p);
+      this.add(p);
+    }
+  }
+
+  /** Stops taking changes; resolves when the running action ended. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.maxTimer);
+    await this.running;
+  }
+
+  /** Resolves when no batch is pending or running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.running || this.count || this.timer) await (this.running ?? new Promise((r) => setTimeout(r, this.debounceMs)));
+  }
+
+  private flush(): Promise<void> {
+    clearTimeout(this.timer);
+    clearTimeout(this.maxTimer);
+    this.timer = this.maxTimer = undefined;
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    if (!this.count && !this.forced) return Promise.resolve();
+    const paths = [...this.pending];
+    if (this.burst || this.pending.size >= BURST_PATHS) this.lastBurstAt = Date.now();
+    const overflow = this.dropped > 0;
+    const count = paths.length + this.dropped;
+    const firstAt = this.firstAt;
+    const forced = this.forced;
+    this.pending = new Set();
+    this.count = 0;
+    this.dropped = 0;
+    this.burst = false;
+    this.forced = false;
+    this.running = (async () => {
+      const changed: string[] = [];
+      const deleted: string[] = [];
+      if (overflow) changed.push(...paths);
+      else {
+        const stamps = await Promise.all(paths.map((p) => this.opts.stamp(p).catch(() => null)));
+        paths.forEach((p, i) => {
+          const s = stamps[i];
+          if (this.seen.has(p) && this.seen.get(p) === s) return; // reported twice: acted on already
+          this.remember(p, s);
+          changed.push(p);
+          if (s === null) deleted.push(p);
+        });
+      }
+      if (changed.length || overflow || forced) await this.opts.act({ paths: changed, deleted, count: overflow ? count : changed.length, overflow, firstAt });
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again || this.count) {
+          this.again = false;
+          if (this.count) void this.flush();
+        }
+      });
+    return this.running;
+  }
+
+  private remember(p: string, s: Stamp): void {
+    this.seen.delete(p);
+    this.seen.set(p, s);
+    if (this.seen.size > this.maxPaths) this.seen.delete(this.seen.keys().next().value as string);
+  }
+}

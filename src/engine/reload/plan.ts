@@ -1,0 +1,97 @@
+// What hot reload does for a folder: the dev command (customizations.hyperbox.devCommand, else the
+// detected one), the strategy (reload.strategy, else the profile's), what needs an install or a
+// rebuild, what a Python standby imports ahead — and whether it may run at all: it runs the dev
+// command, so it needs trust; it never starts a second copy of an app that postAttachCommand
+// starts or whose port is already served in the container.
+import { createHash } from 'node:crypto';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { Engine } from '../runtime/docker';
+import { profileFolder } from '../project/profile-folder';
+import { execIn } from '../runtime/exec';
+import { trustNeeds, type TrustNeeds } from '../runtime/trust';
+import { withTimeout } from './supervisor';
+import type { ReloadStrategyName } from './session';
+
+export interface ReloadSettings {
+  /** customizations.hyperbox.reload.enabled: hot reload starts with the container (the editor's engine). */
+  enabled: boolean;
+  devCommand: string | null;
+  strategy: ReloadStrategyName | 'rebuild' | 'off' | null;
+  ignore: string[];
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+export function reloadSettings(config: Record<string, unknown>): ReloadSettings {
+  const hb = obj(obj(config.customizations).hyperbox);
+  const reload = obj(hb.reload);
+  const strategy = typeof reload.strategy === 'string' ? (reload.strategy as ReloadSettings['strategy']) : null;
+  return {
+    enabled: reload.enabled === true && strategy !== 'off',
+    devCommand: typeof hb.devCommand === 'string' && hb.devCommand.trim() ? hb.devCommand.trim() : null,
+    strategy,
+    ignore: Array.isArray(reload.ignore) ? reload.ignore.filter((g): g is string => typeof g === 'string') : [],
+  };
+}
+
+export interface ReloadPlan {
+  command: string;
+  /** Where the command came from: the config or detection. */
+  source: string;
+  strategy: ReloadStrategyName;
+  rebuildOn: string[];
+  preload: string[];
+  ports: number[];
+}
+
+/** The plan for a folder, from its config and detection; throws a message naming what to set. */
+export async function planReload(folder: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<ReloadPlan> {
+  const settings = reloadSettings(config);
+  const { profile, detection } = await profileFolder(folder, { env });
+  const command = settings.devCommand ?? detection.devCommand;
+  if (!command) {
+    throw new Error(`No dev command for ${folder}: HyperBox found none to run. Set customizations.hyperbox.devCommand in devcontainer.json (e.g. "node server.js").`);
+  }
+  if (settings.strategy === 'rebuild' || settings.strategy === 'off') {
+    throw new Error(`customizations.hyperbox.reload.strategy is "${settings.strategy}": hot reload does not run the app. Set it to "restart" or "framework-native" (or remove it) to use hb watch.`);
+  }
+  const watches = settings.devCommand ? /--watch|--reload|nodemon|vite|next dev|webpack serve|runserver|\bair\b|cargo[- ]watch/.test(command) : detection.devCommandWatches;
+  const strategy: ReloadStrategyName = settings.strategy ?? (watches ? 'framework-native' : 'restart');
+  const preload = detection.framework === 'flask' || /\bflask\b/.test(command) ? ['flask'] : detection.framework === 'fastapi' ? ['fastapi'] : [];
+  return {
+    command,
+    source: settings.devCommand ? 'customizations.hyperbox.devCommand' : (detection.devCommandSource ?? 'detection'),
+    strategy,
+    rebuildOn: profile.reload.rebuildOn,
+    preload,
+    ports: detection.ports,
+  };
+}
+
+/** Trust for hot reload: what the config needs, and the dev command it runs in the container. */
+export function reloadTrustNeeds(config: Record<string, unknown>, kind: string | null, command: string): TrustNeeds {
+  const base = trustNeeds(config, kind);
+  return {
+    reasons: [...base.reasons, `hot reload runs the dev command in the container, and again after every change: ${command}`],
+    hash: createHash('sha256').update(`${base.hash}\0reload\0${command}`).digest('hex'),
+  };
+}
+
+/** Why the app must not be started a second time, or null. */
+export async function alreadyRunning(engine: Engine, info: ContainerInspectInfo, config: Record<string, unknown>, command: string, ports: number[]): Promise<string | null> {
+  const postAttach = config.postAttachCommand;
+  const text = typeof postAttach === 'string' ? postAttach : JSON.stringify(postAttach ?? '');
+  if (postAttach !== undefined && text.includes(command)) {
+    return `postAttachCommand already starts "${command}"; a second copy would fight it for its port. Remove it from postAttachCommand to let HyperBox supervise the app.`;
+  }
+  if (!ports.length) return null;
+  const r = await withTimeout(execIn(engine, info.Id, { cmd: ['cat', '/proc/net/tcp', '/proc/net/tcp6'] }), 10_000, 'Reading the container\'s listening ports took too long').catch(() => null);
+  if (!r) return null;
+  const listening = new Set<number>();
+  for (const line of r.stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === '0A') listening.add(parseInt(f[1].split(':')[1], 16));
+  }
+  const busy = ports.find((p) => listening.has(p));
+  return busy ? `Port ${busy} is already served in the container (the app runs already?); HyperBox does not start a second copy. Stop it, then run hb watch again.` : null;
+}

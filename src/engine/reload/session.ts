@@ -1,0 +1,246 @@
+// One hot-reload session: a running dev container's app under supervision, the workspace watched,
+// changes batched, and each batch given exactly one action — nothing (the dev command reloads by
+// itself), a restart of the app, a dependency install then a restart (a manifest or lockfile
+// changed), a rebuild offered (the dev container's config changed), with the batch copied in first
+// when the workspace is not bind-mounted. Used by `hb watch` and by the engine's live capability.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { Engine } from '../runtime/docker';
+import { mergedForContainer, remoteUserOf } from '../runtime/container';
+import { execIn } from '../runtime/exec';
+import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
+import { readState, writeState } from '../runtime/state';
+import { Batcher, type Batch } from './batch';
+import { loadIgnore, type IgnoreMatcher } from './ignore';
+import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
+import { syncBatch, syncAll } from './sync';
+import { watchWorkspace, type WorkspaceWatch } from './watch';
+
+export type ReloadAction = 'nothing' | 'restarted' | 'synced' | 'reinstalled' | 'rebuild-offered' | 'started';
+
+export type ReloadStrategyName = 'framework-native' | 'restart';
+
+export interface ReloadRecord {
+  at: string;
+  action: ReloadAction;
+  /** Changed files (at most a few named) and how many in all. */
+  files: string[];
+  count: number;
+  /** From the first change seen to the app restarted (or the files in place). */
+  ms: number;
+  error?: string;
+}
+
+export interface ReloadEvents {
+  output?(text: string, from: 'stdout' | 'stderr'): void;
+  /** A batch was acted on. */
+  reloaded?(r: ReloadRecord): void;
+  /** The app ended by itself: its exit code and last output. HyperBox starts it again on the next change. */
+  crashed?(code: number, lastOutput: string): void;
+  /** devcontainer.json or the Dockerfile changed: offer a rebuild. */
+  rebuildOffered?(files: string[]): void;
+  warn?(message: string): void;
+  /** The session ended (container stopped, or closed). */
+  ended?(): void;
+}
+
+export interface SessionOptions {
+  engine: Engine;
+  info: ContainerInspectInfo;
+  /** The resolved config's object. */
+  config: Record<string, unknown>;
+  /** The workspace on this machine. */
+  root: string;
+  /** The workspace folder in the container. */
+  containerWorkspace: string;
+  command: string;
+  strategy: ReloadStrategyName;
+  /** Globs (relative to root) whose change needs a dependency install or a rebuild. */
+  rebuildOn: string[];
+  /** Python modules a standby imports ahead (flask, ...). */
+  preload?: string[];
+  /** reload.ignore globs. */
+  ignore?: string[];
+  env: NodeJS.ProcessEnv;
+  debounceMs?: number;
+  events: ReloadEvents;
+}
+
+/** How a dependency manifest's change is acted on, by file name. */
+function installCommand(file: string): string | null {
+  const name = path.posix.basename(file);
+  if (name === 'package-lock.json') return 'npm ci';
+  if (name === 'package.json') return 'npm install';
+  if (name === 'pnpm-lock.yaml') return 'pnpm install --frozen-lockfile';
+  if (name === 'yarn.lock') return 'yarn install --frozen-lockfile';
+  if (/^requirements.*\.txt$/.test(name)) return `pip install -r ${JSON.stringify(file)}`;
+  return null;
+}
+
+/** A glob of the profile's rebuildOn list as a test on a relative path. */
+export function globTest(glob: string): (rel: string) => boolean {
+  const re = glob
+    .split('**')
+    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+    .join('.*');
+  const r = new RegExp(`^${re}$`);
+  return (rel) => r.test(rel);
+}
+
+const CONFIG_FILES = /(^|\/)(\.devcontainer(\/|\.json$)|Dockerfile$|[^/]*\.Dockerfile$|docker-compose[^/]*\.ya?ml$|compose\.ya?ml$)/;
+
+/** Whether the workspace reaches the container through a bind mount (else it is copied in and synced). */
+export function isBindMounted(info: ContainerInspectInfo, root: string, containerWorkspace: string): boolean {
+  return (info.Mounts ?? []).some((m) => m.Type === 'bind' && (containerWorkspace === m.Destination || containerWorkspace.startsWith(`${m.Destination}/`)) && path.resolve(root).startsWith(path.resolve(m.Source)));
+}
+
+/** What the app runs as and with: the remote user, its probed environment and remoteEnv. */
+async function appEnvironment(engine: Engine, info: ContainerInspectInfo, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<{ user: string; env: Record<string, string> }> {
+  const merged = mergedForContainer(info.Config.Labels, config);
+  const user = remoteUserOf(merged, info.Config.User);
+  const state = await readState(env, info.Id, info.Created);
+  let probed = state.env && state.env.user === user && state.env.probe === merged.userEnvProbe ? state.env.values : undefined;
+  if (!probed) {
+    const quiet = { step() {}, output() {}, info() {}, warn() {} };
+    probed = await withTimeout(probeUserEnv(engine, info.Id, user, merged.userEnvProbe, quiet), 15_000, "Reading the container user's environment took too long");
+    state.env = { user, probe: merged.userEnvProbe, values: probed };
+    await writeState(env, info.Id, state);
+  }
+  return { user, env: hookEnv(probed, merged.remoteEnv, parseEnvList(info.Config.Env)) };
+}
+
+export class ReloadSession {
+  supervisor: Supervisor | undefined;
+  readonly history: ReloadRecord[] = [];
+  readonly copy: boolean;
+  private watch: WorkspaceWatch | undefined;
+  private ignore: IgnoreMatcher = () => false;
+  private batcher: Batcher;
+  private crashed = false;
+  private syncFailures = 0;
+  private closed = false;
+  private readonly rebuildTests: ((rel: string) => boolean)[];
+  readonly standby: StandbyKind | null;
+
+  constructor(readonly opts: SessionOptions) {
+    this.copy = !isBindMounted(opts.info, opts.root, opts.containerWorkspace);
+    this.rebuildTests = opts.rebuildOn.map(globTest);
+    this.standby = opts.strategy === 'restart' ? standbyKind(opts.command) : null;
+    this.batcher = new Batcher({
+      debounceMs: opts.debounceMs,
+      stamp: async (rel) => {
+        const st = await fs.lstat(path.join(opts.root, rel)).catch(() => null);
+        return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
+      },
+      act: (b) => this.act(b),
+    });
+  }
+
+  /** Starts watching and the app; resolves once both run. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    const ignore = await loadIgnore(o.root, o.ignore);
+    this.ignore = ignore;
+    if (this.copy) await syncAll(o.engine, o.info.Id, o.root, o.containerWorkspace, ignore, this.opts.events.warn);
+    this.watch = watchWorkspace(o.root, ignore, (rel, dir) => this.batcher.add(rel, dir), (m) => o.events.warn?.(m));
+    const app = await appEnvironment(o.engine, o.info, o.config, o.env);
+    const [, sup] = await Promise.all([
+      this.watch.ready,
+      Supervisor.start(o.engine, o.info.Id, {
+        command: o.command,
+        workdir: o.containerWorkspace,
+        user: app.user,
+        env: app.env,
+        standby: this.standby,
+        preload: o.preload,
+        onOutput: o.events.output,
+        onExit: (code, out) => {
+          this.crashed = true;
+          o.events.crashed?.(code, out);
+        },
+        onEnd: () => {
+          if (!this.closed) void this.close();
+        },
+      }),
+    ]);
+    this.supervisor = sup;
+  }
+
+  /** A path the editor saved (relative to the root or absolute): the fast path beside the watcher. */
+  saved(p: string): void {
+    const rel = path.isAbsolute(p) ? path.relative(this.opts.root, p).split(path.sep).join('/') : p;
+    if (rel && !rel.startsWith('..') && !this.ignore(rel, false)) this.batcher.add(rel);
+  }
+
+  /** One reload now, whatever changed (hb reload). */
+  force(): Promise<void> {
+    return this.batcher.force();
+  }
+
+  /** Resolves when no change waits or is being acted on. */
+  idle(): Promise<void> {
+    return this.batcher.idle();
+  }
+
+  get last(): ReloadRecord | undefined {
+    return this.history[this.history.length - 1];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.watch?.close();
+    await this.batcher.close();
+    await this.supervisor?.stop();
+    this.opts.events.ended?.();
+  }
+
+  private async act(b: Batch): Promise<void> {
+    const o = this.opts;
+    const config = b.paths.filter((p) => CONFIG_FILES.test(p));
+    const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));
+    let action: ReloadAction = 'nothing';
+    let error: string | undefined;
+    try {
+      if (this.copy) {
+        try {
+          await syncBatch(o.engine, o.info.Id, o.root, o.containerWorkspace, b);
+          this.syncFailures = 0;
+        } catch (e) {
+          // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
+          if (++this.syncFailures <= 3 && !b.overflow) setTimeout(() => this.batcher.retry(b.paths), 500).unref();
+          throw e;
+        }
+        action = 'synced';
+      }
+      if (config.length) {
+        o.events.rebuildOffered?.(config);
+        action = 'rebuild-offered';
+      }
+      const installs = [...new Set(manifests.filter((p) => !b.deleted.includes(p)).map(installCommand).filter((c): c is string => !!c))];
+      for (const cmd of installs) {
+        const app = await appEnvironment(o.engine, o.info, o.config, o.env);
+        const r = await withTimeout(
+          execIn(o.engine, o.info.Id, { cmd: ['sh', '-c', cmd], user: app.user, env: app.env, workdir: o.containerWorkspace, onOutput: o.events.output }),
+          600_000,
+          `${cmd} took longer than 10 minutes`,
+        );
+        if (r.exitCode !== 0) throw new Error(`${cmd} failed (exit ${r.exitCode}); the app was not restarted. Fix the manifest and save again.\n${r.output.slice(-2000)}`);
+        action = 'reinstalled';
+      }
+      const codeChanged = b.overflow || b.paths.some((p) => !config.includes(p));
+      if (this.supervisor && (o.strategy === 'restart' || installs.length || this.crashed) && (codeChanged || !b.paths.length)) {
+        this.crashed = false;
+        await this.supervisor.reload();
+        if (action !== 'reinstalled') action = 'restarted';
+      }
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const record: ReloadRecord = { at: new Date().toISOString(), action, files: b.paths.slice(0, 5), count: b.count, ms: Date.now() - b.firstAt, ...(error ? { error } : {}) };
+    this.history.push(record);
+    if (this.history.length > 50) this.history.shift();
+    o.events.reloaded?.(record);
+  }
+}

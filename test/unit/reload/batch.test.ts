@@ -1,0 +1,111 @@
+// Batching: a trailing debounce capped by a maximum wait, one action at a time, file state read
+// at flush time (the same save reported twice is one action), bursts held together and bounded.
+import * as assert from 'node:assert/strict';
+import { Batcher, type Batch, type Stamp } from '../../../src/engine/reload/batch';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function make(opts: { debounceMs?: number; maxWaitMs?: number; maxPaths?: number; actMs?: number } = {}) {
+  const stamps = new Map<string, Stamp>();
+  const batches: Batch[] = [];
+  let running = 0;
+  let overlap = false;
+  const b = new Batcher({
+    ...opts,
+    stamp: async (p) => (stamps.has(p) ? stamps.get(p)! : 'v0'),
+    act: async (batch) => {
+      if (running++) overlap = true;
+      batches.push(batch);
+      await sleep(opts.actMs ?? 0);
+      running--;
+    },
+  });
+  return { b, stamps, batches, overlap: () => overlap };
+}
+
+describe('hot reload: batching', () => {
+  it('events within the debounce are one batch; the action sees each path once', async () => {
+    const { b, batches } = make({ debounceMs: 20 });
+    b.add('a.js');
+    b.add('a.js');
+    b.add('b.js');
+    await sleep(60);
+    await b.idle();
+    assert.equal(batches.length, 1);
+    assert.deepEqual(batches[0].paths.sort(), ['a.js', 'b.js']);
+  });
+
+  it('a path reported again with the same state (editor notice after the watcher) is not acted on twice', async () => {
+    const { b, stamps, batches } = make({ debounceMs: 10 });
+    stamps.set('a.js', 's1');
+    b.add('a.js');
+    await sleep(40);
+    b.add('a.js');
+    await sleep(40);
+    await b.idle();
+    assert.equal(batches.length, 1);
+    stamps.set('a.js', 's2');
+    b.add('a.js');
+    await sleep(40);
+    await b.idle();
+    assert.equal(batches.length, 2, 'a new save of the same file is acted on');
+  });
+
+  it('deleted paths are named as deleted', async () => {
+    const { b, stamps, batches } = make({ debounceMs: 10 });
+    stamps.set('gone.js', null);
+    b.add('gone.js');
+    await sleep(40);
+    await b.idle();
+    assert.deepEqual(batches[0].deleted, ['gone.js']);
+  });
+
+  it('a file that never stops changing cannot starve reloads: the maximum wait flushes', async () => {
+    const { b, stamps, batches } = make({ debounceMs: 20, maxWaitMs: 100 });
+    const t0 = Date.now();
+    for (let i = 0; Date.now() - t0 < 350; i++) {
+      stamps.set('hot.js', `s${i}`);
+      b.add('hot.js');
+      await sleep(5);
+    }
+    await sleep(60);
+    await b.idle();
+    assert.ok(batches.length >= 3, `${batches.length} batches in 350 ms`);
+  });
+
+  it('one action at a time: what changes while one runs makes the next batch', async () => {
+    const { b, stamps, batches, overlap } = make({ debounceMs: 5, actMs: 80 });
+    b.add('a.js');
+    await sleep(30);
+    stamps.set('b.js', 'x');
+    b.add('b.js');
+    stamps.set('c.js', 'x');
+    b.add('c.js');
+    await sleep(150);
+    await b.idle();
+    assert.equal(overlap(), false);
+    assert.equal(batches.length, 2);
+    assert.deepEqual(batches[1].paths.sort(), ['b.js', 'c.js']);
+  });
+
+  it('a burst of 5 000 paths arriving over 300 ms is one batch; past maxPaths it only counts', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, maxPaths: 1000 });
+    for (let i = 0; i < 5000; i++) {
+      b.add(`src/f${i}.js`, i === 0);
+      if (i % 500 === 0) await sleep(30);
+    }
+    await sleep(400);
+    await b.idle();
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0].overflow, true);
+    assert.equal(batches[0].count, 5000);
+    assert.equal(batches[0].paths.length, 1000, 'memory bounded: at most maxPaths kept');
+  });
+
+  it('force acts once even with nothing pending (hb reload)', async () => {
+    const { b, batches } = make();
+    await b.force();
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0].count, 0);
+  });
+});
