@@ -102,6 +102,7 @@ export const registerRuntimeService: ServiceRegistration = {
           rebuild: params.rebuild,
           noCache: params.noCache,
           defaultRuntime: params.runtime,
+          settings: live.settings(),
         });
         if (outcome.rest) {
           // the commands after waitFor keep running here; their output keeps flowing as notifications
