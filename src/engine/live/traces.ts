@@ -76,7 +76,9 @@ export const tracesContributor: ContainerContributor = {
     const want = tracesWanted(ctx.resolved.config, ctx.settings);
     if (!want.on) return undefined;
     if (!ctx.trusted) {
-      ctx.report.info(`Traces: ${ctx.resolved.workspaceFolder} is not trusted, so its container is not set up to send traces (${want.by} asks for it). Trust the folder and rebuild.`);
+      ctx.report.info(
+        `Traces: ${ctx.resolved.workspaceFolder} is not known to be trusted, so its container is not set up to send traces (${want.by} asks for it). Trust the folder (the editor's Workspace Trust; hb: a trusted config that needs trust) and rebuild.`,
+      );
       return undefined;
     }
     if (ctx.resolved.kind === 'compose' && ctx.engine && relayPossible(ctx.engine)) {

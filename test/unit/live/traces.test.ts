@@ -28,7 +28,7 @@ describe('live: traces contribution', () => {
     const r = reporter();
     assert.equal(await tracesContributor.contribute({ resolved: resolved({}), env: {}, report: r, trusted: true, engine }), undefined);
     assert.equal(await tracesContributor.contribute({ resolved: resolved({ customizations: { hyperbox: { traces: true } } }), env: {}, report: r, trusted: false, engine }), undefined);
-    assert.match(r.lines.join('\n'), /not trusted.*customizations\.hyperbox\.traces/);
+    assert.match(r.lines.join('\n'), /not known to be trusted.*customizations\.hyperbox\.traces/);
   });
 
   it('sets the OTEL variables the config does not set, and labels the container with how it reaches the receiver', async () => {
