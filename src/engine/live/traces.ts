@@ -200,10 +200,19 @@ export function tracesLabel(labels: Record<string, string> | undefined): TracesL
   }
 }
 
+/** A running container that sends traces, and its eBPF sidecar (started with `image`), if any. */
+interface Sending {
+  c: LiveContainer;
+  sidecar?: Promise<(() => Promise<void>) | undefined>;
+  image?: string;
+}
+
 export class TracesCapability implements LiveCapability {
   readonly name = 'traces';
   settings: LiveSettings = {};
   private readonly gateways = new Map<string, { server: http.Server; users: number }>();
+  /** The running containers that send traces (their sidecar, when one was started). */
+  private readonly sending = new Map<string, Sending>();
   /** The running containers without traces, offered a recreate once traces are on. */
   private readonly without = new Map<string, LiveContainer>();
 
@@ -218,6 +227,8 @@ export class TracesCapability implements LiveCapability {
   update(settings: LiveSettings): void {
     this.settings = { ...this.settings, ...settings };
     for (const c of this.without.values()) this.offerFor(c);
+    // hyperbox.traces.ebpf.* turned on or off: the running containers' sidecars follow
+    for (const entry of this.sending.values()) this.syncSidecar(entry);
   }
 
   private offerFor(c: LiveContainer): void {
@@ -246,12 +257,37 @@ export class TracesCapability implements LiveCapability {
     await this.hub.start(label.port);
     if (signal.aborted) return;
     const stopReach = await (label.via === 'relay' ? this.relay(c, label.port) : this.gateway(c, label.port));
-    const stopSidecar = stopReach ? await this.sidecar(c).catch((e) => void this.log.warn(`Traces: the eBPF sidecar of ${c.info.Name.replace(/^\//, '')} did not start: ${(e as Error).message}`)) : undefined;
     if (!stopReach) return;
+    const entry: Sending = { c };
+    this.sending.set(c.id, entry);
+    this.syncSidecar(entry);
     return async () => {
-      await stopSidecar?.();
+      this.sending.delete(c.id);
+      await (await entry.sidecar)?.();
       await stopReach();
     };
+  }
+
+  /** Starts or stops a sending container's eBPF sidecar to match the settings now (another image: a new sidecar). */
+  private syncSidecar(entry: Sending): void {
+    const image = ebpfSidecarPlan(entry.c, this.settings)?.image;
+    if (entry.sidecar && entry.image !== image) {
+      const running = entry.sidecar;
+      entry.sidecar = undefined;
+      void running.then((stop) => stop?.());
+    }
+    if (image && !entry.sidecar) {
+      const started: Sending['sidecar'] = this.sidecar(entry.c).catch((e) => {
+        this.log.warn(`Traces: the eBPF sidecar of ${entry.c.info.Name.replace(/^\//, '')} did not start: ${(e as Error).message}`);
+        return undefined;
+      });
+      entry.sidecar = started;
+      entry.image = image;
+      // none started (its image is missing, the engine refused): the next settings change tries again
+      void started.then((stop) => {
+        if (!stop && entry.sidecar === started) entry.sidecar = undefined;
+      });
+    }
   }
 
   /**
