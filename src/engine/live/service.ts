@@ -4,18 +4,37 @@
 // (RuntimeStatus, RuntimePorts*). Started by RuntimeWatch, or by the first of those; nothing
 // here connects to Docker before that. A new capability is added to CAPABILITIES below.
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { ReloadChanged, RuntimeContainerChanged, RuntimePortsChanged, RuntimeWatch, type ContainerSummary, type RuntimeTarget } from '../../protocol';
+import {
+  LiveSettingsUpdate,
+  PrewarmRequest,
+  PressureChanged,
+  ReloadChanged,
+  RuntimeContainerChanged,
+  RuntimePortsChanged,
+  RuntimeWatch,
+  TracesRecreateOffer,
+  type ContainerSummary,
+  type LiveSettings,
+  type RuntimeTarget,
+} from '../../protocol';
 import type { EngineLog } from '../services';
 import { findContainer, loadConfig } from '../runtime/container';
 import { connectEngine, engineError, type Engine } from '../runtime/docker';
 import { watchContainerEvents } from '../runtime/events';
+import { tracesHub } from '../traces/hub';
 import { LiveHost, type LiveBackend, type LiveCapability } from './host';
+import { DEFAULT_THRESHOLDS } from '../pressure/alert';
 import { PortsCapability } from './ports';
 import { ReloadCapability } from '../reload/capability';
+import { prewarm } from './prewarm';
+import { PressureCapability } from './pressure';
+import { TracesCapability } from './traces';
 
 export interface Live {
   /** A summary of a folder's container (after up or status): its project is served from now on. */
   served(summary: ContainerSummary): void;
+  /** The editor's settings now (LiveSettingsUpdate), for the contributions of a container made now. */
+  settings(): LiveSettings;
   /** Ends every container's live work (the engine shuts down). */
   shutdown(): Promise<void>;
 }
@@ -64,8 +83,12 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   };
   const ports = new PortsCapability(engine, env, log, (r) => void conn.sendNotification(RuntimePortsChanged, r).catch(() => undefined));
   const reload = new ReloadCapability(engine, env, log, (e) => void conn.sendNotification(ReloadChanged, e).catch(() => undefined));
-  // every capability that lives with a container (pressure and traces register here next)
-  const CAPABILITIES: LiveCapability[] = [ports, reload];
+  const pressure = new PressureCapability((u) => void conn.sendNotification(PressureChanged, u).catch(() => undefined));
+  const traces = new TracesCapability(engine, log, (o) => void conn.sendNotification(TracesRecreateOffer, o).catch(() => undefined));
+  // every capability that lives with a container
+  const CAPABILITIES: LiveCapability[] = [ports, reload, pressure, traces];
+  // hyperbox.prewarm is off until the editor says otherwise (see README: prewarming spends CPU and disk unasked)
+  let settings: Required<Pick<LiveSettings, 'pressure' | 'traces' | 'prewarm'>> = { pressure: { ...DEFAULT_THRESHOLDS }, traces: { enabled: false }, prewarm: false };
   const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
 
   const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
@@ -76,6 +99,37 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
   ports.register(conn, serveTarget, wrap);
   reload.register(conn);
+  pressure.register(conn);
+  const prewarming = new Map<string, Promise<unknown>>();
+  conn.onRequest(PrewarmRequest, (p, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    // one prewarm per folder at a time: a second request waits for the first's answer
+    const key = `${p.folder}\0${p.configFile ?? ''}`;
+    const run = (prewarming.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() =>
+        prewarm(
+          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm },
+          { engine, env, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
+        ),
+      );
+    prewarming.set(key, run);
+    void run.finally(() => prewarming.get(key) === run && prewarming.delete(key)).catch(() => undefined);
+    return wrap(run);
+  });
+  conn.onRequest(LiveSettingsUpdate, (p) =>
+    wrap(
+      (async () => {
+        settings = { pressure: { ...settings.pressure, ...(p.pressure ?? {}) }, traces: p.traces ? { ...p.traces } : settings.traces, prewarm: p.prewarm ?? settings.prewarm };
+        pressure.thresholds = settings.pressure;
+        traces.update(settings);
+        // the user's setting turns the receiver on (containers with traces start it themselves)
+        if (p.traces?.enabled) await tracesHub.start(p.traces.port);
+        return settings;
+      })(),
+    ),
+  );
 
   return {
     served(summary) {
@@ -84,6 +138,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
         .serve({ folder: summary.folder, configFile: summary.configFile }, summary.running ? summary.containerId : null)
         .catch((e) => log.warn(`Live work for ${summary.folder}: ${(e as Error).message}`));
     },
+    settings: () => settings,
     shutdown: () => host.shutdown(),
   };
 }

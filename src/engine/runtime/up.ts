@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, Problem, StepTiming, TimelineStatus, TrustFinding, UpResult } from '../../protocol';
+import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, TrustFinding, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -50,6 +50,7 @@ import { composeCreate, composeFindings, composeStart, LABEL_COMPOSE_PROJECT, re
 import { featureEntry, featuresImage, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
+import { usePrewarmed } from '../live/prewarm';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
@@ -82,6 +83,8 @@ export interface UpOptions {
   runtime?: string;
   /** The runtime when neither runArgs nor the config names one (the editor's hyperbox.runtime setting). */
   defaultRuntime?: string;
+  /** The editor's settings the capabilities' contributions follow (traces); hb has none. */
+  settings?: LiveSettings;
   /** What capabilities add to a new container (default: every one in live/contributions.ts). */
   contributors?: readonly ContainerContributor[];
   /** Who runs the up, for the timeline: 'editor' or 'hb' (default). */
@@ -214,7 +217,10 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
 
   const engine = await timer.time('engine', () => connectEngine(env));
   try {
-    return await upWithEngine(engine, { ...opts, folder }, resolved, timer);
+    // trust established (the editor's, or hb's gate passed for a config that needed it) is `true` from here on:
+    // contributions that need trust (live/traces.ts) go only into containers of trusted folders
+    const established = opts.trusted === true || (typeof opts.trusted === 'function' && needs.reasons.length > 0);
+    return await upWithEngine(engine, { ...opts, folder, trusted: established ? true : opts.trusted }, resolved, timer);
   } catch (e) {
     throw engineError(e, engine.endpoint);
   }
@@ -266,7 +272,8 @@ async function upWithEngine(
       untrusted: opts.trusted === false,
     });
     if (done.sshAgent) for (const m of ((body.HostConfig as { Mounts?: ApiMount[] })?.Mounts ?? [])) if (m.Target === CONTAINER_SSH_AUTH_SOCK) own.add(m);
-    await applyContributions(body, { resolved, engine, env, report }, opts.contributors);
+    // hb decides trust at the gate (asked there): what a contribution adds is judged with the rest
+    await applyContributions(body, { resolved, engine, env, report, trusted: opts.trusted !== false, settings: opts.settings }, opts.contributors);
     return done;
   };
   try {
@@ -373,9 +380,19 @@ async function upWithEngine(
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};
-        report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
-        builtTag = imageName;
-        await timer.time('build', () =>
+        // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
+        const t0 = performance.now();
+        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, inputs, imageName);
+        if (pre) {
+          const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
+          timer.timings.push({ step: 'prewarmed image', ms: Math.round((performance.now() - t0) * 10) / 10 });
+          timer.timeline.add('prewarmed image', performance.now() - t0, 'ok', { detail: `${pre.tag} became ${imageName}${saved}` }, t0);
+          report.info(`Using the image prewarmed as ${pre.tag}${saved}.`);
+        } else {
+          builtTag = imageName;
+          report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
+        }
+        if (!pre) await timer.time('build', () =>
           buildImage(
             engine,
             {
