@@ -374,6 +374,18 @@ export interface ProjectInitParams {
   write?: boolean;
   /** Write this text (the preview as the user edited it) instead of the rendered config; refused when it has errors. */
   text?: string;
+  /** The other previewed files as the user edited them, by absolute path (`files[].file`); refused when one has errors. */
+  texts?: Record<string, string>;
+}
+/** One file "Add Dev Container Configuration" / `hb init` writes. */
+export interface InitFile {
+  /** Absolute path. */
+  file: string;
+  text: string;
+  /** The editor language of the preview. */
+  language: 'jsonc' | 'yaml';
+  /** What the file is for, for the user. */
+  purpose: string;
 }
 export interface ProjectInitResult {
   folder: string;
@@ -389,6 +401,11 @@ export interface ProjectInitResult {
   /** Problems our own validation finds in `text` (always empty unless there is a bug). */
   problems: Problem[];
   detection: DetectionResult;
+  /**
+   * Every file that is (or would be) written, devcontainer.json first: with a Compose-based config
+   * also the dev service's compose file beside it. Problems in any of them block the write.
+   */
+  files: InitFile[];
 }
 /** client → engine: write a devcontainer.json for the detected stack (never overwriting one). */
 export const ProjectInit = new RequestType<ProjectInitParams, ProjectInitResult, void>('hyperbox/project/init');
