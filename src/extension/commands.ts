@@ -330,8 +330,9 @@ Nothing starts until you choose to.` },
     text = docs[0].getText();
     texts = Object.fromEntries(preview.files.slice(1).map((f, i) => [f.file, docs[i + 1].getText()]));
     edited = docs.some((d, i) => d.getText() !== preview.files[i].text);
+    // close every preview, leaving no unsaved copy behind (each must be the active editor to close)
     for (const doc of docs.reverse()) {
-      await vscode.window.showTextDocument(doc);
+      if (vscode.window.activeTextEditor?.document !== doc) await vscode.window.showTextDocument(doc);
       if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand(BuiltinCommands.revertAndCloseActiveEditor);
     }
   } else if (answer !== add) {

@@ -47,6 +47,28 @@ export interface ResolvedConfig {
   otherConfigFiles: string[];
 }
 
+/**
+ * What an engine can do, as its handshake lists it (EngineCapabilities.capabilities): the editor
+ * offers only what the engine it talks to has (an older or newer engine may lack some).
+ */
+export const Capability = {
+  /** Up, stop, status of dev containers (RuntimeUp, RuntimeStop, RuntimeStatus, RuntimeList). */
+  runtime: 'runtime',
+  /** The startup waterfall of the last up (RuntimeTimeline, RuntimeTimelineChanged). */
+  timeline: 'timeline',
+  /** Removing a dev container (RuntimeDown). */
+  remove: 'remove',
+  /** Port forwarding that follows the container (RuntimePorts, RuntimePortsAdd / Remove). */
+  ports: 'ports',
+  /** Terminals in the container (RuntimeTerminalOpen). */
+  terminal: 'terminal',
+  /** The container's own output (RuntimeContainerLogs). */
+  containerLogs: 'containerLogs',
+  /** "Add Dev Container Configuration" (ProjectInit). */
+  init: 'init',
+} as const;
+export type CapabilityName = (typeof Capability)[keyof typeof Capability];
+
 export interface EngineCapabilities {
   version: string;
   protocolVersion: number;
