@@ -295,10 +295,12 @@ async function addConfig(ctx: Ctx): Promise<void> {
     return;
   }
   const rel = path.relative(folder.uri.fsPath, preview.file);
-  const add = 'Add Configuration';
+  const rels = preview.files.map((f) => path.relative(folder.uri.fsPath, f.file));
+  const names = rels.join(' and ');
+  const add = preview.files.length > 1 ? 'Add Configuration Files' : 'Add Configuration';
   const show = 'Preview and Edit';
   const answer = await vscode.window.showInformationMessage(
-    `HyperBox: add ${rel} to ${folder.name} for ${preview.detection.label}?`,
+    `HyperBox: add ${names} to ${folder.name} for ${preview.detection.label}?`,
     { modal: true, detail: `${preview.message}
 
 ${preview.detection.summary}
@@ -308,33 +310,48 @@ Nothing starts until you choose to.` },
     show,
   );
   let text: string | undefined;
+  let texts: Record<string, string> | undefined;
+  let edited = false;
   if (answer === show) {
-    // the preview is what gets written: edits made in it count
-    const doc = await vscode.workspace.openTextDocument({ language: 'jsonc', content: preview.text });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    // one preview document per file; what they say when "Add" is clicked is what gets written
+    const docs: vscode.TextDocument[] = [];
+    for (const f of preview.files) {
+      const doc = await vscode.workspace.openTextDocument({ language: f.language, content: f.text });
+      await vscode.window.showTextDocument(doc, { preview: false });
+      docs.push(doc);
+    }
     const again = await vscode.window.showInformationMessage(
-      `HyperBox: this is the config for ${folder.name} (${preview.detection.label}); edit it if you like. "${add}" writes it, as it is then, to ${rel}.`,
+      preview.files.length > 1
+        ? `HyperBox: these ${preview.files.length} files are the config for ${folder.name} (${preview.detection.label}): ${preview.files.map((f, i) => `${rels[i]} (${f.purpose})`).join(', ')}. Edit them if you like; "${add}" writes them, as they are then.`
+        : `HyperBox: this is the config for ${folder.name} (${preview.detection.label}); edit it if you like. "${add}" writes it, as it is then, to ${rel}.`,
       add,
     );
     if (again !== add) return;
-    text = doc.getText();
-    if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand(BuiltinCommands.revertAndCloseActiveEditor);
+    text = docs[0].getText();
+    texts = Object.fromEntries(preview.files.slice(1).map((f, i) => [f.file, docs[i + 1].getText()]));
+    edited = docs.some((d, i) => d.getText() !== preview.files[i].text);
+    // close every preview, leaving no unsaved copy behind (each must be the active editor to close)
+    for (const doc of docs.reverse()) {
+      if (vscode.window.activeTextEditor?.document !== doc) await vscode.window.showTextDocument(doc);
+      if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand(BuiltinCommands.revertAndCloseActiveEditor);
+    }
   } else if (answer !== add) {
     return;
   }
-  const result = await ctx.request(ProjectInit, { folder: folder.uri.fsPath, write: true, text });
+  const result = await ctx.request(ProjectInit, { folder: folder.uri.fsPath, write: true, text, texts });
   if (!result.written) {
     if (result.existing) await offerExisting(folder.name, result.existing);
     else void vscode.window.showWarningMessage(`HyperBox: ${result.message}`);
     return;
   }
-  ctx.log.info(`${folder.name}: wrote ${result.file} (${result.detection.label}${text !== undefined && text !== preview.text ? ', as edited in the preview' : ''}).`);
+  ctx.log.info(`${folder.name}: wrote ${result.files.map((f) => f.file).join(' and ')} (${result.detection.label}${edited ? ', as edited in the preview' : ''}).`);
   // a config just added is the user's to look at first: ask before anything is built or pulled
   ctx.containers.holdAutoStart(folder.uri);
-  await vscode.window.showTextDocument(vscode.Uri.file(result.file));
+  for (const f of result.files.slice(1)) await vscode.window.showTextDocument(vscode.Uri.file(f.file), { preview: false });
+  await vscode.window.showTextDocument(vscode.Uri.file(result.file), { preview: false });
   await ctx.projects.refreshFolder(folder);
   const start = 'Start Dev Container';
-  const go = await vscode.window.showInformationMessage(`HyperBox: added ${rel}. Start the dev container of ${folder.name} now? It may pull or build an image.`, start);
+  const go = await vscode.window.showInformationMessage(`HyperBox: added ${names}. Start the dev container of ${folder.name} now? It may pull or build an image.`, start);
   if (go === start) await vscode.commands.executeCommand(Commands.start, { folder: folder.uri.fsPath });
 }
 

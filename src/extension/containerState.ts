@@ -1,6 +1,6 @@
 // What a project's dev container is doing, as the status bar and the quick pick of actions see
 // it, and which actions make sense in each state. Pure: no run-time import of `vscode`.
-import { RuntimeErrorCodes, type ContainerSummary, type PortMapping, type RuntimeErrorCode } from '../protocol';
+import { Capability, RuntimeErrorCodes, type CapabilityName, type ContainerSummary, type PortMapping, type RuntimeErrorCode } from '../protocol';
 
 export type ContainerView =
   /** Not asked yet (engine starting, config being checked). */
@@ -72,12 +72,15 @@ export interface ActionInput {
    * logs of, whatever the state says (a failed first up is an `error` with no container).
    */
   exists?: boolean;
+  /** What the engine can do (its handshake's capabilities); an action it lacks is not offered. Default: everything. */
+  can?: (capability: CapabilityName) => boolean;
 }
 
 export function availableActions(a: ActionInput): ActionId[] {
   const out: ActionId[] = [];
   const c = a.container;
   const exists = a.exists ?? (c.kind === 'running' || c.kind === 'stopped' || c.kind === 'stale');
+  const can = a.can ?? (() => true);
   if (!a.trusted) {
     out.push('manageTrust');
   } else if (c.kind === 'noDocker') {
@@ -90,16 +93,16 @@ export function availableActions(a: ActionInput): ActionId[] {
     if (rebuild && c.kind === 'stale') out.push('rebuild');
     if (a.configOk && !busy && !running) out.push('start');
     if (running) out.push('stop');
-    if (running) out.push('openTerminal');
-    if (running) out.push('openPorts');
+    if (running && can(Capability.terminal)) out.push('openTerminal');
+    if (running && can(Capability.ports)) out.push('openPorts');
     if (rebuild && c.kind !== 'stale') out.push('rebuild');
     // removing needs no usable config (hb down finds the container by its labels)
-    if (exists && !busy) out.push('remove');
+    if (exists && !busy && can(Capability.remove)) out.push('remove');
     // the Dev Containers extension attaches to the container HyperBox made (it carries its labels)
     if (a.devContainers && a.configOk && !busy && c.kind !== 'error') out.push('reopenInContainer');
   }
   // reading what a container printed runs nothing, so it is there in Restricted Mode too; without a container there is nothing to read
-  if (exists && c.kind !== 'noDocker') out.push('showContainerLogs');
+  if (exists && c.kind !== 'noDocker' && can(Capability.containerLogs)) out.push('showContainerLogs');
   // the Dev Container panel only shows what is known: in Restricted Mode too
   out.push('showPanel', 'openConfig', 'showLogs');
   return out;

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { ConfigResolve, type ResolvedConfig } from '../protocol';
+import { Capability, ConfigResolve, type CapabilityName, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
@@ -92,6 +92,7 @@ export class Ctx implements vscode.Disposable {
       request: (type, params, opts) => this.request(type, params, opts),
       onNotification: (type, handler) => this.onNotification(type, handler),
       engineRunning: () => this.engineState.kind === 'running',
+      engineHas: (capability) => this.engineHas(capability),
       log,
     });
     this.subscriptions.push(
@@ -393,6 +394,7 @@ export class Ctx implements vscode.Disposable {
     this.setContext(ContextKeys.containerRunning, this.engineState.kind === 'running' && models.some((m) => m.running));
     this.setContext(ContextKeys.dockerUnreachable, actions.has('retryDocker'));
     this.setContext(ContextKeys.devContainersAvailable, this.devContainersAvailable);
+    this.setContext(ContextKeys.canAddConfig, this.engineHas(Capability.init));
     this.rendered.fire();
   }
 
@@ -405,7 +407,13 @@ export class Ctx implements vscode.Disposable {
       container: containerView(project.container),
       devContainers: this.devContainersAvailable,
       exists: containerExists(project.container),
+      can: (capability) => this.engineHas(capability),
     });
+  }
+
+  /** Whether the running engine's handshake lists a capability: what the editor offers follows it. */
+  engineHas(capability: CapabilityName): boolean {
+    return this.engineState.kind === 'running' && this.engineState.info.capabilities.includes(capability);
   }
 
   private setContext(key: string, value: boolean): void {

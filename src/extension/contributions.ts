@@ -117,6 +117,8 @@ export const ContextKeys = {
   hasContainer: 'hyperbox.hasContainer',
   /** Some project's container can be removed (it exists, nothing is under way). */
   canRemove: 'hyperbox.canRemove',
+  /** The engine can write a config for the detected stack (its handshake lists `init`). */
+  canAddConfig: 'hyperbox.canAddConfig',
   /** Some project's dev container runs (the walkthrough's "Start the container" is done). */
   containerRunning: 'hyperbox.containerRunning',
   /** A terminal in a dev container is open (the walkthrough's "Open a terminal" is done). */

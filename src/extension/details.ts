@@ -5,7 +5,7 @@
 // and asked for again whenever the container changes (created, started, stopped, removed).
 import * as vscode from 'vscode';
 import type { NotificationType } from 'vscode-jsonrpc';
-import { RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
+import { Capability, RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type CapabilityName, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
 import { EngineUnavailableError } from './engineClient';
 import type { Project, Projects, Requester } from './projects';
 
@@ -14,6 +14,8 @@ export interface DetailsDeps {
   request: Requester;
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
   engineRunning(): boolean;
+  /** Whether the running engine's handshake lists a capability. */
+  engineHas(capability: CapabilityName): boolean;
   log: vscode.LogOutputChannel;
 }
 
@@ -48,16 +50,10 @@ export function newerTimeline(current: UpTimeline | null | undefined, next: UpTi
   return next.totalMs >= current.totalMs || (current.outcome === 'running' && next.outcome !== 'running');
 }
 
-/** JSON-RPC's "method not found": an engine that does not record timelines yet. */
-const METHOD_NOT_FOUND = -32601;
-
 export class ProjectDetails implements vscode.Disposable {
   private readonly byFolder = new Map<string, Entry>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  /** The engine answered "method not found" for RuntimeTimeline: do not ask again this session. */
-  private noTimelines = false;
-
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly deps: DetailsDeps) {
@@ -111,7 +107,6 @@ export class ProjectDetails implements vscode.Disposable {
 
   /** A new engine session knows nothing of the last one's answers. */
   engineStarted(): void {
-    this.noTimelines = false;
     for (const e of this.byFolder.values()) e.key = undefined;
     this.sync();
   }
@@ -184,7 +179,8 @@ export class ProjectDetails implements vscode.Disposable {
   private async fetchTimeline(p: Project): Promise<void> {
     if (p.choice.kind !== 'chosen') return;
     const entry = this.entry(p.folder.uri.fsPath);
-    if (this.noTimelines) {
+    // an engine without timelines (its handshake does not list them) is not asked
+    if (!this.deps.engineHas(Capability.timeline)) {
       if (entry.timeline === undefined) {
         entry.timeline = null;
         this.changed.fire();
@@ -197,8 +193,7 @@ export class ProjectDetails implements vscode.Disposable {
       if (t === null ? entry.timeline === undefined : newerTimeline(entry.timeline, t)) entry.timeline = t;
     } catch (e) {
       if (e instanceof EngineUnavailableError) return;
-      if ((e as { code?: unknown }).code === METHOD_NOT_FOUND) this.noTimelines = true;
-      else this.deps.log.warn(`Could not get the lifecycle results of ${p.folder.uri.fsPath}: ${(e as Error).message}`);
+      this.deps.log.warn(`Could not get the lifecycle results of ${p.folder.uri.fsPath}: ${(e as Error).message}`);
       // shown as "not run yet": nothing is known of an earlier up
       entry.timeline ??= null;
     }

@@ -47,6 +47,28 @@ export interface ResolvedConfig {
   otherConfigFiles: string[];
 }
 
+/**
+ * What an engine can do, as its handshake lists it (EngineCapabilities.capabilities): the editor
+ * offers only what the engine it talks to has (an older or newer engine may lack some).
+ */
+export const Capability = {
+  /** Up, stop, status of dev containers (RuntimeUp, RuntimeStop, RuntimeStatus, RuntimeList). */
+  runtime: 'runtime',
+  /** The startup waterfall of the last up (RuntimeTimeline, RuntimeTimelineChanged). */
+  timeline: 'timeline',
+  /** Removing a dev container (RuntimeDown). */
+  remove: 'remove',
+  /** Port forwarding that follows the container (RuntimePorts, RuntimePortsAdd / Remove). */
+  ports: 'ports',
+  /** Terminals in the container (RuntimeTerminalOpen). */
+  terminal: 'terminal',
+  /** The container's own output (RuntimeContainerLogs). */
+  containerLogs: 'containerLogs',
+  /** "Add Dev Container Configuration" (ProjectInit). */
+  init: 'init',
+} as const;
+export type CapabilityName = (typeof Capability)[keyof typeof Capability];
+
 export interface EngineCapabilities {
   version: string;
   protocolVersion: number;
@@ -374,6 +396,18 @@ export interface ProjectInitParams {
   write?: boolean;
   /** Write this text (the preview as the user edited it) instead of the rendered config; refused when it has errors. */
   text?: string;
+  /** The other previewed files as the user edited them, by absolute path (`files[].file`); refused when one has errors. */
+  texts?: Record<string, string>;
+}
+/** One file "Add Dev Container Configuration" / `hb init` writes. */
+export interface InitFile {
+  /** Absolute path. */
+  file: string;
+  text: string;
+  /** The editor language of the preview. */
+  language: 'jsonc' | 'yaml';
+  /** What the file is for, for the user. */
+  purpose: string;
 }
 export interface ProjectInitResult {
   folder: string;
@@ -389,6 +423,11 @@ export interface ProjectInitResult {
   /** Problems our own validation finds in `text` (always empty unless there is a bug). */
   problems: Problem[];
   detection: DetectionResult;
+  /**
+   * Every file that is (or would be) written, devcontainer.json first: with a Compose-based config
+   * also the dev service's compose file beside it. Problems in any of them block the write.
+   */
+  files: InitFile[];
 }
 /** client → engine: write a devcontainer.json for the detected stack (never overwriting one). */
 export const ProjectInit = new RequestType<ProjectInitParams, ProjectInitResult, void>('hyperbox/project/init');

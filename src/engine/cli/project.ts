@@ -188,12 +188,17 @@ export const initCommand: Command = {
     'ports the framework usually uses, postCreateCommand for the dependencies and HyperBox\'s own',
     'settings, with comments. The result passes HyperBox\'s own validation (hb config).',
     '',
+    'When the repository has a compose file that runs services from images (a database, a cache),',
+    'the config is Compose-based: the dev service goes into .devcontainer/docker-compose.yml and the',
+    'services are listed in runServices. When the app reads a .env the checkout lacks, the config',
+    'points at .env.example (or .env.sample) and says so; no value is copied.',
+    '',
     'An existing config is never overwritten, and there is no option to make it: edit it, or move it',
     'away and run hb init again.',
     '',
     'Options:',
-    '  --dry-run   print the config instead of writing it',
-    '  --json      print one JSON object: file, text, written, existing, message, problems, detection',
+    '  --dry-run   print the files instead of writing them (several under ==> path <== headers)',
+    '  --json      print one JSON object: file, text, files, written, existing, message, problems, detection',
     '',
     'Exit status: 0 when written (or printed with --dry-run), 1 when a config already exists or the',
     'folder cannot be read or written, 2 for bad usage.',
@@ -214,7 +219,9 @@ export const initCommand: Command = {
       if (ctx.values.json) {
         ctx.out(JSON.stringify(r, null, 2) + '\n');
       } else if (dryRun && ok) {
-        ctx.out(r.text);
+        // several files: each under a `==> path <==` header (as head and tail print several files)
+        if (r.files.length === 1) ctx.out(r.text);
+        else ctx.out(r.files.map((f) => `==> ${path.relative(r.folder, f.file)} <==\n${f.text}`).join('\n'));
       } else if (ok) {
         ctx.out(`${r.message}\n`);
       }

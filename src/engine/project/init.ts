@@ -1,9 +1,13 @@
 // "Add Dev Container Configuration" / `hb init`: a commented devcontainer.json for the detected
 // stack. renderConfig is pure (detection + profile → text); initProject does the I/O and never
 // overwrites an existing config (the file is created with O_EXCL, so even a race cannot clobber one).
+// A repository whose compose file runs services from images (a database) gets a Compose-based
+// config instead: the dev service in .devcontainer/docker-compose.yml (renderComposeService) plus
+// the repository's services in runServices.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DetectionResult, LanguageId, LanguageProfile, PackageManagerId, Problem, ProjectInitResult, ProjectStack } from '../../protocol';
+import { load as loadYaml } from 'js-yaml';
+import type { DetectionResult, InitFile, LanguageId, LanguageProfile, PackageManagerId, Problem, ProjectInitResult, ProjectStack } from '../../protocol';
 import { parseDocument } from '../devcontainer/parse';
 import { validateDocument } from '../devcontainer/validate';
 import { discoverConfigs } from '../devcontainer/discover';
@@ -83,6 +87,36 @@ export function imageFor(stack: Pick<ProjectStack, 'language' | 'languageVersion
 /** What renderConfig may ask about the folder's files (relative paths). */
 export interface InitFacts {
   has(rel: string): boolean;
+  /** The repository's compose file, when it runs services the app needs (images, not builds). */
+  compose?: ComposeFacts | null;
+  /** `.env.example` / `.env.sample` when the app reads a `.env` the checkout does not have. */
+  envExample?: string | null;
+}
+
+export interface ComposeFacts {
+  /** The compose file, relative to the folder (`docker-compose.yml`, `compose.yaml`, …). */
+  file: string;
+  /** Its services in file order: `image` when it runs one, `build` when it builds from the repository. */
+  services: { name: string; image: string | null; build: boolean; envFiles: string[] }[];
+  /** The name of the dev service's file in .devcontainer (docker-compose.yml unless that is taken). */
+  devFile: string;
+  /** env_file entries of the repository's services that do not exist (Compose refuses to start without them). */
+  missingEnvFiles: string[];
+}
+
+/** The dev service's name: `app`, unless the repository's compose file already has one. */
+export function devServiceName(compose: ComposeFacts): string {
+  const taken = new Set(compose.services.map((s) => s.name));
+  return ['app', 'dev', 'devcontainer'].find((n) => !taken.has(n)) ?? `dev-${compose.services.length}`;
+}
+
+/** The repository's services the dev container starts with it: those that run an image (a database, a cache). */
+export function neededServices(compose: ComposeFacts): string[] {
+  return compose.services.filter((s) => s.image && !s.build).map((s) => s.name);
+}
+
+function workspaceFolderFor(folderName: string): string {
+  return `/workspaces/${folderName.replace(/[^A-Za-z0-9._-]+/g, '-') || 'workspace'}`;
 }
 
 function inDir(dir: string, command: string): string {
@@ -176,6 +210,39 @@ function renderMembers(members: Member[], indent: string): string[] {
   return lines;
 }
 
+function imageComment(det: DetectionResult): string {
+  const version = det.languageVersion ? ` (the project asks for ${LANGUAGE_NAMES[det.language]} ${det.languageVersion})` : '';
+  return det.language === 'other'
+    ? 'A general-purpose Debian image from the Dev Containers project: HyperBox did not recognise the stack. Pick an image for your language.'
+    : `The ${LANGUAGE_NAMES[det.language]} image from the Dev Containers project${version}; change the tag for another version.`;
+}
+
+function envComment(example: string): string {
+  return `The app reads a .env file, which this checkout does not have: the container gets the variables of ${example} (the sample values, read where they are, never copied here). Copy it to .env with your own values and name .env here instead.`;
+}
+
+/** The dev service's compose file (YAML) for a Compose-based config: the image, the repository mounted, the sample env file. */
+export function renderComposeService(det: DetectionResult, compose: ComposeFacts, facts: InitFacts, folderName: string): string {
+  const dev = devServiceName(compose);
+  const needed = neededServices(compose);
+  const y = (v: string) => JSON.stringify(v); // a JSON string is a YAML double-quoted scalar
+  const lines = [
+    `# The dev service for ${folderName}, written by \`hb init\` (HyperBox ${VERSION}) beside ../${compose.file}; edit it freely.`,
+    `# devcontainer.json names both files: Compose merges them and resolves relative paths from the`,
+    `# repository root (the folder of ../${compose.file}), so "." below is the repository.`,
+  ];
+  for (const f of compose.missingEnvFiles) {
+    lines.push(`# Note: ${compose.file} reads ${f}, which does not exist; Compose will not start until it does${facts.envExample ? ` (copy ${facts.envExample} to ${f} and set your values)` : ''}.`);
+  }
+  lines.push('services:', `  ${dev}:`, ...imageComment(det).match(/.{1,96}(\s|$)/g)!.map((l) => `    # ${l.trim()}`), `    image: ${y(imageFor(det))}`);
+  lines.push('    volumes:', '      # The repository, where the editor opens it (workspaceFolder in devcontainer.json).', `      - ${y(`.:${workspaceFolderFor(folderName)}:cached`)}`);
+  if (facts.envExample) {
+    lines.push(...envComment(facts.envExample).match(/.{1,96}(\s|$)/g)!.map((l) => `    # ${l.trim()}`), `    env_file: ${y(facts.envExample)}`);
+  }
+  if (needed.length) lines.push('    depends_on:', ...needed.map((n) => `      - ${y(n)}`));
+  return [...lines, ''].join('\n');
+}
+
 /** The devcontainer.json text (JSON with comments) for a detection and its profile. */
 export function renderConfig(det: DetectionResult, profile: LanguageProfile, facts: InitFacts, folderName: string): string {
   const apps = det.parts.length ? det.parts.filter((p) => p.role !== 'tooling') : [];
@@ -183,18 +250,42 @@ export function renderConfig(det: DetectionResult, profile: LanguageProfile, fac
   const members: Member[] = [];
   members.push({ key: 'name', value: det.language === 'other' ? folderName : `${folderName} (${det.label})` });
 
-  // image
-  const image = imageFor(det);
-  const version = det.languageVersion ? ` (the project asks for ${LANGUAGE_NAMES[det.language]} ${det.languageVersion})` : '';
-  members.push({
-    key: 'image',
-    value: image,
-    comments: [
-      det.language === 'other'
-        ? 'A general-purpose Debian image from the Dev Containers project: HyperBox did not recognise the stack. Pick an image for your language.'
-        : `The ${LANGUAGE_NAMES[det.language]} image from the Dev Containers project${version}; change the tag for another version.`,
-    ],
-  });
+  // image, or the Compose services
+  const compose = facts.compose ?? null;
+  if (compose) {
+    const dev = devServiceName(compose);
+    const needed = neededServices(compose);
+    const built = compose.services.filter((s) => s.build).map((s) => s.name);
+    members.push({
+      key: 'dockerComposeFile',
+      value: [`../${compose.file}`, compose.devFile],
+      comments: [
+        `The repository's ${compose.file} (its services) and the dev service HyperBox added in .devcontainer/${compose.devFile}. Compose merges them and resolves relative paths from the repository root (the first file's folder).`,
+      ],
+    });
+    members.push({ key: 'service', value: dev, comments: [`The service this editor works in: the dev container, with the ${LANGUAGE_NAMES[det.language] ?? 'general-purpose'} image (see .devcontainer/${compose.devFile}).`] });
+    members.push({
+      key: 'runServices',
+      value: [dev, ...needed],
+      comments: [
+        `Started with the dev container: ${needed.join(', ')} from ${compose.file} (they run an image the app talks to).`,
+        ...(built.length
+          ? [`Not started: ${built.join(', ')} (built from the repository, probably this app for production; the dev service runs it instead). Add a name here to start it too.`]
+          : []),
+      ],
+    });
+    members.push({ key: 'workspaceFolder', value: workspaceFolderFor(folderName), comments: ['Where the repository is mounted in the dev service (its volumes in the file above).'] });
+    members.push({ key: 'overrideCommand', value: true, comments: ["Keeps the dev service running whatever its image's own command is."] });
+  } else {
+    members.push({ key: 'image', value: imageFor(det), comments: [imageComment(det)] });
+    if (facts.envExample) {
+      members.push({
+        key: 'runArgs',
+        value: ['--env-file', facts.envExample],
+        comments: [envComment(facts.envExample)],
+      });
+    }
+  }
 
   // features: the other languages of the parts, build tools without a wrapper
   const features: Record<string, Record<string, string>> = {};
@@ -325,9 +416,24 @@ export interface InitOptions {
   write?: boolean;
   /** The text to write instead of the rendered one: the preview as the user edited it. Must be a config without errors. */
   text?: string;
+  /** The other files' texts as the user edited them, by absolute path. Must parse. */
+  texts?: Record<string, string>;
 }
 
-/** Writes `.devcontainer/devcontainer.json` for the detected stack unless the folder already has a config. */
+/** Problems in a YAML file's text: it must parse and be a mapping. */
+function validateYaml(file: string, text: string): Problem[] {
+  try {
+    const doc = loadYaml(text);
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return [];
+    return [{ file, line: 1, column: 1, severity: 'error', message: 'A compose file must be a mapping (services: ...).' } as Problem];
+  } catch (e) {
+    const mark = (e as { mark?: { line?: number; column?: number } }).mark;
+    const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+    return [{ file, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, severity: 'error', message: `Not valid YAML: ${reason}.` } as Problem];
+  }
+}
+
+/** Writes `.devcontainer/devcontainer.json` (and, Compose-based, the dev service's compose file) unless the folder already has a config. */
 export async function initProject(folder: string, options: InitOptions = {}): Promise<ProjectInitResult> {
   const detection = await detectProject(folder);
   const root = detection.folder;
@@ -336,10 +442,23 @@ export async function initProject(folder: string, options: InitOptions = {}): Pr
   const yarnBerry = detection.packageManager === 'yarn' ? await exists(path.join(root, '.yarnrc.yml')) : null;
   const profile = buildProfile(detection, { yarnBerry });
   const known = await knownFiles(root, detection);
-  const facts: InitFacts = { has: (rel: string) => known.has(rel) };
-  const text = options.text ?? renderConfig(detection, profile, facts, path.basename(root));
-  const problems = validateText(file, text);
-  const base = { folder: root, file, text, problems, detection };
+  const compose = await composeFacts(root);
+  const envExample = await envExampleFor(root, detection, compose);
+  const facts: InitFacts = { has: (rel: string) => known.has(rel), compose, envExample };
+  const edited = (f: string) => (f === file ? options.text : options.texts?.[f]);
+  const rendered: InitFile[] = [{ file, text: renderConfig(detection, profile, facts, path.basename(root)), language: 'jsonc', purpose: 'the dev container config' }];
+  if (compose) {
+    rendered.push({
+      file: path.join(root, '.devcontainer', compose.devFile),
+      text: renderComposeService(detection, compose, facts, path.basename(root)),
+      language: 'yaml',
+      purpose: `the dev service (Compose), beside ${compose.file}`,
+    });
+  }
+  const files = rendered.map((f) => ({ ...f, text: edited(f.file) ?? f.text }));
+  const text = files[0].text;
+  const problems = files.flatMap((f) => (f.language === 'yaml' ? validateYaml(f.file, f.text) : validateText(f.file, f.text)));
+  const base = { folder: root, file, text, problems, detection, files };
   if (existingConfigs.length) {
     const existing = existingConfigs[0];
     return {
@@ -349,33 +468,102 @@ export async function initProject(folder: string, options: InitOptions = {}): Pr
       message: `${existing} already exists; hb init never overwrites a dev container config. Edit it (hb config checks it), or move it away and run hb init again.`,
     };
   }
+  const userEdited = options.text !== undefined || options.texts !== undefined;
   // the user's own edits may leave warnings (they are shown in the editor); only errors stop the write
-  const blocking = options.text !== undefined ? problems.filter((p) => p.severity === 'error') : problems;
+  const blocking = userEdited ? problems.filter((p) => p.severity === 'error') : problems;
   if (blocking.length) {
     return {
       ...base,
       written: false,
       existing: null,
-      message:
-        options.text !== undefined
-          ? `The edited config has ${blocking.length} error(s), so it was not written: line ${blocking[0].line}: ${blocking[0].message}. Fix it in the preview and add it again.`
-          : `The generated config has ${problems.length} problem(s) in HyperBox's own validation, so it was not written (this is a HyperBox bug; please report it): ${problems[0].message}`,
+      message: userEdited
+        ? files.length > 1
+          ? `The edited files have ${blocking.length} error(s), so nothing was written: ${path.relative(root, blocking[0].file)} line ${blocking[0].line}: ${blocking[0].message} Fix it in the preview and add them again.`
+          : `The edited config has ${blocking.length} error(s), so it was not written: line ${blocking[0].line}: ${blocking[0].message}. Fix it in the preview and add it again.`
+        : `The generated ${files.length > 1 ? 'files have' : 'config has'} ${problems.length} problem(s) in HyperBox's own validation, so nothing was written (this is a HyperBox bug; please report it): ${problems[0].message}`,
     };
   }
+  const names = files.map((f) => path.relative(root, f.file)).join(' and ');
   if (options.write === false) {
-    return { ...base, written: false, existing: null, message: `Would write ${file} (${detection.label}).` };
+    return { ...base, written: false, existing: null, message: `Would write ${names} in ${root} (${detection.label}${compose ? `, with the services of ${compose.file}` : ''}).` };
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
-  try {
-    // 'wx': fail if the file appeared in the meantime, never replace it
-    await fs.writeFile(file, text, { flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      return { ...base, written: false, existing: file, message: `${file} appeared while hb init ran; it was left as it is.` };
+  // the other files first, devcontainer.json last: a config appears only when everything it names exists
+  const written: string[] = [];
+  for (const f of [...files.slice(1), files[0]]) {
+    try {
+      // 'wx': fail if the file appeared in the meantime, never replace it
+      await fs.writeFile(f.file, f.text, { flag: 'wx' });
+      written.push(f.file);
+    } catch (e) {
+      await Promise.all(written.map((w) => fs.rm(w, { force: true })));
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        return { ...base, written: false, existing: f.file, message: `${f.file} appeared while hb init ran; it was left as it is and nothing was written.` };
+      }
+      throw new Error(`Cannot write ${f.file}: ${(e as Error).message}. Check that the folder is writable.`);
     }
-    throw new Error(`Cannot write ${file}: ${(e as Error).message}. Check that the folder is writable.`);
   }
-  return { ...base, written: true, existing: null, message: `Wrote ${file} for ${detection.label}.` };
+  return { ...base, written: true, existing: null, message: `Wrote ${files.map((f) => f.file).join(' and ')} for ${detection.label}${compose ? `, with the services of ${compose.file}` : ''}.` };
+}
+
+const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+/** The repository's compose file at the top, when it runs at least one service from an image (what the app needs). */
+async function composeFacts(root: string): Promise<ComposeFacts | null> {
+  for (const name of COMPOSE_FILES) {
+    let raw: string;
+    try {
+      raw = await fs.readFile(path.join(root, name), 'utf8');
+    } catch {
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = loadYaml(raw);
+    } catch {
+      return null; // a compose file that does not parse: an image-based config, the user's file left alone
+    }
+    const svcs = (doc as { services?: unknown } | null)?.services;
+    if (!svcs || typeof svcs !== 'object') return null;
+    const services = Object.entries(svcs as Record<string, Record<string, unknown> | null>).map(([svc, def]) => {
+      const envFile = def?.env_file;
+      const envFiles = (Array.isArray(envFile) ? envFile : envFile ? [envFile] : [])
+        .map((e) => (typeof e === 'string' ? e : typeof e === 'object' && e && typeof (e as { path?: unknown }).path === 'string' && (e as { required?: unknown }).required !== false ? (e as { path: string }).path : null))
+        .filter((e): e is string => !!e);
+      return { name: svc, image: typeof def?.image === 'string' ? def.image : null, build: def?.build !== undefined, envFiles };
+    });
+    if (!services.some((s) => s.image && !s.build)) return null;
+    const missing = new Set<string>();
+    for (const f of services.flatMap((s) => s.envFiles)) if (!(await exists(path.join(root, f)))) missing.add(f);
+    // a .devcontainer/docker-compose.yml of the user's (without a devcontainer.json) is never replaced
+    const taken = await Promise.all(COMPOSE_DEV_FILES.map((f) => exists(path.join(root, '.devcontainer', f))));
+    const devFile = COMPOSE_DEV_FILES[taken.indexOf(false)];
+    if (!devFile) return null;
+    return { file: name, services, devFile, missingEnvFiles: [...missing] };
+  }
+  return null;
+}
+const COMPOSE_DEV_FILES = ['docker-compose.yml', 'docker-compose.devcontainer.yml', 'compose.devcontainer.yml'];
+
+/** `.env.example` / `.env.sample`, when the checkout has no `.env` and the app (or a compose service) reads one. */
+async function envExampleFor(root: string, det: DetectionResult, compose: ComposeFacts | null): Promise<string | null> {
+  if (await exists(path.join(root, '.env'))) return null;
+  let example: string | null = null;
+  for (const name of ['.env.example', '.env.sample', '.env.template', '.env.dist']) {
+    if (await exists(path.join(root, name))) {
+      example = name;
+      break;
+    }
+  }
+  if (!example) return null;
+  const READS_ENV = /\bdotenv\b|godotenv|--env-file|env_file|\.env\b/i;
+  if (det.devCommand && READS_ENV.test(det.devCommand)) return example;
+  if (compose?.services.some((s) => s.envFiles.some((f) => path.posix.normalize(f) === '.env'))) return example;
+  for (const manifest of ['package.json', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'Gemfile', 'go.mod', 'composer.json', 'Cargo.toml']) {
+    const text = await fs.readFile(path.join(root, manifest), 'utf8').catch(() => '');
+    if (/dotenv/i.test(text)) return example;
+  }
+  return null;
 }
 
 async function exists(p: string): Promise<boolean> {

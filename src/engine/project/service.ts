@@ -1,6 +1,6 @@
 // Project detection, language profiles and "Add Dev Container Configuration" over JSON-RPC.
 import { ResponseError } from 'vscode-jsonrpc';
-import { ProjectDetect, ProjectInit, ProjectProfile } from '../../protocol';
+import { Capability, ProjectDetect, ProjectInit, ProjectProfile } from '../../protocol';
 import type { ServiceRegistration } from '../services';
 import { DetectError, detectProject } from './detect';
 import { initProject } from './init';
@@ -13,7 +13,7 @@ function asResponseError(e: unknown): never {
 }
 
 export const registerProjectService: ServiceRegistration = {
-  capabilities: ['detect', 'profile', 'init'],
+  capabilities: ['detect', 'profile', Capability.init],
   register(conn) {
     conn.onRequest(ProjectDetect, ({ folder }) => detectProject(folder).catch(asResponseError));
     conn.onRequest(ProjectProfile, async ({ folder, memoryLimitBytes, inotify }) => {

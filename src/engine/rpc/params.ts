@@ -71,7 +71,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [ConfigResolve.method]: v.object({ folder: path, configFile: v.optional(path), text: v.optional(text) }),
   [ProjectDetect.method]: v.object({ folder: path }),
   [ProjectProfile.method]: v.object({ folder: path, memoryLimitBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), inotify: v.optional(v.boolean()) }),
-  [ProjectInit.method]: v.object({ folder: path, write: v.optional(v.boolean()), text: v.optional(text) }),
+  [ProjectInit.method]: v.object({ folder: path, write: v.optional(v.boolean()), text: v.optional(text), texts: v.optional(v.record(v.string(), text)) }),
   [RuntimeUp.method]: v.object(up),
   [RuntimeRunHooks.method]: v.object({ ...up, hooks: v.optional(v.array(hook)) }),
   [RuntimeStatus.method]: v.object(target),

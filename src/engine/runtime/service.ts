@@ -3,6 +3,7 @@
 // back `hb up/status/stop/down/ps`. Nothing heavy is loaded until the first request.
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import {
+  Capability,
   Progress,
   RUNTIME_ERROR,
   RuntimeDown,
@@ -67,7 +68,7 @@ export function reporter(conn: MessageConnection, log: EngineLog, token: string 
 }
 
 export const registerRuntimeService: ServiceRegistration = {
-  capabilities: ['runtime'],
+  capabilities: [Capability.runtime, Capability.timeline, Capability.remove, Capability.ports],
   register(conn, log) {
     // Docker events and the live capabilities such as port forwarding (live/service.ts)
     const live = registerLive(conn, log, toResponseError);

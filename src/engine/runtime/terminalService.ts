@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Writable } from 'node:stream';
 import { ResponseError } from 'vscode-jsonrpc';
 import {
+  Capability,
   RuntimeContainerLogs,
   RuntimeTerminalClose,
   RuntimeTerminalExit,
@@ -62,7 +63,7 @@ interface Terminal {
 }
 
 export const registerTerminalService: ServiceRegistration = {
-  capabilities: ['terminal'],
+  capabilities: [Capability.terminal, Capability.containerLogs],
   register(conn, log) {
     const terminals = new Map<string, Terminal>();
     let seq = 0;

@@ -3,8 +3,9 @@
 // errors with "Show Logs" and "Retry".
 import { strict as assert } from 'node:assert';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { Progress, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary, type ResolvedConfig } from '../../../src/protocol';
-import { availableActions, containerView } from '../../../src/extension/containerState';
+import { SERVICES } from '../../../src/engine/services';
+import { Capability, Progress, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary, type ResolvedConfig } from '../../../src/protocol';
+import { availableActions, containerView, type ContainerView } from '../../../src/extension/containerState';
 import { Containers } from '../../../src/extension/containers';
 import { RequestCancelledError, type RequestOptions } from '../../../src/extension/engineClient';
 import type { Project, Projects } from '../../../src/extension/projects';
@@ -300,5 +301,21 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     assert.deepEqual(actions, ['start', 'showPanel', 'openConfig', 'showLogs']);
     // a failed rebuild of a container that still exists keeps them
     assert.ok(availableActions({ trusted: true, configOk: true, container: failed, exists: true }).includes('rebuild'));
+  });
+});
+
+describe('what the editor offers follows the engine\'s capabilities (pure)', () => {
+  it('drops the actions whose capability the handshake does not list', () => {
+    const container: ContainerView = { kind: 'running', name: 'app', image: 'img', ports: [] };
+    const all = availableActions({ trusted: true, configOk: true, container, exists: true, can: () => true });
+    assert.deepEqual(all, ['stop', 'openTerminal', 'openPorts', 'rebuild', 'remove', 'showContainerLogs', 'showPanel', 'openConfig', 'showLogs']);
+    // an engine with only the runtime: start / stop / rebuild, nothing it cannot serve
+    const runtimeOnly = availableActions({ trusted: true, configOk: true, container, exists: true, can: (c) => c === Capability.runtime });
+    assert.deepEqual(runtimeOnly, ['stop', 'rebuild', 'showPanel', 'openConfig', 'showLogs']);
+  });
+
+  it('the engine lists the capabilities the editor asks about in its handshake', () => {
+    const listed = new Set(SERVICES.flatMap((s) => s.capabilities));
+    for (const c of Object.values(Capability)) assert.ok(listed.has(c), `the engine lists ${c}`);
   });
 });

@@ -6,8 +6,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { NotificationType, RequestType } from 'vscode-jsonrpc';
-import { ResponseError } from 'vscode-jsonrpc';
-import { RuntimePorts, RuntimePortsAdd, RuntimePortsChanged, RuntimePortsRemove, RuntimeTimeline, type ContainerSummary, type PortForward, type PortsResult } from '../../../src/protocol';
+import { Capability, RuntimePorts, RuntimePortsAdd, RuntimePortsChanged, RuntimePortsRemove, RuntimeTimeline, type ContainerSummary, type PortForward, type PortsResult } from '../../../src/protocol';
 import { Commands, ContextKeys, Views } from '../../../src/extension/contributions';
 import { ProjectDetails } from '../../../src/extension/details';
 import { activate, deactivate } from '../../../src/extension/main';
@@ -160,7 +159,8 @@ describe('the port commands (vscode stubbed, scripted engine)', () => {
     handlers = new Map();
     answers = new Map();
     answers.set(RuntimePorts.method, async (): Promise<PortsResult> => ({ folder: FOLDER, containerId: 'c1', ports: [WEB, APP] }));
-    answers.set(RuntimeTimeline.method, async () => Promise.reject(new ResponseError(-32601, 'Unhandled method hyperbox/runtime/timeline')));
+    // an engine whose handshake does not list timelines is never asked for one
+    answers.set(RuntimeTimeline.method, async () => assert.fail('RuntimeTimeline asked of an engine without the timeline capability'));
     project = {
       folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
       configFiles: [CONFIG],
@@ -179,6 +179,7 @@ describe('the port commands (vscode stubbed, scripted engine)', () => {
         return { dispose: () => handlers.delete(type.method) };
       },
       engineRunning: () => true,
+      engineHas: (capability) => capability !== Capability.timeline,
       log: log as never,
     });
     const ctx = { projects, engineState: { kind: 'running', session: 1 }, focusedProject: () => project, request, log };

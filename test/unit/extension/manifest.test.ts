@@ -36,7 +36,8 @@ describe('extension manifest (package.json)', () => {
     assert.match(when(Commands.start), /isWorkspaceTrusted/);
     assert.match(when(Commands.rebuild), /isWorkspaceTrusted/);
     assert.match(when(Commands.stop), /hyperbox\.canStop/);
-    assert.equal(when(Commands.addConfig), '', 'Add Dev Container Configuration is in the palette in any folder');
+    // in the palette in any folder; hidden only when the running engine's handshake lacks init
+    assert.equal(when(Commands.addConfig), `!${ContextKeys.engineRunning} || ${ContextKeys.canAddConfig}`, 'Add Dev Container Configuration is in the palette in any folder');
     assert.equal(m.contributes.configuration.properties[`${SETTINGS_SECTION}.${Settings.autoStart}`].default, true);
     assert.match(m.capabilities.untrustedWorkspaces.description, /starts no container/);
   });

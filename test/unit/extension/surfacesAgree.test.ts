@@ -86,13 +86,26 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
   }
 
   const run = (id: string, folder: string) => stub.commands.get(id)!({ folder });
+  const APP = 'mkdir -p /tmp/www && echo hello-from-app > /tmp/www/index.html && httpd -p 3000 -h /tmp/www';
+  /** The body of GET / on 127.0.0.1:port; rejects with the socket's error (ECONNREFUSED). */
+  const httpGet = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1');
+      let data = '';
+      sock.setTimeout(3000, () => sock.destroy(new Error('timed out')));
+      sock.on('connect', () => sock.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+      sock.on('data', (b) => (data += b));
+      sock.on('error', reject);
+      sock.on('close', () => resolve(data.split('\r\n\r\n').slice(1).join('\r\n\r\n')));
+    });
 
   it('up, stop (from the editor and outside it), start, an unsaved broken config, rebuild and remove', async () => {
     const folder = await project({
       image: busyboxImage(),
       forwardPorts: [3000],
       postCreateCommand: 'echo made-by-postCreate',
-      postStartCommand: 'echo hello-from-postStart',
+      // the app: busybox httpd on the forwarded port (it detaches, so it outlives the hook)
+      postStartCommand: `echo hello-from-postStart && ${APP}`,
     });
     open(folder);
     await openPanel(folder);
@@ -110,6 +123,8 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     assert.equal(s.walkthrough.start, true, '"Start the container" is done');
     assert.deepEqual(s.panel!.ports.map((p) => p.containerPort), [3000], 'the panel lists the forwarded port, as the view does');
     assert.match(s.viewPorts!, /reachable/);
+    const hostPort = s.panel!.ports[0].hostPort!;
+    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port', 10_000);
     // the lifecycle output streamed into the HyperBox log while the up ran
     assert.match(stub.log().text(), /app: \[postStartCommand\] hello-from-postStart/);
     assert.doesNotMatch(stub.log().text(), /can't access tty/);
@@ -130,7 +145,19 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     const id = docker(['ps', '-q', '--filter', `label=${LABEL_FOLDER}=${folder}`]).stdout.trim();
     assert.ok(id, 'the container runs');
     docker(['stop', '-t', '0', id]);
-    await agree('stopped outside the editor, everywhere', (x) => / dev container stopped$/.test(x.status) && x.view === 'stopped' && x.panel?.stateKind === 'stopped', 15_000);
+    s = await agree('stopped outside the editor, everywhere', (x) => / dev container stopped$/.test(x.status) && x.view === 'stopped' && x.panel?.stateKind === 'stopped' && /none reachable/.test(x.viewPorts ?? ''), 15_000);
+    assert.ok(s.panel!.ports.every((p) => p.state !== 'forwarded' && p.state !== 'published'), 'the panel says the port is not forwarded, as the view does');
+    await waitFor(async () => (await httpGet(hostPort).catch((e: NodeJS.ErrnoException) => e.code)) === 'ECONNREFUSED', 'the forwarded port refuses once the container stopped', 10_000);
+    // started outside the editor (docker start): forwarding comes back with it, on the same host port
+    docker(['start', id]);
+    s = await agree(
+      'started outside the editor, forwarded again everywhere',
+      (x) => / dev container running$/.test(x.status) && x.panel?.stateKind === 'running' && /reachable/.test(x.viewPorts ?? '') && !/none reachable/.test(x.viewPorts ?? '') && x.panel.ports.some((p) => p.state === 'forwarded'),
+      15_000,
+    );
+    assert.equal(s.panel!.ports[0].hostPort, hostPort);
+    docker(['exec', id, 'sh', '-c', APP]); // docker start runs no postStartCommand: start the app as a user would
+    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port after docker start', 10_000);
     await run(Commands.start, folder);
     await agree('running once more', (x) => / dev container running$/.test(x.status) && x.panel?.stateKind === 'running');
 

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { load as loadYaml } from 'js-yaml';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
 import { initProject, pickTag } from '../../../src/engine/project/init';
@@ -49,7 +50,9 @@ describe('project detection: hb init', function () {
         `${name}: problems in the written config\n${r.text}`,
       );
       const cfg = resolved.config!;
-      assert.match(String(cfg.image), /^mcr\.microsoft\.com\/devcontainers\/[a-z-]+:[\w.-]+$/, name);
+      // a repository with a compose file of services gets a Compose-based config: the image is in the dev service's file
+      const image = cfg.dockerComposeFile ? /image: "([^"]+)"/.exec(r.files[1].text)?.[1] : cfg.image;
+      assert.match(String(image), /^mcr\.microsoft\.com\/devcontainers\/[a-z-]+:[\w.-]+$/, name);
       const hb = (cfg.customizations as Record<string, Record<string, unknown>>).hyperbox;
       assert.equal(hb.profile, 'auto');
       // hot reload's settings when there is a dev command (reload stays off until enabled)
@@ -75,7 +78,10 @@ describe('project detection: hb init', function () {
       const dir = copy(`${name}`);
       fs.rmSync(path.join(dir, '.devcontainer'), { recursive: true, force: true });
       const r = await initProject(dir, { write: false });
-      return parseJsonc(r.text) as Record<string, unknown>;
+      const cfg = parseJsonc(r.text) as Record<string, unknown>;
+      // Compose-based: the image is the dev service's
+      const svc = r.files[1] ? (loadYaml(r.files[1].text) as { services: Record<string, { image: string }> }).services[cfg.service as string] : undefined;
+      return svc ? { ...cfg, image: svc.image } : cfg;
     };
     const next = await read('nextjs-app-pnpm');
     assert.equal(next.image, 'mcr.microsoft.com/devcontainers/typescript-node:22');
@@ -88,6 +94,7 @@ describe('project detection: hb init', function () {
     assert.equal(django.postCreateCommand, 'pipx install poetry && poetry install');
 
     const full = await read('fullstack-fastapi-react');
+    assert.deepEqual(full.runServices, ['app', 'db'], 'its docker-compose.yml runs postgres');
     assert.equal(full.image, 'mcr.microsoft.com/devcontainers/python:3.12');
     assert.deepEqual(Object.keys(full.features as object), ['ghcr.io/devcontainers/features/node:1']);
     assert.deepEqual(full.postCreateCommand, { backend: 'cd backend && pipx install uv && uv sync', frontend: 'cd frontend && npm ci' });
@@ -99,6 +106,73 @@ describe('project detection: hb init', function () {
     const micronaut = await read('micronaut-gradle');
     assert.equal(micronaut.image, 'mcr.microsoft.com/devcontainers/java:17');
     assert.equal(micronaut.postCreateCommand, './gradlew --no-daemon --quiet dependencies');
+  });
+
+  it('a repository with a compose file of services: a Compose-based config, the dev service in its own file, .env.example named', async () => {
+    const dir = copy('express-postgres-compose');
+    const preview = await initProject(dir, { write: false });
+    const devFile = path.join(fs.realpathSync(dir), '.devcontainer', 'docker-compose.yml');
+    assert.deepEqual(preview.files.map((f) => [f.file, f.language]), [[preview.file, 'jsonc'], [devFile, 'yaml']], 'every file that will be written is previewed');
+    const cfg = parseJsonc(preview.text) as Record<string, unknown>;
+    assert.deepEqual(cfg.dockerComposeFile, ['../docker-compose.yml', 'docker-compose.yml']);
+    assert.equal(cfg.service, 'app');
+    assert.deepEqual(cfg.runServices, ['app', 'db'], 'db runs an image; api builds the app for production and is left out');
+    assert.equal(cfg.image, undefined);
+    assert.match(preview.text, /Not started: api \(built from the repository/);
+    const svc = loadYaml(preview.files[1].text) as { services: Record<string, Record<string, unknown>> };
+    assert.deepEqual(Object.keys(svc.services), ['app']);
+    assert.equal(svc.services.app.image, 'mcr.microsoft.com/devcontainers/javascript-node:22');
+    assert.deepEqual(svc.services.app.volumes, [`.:${cfg.workspaceFolder}:cached`]);
+    assert.equal(svc.services.app.env_file, '.env.example', 'no .env: the sample is read where it is');
+    assert.match(preview.files[1].text, /# The app reads a \.env file, which this checkout does not have/);
+    assert.match(preview.files[1].text, /# Note: docker-compose\.yml reads \.env, which does not exist/);
+    assert.doesNotMatch(preview.files.map((f) => f.text).join('\n'), /postgres:\/\/notes|POSTGRES_PASSWORD/, 'no value copied');
+    assert.match(preview.message, /^Would write \.devcontainer\/devcontainer\.json and \.devcontainer\/docker-compose\.yml in /);
+
+    // the resolved config (Compose merged by our own reader) passes our validation
+    assert.equal((await initProject(dir, { texts: { [devFile]: 'services: [app' } })).written, false, 'a broken edited YAML file stops the write');
+    assert.ok(!fs.existsSync(path.join(dir, '.devcontainer')), 'nothing half-written');
+    const edited = preview.files[1].text.replace('    depends_on:', '    environment:\n      MINE: "1"\n    depends_on:');
+    const r = await initProject(dir, { texts: { [devFile]: edited } });
+    assert.equal(r.written, true, r.message);
+    assert.equal(fs.readFileSync(devFile, 'utf8'), edited, 'the edited YAML is what gets written');
+    assert.equal(fs.readFileSync(r.file, 'utf8'), preview.text);
+    const resolved = await resolveConfig({ folder: dir, env: {} });
+    assert.deepEqual(resolved.problems.filter((p) => p.severity === 'error'), []);
+
+    // with a .env the sample is not named; a compose file without image services keeps the image-based config
+    const withEnv = copy('express-postgres-compose');
+    fs.writeFileSync(path.join(withEnv, '.env'), 'PORT=3000\n');
+    const r2 = await initProject(withEnv, { write: false });
+    assert.doesNotMatch(r2.files[1].text, /env_file|\.env\.example|Note:/);
+    const onlyBuild = copy('express-postgres-compose');
+    fs.writeFileSync(path.join(onlyBuild, 'docker-compose.yml'), 'services:\n  api:\n    build: .\n');
+    const r3 = await initProject(onlyBuild, { write: false });
+    assert.equal(r3.files.length, 1);
+    const cfg3 = parseJsonc(r3.text) as Record<string, unknown>;
+    assert.deepEqual(cfg3.runArgs, ['--env-file', '.env.example'], 'dotenv in package.json, no .env: the sample through --env-file');
+    assert.match(r3.text, /\/\/ The app reads a \.env file, which this checkout does not have/);
+    // the user's own .devcontainer/docker-compose.yml is never replaced
+    const own = copy('express-postgres-compose');
+    fs.mkdirSync(path.join(own, '.devcontainer'));
+    fs.writeFileSync(path.join(own, '.devcontainer', 'docker-compose.yml'), 'services: {}\n');
+    const r4 = await initProject(own);
+    assert.equal(r4.written, true, r4.message);
+    assert.equal(path.basename(r4.files[1].file), 'docker-compose.devcontainer.yml');
+    assert.equal(fs.readFileSync(path.join(own, '.devcontainer', 'docker-compose.yml'), 'utf8'), 'services: {}\n');
+  });
+
+  it('hb init --dry-run prints every file it would write', async () => {
+    const dir = copy('express-postgres-compose');
+    const { code, out } = await cli(['init', '--dry-run', dir]);
+    assert.equal(code, 0);
+    const preview = await initProject(dir, { write: false });
+    assert.equal(out, `==> .devcontainer/devcontainer.json <==\n${preview.files[0].text}\n==> .devcontainer/docker-compose.yml <==\n${preview.files[1].text}`);
+    assert.ok(!fs.existsSync(path.join(dir, '.devcontainer')));
+    const w = await cli(['init', dir]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, /^Wrote \/.*\/\.devcontainer\/devcontainer\.json and \/.*\/\.devcontainer\/docker-compose\.yml for JavaScript · Express · npm, with the services of docker-compose\.yml\.$/m);
+    for (const f of preview.files) assert.equal(fs.readFileSync(f.file.replace(fs.realpathSync(dir), dir), 'utf8'), f.text);
   });
 
   it('never overwrites an existing config, and says so', async () => {
