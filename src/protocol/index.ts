@@ -992,3 +992,54 @@ export interface DoctorReport {
   arch: { arch: string; advice: string | null };
   recommendations: string[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live settings and pressure subscriptions (src/engine/live/). The editor passes its settings;
+// the engine decides (thresholds, what prewarming may do, whether traces reach containers), so the
+// editor only renders.
+
+/** The editor's settings the engine's live capabilities act on (each one optional: unchanged when absent). */
+export interface LiveSettings {
+  /** hyperbox.pressure.*: memory pressure thresholds, in percent of wall time (avg10). */
+  pressure?: { memorySomeWarning: number; memoryFullError: number };
+  /** hyperbox.traces.* (user settings: traces open a port on this machine). */
+  traces?: {
+    enabled: boolean;
+    port?: number;
+    /** hyperbox.traces.ebpf.*: machine-scope; the sidecar runs privileged. */
+    ebpf?: { enabled: boolean; image?: string };
+  };
+}
+/** client → engine: the settings changed (or the first time); answers the settings now in force. */
+export const LiveSettingsUpdate = new RequestType<LiveSettings, Required<Pick<LiveSettings, 'pressure' | 'traces'>>, void>('hyperbox/live/settings');
+
+/** A memory pressure level past a threshold, with the container concerned and what to do. */
+export interface PressureAlert {
+  level: 'warning' | 'error';
+  /** Which figure crossed which threshold, e.g. memory some avg10 23.1 % ≥ 10 %. */
+  figure: 'memory some avg10' | 'memory full avg10';
+  value: number;
+  threshold: number;
+  /** The container under pressure (absent: the host as a whole). */
+  container?: { containerId: string; name: string; folder?: string };
+  /** raise-memory-limit: the container is near its limit; stop-idle-container: the host is short of memory. */
+  action: 'raise-memory-limit' | 'stop-idle-container';
+  /** For stop-idle-container: the running dev container that stalled least on CPU and is not the one under pressure. */
+  idle?: { containerId: string; name: string; folder?: string };
+  /** The sentence for the status bar's tooltip. */
+  message: string;
+}
+
+/** PressureChanged: one sample and the alert it raises (null: below the thresholds). */
+export interface PressureUpdate extends PressureSample {
+  alert: PressureAlert | null;
+}
+/** client → engine: start receiving PressureChanged (sampling runs only while someone subscribes); answers a subscription id. */
+export const PressureSubscribe = new RequestType<{ who: string }, { subscription: number }, void>('hyperbox/pressure/subscribe');
+/** client → engine: stop one subscription; sampling stops with the last one. */
+export const PressureUnsubscribe = new RequestType<{ subscription: number }, { subscribers: number }, void>('hyperbox/pressure/unsubscribe');
+/** engine → client: about every second while subscribed: the host's and each dev container's pressure. */
+export const PressureChanged = new NotificationType<PressureUpdate>('hyperbox/pressure/changed');
+
+/** engine → client: traces are on, but a running dev container was made without them (not drift: the editor offers to recreate it). */
+export const TracesRecreateOffer = new NotificationType<{ folder: string; configFile: string; containerId: string; reason: string }>('hyperbox/traces/recreateOffer');

@@ -6,12 +6,13 @@
 // They are applied before anything judges or sends the request, so the trust gate sees them.
 // A capability adds itself to CONTRIBUTORS (below); see README "Layout".
 import type { ContainerCreateOptions } from 'dockerode';
-import type { ResolvedConfig } from '../../protocol';
+import type { LiveSettings, ResolvedConfig } from '../../protocol';
 import type { Engine } from '../runtime/docker';
 import { RuntimeError } from '../runtime/errors';
 import type { ApiMount } from '../runtime/mounts';
 import type { Reporter } from '../runtime/report';
 import { seccompContributor } from './seccomp';
+import { tracesContributor } from './traces';
 
 export interface DeviceMapping {
   PathOnHost: string;
@@ -23,6 +24,8 @@ export interface DeviceMapping {
 export interface ContainerContribution {
   /** Variables set in the container; a contribution's value wins over the config's. */
   env?: Record<string, string>;
+  /** Variables set only when the request does not set them already (the config's value wins). */
+  envDefaults?: Record<string, string>;
   /** Extra mounts; one whose target is already mounted is an error (Docker refuses two). */
   mounts?: ApiMount[];
   labels?: Record<string, string>;
@@ -44,6 +47,10 @@ export interface ContributionContext {
   engine?: Engine;
   env: NodeJS.ProcessEnv;
   report: Reporter;
+  /** The folder is trusted for certain (the editor's Workspace Trust, hb up --trust); false when unknown. */
+  trusted?: boolean;
+  /** The editor's settings (live/settings.ts); absent for hb, which has none. */
+  settings?: LiveSettings;
 }
 
 export interface ContainerContributor {
@@ -54,7 +61,7 @@ export interface ContainerContributor {
 }
 
 /** Every capability that contributes to new containers, in the order they are applied. */
-export const CONTRIBUTORS: readonly ContainerContributor[] = [seccompContributor];
+export const CONTRIBUTORS: readonly ContainerContributor[] = [seccompContributor, tracesContributor];
 
 /** Security options of which a container has one: a contributed one replaces the one already there. */
 const SINGLE_OPTIONS = ['seccomp', 'apparmor'];
@@ -78,6 +85,10 @@ export function applyContribution(body: Body, c: ContainerContribution, from: st
       if (i >= 0) list.splice(i, 1);
       list.push(`${k}=${v}`);
     }
+  }
+  if (c.envDefaults) {
+    const list = (body.Env ??= []);
+    for (const [k, v] of Object.entries(c.envDefaults)) if (!list.some((e) => e === k || e.startsWith(`${k}=`))) list.push(`${k}=${v}`);
   }
   if (c.labels) body.Labels = { ...(body.Labels ?? {}), ...c.labels };
   if (c.mounts?.length) {

@@ -4,17 +4,33 @@
 // (RuntimeStatus, RuntimePorts*). Started by RuntimeWatch, or by the first of those; nothing
 // here connects to Docker before that. A new capability is added to CAPABILITIES below.
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { RuntimeContainerChanged, RuntimePortsChanged, RuntimeWatch, type ContainerSummary, type RuntimeTarget } from '../../protocol';
+import {
+  LiveSettingsUpdate,
+  PressureChanged,
+  RuntimeContainerChanged,
+  RuntimePortsChanged,
+  RuntimeWatch,
+  TracesRecreateOffer,
+  type ContainerSummary,
+  type LiveSettings,
+  type RuntimeTarget,
+} from '../../protocol';
 import type { EngineLog } from '../services';
 import { findContainer, loadConfig } from '../runtime/container';
 import { connectEngine, engineError, type Engine } from '../runtime/docker';
 import { watchContainerEvents } from '../runtime/events';
+import { tracesHub } from '../traces/hub';
 import { LiveHost, type LiveBackend, type LiveCapability } from './host';
+import { DEFAULT_THRESHOLDS } from '../pressure/alert';
 import { PortsCapability } from './ports';
+import { PressureCapability } from './pressure';
+import { TracesCapability } from './traces';
 
 export interface Live {
   /** A summary of a folder's container (after up or status): its project is served from now on. */
   served(summary: ContainerSummary): void;
+  /** The editor's settings now (LiveSettingsUpdate), for the contributions of a container made now. */
+  settings(): LiveSettings;
   /** Ends every container's live work (the engine shuts down). */
   shutdown(): Promise<void>;
 }
@@ -62,8 +78,11 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
     return connecting;
   };
   const ports = new PortsCapability(engine, env, log, (r) => void conn.sendNotification(RuntimePortsChanged, r).catch(() => undefined));
-  // every capability that lives with a container (hot reload, pressure and traces register here next)
-  const CAPABILITIES: LiveCapability[] = [ports];
+  const pressure = new PressureCapability((u) => void conn.sendNotification(PressureChanged, u).catch(() => undefined));
+  const traces = new TracesCapability(engine, log, (o) => void conn.sendNotification(TracesRecreateOffer, o).catch(() => undefined));
+  // every capability that lives with a container (hot reload registers here next)
+  const CAPABILITIES: LiveCapability[] = [ports, pressure, traces];
+  let settings: Required<Pick<LiveSettings, 'pressure' | 'traces'>> = { pressure: { ...DEFAULT_THRESHOLDS }, traces: { enabled: false } };
   const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
 
   const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
@@ -73,6 +92,19 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   };
   conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
   ports.register(conn, serveTarget, wrap);
+  pressure.register(conn);
+  conn.onRequest(LiveSettingsUpdate, (p) =>
+    wrap(
+      (async () => {
+        settings = { pressure: { ...settings.pressure, ...(p.pressure ?? {}) }, traces: p.traces ? { ...p.traces } : settings.traces };
+        pressure.thresholds = settings.pressure;
+        traces.update(settings);
+        // the user's setting turns the receiver on (containers with traces start it themselves)
+        if (p.traces?.enabled) await tracesHub.start(p.traces.port);
+        return settings;
+      })(),
+    ),
+  );
 
   return {
     served(summary) {
@@ -81,6 +113,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
         .serve({ folder: summary.folder, configFile: summary.configFile }, summary.running ? summary.containerId : null)
         .catch((e) => log.warn(`Live work for ${summary.folder}: ${(e as Error).message}`));
     },
+    settings: () => settings,
     shutdown: () => host.shutdown(),
   };
 }

@@ -67,7 +67,7 @@ process.stdin.on('error', bye);
 process.stdin.resume();
 `;
 
-function which(cmd: string): string | undefined {
+export function which(cmd: string): string | undefined {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     const p = path.join(dir, cmd);
     if (dir && existsSync(p)) return p;
@@ -87,17 +87,27 @@ export function relayUnavailable(engine: Engine, pid: number): string | undefine
   return undefined;
 }
 
-/** One relay process per container start (its main pid). */
-class NetnsRelay {
+/**
+ * One relay process per container start (its main pid): `program` (default: the ports relay above)
+ * run by this Node binary in the container's network namespace with the socket path and `args`;
+ * it prints a line once ready and ends when its stdin closes. The traces relay (live/traces.ts)
+ * runs the reverse one.
+ */
+export class NetnsRelay {
   readonly socket: string;
   private child?: ChildProcess;
   private ready?: Promise<void>;
-  constructor(readonly pid: number) {
-    this.socket = path.join(os.tmpdir(), `hb-relay-${process.pid}-${pid}.sock`);
+  constructor(
+    readonly pid: number,
+    private readonly program = RELAY,
+    private readonly args: string[] = [],
+    kind = 'relay',
+  ) {
+    this.socket = path.join(os.tmpdir(), `hb-${kind}-${process.pid}-${pid}.sock`);
   }
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const child = spawn(which('nsenter')!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', RELAY, this.socket], {
+      const child = spawn(which('nsenter')!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', this.program, this.socket, ...this.args], {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' },
       });

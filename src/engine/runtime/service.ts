@@ -106,6 +106,7 @@ export const registerRuntimeService: ServiceRegistration = {
           noCache: params.noCache,
           defaultRuntime: params.runtime,
           runHooks,
+          settings: live.settings(),
         });
         if (outcome.rest) {
           // the commands after waitFor keep running here; their output keeps flowing as notifications

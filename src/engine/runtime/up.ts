@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, Problem, StepTiming, TimelineStatus, UpResult } from '../../protocol';
+import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -68,6 +68,8 @@ export interface UpOptions {
   runtime?: string;
   /** The runtime when neither runArgs nor the config names one (the editor's hyperbox.runtime setting). */
   defaultRuntime?: string;
+  /** The editor's settings the capabilities' contributions follow (traces); hb has none. */
+  settings?: LiveSettings;
   /** What capabilities add to a new container (default: every one in live/contributions.ts). */
   contributors?: readonly ContainerContributor[];
   /** Who runs the up, for the timeline: 'editor' or 'hb' (default). */
@@ -253,7 +255,7 @@ async function upWithEngine(
       defaultRuntime: opts.defaultRuntime,
       untrusted: opts.trusted === false,
     });
-    await applyContributions(body, { resolved, engine, env, report }, opts.contributors);
+    await applyContributions(body, { resolved, engine, env, report, trusted: opts.trusted === true, settings: opts.settings }, opts.contributors);
   };
   try {
     // who the engine is, for the result: asked now, awaited at the end

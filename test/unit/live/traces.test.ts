@@ -1,0 +1,53 @@
+// The traces contribution: OTEL_* variables and the label only when traces are wanted and the
+// folder is trusted, the config's own values kept, the user's port first.
+import { strict as assert } from 'node:assert';
+import { applyContribution } from '../../../src/engine/live/contributions';
+import { customTraces, LABEL_TRACES, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
+import type { Reporter } from '../../../src/engine/runtime/report';
+import type { Engine } from '../../../src/engine/runtime/docker';
+
+function reporter(): Reporter & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, step: () => undefined, output: () => undefined, info: (m) => void lines.push(m), warn: (m) => void lines.push(`warning: ${m}`) };
+}
+
+const resolved = (config: Record<string, unknown>) => ({ config, configFile: '/w/.devcontainer/devcontainer.json', workspaceFolder: '/w/shop', kind: 'image' }) as never;
+/** A local engine this process may relay into when it runs as root (the relay path), else the gateway. */
+const engine = { endpoint: { options: { socketPath: '/var/run/docker.sock' }, host: 'unix:///var/run/docker.sock', source: 'default' }, docker: { getNetwork: () => ({ inspect: async () => ({ IPAM: { Config: [{ Gateway: '172.17.0.1' }] } }) }) } } as unknown as Engine;
+
+describe('live: traces contribution', () => {
+  it('reads customizations.hyperbox.traces as true, false or {port}', () => {
+    assert.deepEqual(customTraces({ customizations: { hyperbox: { traces: true } } }), { on: true });
+    assert.deepEqual(customTraces({ customizations: { hyperbox: { traces: { port: 4400 } } } }), { on: true, port: 4400 });
+    assert.deepEqual(customTraces({ customizations: { hyperbox: { traces: false } } }), { on: false });
+    assert.deepEqual(customTraces({}), { on: false });
+    assert.deepEqual(tracesWanted({ customizations: { hyperbox: { traces: { port: 4400 } } } }, { traces: { enabled: true, port: 4500 } }), { on: true, port: 4500, by: 'the hyperbox.traces.enabled setting' });
+  });
+
+  it('adds nothing when traces are off, and nothing but a note for an untrusted folder', async () => {
+    const r = reporter();
+    assert.equal(await tracesContributor.contribute({ resolved: resolved({}), env: {}, report: r, trusted: true, engine }), undefined);
+    assert.equal(await tracesContributor.contribute({ resolved: resolved({ customizations: { hyperbox: { traces: true } } }), env: {}, report: r, trusted: false, engine }), undefined);
+    assert.match(r.lines.join('\n'), /not trusted.*customizations\.hyperbox\.traces/);
+  });
+
+  it('sets the OTEL variables the config does not set, and labels the container with how it reaches the receiver', async () => {
+    const r = reporter();
+    const c = (await tracesContributor.contribute({
+      resolved: resolved({ name: 'Shop', remoteEnv: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      env: {},
+      report: r,
+      trusted: true,
+      engine,
+      settings: { traces: { enabled: true } },
+    }))!;
+    const root = process.getuid?.() === 0;
+    assert.deepEqual(c.envDefaults, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${root ? '127.0.0.1' : '172.17.0.1'}:4318`, OTEL_SERVICE_NAME: 'Shop' });
+    assert.deepEqual(tracesLabel(c.labels), { port: 4318, via: root ? 'relay' : 'gateway' });
+    // runArgs -e wins too (envDefaults never replace a variable the request sets)
+    const body = { Env: ['OTEL_SERVICE_NAME=mine'] };
+    applyContribution(body, c, 'traces');
+    assert.deepEqual(body.Env, ['OTEL_SERVICE_NAME=mine', `OTEL_EXPORTER_OTLP_ENDPOINT=${c.envDefaults!.OTEL_EXPORTER_OTLP_ENDPOINT}`]);
+    assert.equal(tracesLabel({ [LABEL_TRACES]: 'not json' }), undefined);
+  });
+});
