@@ -8,6 +8,7 @@ import {
   TraceOpenMessage,
   TraceSourceMessage,
   TracesQueryMessage,
+  TracesStartMessage,
   TracesStateMessage,
   WebviewReady,
   type TracesState,
@@ -52,7 +53,10 @@ function save(): void {
 
 const app = document.getElementById('app')!;
 const status = h('p', { class: 'muted', 'data-testid': 'receiver' });
-const notice = h('p', { class: 'notice', 'data-testid': 'notice', hidden: '' });
+const noticeText = h('span', {});
+const startButton = h('button', { 'data-testid': 'start-receiver', hidden: '' }, 'Start receiving traces');
+startButton.addEventListener('click', () => vscode.postMessage({ type: TracesStartMessage.type, params: {} }));
+const notice = h('p', { class: 'notice', 'data-testid': 'notice', hidden: '' }, noticeText, ' ', startButton);
 
 function input(name: string, label: string, type = 'text', value = ''): HTMLInputElement {
   const el = h('input', { type, name, 'aria-label': label, placeholder: label, 'data-testid': `filter-${name}` });
@@ -118,12 +122,15 @@ filters.addEventListener('submit', (e) => e.preventDefault());
 
 function renderStatus(s: TracesState): void {
   const r = s.receiver;
+  status.setAttribute('data-state', r.state);
+  if (r.port) status.setAttribute('data-port', String(r.port));
   status.textContent =
     r.state === 'off'
       ? 'Receiver off'
       : `${r.state === 'listening' ? 'Receiving' : 'Forwarding to the receiver'} on ${r.host ?? '127.0.0.1'}:${r.port ?? '?'} · ${r.storedSpans} spans stored${r.evictedTraces ? ` · ${r.evictedTraces} older traces evicted` : ''}`;
-  notice.textContent = s.notice ?? '';
+  noticeText.textContent = s.notice ?? '';
   notice.hidden = !s.notice;
+  startButton.hidden = r.state !== 'off' || /not running/.test(s.notice ?? '');
 }
 
 function renderServices(services: ServiceSummary[]): void {

@@ -146,6 +146,9 @@ export const TraceOpenMessage = message<{ traceId: string }, 'toHost'>('openTrac
 /** webview → host: open a span's `code.filepath` at `code.lineno` (the host checks it is inside a workspace folder). */
 export const TraceSourceMessage = message<{ filepath: string; lineno?: number }, 'toHost'>('openSource', 'toHost');
 
+/** webview → host: start the engine's receiver (loopback only; the button shown while traces are off). */
+export const TracesStartMessage = message<Record<string, never>, 'toHost'>('startReceiver', 'toHost');
+
 export interface TracesWebviewState {
   query: TraceQuery;
   traceId: string | null;
@@ -155,7 +158,8 @@ export type TracesToHost =
   | { type: typeof WebviewReady.type; params: Record<string, never> }
   | { type: 'query'; params: TraceQuery }
   | { type: 'openTrace'; params: { traceId: string } }
-  | { type: 'openSource'; params: { filepath: string; lineno?: number } };
+  | { type: 'openSource'; params: { filepath: string; lineno?: number } }
+  | { type: 'startReceiver'; params: Record<string, never> };
 
 const HEX = /^[0-9a-f]{32}$/;
 const MAX_TEXT = 1024;
@@ -201,6 +205,8 @@ export function validateTracesMessage(raw: unknown): TracesToHost | undefined {
   switch (raw.type) {
     case WebviewReady.type:
       return Object.keys(params).length === 0 ? { type: 'ready', params: {} } : undefined;
+    case TracesStartMessage.type:
+      return Object.keys(params).length === 0 ? { type: 'startReceiver', params: {} } : undefined;
     case TracesQueryMessage.type: {
       const q = validateTraceQuery(params);
       return q ? { type: 'query', params: q } : undefined;

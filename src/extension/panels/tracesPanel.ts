@@ -3,7 +3,7 @@
 // engine says traces changed. One panel per window; a serializer restores it with its filters.
 // A span's `code.filepath` opens only when it maps into a workspace folder (sourcePath.ts).
 import * as vscode from 'vscode';
-import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStatusRequest, type TraceQuery, type TracesStatus } from '../../protocol';
+import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, type TraceQuery, type TracesStatus } from '../../protocol';
 import {
   TRACES_VIEW_TYPE,
   TraceDetailMessage,
@@ -64,6 +64,9 @@ export class TracesPanel extends Panel<TracesToHost> {
       case 'openSource':
         void this.openSource(m.params.filepath, m.params.lineno);
         break;
+      case 'startReceiver':
+        void this.startReceiver();
+        break;
     }
   }
 
@@ -101,7 +104,7 @@ export class TracesPanel extends Panel<TracesToHost> {
       const status: TracesStatus = await this.ctx.request0(TracesStatusRequest);
       const receiver = { state: status.state, host: status.host, port: status.port, storedSpans: status.storedSpans, evictedTraces: status.evictedTraces };
       if (status.state === 'off') {
-        return { ...empty, receiver, notice: 'Traces are off. Turn on the setting "hyperbox.traces.enabled" (or set customizations.hyperbox.traces in devcontainer.json) and HyperBox receives OpenTelemetry traces from your dev containers.' };
+        return { ...empty, receiver, notice: 'Traces are off. Start receiving here (OTLP/HTTP on 127.0.0.1), or turn on the setting "hyperbox.traces.enabled" or customizations.hyperbox.traces in devcontainer.json so your dev containers send their OpenTelemetry traces to HyperBox.' };
       }
       const [list, services] = await Promise.all([this.ctx.request(TracesList, { limit: 1000, ...this.query }), this.ctx.request0(TracesServices)]);
       return { receiver, traces: list.traces, services: services.services, query: this.query, notice: null };
@@ -109,6 +112,17 @@ export class TracesPanel extends Panel<TracesToHost> {
       this.ctx.log.warn(`Traces panel: ${(e as Error).message}`);
       return { ...empty, notice: `HyperBox could not read the traces: ${(e as Error).message}` };
     }
+  }
+
+  /** The panel's Start button: the engine's receiver on loopback (or forwarding to this user's receiver on the port). */
+  private async startReceiver(): Promise<void> {
+    try {
+      await this.ctx.request(TracesStart, {});
+    } catch (e) {
+      this.ctx.log.warn(`Traces panel: could not start the receiver: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`HyperBox could not start receiving traces: ${(e as Error).message}`);
+    }
+    await this.refresh();
   }
 
   private async openTrace(traceId: string): Promise<void> {

@@ -26,6 +26,7 @@ describe('Traces panel messages', () => {
       params: { service: 'api', operation: 'GET', attribute: { key: 'http.route', value: '/x' }, minDurationMs: 5, maxDurationMs: 100 },
     });
     assert.deepEqual(validateTracesMessage({ type: 'query', params: { service: '', attribute: { key: 'k', value: '' } } }), { type: 'query', params: { attribute: { key: 'k' } } });
+    assert.deepEqual(validateTracesMessage({ type: 'startReceiver' }), { type: 'startReceiver', params: {} });
     assert.deepEqual(validateTracesMessage({ type: 'openTrace', params: { traceId: TRACE } }), { type: 'openTrace', params: { traceId: TRACE } });
     assert.deepEqual(validateTracesMessage({ type: 'openSource', params: { filepath: '/workspaces/app/src/a.ts', lineno: 12 } }), { type: 'openSource', params: { filepath: '/workspaces/app/src/a.ts', lineno: 12 } });
   });
