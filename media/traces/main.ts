@@ -127,7 +127,7 @@ function renderStatus(s: TracesState): void {
   status.textContent =
     r.state === 'off'
       ? 'Receiver off'
-      : `${r.state === 'listening' ? 'Receiving' : 'Forwarding to the receiver'} on ${r.host ?? '127.0.0.1'}:${r.port ?? '?'} · ${r.storedSpans} spans stored${r.evictedTraces ? ` · ${r.evictedTraces} older traces evicted` : ''}`;
+      : `${r.state === 'listening' ? 'Receiving' : 'Forwarding to the receiver'} on ${r.host ?? '127.0.0.1'}:${r.port ?? '?'} · ${r.storedSpans} span${r.storedSpans === 1 ? "" : "s"} stored${r.evictedTraces ? ` · ${r.evictedTraces} older traces evicted` : ''}`;
   noticeText.textContent = s.notice ?? '';
   notice.hidden = !s.notice;
   startButton.hidden = r.state !== 'off' || /not running/.test(s.notice ?? '');
