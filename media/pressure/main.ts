@@ -8,6 +8,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { PressureAlert, PressureUpdate } from '../../src/protocol';
 import { PressureSamplesMessage, WebviewReady } from '../../src/protocol/webview';
 import { memoryUse, pct, PressureHistory, RESOURCES, type Resource, type Target } from './history';
+import { h } from '../shared/dom';
 import './style.css';
 
 interface VsCodeApi {
@@ -19,13 +20,6 @@ const vscode = acquireVsCodeApi();
 const history = new PressureHistory();
 const app = document.getElementById('app')!;
 
-type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return el;
-}
 
 const TITLES: Record<Resource, string> = { cpu: 'CPU', memory: 'Memory', io: 'IO' };
 

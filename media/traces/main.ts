@@ -15,6 +15,7 @@ import {
   type TracesWebviewState,
 } from '../../src/protocol/webview';
 import { attributeText, formatDuration, layoutSpans, sourceOf, visibleRange, type SpanRow } from './layout';
+import { h, type Child } from '../shared/dom';
 import './style.css';
 
 interface VsCodeApi {
@@ -35,13 +36,6 @@ let selectedSpan: string | null = null;
 
 const ROW = 24;
 
-type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return el;
-}
 
 function save(): void {
   const s: TracesWebviewState = { query, traceId };
