@@ -81,6 +81,17 @@ export const Settings = {
   enginePath: 'engine.path',
   /** Logs the JSON-RPC traffic between the extension and the engine. */
   traceServer: 'trace.server',
+  /** Memory pressure thresholds of the status bar item (percent, avg10): some → warning, full → error. */
+  pressureMemoryWarning: 'pressure.memoryWarning',
+  pressureMemoryError: 'pressure.memoryError',
+  /** Build the next up's image while the host is calm (trusted folders; `machine` scope). */
+  prewarm: 'prewarm',
+  /** The trace receiver and OTEL_* in new containers (`machine` scope: it opens a port). */
+  tracesEnabled: 'traces.enabled',
+  tracesPort: 'traces.port',
+  /** The privileged eBPF sidecar and its image (`machine` scope; never from a config). */
+  tracesEbpfEnabled: 'traces.ebpf.enabled',
+  tracesEbpfImage: 'traces.ebpf.image',
   /** Start (or reuse) the dev container when a trusted folder opens. */
   autoStart: 'autoStart',
   /**
@@ -88,10 +99,6 @@ export const Settings = {
    * scope (it names a program the engine runs), so only user settings count.
    */
   runtime: 'runtime',
-  /** Memory "some" avg10 (percent) from which the pressure item warns (LiveSettings.pressure.memorySomeWarning). */
-  pressureMemoryWarning: 'pressure.memoryWarning',
-  /** Memory "full" avg10 (percent) from which the pressure item shows an error (LiveSettings.pressure.memoryFullError). */
-  pressureMemoryError: 'pressure.memoryError',
   /** Show the pressure item in the status bar (sampling then runs while the engine does). */
   pressureStatusBar: 'pressure.statusBar',
 } as const;

@@ -1009,9 +1009,11 @@ export interface LiveSettings {
     /** hyperbox.traces.ebpf.*: machine-scope; the sidecar runs privileged. */
     ebpf?: { enabled: boolean; image?: string };
   };
+  /** hyperbox.prewarm: build the next up's image while the host is calm (trusted folders only). */
+  prewarm?: boolean;
 }
 /** client → engine: the settings changed (or the first time); answers the settings now in force. */
-export const LiveSettingsUpdate = new RequestType<LiveSettings, Required<Pick<LiveSettings, 'pressure' | 'traces'>>, void>('hyperbox/live/settings');
+export const LiveSettingsUpdate = new RequestType<LiveSettings, Required<Pick<LiveSettings, 'pressure' | 'traces' | 'prewarm'>>, void>('hyperbox/live/settings');
 
 /** A memory pressure level past a threshold, with the container concerned and what to do. */
 export interface PressureAlert {
@@ -1043,3 +1045,16 @@ export const PressureChanged = new NotificationType<PressureUpdate>('hyperbox/pr
 
 /** engine → client: traces are on, but a running dev container was made without them (not drift: the editor offers to recreate it). */
 export const TracesRecreateOffer = new NotificationType<{ folder: string; configFile: string; containerId: string; reason: string }>('hyperbox/traces/recreateOffer');
+
+/** What prewarming did for a folder, or why it did nothing (PrewarmRequest, hyperbox.prewarm). */
+export interface PrewarmStatus {
+  /** off: the setting is off; deferred: the host is under pressure (reason says which); ready: the image is built under `tag`. */
+  state: 'off' | 'untrusted' | 'not-needed' | 'deferred' | 'ready' | 'failed';
+  reason: string;
+  /** The temporary tag the image is prewarmed under, until an up uses it. */
+  tag?: string;
+  /** How long the prewarm build took: what the next up saves. */
+  buildMs?: number;
+}
+/** client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm); the editor sends Workspace Trust. Cancellable. */
+export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean }, PrewarmStatus, void>('hyperbox/live/prewarm');

@@ -5,12 +5,15 @@
 // container and PressureUnsubscribe stops the samples.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   Initialize,
   LiveSettingsUpdate,
+  LogMessage,
   PressureChanged,
   PressureSubscribe,
   PressureUnsubscribe,
@@ -64,6 +67,11 @@ const otlpJson = (traceId: string, service: string) =>
       },
     ],
   });
+
+/** Whether this engine runs privileged containers at all (some sandboxes refuse: "unable to apply caps"). */
+function privilegedRuns(): boolean {
+  return docker(['run', '--rm', '--privileged', '--label', 'hyperbox.test=1', busyboxImage(), 'true'], { allowFail: true }).code === 0;
+}
 
 describe('engine: pressure and traces on the live host', function () {
   after(() => removeEverythingUnder(TEST_ROOT));
@@ -127,6 +135,59 @@ describe('engine: pressure and traces on the live host', function () {
       throw err;
     } finally {
       await stopEngine(e);
+    }
+  });
+
+  it('runs the eBPF sidecar only when the user setting allows it and its image is here: privileged, host PID, in the container\'s network', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    // a stand-in for the eBPF instrumentation image: posts one span to the endpoint it is given
+    const standIn = `hyperbox-test/ebpf-standin:${Date.now()}`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-ebpf-'));
+    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    writeFileSync(
+      path.join(dir, 'post.sh'),
+      `#!/bin/sh\nuntil wget -q -O - --header 'Content-Type: application/json' --post-data '${otlpJson(traceId, 'from-sidecar').replace('from-sidecar', "'\"$OTEL_SERVICE_NAME\"'")}' "$OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces"; do sleep 0.2; done\nexec sleep 3600\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${busyboxImage()}\nCOPY post.sh /post.sh\nLABEL hyperbox.test=1\nCMD ["/post.sh"]\n`);
+    docker(['build', '-q', '-t', standIn, dir]);
+    rmSync(dir, { recursive: true, force: true });
+    const e = startEngine();
+    const port = await freePort();
+    const folder = workspace('traces-ebpf', { name: 'ebpf-demo', image: busyboxImage(), customizations: { hyperbox: { traces: { port } } } });
+    const logs: string[] = [];
+    e.conn.onNotification(LogMessage, (m) => logs.push(m.message));
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      // the image named is missing: said plainly, nothing started
+      await e.conn.sendRequest(LiveSettingsUpdate, { traces: { enabled: false, ebpf: { enabled: true, image: 'hyperbox-test/no-such-ebpf:1' } } });
+      const up = await e.conn.sendRequest(RuntimeUp, { folder, trusted: true });
+      const sidecar = `hb-ebpf-${up.containerId!.slice(0, 12)}`;
+      await waitFor(() => logs.some((l) => l.includes('hyperbox-test/no-such-ebpf:1 is not on this machine')), 10_000, 'the missing image named');
+      assert.notEqual(docker(['inspect', sidecar], { allowFail: true }).code, 0);
+      // the stand-in is here: the running container's sidecar follows the setting at once
+      await e.conn.sendRequest(LiveSettingsUpdate, { traces: { enabled: false, ebpf: { enabled: true, image: standIn } } });
+      if (!privilegedRuns()) {
+        // an engine that cannot run privileged containers (as in some CI sandboxes): said plainly, nothing left behind
+        await waitFor(() => logs.some((l) => l.includes(`could not start ${sidecar}`) && l.includes('needs a privileged container')), 15_000, 'the refusal explained');
+        assert.notEqual(docker(['inspect', sidecar], { allowFail: true }).code, 0, 'the sidecar that could not start is removed');
+        await e.conn.sendRequest(RuntimeDown, { folder });
+        return;
+      }
+      await waitFor(() => docker(['inspect', sidecar], { allowFail: true }).code === 0, 15_000, 'the sidecar');
+      const host = JSON.parse(docker(['inspect', '--format', '{{json .HostConfig}}', sidecar]).stdout) as { Privileged: boolean; PidMode: string; NetworkMode: string };
+      assert.deepEqual([host.Privileged, host.PidMode, host.NetworkMode], [true, 'host', `container:${up.containerId}`]);
+      await waitFor(async () => (await e.conn.sendRequest(TracesList, { service: 'ebpf-demo' })).traces.some((t) => t.traceId === traceId), 15_000, 'the sidecar\'s span in the store');
+      // the container stops: so does its sidecar
+      docker(['stop', '-t', '0', up.containerId!]);
+      await waitFor(() => docker(['inspect', sidecar], { allowFail: true }).code !== 0, 10_000, 'the sidecar removed');
+      await e.conn.sendRequest(RuntimeDown, { folder });
+    } catch (err) {
+      process.stderr.write(e.stderr.join(''));
+      throw err;
+    } finally {
+      await stopEngine(e);
+      docker(['rmi', '-f', standIn], { allowFail: true });
     }
   });
 

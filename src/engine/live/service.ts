@@ -6,6 +6,7 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
 import {
   LiveSettingsUpdate,
+  PrewarmRequest,
   PressureChanged,
   RuntimeContainerChanged,
   RuntimePortsChanged,
@@ -23,6 +24,7 @@ import { tracesHub } from '../traces/hub';
 import { LiveHost, type LiveBackend, type LiveCapability } from './host';
 import { DEFAULT_THRESHOLDS } from '../pressure/alert';
 import { PortsCapability } from './ports';
+import { prewarm } from './prewarm';
 import { PressureCapability } from './pressure';
 import { TracesCapability } from './traces';
 
@@ -82,7 +84,8 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   const traces = new TracesCapability(engine, log, (o) => void conn.sendNotification(TracesRecreateOffer, o).catch(() => undefined));
   // every capability that lives with a container (hot reload registers here next)
   const CAPABILITIES: LiveCapability[] = [ports, pressure, traces];
-  let settings: Required<Pick<LiveSettings, 'pressure' | 'traces'>> = { pressure: { ...DEFAULT_THRESHOLDS }, traces: { enabled: false } };
+  // hyperbox.prewarm is off until the editor says otherwise (see README: prewarming spends CPU and disk unasked)
+  let settings: Required<Pick<LiveSettings, 'pressure' | 'traces' | 'prewarm'>> = { pressure: { ...DEFAULT_THRESHOLDS }, traces: { enabled: false }, prewarm: false };
   const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
 
   const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
@@ -93,10 +96,28 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
   ports.register(conn, serveTarget, wrap);
   pressure.register(conn);
+  const prewarming = new Map<string, Promise<unknown>>();
+  conn.onRequest(PrewarmRequest, (p, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    // one prewarm per folder at a time: a second request waits for the first's answer
+    const key = `${p.folder}\0${p.configFile ?? ''}`;
+    const run = (prewarming.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() =>
+        prewarm(
+          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm },
+          { engine, env, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
+        ),
+      );
+    prewarming.set(key, run);
+    void run.finally(() => prewarming.get(key) === run && prewarming.delete(key)).catch(() => undefined);
+    return wrap(run);
+  });
   conn.onRequest(LiveSettingsUpdate, (p) =>
     wrap(
       (async () => {
-        settings = { pressure: { ...settings.pressure, ...(p.pressure ?? {}) }, traces: p.traces ? { ...p.traces } : settings.traces };
+        settings = { pressure: { ...settings.pressure, ...(p.pressure ?? {}) }, traces: p.traces ? { ...p.traces } : settings.traces, prewarm: p.prewarm ?? settings.prewarm };
         pressure.thresholds = settings.pressure;
         traces.update(settings);
         // the user's setting turns the receiver on (containers with traces start it themselves)

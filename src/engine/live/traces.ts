@@ -76,7 +76,9 @@ export const tracesContributor: ContainerContributor = {
     const want = tracesWanted(ctx.resolved.config, ctx.settings);
     if (!want.on) return undefined;
     if (!ctx.trusted) {
-      ctx.report.info(`Traces: ${ctx.resolved.workspaceFolder} is not trusted, so its container is not set up to send traces (${want.by} asks for it). Trust the folder and rebuild.`);
+      ctx.report.info(
+        `Traces: ${ctx.resolved.workspaceFolder} is not known to be trusted, so its container is not set up to send traces (${want.by} asks for it). Trust the folder (the editor's Workspace Trust; hb: a trusted config that needs trust) and rebuild.`,
+      );
       return undefined;
     }
     if (ctx.resolved.kind === 'compose' && ctx.engine && relayPossible(ctx.engine)) {
@@ -198,10 +200,19 @@ export function tracesLabel(labels: Record<string, string> | undefined): TracesL
   }
 }
 
+/** A running container that sends traces, and its eBPF sidecar (started with `image`), if any. */
+interface Sending {
+  c: LiveContainer;
+  sidecar?: Promise<(() => Promise<void>) | undefined>;
+  image?: string;
+}
+
 export class TracesCapability implements LiveCapability {
   readonly name = 'traces';
   settings: LiveSettings = {};
   private readonly gateways = new Map<string, { server: http.Server; users: number }>();
+  /** The running containers that send traces (their sidecar, when one was started). */
+  private readonly sending = new Map<string, Sending>();
   /** The running containers without traces, offered a recreate once traces are on. */
   private readonly without = new Map<string, LiveContainer>();
 
@@ -216,6 +227,8 @@ export class TracesCapability implements LiveCapability {
   update(settings: LiveSettings): void {
     this.settings = { ...this.settings, ...settings };
     for (const c of this.without.values()) this.offerFor(c);
+    // hyperbox.traces.ebpf.* turned on or off: the running containers' sidecars follow
+    for (const entry of this.sending.values()) this.syncSidecar(entry);
   }
 
   private offerFor(c: LiveContainer): void {
@@ -243,7 +256,69 @@ export class TracesCapability implements LiveCapability {
     }
     await this.hub.start(label.port);
     if (signal.aborted) return;
-    return label.via === 'relay' ? this.relay(c, label.port) : this.gateway(c, label.port);
+    const stopReach = await (label.via === 'relay' ? this.relay(c, label.port) : this.gateway(c, label.port));
+    if (!stopReach) return;
+    const entry: Sending = { c };
+    this.sending.set(c.id, entry);
+    this.syncSidecar(entry);
+    return async () => {
+      this.sending.delete(c.id);
+      await (await entry.sidecar)?.();
+      await stopReach();
+    };
+  }
+
+  /** Starts or stops a sending container's eBPF sidecar to match the settings now (another image: a new sidecar). */
+  private syncSidecar(entry: Sending): void {
+    const image = ebpfSidecarPlan(entry.c, this.settings)?.image;
+    if (entry.sidecar && entry.image !== image) {
+      const running = entry.sidecar;
+      entry.sidecar = undefined;
+      void running.then((stop) => stop?.());
+    }
+    if (image && !entry.sidecar) {
+      const started: Sending['sidecar'] = this.sidecar(entry.c).catch((e) => {
+        this.log.warn(`Traces: the eBPF sidecar of ${entry.c.info.Name.replace(/^\//, '')} did not start: ${(e as Error).message}`);
+        return undefined;
+      });
+      entry.sidecar = started;
+      entry.image = image;
+      // none started (its image is missing, the engine refused): the next settings change tries again
+      void started.then((stop) => {
+        if (!stop && entry.sidecar === started) entry.sidecar = undefined;
+      });
+    }
+  }
+
+  /**
+   * OpenTelemetry eBPF Instrumentation beside the container, only when the user's machine-scope
+   * setting allows it (never because of customizations alone) and its image is on this machine;
+   * it shares the container's network namespace, so it sends to the same endpoint.
+   */
+  private async sidecar(c: LiveContainer): Promise<(() => Promise<void>) | undefined> {
+    const plan = ebpfSidecarPlan(c, this.settings);
+    if (!plan) return undefined;
+    const engine = await this.engine();
+    const image = await engine.docker.getImage(plan.image).inspect().catch(() => undefined);
+    if (!image) {
+      this.log.warn(
+        `Traces: hyperbox.traces.ebpf.enabled is on, but the image ${plan.image} is not on this machine, so no eBPF sidecar runs for ${c.info.Name.replace(/^\//, '')}. Pull it (docker pull ${plan.image}), or name a local image in hyperbox.traces.ebpf.image.`,
+      );
+      return undefined;
+    }
+    await engine.docker.getContainer(plan.name).remove({ force: true }).catch(() => undefined);
+    const made = await engine.docker.createContainer(plan.create as never);
+    try {
+      await made.start();
+    } catch (e) {
+      await made.remove({ force: true }).catch(() => undefined);
+      const why = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
+      throw new Error(`the engine could not start ${plan.name} (${plan.image}) privileged with the host's PID namespace: ${why.trim()}. eBPF instrumentation needs a privileged container; a rootless or restricted engine cannot run one.`);
+    }
+    this.log.info(`Traces: the eBPF sidecar ${plan.name} (${plan.image}) runs beside ${c.info.Name.replace(/^\//, '')}: ${sidecarTrustFindings(plan).join('; ')}.`);
+    return async () => {
+      await made.remove({ force: true }).catch(() => undefined);
+    };
   }
 
   /** The relay into the container's network namespace: its 127.0.0.1:<port> leads to the receiver. */
@@ -295,4 +370,65 @@ export class TracesCapability implements LiveCapability {
       await closeServer(entry.server);
     };
   }
+}
+
+/** The upstream OpenTelemetry eBPF Instrumentation image (hyperbox.traces.ebpf.image overrides it). */
+export const DEFAULT_EBPF_IMAGE = 'otel/ebpf-instrument:main';
+/** On the sidecar: the dev container it instruments. */
+export const LABEL_EBPF_FOR = 'dev.hyperbox.ebpf-for';
+
+export interface EbpfSidecarPlan {
+  name: string;
+  image: string;
+  /** The create request (Docker API): privileged, the host's PID namespace, the dev container's network. */
+  create: {
+    name: string;
+    Image: string;
+    Env: string[];
+    Labels: Record<string, string>;
+    HostConfig: { Privileged: true; PidMode: 'host'; NetworkMode: string; Binds: string[]; AutoRemove: false };
+  };
+}
+
+/** What the sidecar for a running dev container would be, or undefined when the user's setting does not allow one. */
+export function ebpfSidecarPlan(c: Pick<LiveContainer, 'id' | 'info'>, settings: LiveSettings): EbpfSidecarPlan | undefined {
+  const ebpf = settings.traces?.ebpf;
+  if (!ebpf?.enabled) return undefined;
+  const image = ebpf.image?.trim() || DEFAULT_EBPF_IMAGE;
+  const env = Object.fromEntries((c.info.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const name = `hb-ebpf-${c.id.slice(0, 12)}`;
+  const vars = [
+    `OTEL_EXPORTER_OTLP_ENDPOINT=${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? `http://127.0.0.1:${DEFAULT_TRACES_PORT}`}`,
+    'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+    `OTEL_SERVICE_NAME=${env.OTEL_SERVICE_NAME ?? c.info.Name.replace(/^\//, '')}`,
+  ];
+  return {
+    name,
+    image,
+    create: {
+      name,
+      Image: image,
+      Env: vars,
+      Labels: { [LABEL_EBPF_FOR]: c.id },
+      // privileged and the host's PID namespace: what eBPF instrumentation needs to see the dev
+      // container's processes; the dev container's network, so its endpoint (the relay) is the same
+      HostConfig: { Privileged: true, PidMode: 'host', NetworkMode: `container:${c.id}`, Binds: ['/sys/fs/cgroup:/sys/fs/cgroup'], AutoRemove: false },
+    },
+  };
+}
+
+/**
+ * What the eBPF sidecar will run with, in words, for the trust gate to show before it is allowed
+ * (it runs privileged: a trust finding). Empty when the settings start no sidecar.
+ */
+export function sidecarTrustFindings(plan: EbpfSidecarPlan | undefined): string[] {
+  if (!plan) return [];
+  const h = plan.create.HostConfig;
+  return [
+    `runs the image ${plan.image} as the container ${plan.name}`,
+    ...(h.Privileged ? ['privileged (every device and capability of this machine)'] : []),
+    ...(h.PidMode === 'host' ? ["in this machine's PID namespace (it sees every process here)"] : []),
+    ...h.Binds.map((b) => `with ${b.split(':')[0]} of this machine mounted`),
+    `in the network of the dev container ${plan.create.Labels[LABEL_EBPF_FOR].slice(0, 12)}`,
+  ];
 }

@@ -39,6 +39,7 @@ import { composeCreate, composeStart, LABEL_COMPOSE_PROJECT } from './compose';
 import { featuresImage, readFeatures, wrapEntrypoint } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
+import { usePrewarmed } from '../live/prewarm';
 import { copyGitConfig, hostGitConfig, reportGitConfig } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
@@ -209,7 +210,10 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
 
   const engine = await timer.time('engine', () => connectEngine(env));
   try {
-    return await upWithEngine(engine, { ...opts, folder }, resolved, timer);
+    // trust established (the editor's, or hb's gate passed for a config that needed it) is `true` from here on:
+    // contributions that need trust (live/traces.ts) go only into containers of trusted folders
+    const established = opts.trusted === true || (typeof opts.trusted === 'function' && needs.reasons.length > 0);
+    return await upWithEngine(engine, { ...opts, folder, trusted: established ? true : opts.trusted }, resolved, timer);
   } catch (e) {
     throw engineError(e, engine.endpoint);
   }
@@ -337,9 +341,19 @@ async function upWithEngine(
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};
-        report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
-        builtTag = imageName;
-        await timer.time('build', () =>
+        // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
+        const t0 = performance.now();
+        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, inputs, imageName);
+        if (pre) {
+          const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
+          timer.timings.push({ step: 'prewarmed image', ms: Math.round((performance.now() - t0) * 10) / 10 });
+          timer.timeline.add('prewarmed image', performance.now() - t0, 'ok', { detail: `${pre.tag} became ${imageName}${saved}` }, t0);
+          report.info(`Using the image prewarmed as ${pre.tag}${saved}.`);
+        } else {
+          builtTag = imageName;
+          report.step(`Building image ${imageName} from ${path.relative(folder, resolved.paths.dockerfile!) || resolved.paths.dockerfile}`);
+        }
+        if (!pre) await timer.time('build', () =>
           buildImage(
             engine,
             {

@@ -2,7 +2,7 @@
 // folder is trusted, the config's own values kept, the user's port first.
 import { strict as assert } from 'node:assert';
 import { applyContribution } from '../../../src/engine/live/contributions';
-import { customTraces, LABEL_TRACES, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
+import { customTraces, DEFAULT_EBPF_IMAGE, ebpfSidecarPlan, LABEL_TRACES, sidecarTrustFindings, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
 import type { Reporter } from '../../../src/engine/runtime/report';
 import type { Engine } from '../../../src/engine/runtime/docker';
 
@@ -28,7 +28,7 @@ describe('live: traces contribution', () => {
     const r = reporter();
     assert.equal(await tracesContributor.contribute({ resolved: resolved({}), env: {}, report: r, trusted: true, engine }), undefined);
     assert.equal(await tracesContributor.contribute({ resolved: resolved({ customizations: { hyperbox: { traces: true } } }), env: {}, report: r, trusted: false, engine }), undefined);
-    assert.match(r.lines.join('\n'), /not trusted.*customizations\.hyperbox\.traces/);
+    assert.match(r.lines.join('\n'), /not known to be trusted.*customizations\.hyperbox\.traces/);
   });
 
   it('sets the OTEL variables the config does not set, and labels the container with how it reaches the receiver', async () => {
@@ -49,5 +49,25 @@ describe('live: traces contribution', () => {
     applyContribution(body, c, 'traces');
     assert.deepEqual(body.Env, ['OTEL_SERVICE_NAME=mine', `OTEL_EXPORTER_OTLP_ENDPOINT=${c.envDefaults!.OTEL_EXPORTER_OTLP_ENDPOINT}`]);
     assert.equal(tracesLabel({ [LABEL_TRACES]: 'not json' }), undefined);
+  });
+});
+
+describe('live: the eBPF sidecar plan', () => {
+  const c = { id: 'abcdef0123456789', info: { Name: '/hb-shop', Config: { Env: ['OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400', 'OTEL_SERVICE_NAME=shop'] } } } as never;
+  it('exists only when the user setting allows it (customizations never do)', () => {
+    assert.equal(ebpfSidecarPlan(c, {}), undefined);
+    assert.equal(ebpfSidecarPlan(c, { traces: { enabled: true, ebpf: { enabled: false } } }), undefined);
+    assert.deepEqual(sidecarTrustFindings(undefined), []);
+  });
+  it('runs the upstream image (or the one named) privileged, in the host PID namespace and the container network, sending where the container does', () => {
+    const p = ebpfSidecarPlan(c, { traces: { enabled: false, ebpf: { enabled: true } } })!;
+    assert.equal(p.image, DEFAULT_EBPF_IMAGE);
+    assert.deepEqual(p.create.HostConfig, { Privileged: true, PidMode: 'host', NetworkMode: 'container:abcdef0123456789', Binds: ['/sys/fs/cgroup:/sys/fs/cgroup'], AutoRemove: false });
+    assert.deepEqual(p.create.Env, ['OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4400', 'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf', 'OTEL_SERVICE_NAME=shop']);
+    assert.equal(ebpfSidecarPlan(c, { traces: { enabled: false, ebpf: { enabled: true, image: 'local/obi:dev' } } })!.image, 'local/obi:dev');
+    const findings = sidecarTrustFindings(p).join('\n');
+    assert.match(findings, /privileged/);
+    assert.match(findings, /PID namespace/);
+    assert.match(findings, /\/sys\/fs\/cgroup/);
   });
 });

@@ -1,0 +1,128 @@
+// PSI-aware prewarming: when the host is calm, build what the next `up` of a trusted folder will
+// need — the image of a Dockerfile config whose container is missing or stale — under a temporary
+// tag (hb-prewarm-<id>:<inputs hash>); under pressure, defer and say why. Never a container, never
+// a lifecycle command, never for an untrusted folder (the editor says whether it trusts it; hb never
+// prewarms), and only while the user's hyperbox.prewarm setting is on. The next up that would build
+// the same inputs re-tags the prewarmed image instead (usePrewarmed) and its timeline shows a step
+// "prewarmed image" with the build time saved.
+import * as path from 'node:path';
+import { promises as fs, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { PrewarmStatus } from '../../protocol';
+import { parsePsi } from '../pressure/psi';
+import { loadConfig } from '../runtime/container';
+import type { Engine } from '../runtime/docker';
+import { buildImage, inspectImage } from '../runtime/image';
+import { canonical, computeInputs, type Inputs } from '../runtime/inputs';
+import { cacheDir, readJson, writeJson } from '../runtime/dirs';
+import { LABEL_IMAGE_FOLDER } from '../runtime/labels';
+import { status } from '../runtime/ops';
+import type { Reporter } from '../runtime/report';
+
+/** The host is calm when memory and IO "some" avg10 are below these (percent). */
+export interface CalmThresholds {
+  memory: number;
+  io: number;
+}
+export const DEFAULT_CALM: CalmThresholds = { memory: 1, io: 5 };
+
+/** The temporary tag of the image prewarmed for these inputs. */
+export function prewarmTag(devcontainerId: string, inputs: Inputs): string {
+  return `hb-prewarm-${devcontainerId.slice(0, 12).toLowerCase()}:${createHash('sha256').update(canonical(inputs)).digest('hex').slice(0, 16)}`;
+}
+
+/** Why the host is not calm now, or undefined when it is (memory and IO some avg10 from /proc/pressure). */
+export function hostBusy(calm: CalmThresholds, root = '/'): string | undefined {
+  const read = (r: 'memory' | 'io') => {
+    try {
+      return parsePsi(readFileSync(path.join(root, 'proc', 'pressure', r), 'latin1'));
+    } catch (e) {
+      return e as Error;
+    }
+  };
+  for (const r of ['memory', 'io'] as const) {
+    const psi = read(r);
+    if (psi instanceof Error || !psi) return `the host's ${r} pressure cannot be read (${psi instanceof Error ? (psi as NodeJS.ErrnoException).code ?? psi.message : 'not PSI'}), so HyperBox cannot tell that it is calm`;
+    if (psi.some.avg10 >= calm[r]) return `the host is under ${r} pressure (some avg10 ${psi.some.avg10} % ≥ ${calm[r]} %)`;
+  }
+  return undefined;
+}
+
+export interface PrewarmOptions {
+  engine: () => Promise<Engine>;
+  env: NodeJS.ProcessEnv;
+  report: Reporter;
+  calm?: CalmThresholds;
+  /** Where /proc is (tests); default "/". */
+  root?: string;
+  /** Cancels the build (the request's cancellation). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Prewarms one folder if it should be: answers what it did or why not. `enabled` is the user's
+ * hyperbox.prewarm setting, `trusted` the editor's Workspace Trust for the folder.
+ */
+export async function prewarm(target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean }, o: PrewarmOptions): Promise<PrewarmStatus> {
+  if (!target.enabled) return { state: 'off', reason: 'hyperbox.prewarm is off.' };
+  if (!target.trusted) return { state: 'untrusted', reason: 'The folder is not trusted: HyperBox prepares nothing for it.' };
+  const resolved = await loadConfig(path.resolve(target.folder), target.configFile, o.env);
+  if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) {
+    return { state: 'not-needed', reason: `Only Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
+  }
+  const summary = await status({ folder: resolved.workspaceFolder, configFile: resolved.configFile!, env: o.env });
+  if (summary.state !== 'missing' && summary.state !== 'stale') return { state: 'not-needed', reason: `The container is ${summary.state} and up to date.` };
+  const busy = hostBusy(o.calm ?? DEFAULT_CALM, o.root);
+  if (busy) {
+    o.report.info(`Prewarming ${resolved.workspaceFolder} deferred: ${busy}.`);
+    return { state: 'deferred', reason: `Deferred: ${busy}.` };
+  }
+  const engine = await o.engine();
+  const inputs = await computeInputs(resolved, o.env);
+  const tag = prewarmTag(resolved.devcontainerId!, inputs);
+  const existing = await inspectImage(engine, tag);
+  if (existing) return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs: (await readJson<{ buildMs: number }>(timeFile(o.env, tag)))?.buildMs };
+  const build = (resolved.config.build as Record<string, unknown>) ?? {};
+  const t0 = performance.now();
+  o.report.info(`Prewarming ${resolved.workspaceFolder}: building its image as ${tag} while the host is calm.`);
+  await buildImage(
+    engine,
+    {
+      dockerfile: resolved.paths.dockerfile,
+      context: resolved.paths.context,
+      tag,
+      args: build.args as Record<string, string> | undefined,
+      target: build.target as string | undefined,
+      cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : (build.cacheFrom as string[] | undefined),
+      options: build.options,
+      labels: { [LABEL_IMAGE_FOLDER]: resolved.workspaceFolder },
+      env: o.env,
+    },
+    { ...o.report, output: () => undefined, step: () => undefined },
+    o.signal,
+  );
+  const buildMs = Math.round(performance.now() - t0);
+  if (!(await inspectImage(engine, tag))) return { state: 'failed', reason: `The build of ${tag} reported success, but the engine has no such image.` };
+  await writeJson(timeFile(o.env, tag), { buildMs });
+  return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs };
+}
+
+/** Where the build time of a prewarmed image is kept (the cache folder), for the up that uses it. */
+const timeFile = (env: NodeJS.ProcessEnv, tag: string) => path.join(cacheDir(env), 'prewarm', `${tag.replace(/[^a-z0-9.-]/gi, '_')}.json`);
+
+/**
+ * In `up`, before building `imageName` for these inputs: when an image was prewarmed for exactly
+ * them, it becomes `imageName` (re-tagged, the temporary tags dropped) and the build time it saved
+ * is answered; else undefined (build as usual).
+ */
+export async function usePrewarmed(engine: Engine, env: NodeJS.ProcessEnv, devcontainerId: string, inputs: Inputs, imageName: string): Promise<{ savedMs?: number; tag: string } | undefined> {
+  const tag = prewarmTag(devcontainerId, inputs);
+  if (!(await inspectImage(engine, tag))) return undefined;
+  const ms = (await readJson<{ buildMs: number }>(timeFile(env, tag)))?.buildMs;
+  const [repo, t] = imageName.includes(':') ? [imageName.slice(0, imageName.lastIndexOf(':')), imageName.slice(imageName.lastIndexOf(':') + 1)] : [imageName, 'latest'];
+  await engine.docker.getImage(tag).tag({ repo, tag: t });
+  // untag only: the image stays under imageName
+  await engine.docker.getImage(tag).remove().catch(() => undefined);
+  await fs.rm(timeFile(env, tag), { force: true });
+  return { savedMs: ms, tag };
+}

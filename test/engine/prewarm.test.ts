@@ -1,0 +1,67 @@
+// PSI-aware prewarming against the real engine: nothing for an untrusted folder or with the
+// setting off; deferred (with the reason) when the host's PSI is above the calm thresholds; built
+// under a temporary tag when calm; and the next up re-tags it instead of building, with a
+// "prewarmed image" step in its timeline that names the build time saved.
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectEngine } from '../../src/engine/runtime/docker';
+import { down } from '../../src/engine/runtime/ops';
+import type { Timeline } from '../../src/engine/runtime/timeline';
+import { prewarm, prewarmTag } from '../../src/engine/live/prewarm';
+import { computeInputs } from '../../src/engine/runtime/inputs';
+import { loadConfig } from '../../src/engine/runtime/container';
+import { busyboxImage, docker } from './images';
+import { hbUp, workspace } from './helpers';
+
+const quiet = { step: () => undefined, output: () => undefined, info: () => undefined, warn: () => undefined };
+
+/** A /proc/pressure fixture: memory and io "some" avg10 as given. */
+function procRoot(memory: number, io: number): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'hb-psi-'));
+  mkdirSync(path.join(root, 'proc', 'pressure'), { recursive: true });
+  const line = (v: number) => `some avg10=${v.toFixed(2)} avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=1\n`;
+  writeFileSync(path.join(root, 'proc', 'pressure', 'memory'), line(memory));
+  writeFileSync(path.join(root, 'proc', 'pressure', 'io'), line(io));
+  return root;
+}
+
+describe('engine: PSI-aware prewarming', () => {
+  it('defers under pressure, builds under a temporary tag when calm, and the next up uses it', async () => {
+    const folder = workspace('prewarm', { build: { dockerfile: 'Dockerfile' } }, {
+      '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nRUN echo prewarmed-${Date.now()} > /stamp && sleep 2\nLABEL hyperbox.test=1\n`,
+    });
+    const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet };
+    assert.equal((await prewarm({ folder, trusted: true, enabled: false }, o)).state, 'off');
+    assert.equal((await prewarm({ folder, trusted: false, enabled: true }, o)).state, 'untrusted');
+    const busy = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(4.5, 0) });
+    assert.equal(busy.state, 'deferred');
+    assert.match(busy.reason, /memory pressure \(some avg10 4\.5 % ≥ 1 %\)/);
+
+    const resolved = await loadConfig(folder, undefined, process.env);
+    const tag = prewarmTag(resolved.devcontainerId!, await computeInputs(resolved, process.env));
+    const calm = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) });
+    try {
+      assert.equal(calm.state, 'ready', calm.reason);
+      assert.equal(calm.tag, tag);
+      assert.ok(calm.buildMs! >= 2000, `build time ${calm.buildMs} ms`);
+      assert.equal(docker(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim(), '', 'no container is made');
+
+      let timeline: ReturnType<Timeline['snapshot']> | undefined;
+      const { result } = await hbUp(folder, { onTimeline: (t, final) => final && (timeline = t.snapshot()) });
+      assert.ok(result.timings.some((t) => t.step === 'prewarmed image'));
+      assert.ok(!result.timings.some((t) => t.step === 'build'), `built again: ${result.timings.map((t) => t.step).join(', ')}`);
+      const step = timeline!.entries.find((e) => e.step === 'prewarmed image')!;
+      assert.match(step.detail ?? '', new RegExp(`saved a ${(calm.buildMs! / 1000).toFixed(1).replace('.', '\\.')} s build`));
+      assert.equal(docker(['exec', result.containerId!, 'cat', '/stamp']).stdout.trim().startsWith('prewarmed-'), true);
+      // the temporary tag is gone: the image lives on under the up's own name
+      assert.notEqual(docker(['image', 'inspect', tag], { allowFail: true }).code, 0);
+      // the container is up and current: nothing more to prewarm
+      assert.equal((await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) })).state, 'not-needed');
+    } finally {
+      await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
+      docker(['rmi', '-f', tag], { allowFail: true });
+    }
+  });
+});
