@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes THIRD_PARTY_NOTICES.md: every npm package with code in the shipped bundles (dist/*.js),
+// Writes THIRD_PARTY_NOTICES.md: every npm package with code in the shipped bundles (dist/*.js, and
+// the webviews' dist/media/*.js and .css),
 // found from esbuild's metafile (dist/meta.json, written by `node esbuild.mjs`), with its version,
 // its license and the license text from node_modules. Run after a build; `npm run package` does.
 //
@@ -18,7 +19,7 @@ const LICENSE_FILE = /^(licen[sc]e|copying|notice)(\.(md|txt|markdown|mit|bsd|ap
  * (relative to the root), from metafiles `{ [context]: { outputs: { [file]: { inputs } } } }`.
  * Inputs that tree shaking removed entirely (0 bytes in the output) do not count.
  */
-export function bundledPackages(metas, isShipped = (output) => /^dist\/[^/]+\.js$/.test(output)) {
+export function bundledPackages(metas, isShipped = (output) => /^dist\/(media\/)?[^/]+\.(js|css)$/.test(output)) {
   const packages = new Map();
   for (const meta of Object.values(metas)) {
     for (const [output, info] of Object.entries(meta.outputs ?? {})) {

@@ -12,6 +12,7 @@ import {
   type DevContainerWebviewState,
 } from '../../src/protocol/webview';
 import { layoutWaterfall } from './waterfall';
+import { h, type Child } from '../shared/dom';
 import './style.css';
 
 interface VsCodeApi {
@@ -29,14 +30,6 @@ let state: DevContainerState | undefined;
 // ---------------------------------------------------------------------------------------------
 // DOM helpers: children are nodes or text; attributes are set one by one
 
-type Child = Node | string | null | undefined | false;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return el;
-}
 
 function section(testid: string, title: string, ...children: Child[]): HTMLElement {
   return h('section', { 'data-testid': testid, 'aria-label': title }, h('h2', {}, title), ...children);

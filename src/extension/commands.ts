@@ -11,6 +11,8 @@ import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, Ex
 import type { Ctx } from './context';
 import type { Project } from './projects';
 import { DevContainerPanels } from './panels/devContainerPanel';
+import { PressureMonitor } from './panels/pressurePanel';
+import { TracesPanels } from './panels/tracesPanel';
 import { ContainerTerminals } from './terminal';
 import { folderOfArg } from './treeModel';
 
@@ -69,6 +71,12 @@ export function registerCommands(ctx: Ctx): void {
   const panels = new DevContainerPanels(ctx);
   ctx.extension.subscriptions.push(panels);
   register(Commands.showPanel, (arg) => showPanel(ctx, panels, arg));
+  // the Traces and Pressure panels (one each per window) and the pressure status-bar item
+  const traces = new TracesPanels(ctx);
+  const pressure = new PressureMonitor(ctx);
+  ctx.extension.subscriptions.push(traces, pressure);
+  register(Commands.showTraces, () => traces.show());
+  register(Commands.showPressure, () => pressure.show());
 }
 
 /** What the commands share per extension context: the open terminals and the container output views. */

@@ -46,6 +46,10 @@ export const Commands = {
   retryDocker: 'hyperbox.retryDocker',
   /** Hands the folder to the Dev Containers extension, which attaches to the container HyperBox made. */
   reopenInContainer: 'hyperbox.reopenInContainer',
+  /** The Traces panel (a webview): the engine's received traces, a waterfall per trace, per-service figures. */
+  showTraces: 'hyperbox.showTraces',
+  /** The Pressure panel (a webview): CPU, memory and IO pressure of the host and each dev container, every second. */
+  showPressure: 'hyperbox.showPressure',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -95,6 +99,8 @@ export const Settings = {
    * scope (it names a program the engine runs), so only user settings count.
    */
   runtime: 'runtime',
+  /** Show the pressure item in the status bar (sampling then runs while the engine does). */
+  pressureStatusBar: 'pressure.statusBar',
 } as const;
 export const SETTINGS_SECTION = 'hyperbox';
 export type TraceSetting = 'off' | 'messages' | 'verbose';

@@ -3,7 +3,7 @@
 // `ready` once its script runs; the host pushes state only after that, and validates every
 // message a webview sends (a webview is a web page: treat what comes from it as untrusted input).
 // Pure: no run-time imports, so the browser bundles can use it.
-import type { ContainerSummary, DetectionEvidence, PortForward, Problem, UpTimeline } from './index';
+import type { ContainerSummary, DetectionEvidence, PortForward, PressureUpdate, Problem, ServiceSummary, TraceDetail, TraceQuery, TraceSummary, UpTimeline } from './index';
 
 /** A message type and which way it travels. */
 export interface WebviewMessageType<P, D extends 'toWebview' | 'toHost'> {
@@ -115,4 +115,134 @@ export function validateDevContainerWebviewState(raw: unknown): DevContainerWebv
   if (!isObject(raw) || typeof raw.folderUri !== 'string' || !/^file:\/\//.test(raw.folderUri)) return undefined;
   const expanded = Array.isArray(raw.expanded) ? raw.expanded.filter((e): e is string => typeof e === 'string').slice(0, 200) : [];
   return { folderUri: raw.folderUri, expanded };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Traces panel (media/traces): the engine's stored traces, one trace's waterfall, per-service
+// figures. Span attributes come from programs in containers: the webview renders them as text.
+
+export const TRACES_VIEW_TYPE = 'hyperbox.traces';
+
+export interface TracesState {
+  /** The receiver: `off` (traces are not on), `listening` or `forwarding`, with where. */
+  receiver: { state: 'off' | 'listening' | 'forwarding'; host?: string; port?: number; storedSpans: number; evictedTraces: number };
+  /** The traces matching the panel's query, newest first. */
+  traces: TraceSummary[];
+  services: ServiceSummary[];
+  /** The query these traces answer (so a restored panel shows its filters). */
+  query: TraceQuery;
+  /** Why there is nothing to show (engine not running, traces off), in words. */
+  notice: string | null;
+}
+
+/** host → webview: the list, the services and the receiver's state. */
+export const TracesStateMessage = message<TracesState, 'toWebview'>('traces', 'toWebview');
+/** host → webview: one trace's spans (null: no longer stored). */
+export const TraceDetailMessage = message<{ traceId: string; detail: TraceDetail | null }, 'toWebview'>('trace', 'toWebview');
+/** webview → host: the filters changed. */
+export const TracesQueryMessage = message<TraceQuery, 'toHost'>('query', 'toHost');
+/** webview → host: show one trace. */
+export const TraceOpenMessage = message<{ traceId: string }, 'toHost'>('openTrace', 'toHost');
+/** webview → host: open a span's `code.filepath` at `code.lineno` (the host checks it is inside a workspace folder). */
+export const TraceSourceMessage = message<{ filepath: string; lineno?: number }, 'toHost'>('openSource', 'toHost');
+
+/** webview → host: start the engine's receiver (loopback only; the button shown while traces are off). */
+export const TracesStartMessage = message<Record<string, never>, 'toHost'>('startReceiver', 'toHost');
+
+export interface TracesWebviewState {
+  query: TraceQuery;
+  traceId: string | null;
+}
+
+export type TracesToHost =
+  | { type: typeof WebviewReady.type; params: Record<string, never> }
+  | { type: 'query'; params: TraceQuery }
+  | { type: 'openTrace'; params: { traceId: string } }
+  | { type: 'openSource'; params: { filepath: string; lineno?: number } }
+  | { type: 'startReceiver'; params: Record<string, never> };
+
+const HEX = /^[0-9a-f]{32}$/;
+const MAX_TEXT = 1024;
+const text = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_TEXT;
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** A trace query from the webview, checked field by field; undefined when any field is unusable. */
+export function validateTraceQuery(raw: unknown): TraceQuery | undefined {
+  if (!isObject(raw)) return undefined;
+  const allowed = ['service', 'operation', 'attribute', 'minDurationMs', 'maxDurationMs', 'limit'];
+  if (Object.keys(raw).some((k) => !allowed.includes(k))) return undefined;
+  const q: TraceQuery = {};
+  if (raw.service !== undefined) {
+    if (!text(raw.service)) return undefined;
+    if (raw.service) q.service = raw.service;
+  }
+  if (raw.operation !== undefined) {
+    if (!text(raw.operation)) return undefined;
+    if (raw.operation) q.operation = raw.operation;
+  }
+  if (raw.attribute !== undefined) {
+    const a = raw.attribute;
+    if (!isObject(a) || !text(a.key) || (a.value !== undefined && !text(a.value))) return undefined;
+    if (a.key) q.attribute = a.value === undefined || a.value === '' ? { key: a.key } : { key: a.key, value: a.value };
+  }
+  for (const k of ['minDurationMs', 'maxDurationMs'] as const) {
+    if (raw[k] === undefined) continue;
+    if (!finite(raw[k])) return undefined;
+    q[k] = raw[k];
+  }
+  if (raw.limit !== undefined) {
+    if (!finite(raw.limit) || !Number.isInteger(raw.limit) || raw.limit < 1 || raw.limit > 5000) return undefined;
+    q.limit = raw.limit;
+  }
+  return q;
+}
+
+/** A message from the Traces panel's webview, checked; undefined when it is not one it may send. */
+export function validateTracesMessage(raw: unknown): TracesToHost | undefined {
+  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  const params = raw.params === undefined ? {} : raw.params;
+  if (!isObject(params)) return undefined;
+  switch (raw.type) {
+    case WebviewReady.type:
+      return Object.keys(params).length === 0 ? { type: 'ready', params: {} } : undefined;
+    case TracesStartMessage.type:
+      return Object.keys(params).length === 0 ? { type: 'startReceiver', params: {} } : undefined;
+    case TracesQueryMessage.type: {
+      const q = validateTraceQuery(params);
+      return q ? { type: 'query', params: q } : undefined;
+    }
+    case TraceOpenMessage.type:
+      return Object.keys(params).length === 1 && typeof params.traceId === 'string' && HEX.test(params.traceId) ? { type: 'openTrace', params: { traceId: params.traceId } } : undefined;
+    case TraceSourceMessage.type: {
+      const { filepath, lineno } = params;
+      if (!text(filepath) || filepath.length === 0 || filepath.includes('\0')) return undefined;
+      if (lineno !== undefined && !(typeof lineno === 'number' && Number.isInteger(lineno) && lineno >= 1 && lineno <= 10_000_000)) return undefined;
+      if (Object.keys(params).some((k) => k !== 'filepath' && k !== 'lineno')) return undefined;
+      return { type: 'openSource', params: lineno === undefined ? { filepath } : { filepath, lineno } };
+    }
+  }
+  return undefined;
+}
+
+/** The state a restored Traces panel starts from, checked. */
+export function validateTracesWebviewState(raw: unknown): TracesWebviewState {
+  if (!isObject(raw)) return { query: {}, traceId: null };
+  return { query: validateTraceQuery(raw.query) ?? {}, traceId: typeof raw.traceId === 'string' && HEX.test(raw.traceId) ? raw.traceId : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Pressure panel (media/pressure): PSI of the host and each dev container, every second.
+
+export const PRESSURE_VIEW_TYPE = 'hyperbox.pressure';
+
+/** host → webview: samples to add (`reset`: replace what the charts hold, e.g. after a reload). */
+export const PressureSamplesMessage = message<{ samples: PressureUpdate[]; reset: boolean; notice: string | null }, 'toWebview'>('samples', 'toWebview');
+
+export type PressureToHost = { type: typeof WebviewReady.type; params: Record<string, never> };
+
+/** The Pressure panel's webview only says ready. */
+export function validatePressureMessage(raw: unknown): PressureToHost | undefined {
+  if (!isObject(raw) || raw.type !== WebviewReady.type) return undefined;
+  const params = raw.params === undefined ? {} : raw.params;
+  return isObject(params) && Object.keys(params).length === 0 ? { type: 'ready', params: {} } : undefined;
 }

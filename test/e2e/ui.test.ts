@@ -237,6 +237,71 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       await shoot(page, 'panel-timeline-output');
     });
 
+    it('shows a script-injection attempt in span attributes as text in the Traces panel', async () => {
+      const page = s.browser!.page;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>HyperBox: Show Traces');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      const panel = page.frameLocator('iframe.webview:visible').frameLocator('iframe#active-frame');
+      const receiver = panel.locator('[data-testid="receiver"]');
+      await receiver.waitFor({ state: 'visible', timeout: 20_000 });
+      if ((await receiver.getAttribute('data-state')) === 'off') await panel.locator('[data-testid="start-receiver"]').click();
+      await panel.locator('[data-testid="receiver"][data-port]').waitFor({ timeout: 20_000 });
+      const port = Number(await receiver.getAttribute('data-port'));
+      const evil = '<img src=x onerror="document.title=\'pwned\'">';
+      const closing = '</script><script>document.title=\'pwned\'</script>';
+      const traceId = '5c'.repeat(16);
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const body = {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: `e2e-${evil}` } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: '1'.repeat(16),
+                    name: `GET ${closing}`,
+                    kind: 2,
+                    startTimeUnixNano: String(now),
+                    endTimeUnixNano: String(now + 5_000_000n),
+                    attributes: [
+                      { key: 'http.route', value: { stringValue: evil } },
+                      { key: 'note', value: { stringValue: closing } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, `the receiver answered ${res.status}: ${await res.text()}`);
+      const row = panel.locator(`[data-trace="${traceId}"]`);
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click();
+      const details = panel.locator('[data-testid="span-details"]');
+      await details.locator('table.attributes').first().waitFor({ timeout: 10_000 });
+      await shoot(page, 'traces-injection');
+      const text = (await details.textContent()) ?? '';
+      seen.tracesInjection = text;
+      assert.ok(text.includes(evil), `the attribute is shown as its text: ${text}`);
+      assert.ok(text.includes(closing), `the closing script tag is shown as text: ${text}`);
+      assert.ok((await row.textContent())?.includes(closing), 'the span name is shown as text in the list');
+      assert.equal(await panel.locator('img').count(), 0, 'no element was made from an attribute');
+      const scripts = await panel.locator('script').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+      assert.ok(!scripts.some((t) => t.includes('pwned')), 'no script element was made from an attribute');
+      assert.notEqual(await page.title(), 'pwned');
+      // and nothing ran in the panel's frame either
+      const frameTitle = await panel.locator('html').evaluate(() => document.title);
+      assert.notEqual(frameTitle, 'pwned');
+    });
+
     it('Stop from the status bar\'s quick pick: the status bar shows stopped', async () => {
       const page = s.browser!.page;
       const item = (await statusBarItems(page)).find(isHyperBox)!;

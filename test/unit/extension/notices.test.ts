@@ -39,6 +39,22 @@ describe('third-party notices', () => {
     assert.deepEqual([...found.get('node_modules/a')!.bundles].sort(), ['dist/engine.js', 'dist/extension.js']);
   });
 
+  it('counts the webviews\' bundles (dist/media/*.js and .css) too, not their source maps', async () => {
+    const { bundledPackages } = await load();
+    const metas = {
+      webviews: {
+        outputs: {
+          'dist/media/pressure.js': { inputs: { 'node_modules/chart/x.js': { bytesInOutput: 10 } } },
+          'dist/media/pressure.css': { inputs: { 'node_modules/chart/x.css': { bytesInOutput: 4 }, 'node_modules/style-only/y.css': { bytesInOutput: 4 } } },
+          'dist/media/pressure.js.map': { inputs: { 'node_modules/maponly/i.js': { bytesInOutput: 3 } } },
+        },
+      },
+    };
+    const found = bundledPackages(metas);
+    assert.deepEqual([...found.keys()].sort(), ['node_modules/chart', 'node_modules/style-only']);
+    assert.deepEqual([...found.get('node_modules/chart')!.bundles].sort(), ['dist/media/pressure.css', 'dist/media/pressure.js']);
+  });
+
   it('carries each license text, and refuses a package with no license at all', async () => {
     const { bundledPackages, describePackages, renderNotices } = await load();
     const root = await tempDir('notices');

@@ -683,9 +683,10 @@ export const stub = {
     return [];
   },
 
-  statusBarItem(): StubStatusBarItem {
-    const live = this.statusBarItems.filter((i) => !i.disposed);
-    if (live.length !== 1) throw new Error(`expected one status bar item, found ${live.length}`);
+  /** The live status bar item with this id (HyperBox's main item unless told). */
+  statusBarItem(id = 'hyperbox.status'): StubStatusBarItem {
+    const live = this.statusBarItems.filter((i) => !i.disposed && i.id === id);
+    if (live.length !== 1) throw new Error(`expected one status bar item ${id}, found ${live.length}`);
     return live[0];
   },
 
