@@ -13,7 +13,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { Initialize, ReloadChanged, ReloadSaved, RuntimeStatus, Shutdown, type ReloadEvent } from '../../src/protocol';
 import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
 import { rememberTrust } from '../../src/engine/runtime/trust';
-import { reloadTrustNeeds } from '../../src/engine/reload/plan';
+import { reloadTrustFindings } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord } from '../../src/engine/reload/session';
 import { docker, nodeImage, pythonImage } from './images';
 import { hb, hbAsync, hbUp, inspect, REPO, waitFor, workspace } from './helpers';
@@ -217,7 +217,7 @@ describe('hot reload: hb watch and the engine (real Docker)', function () {
     const folder = workspace('reload-engine', config, { 'server.js': server('e1') });
     const { result } = await hbUp(folder);
     const id = result.containerId!;
-    await rememberTrust(process.env, folder, reloadTrustNeeds(config, 'image', 'node server.js'));
+    await rememberTrust(process.env, folder, reloadTrustFindings('node server.js'), path.join(folder, '.devcontainer', 'devcontainer.json'));
     const e = startEngine();
     const events: ReloadEvent[] = [];
     e.conn.onNotification(ReloadChanged, (ev) => events.push(ev));

@@ -7,7 +7,7 @@ import { findContainer, loadConfig } from '../runtime/container';
 import { connectEngine } from '../runtime/docker';
 import { RuntimeError } from '../runtime/errors';
 import { percentile, requestReload, serveControl, type ReloadState } from '../reload/control';
-import { alreadyRunning, planReload, reloadTrustNeeds } from '../reload/plan';
+import { alreadyRunning, planReload, reloadTrustFindings } from '../reload/plan';
 import { ReloadSession, type ReloadRecord } from '../reload/session';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandContext } from './command';
 import { colors } from './format';
@@ -59,7 +59,12 @@ async function watch(ctx: CommandContext): Promise<number> {
   }
   const info = await engine.docker.getContainer(found.Id).inspect();
   const plan = await planReload(folder, resolved.config, ctx.env);
-  await cliTrust(ctx)(reloadTrustNeeds(resolved.config, resolved.kind, plan.command), folder);
+  {
+    const findings = reloadTrustFindings(plan.command);
+    const target = { folder, configFile };
+    const decider = cliTrust(ctx);
+    if (!(await decider.check(findings, target))) await decider.ask(findings, target);
+  }
   const why = await alreadyRunning(engine, info, resolved.config, plan.command, plan.ports);
   if (why) throw new RuntimeError('port-taken', why);
 

@@ -10,7 +10,7 @@ import type { Engine } from '../runtime/docker';
 import { isTrusted } from '../runtime/trust';
 import type { LiveCapability, LiveContainer } from '../live/host';
 import { percentile, serveControl } from './control';
-import { alreadyRunning, planReload, reloadSettings, reloadTrustNeeds } from './plan';
+import { alreadyRunning, planReload, reloadSettings, reloadTrustFindings } from './plan';
 import { ReloadSession } from './session';
 
 interface Log {
@@ -35,7 +35,7 @@ export class ReloadCapability implements LiveCapability {
     const { folder, configFile } = c.project;
     const base = { folder, configFile };
     const plan = await planReload(folder, config, this.env);
-    if (!(await isTrusted(this.env, folder, reloadTrustNeeds(config, c.resolved.kind, plan.command)))) {
+    if (!(await isTrusted(this.env, folder, reloadTrustFindings(plan.command), configFile))) {
       const message = `Hot reload is on for ${folder} but not started: it runs "${plan.command}" in the container, and the folder is not trusted for it. Run hb watch ${folder} once and answer y (or pass --trust).`;
       this.log.warn(message);
       this.notify({ ...base, kind: 'not-trusted', message });

@@ -32,7 +32,7 @@ export interface IgnoreSources {
 export type IgnoreMatcher = (rel: string, isDir?: boolean) => boolean;
 
 export function makeIgnore(sources: IgnoreSources): IgnoreMatcher {
-  const stack: IgnoreStack = [{ base: '', rules: [...parseGitignore(sources.gitignore ?? ''), ...parseGitignore((sources.extra ?? []).join('\n'))] }];
+  const stack: IgnoreStack = [{ base: '', rules: parseGitignore([sources.gitignore ?? '', ...(sources.extra ?? [])].join('\n')) }];
   let docker: ((rel: string) => boolean) | undefined;
   const patterns = (sources.dockerignore ?? '')
     .split(/\r?\n/)

@@ -3,12 +3,12 @@
 // rebuild, what a Python standby imports ahead — and whether it may run at all: it runs the dev
 // command, so it needs trust; it never starts a second copy of an app that postAttachCommand
 // starts or whose port is already served in the container.
-import { createHash } from 'node:crypto';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Engine } from '../runtime/docker';
 import { profileFolder } from '../project/profile-folder';
 import { execIn } from '../runtime/exec';
-import { trustNeeds, type TrustNeeds } from '../runtime/trust';
+import { workloadFinding } from '../runtime/trust';
+import type { TrustFinding } from '../../protocol';
 import { withTimeout } from './supervisor';
 import type { ReloadStrategyName } from './session';
 
@@ -68,13 +68,12 @@ export async function planReload(folder: string, config: Record<string, unknown>
   };
 }
 
-/** Trust for hot reload: what the config needs, and the dev command it runs in the container. */
-export function reloadTrustNeeds(config: Record<string, unknown>, kind: string | null, command: string): TrustNeeds {
-  const base = trustNeeds(config, kind);
-  return {
-    reasons: [...base.reasons, `hot reload runs the dev command in the container, and again after every change: ${command}`],
-    hash: createHash('sha256').update(`${base.hash}\0reload\0${command}`).digest('hex'),
-  };
+/**
+ * Trust for hot reload: the dev command it runs in the container, and again after every change
+ * (the container itself was judged by hb up's gate when it was made).
+ */
+export function reloadTrustFindings(command: string): TrustFinding[] {
+  return [workloadFinding('hot reload: the dev command, started and restarted after every change,', command)];
 }
 
 /** Why the app must not be started a second time, or null. */

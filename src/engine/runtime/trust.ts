@@ -267,6 +267,11 @@ export function ownCommandFinding(entrypoint: unknown, cmd: unknown, who = ''): 
   return { key: `${who}own-command:${commandKey(all)}`, text: `${who}the image's own command runs${all.length ? `: ${short(all)}` : ''}` };
 }
 
+/** A command HyperBox itself runs because of the folder's settings (hot reload's dev command, a seccomp workload). */
+export function workloadFinding(what: string, command: unknown): TrustFinding {
+  return { key: `workload:${what}:${commandKey(command)}`, text: `${what} runs in the container: ${short(command)}` };
+}
+
 export function buildFinding(what: string, detail: string, who = ''): TrustFinding {
   return { key: `${who}build:${what}`, text: `${who}${detail}` };
 }

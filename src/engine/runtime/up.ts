@@ -217,10 +217,7 @@ async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
 
   const engine = await timer.time('engine', () => connectEngine(env));
   try {
-    // trust established (the editor's, or hb's gate passed for a config that needed it) is `true` from here on:
-    // contributions that need trust (live/traces.ts) go only into containers of trusted folders
-    const established = opts.trusted === true || (typeof opts.trusted === 'function' && needs.reasons.length > 0);
-    return await upWithEngine(engine, { ...opts, folder, trusted: established ? true : opts.trusted }, resolved, timer);
+    return await upWithEngine(engine, { ...opts, folder }, resolved, timer);
   } catch (e) {
     throw engineError(e, engine.endpoint);
   }

@@ -14,7 +14,7 @@ import { cacheDir } from '../runtime/dirs';
 import type { Engine } from '../runtime/docker';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
-import { trustNeeds, type TrustNeeds } from '../runtime/trust';
+import { fixedTrust, workloadFinding, type TrustDecider } from '../runtime/trust';
 import { parseTrace, type ParsedTrace } from './strace';
 
 export const LABEL_SECCOMP = 'hyperbox.seccomp';
@@ -45,7 +45,8 @@ export interface WorkloadOptions {
   profile?: object;
   /** Whether to trace (a plain run without strace is used to tell if a workload fails on its own). */
   trace?: boolean;
-  trusted: boolean | ((needs: TrustNeeds, folder: string) => Promise<boolean>);
+  /** The editor's Workspace Trust (a boolean), or hb's decider (the trust store, --trust, a prompt). */
+  trusted: boolean | TrustDecider;
   report: Reporter;
   signal?: AbortSignal;
   /** Called once the container runs, with its IP address; the workload is stopped when it resolves. */
@@ -158,13 +159,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const info = await o.engine.docker.getContainer(found.Id).inspect();
   const command = await workloadCommand(o, resolved.config, resolved.workspaceFolder);
   // recording and validation run the folder's code: the same trust as hb up, plus the command
-  const base = trustNeeds(resolved.config, resolved.kind);
-  const needs: TrustNeeds = {
-    reasons: [...base.reasons, `hb seccomp runs this command in a container: ${command.join(' ')}`],
-    hash: createHash('sha256').update(`${base.hash}\0${JSON.stringify(command)}`).digest('hex'),
-  };
-  const trusted = typeof o.trusted === 'function' ? await o.trusted(needs, resolved.workspaceFolder) : o.trusted;
-  if (!trusted) throw new RuntimeError('trust-required', `${resolved.workspaceFolder} is not trusted, and hb seccomp would run its code:\n${needs.reasons.map((r) => `  - ${r}`).join('\n')}\nPass --trust (or answer the prompt on a terminal).`);
+  // the container itself was judged by hb up's gate when it was made; this runs a command in a copy of it
+  const findings = [workloadFinding('hb seccomp: the workload, recorded or replayed in a copy of the dev container,', command)];
+  const decider = typeof o.trusted === 'boolean' ? fixedTrust(o.trusted, 'Pass --trust (or answer the prompt on a terminal), or trust the folder in the editor.') : o.trusted;
+  const target = { folder: resolved.workspaceFolder, configFile: resolved.configFile! };
+  if (!(await decider.check(findings, target))) await decider.ask(findings, target);
 
   const trace = o.trace !== false;
   let pids: number[] = [];
