@@ -97,7 +97,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [RuntimeTerminalInput.method]: v.object({ terminalId: text, data: text }),
   [RuntimeTerminalResize.method]: v.object({ terminalId: text, cols: size, rows: size }),
   [RuntimeTerminalClose.method]: v.object({ terminalId: text }),
-  [TracesStart.method]: v.object({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) }),
+  [TracesStart.method]: v.object({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535))) }),
   [TracesStop.method]: none,
   [TracesStatusRequest.method]: none,
   [TracesList.method]: v.object({
