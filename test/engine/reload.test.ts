@@ -183,7 +183,7 @@ describe('hot reload: hb watch and the engine (real Docker)', function () {
     // not trusted, no terminal: it refuses and names --trust and the dev command
     const refused = hb(['watch', folder]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /hot reload runs the dev command in the container, and again after every change: node server\.js/);
+    assert.match(refused.stderr, /hot reload: the dev command, started and restarted after every change, runs in the container: node server\.js/);
     assert.match(refused.stderr, /--trust/);
     assert.match(hb(['reload', folder]).stderr, /no hot reload runs for .*hb watch/);
     const w = hbAsync(['watch', folder, '--trust']);

@@ -60,7 +60,13 @@ describe('engine: runtime service over JSON-RPC', () => {
       // untrusted: refused with a code the editor can act on
       await assert.rejects(e.conn.sendRequest(RuntimeUp, { folder, trusted: false }), (err: unknown) => {
         assert.ok(err instanceof ResponseError);
-        assert.deepEqual(err.data, { code: 'trust-required' });
+        // the code, and exactly what was found, so the editor can list it
+        const data = err.data as { code: string; findings: { key: string; text: string }[] };
+        assert.equal(data.code, 'trust-required');
+        assert.deepEqual(
+          data.findings.map((f) => f.text),
+          ['postCreateCommand from devcontainer.json runs in the container: echo from-post-create'],
+        );
         return true;
       });
       const result = await e.conn.sendRequest(RuntimeUp, { folder, trusted: true, progressToken: 'up-1' });

@@ -379,7 +379,7 @@ async function upWithEngine(
         const build = (config.build as Record<string, unknown>) ?? {};
         // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
         const t0 = performance.now();
-        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, inputs, imageName);
+        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
         if (pre) {
           const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
           timer.timings.push({ step: 'prewarmed image', ms: Math.round((performance.now() - t0) * 10) / 10 });
