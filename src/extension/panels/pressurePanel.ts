@@ -4,6 +4,7 @@
 // the last five minutes for a panel that opens, and renders the engine's alert in the status bar.
 // The Pressure panel draws what the monitor receives.
 import * as vscode from 'vscode';
+import { affectsLiveSettings, readLiveSettings } from '../liveSettings';
 import { LiveSettingsUpdate, PressureChanged, PressureSubscribe, PressureUnsubscribe, type PressureUpdate } from '../../protocol';
 import { PRESSURE_VIEW_TYPE, PressureSamplesMessage, validatePressureMessage, type PressureToHost } from '../../protocol/webview';
 import { Commands, SETTINGS_SECTION, Settings } from '../contributions';
@@ -65,7 +66,7 @@ export class PressureMonitor implements vscode.Disposable {
       ctx.onNotification(PressureChanged, (u) => this.received(u)),
       ctx.onDidRender(() => this.sync()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SETTINGS_SECTION + '.pressure')) {
+        if (affectsLiveSettings((section) => e.affectsConfiguration(section)) || e.affectsConfiguration(SETTINGS_SECTION + '.pressure')) {
           void this.sendSettings();
           this.sync();
         }
@@ -123,9 +124,11 @@ export class PressureMonitor implements vscode.Disposable {
   private async sendSettings(): Promise<void> {
     if (this.ctx.engineState.kind !== 'running') return;
     try {
-      await this.ctx.request(LiveSettingsUpdate, { pressure: pressureThresholds(vscode.workspace.getConfiguration(SETTINGS_SECTION)) });
+      // every live setting (pressure thresholds, traces, eBPF sidecar, prewarming), from the user's settings
+      const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+      await this.ctx.request(LiveSettingsUpdate, { ...readLiveSettings((key, fallback) => config.get(key, fallback)), pressure: pressureThresholds(config) });
     } catch (e) {
-      this.ctx.log.warn(`HyperBox could not pass the pressure thresholds to the engine: ${(e as Error).message}`);
+      this.ctx.log.warn(`HyperBox could not pass its settings (pressure, traces, prewarming) to the engine: ${(e as Error).message}`);
     }
   }
 
