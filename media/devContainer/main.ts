@@ -13,16 +13,9 @@ import {
 } from '../../src/protocol/webview';
 import { layoutWaterfall } from './waterfall';
 import { h, type Child } from '../shared/dom';
+import { vscode } from '../shared/vscodeApi';
 import './style.css';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
 const saved = (vscode.getState() ?? {}) as Partial<DevContainerWebviewState>;
 const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((e) => typeof e === 'string') : []);
 let state: DevContainerState | undefined;

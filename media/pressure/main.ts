@@ -9,13 +9,9 @@ import type { PressureAlert, PressureUpdate } from '../../src/protocol';
 import { PressureSamplesMessage, WebviewReady } from '../../src/protocol/webview';
 import { memoryUse, pct, PressureHistory, RESOURCES, type Resource, type Target } from './history';
 import { h } from '../shared/dom';
+import { vscode } from '../shared/vscodeApi';
 import './style.css';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
 
 const history = new PressureHistory();
 const app = document.getElementById('app')!;

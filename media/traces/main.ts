@@ -16,16 +16,9 @@ import {
 } from '../../src/protocol/webview';
 import { attributeText, formatDuration, layoutSpans, sourceOf, visibleRange, type SpanRow } from './layout';
 import { h, type Child } from '../shared/dom';
+import { vscode } from '../shared/vscodeApi';
 import './style.css';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
 const saved = (vscode.getState() ?? {}) as Partial<TracesWebviewState>;
 let query: TraceQuery = saved.query && typeof saved.query === 'object' ? saved.query : {};
 let state: TracesState | undefined;
