@@ -160,6 +160,61 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     for (const f of folders) assert.ok(Object.keys(records).some((k) => k.startsWith(`${f}\u0000`)), `no record for ${f}`);
   });
 
+  it('Compose: a service\'s env_file outside the workspace folder is a finding (after interpolation); one inside is not; refused, nothing started', async () => {
+    const secret = path.join(share, 'secret.env');
+    writeFileSync(secret, 'TOKEN=from-the-host\n');
+    const project = `trustenvfile${process.pid}`;
+    const folder = workspace(
+      project,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      {
+        '.devcontainer/local.env': 'A=1\n',
+        '.devcontainer/docker-compose.yml': [
+          "version: '2.4'",
+          'services:',
+          '  dev:',
+          `    image: ${busyboxImage()}`,
+          '    env_file:',
+          '      - ./local.env',
+          '      - ${HB_TEST_SHARE}/secret.env',
+          '    volumes:',
+          '      - ..:/workspace',
+          '',
+        ].join('\n'),
+      },
+    );
+    const r = hb(['up', folder], { env: { HB_CONFIG_DIR: mkdtempSync(path.join(TEST_ROOT, 'trust-store-')), HB_TEST_SHARE: share } });
+    const err = await assertRefused(folder, new RegExp(`compose service dev: it copies ${secret} from this machine into the container \\(an env file or label file outside the workspace folder\\)`), { ...r, configDir: '' });
+    assert.doesNotMatch(err, /local\.env/, 'an env file in the workspace is not a finding');
+    assert.equal(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}_devcontainer`]).stdout.trim(), '');
+  });
+
+  it("Compose: the dev service image's own HEALTHCHECK is turned off (healthcheck: disable in the override) for a folder not trusted; the check never runs", async () => {
+    const image = derivedImage('trust-compose-healthcheck', 'HEALTHCHECK --interval=1s CMD touch /workspace/image-health-ran');
+    const project = `trusthealth${process.pid}`;
+    const folder = workspace(
+      project,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      { '.devcontainer/docker-compose.yml': ["version: '2.4'", 'services:', '  dev:', `    image: ${image}`, '    volumes:', '      - ..:/workspace', ''].join('\n') },
+    );
+    try {
+      const r = upUntrusted(folder);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /The image's own health check of compose service dev is off \(touch \/workspace\/image-health-ran\)/);
+      const [c] = await containersOf(folder);
+      assert.deepEqual((await inspect(c.Id)).Config.Healthcheck?.Test, ['NONE']);
+      await sleep(2500);
+      assert.equal(existsSync(path.join(folder, 'image-health-ran')), false, 'the image health check ran for a folder not trusted');
+      // trusted, it stays: the same config with --trust gets the image's check back
+      const trusted = hb(['rebuild', folder, '--trust'], { env: { HB_CONFIG_DIR: r.configDir } });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      const [again] = await containersOf(folder);
+      assert.deepEqual((await inspect(again.Id)).Config.Healthcheck?.Test, ['CMD-SHELL', 'touch /workspace/image-health-ran']);
+    } finally {
+      hb(['down', folder]);
+    }
+  });
+
   it('Compose: a runServices service (and what it depends on) is judged like the dev container; refused, nothing started', async () => {
     const marker = path.join(share, `compose-ran-${process.pid}`);
     const folder = workspace(

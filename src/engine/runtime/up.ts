@@ -348,7 +348,7 @@ async function upWithEngine(
           inputs,
           composeConfig,
           trustScope: scope,
-          gate: async (found) => void (await gate.pass([...configFindings, ...found])),
+          gate: (found, soft) => gate.pass([...configFindings, ...found], soft),
           env,
           report,
           signal,
@@ -869,7 +869,7 @@ async function provisionalFindings(
   if (composeConfig) {
     const entries = [...featureEntries, configEntry(config)];
     const merged = mergeMetadata(entries, [...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
-    return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged });
+    return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged }, composeConfig.envFiles);
   }
   const image = resolved.kind === 'image' && engine ? await inspectImage(engine, String(config.image)) : undefined;
   onImage?.(image);
