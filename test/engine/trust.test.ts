@@ -3,7 +3,7 @@
 // appear); a config that reaches nothing comes up without asking; the record is keyed on the
 // findings, so a change asks again; concurrent `hb up --trust` keep every record.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { derivedImage, busyboxImage, docker } from './images';
 import { containersOf, hb, hbAsync, inspect, removeEverythingUnder, TEST_ROOT, workspace, writeConfig } from './helpers';
@@ -106,11 +106,57 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     ['a volume whose driver options bind /', { mounts: ['type=volume,source=hb-trust-bind,target=/v,volume-opt=o=bind,volume-opt=type=none,volume-opt=device=/'] }, /the volume hb-trust-bind binds \/ from this machine/],
     ['--volumes-from', { runArgs: ['--volumes-from', 'some-container'] }, /every volume of the container some-container/],
     ['--env-file outside the folder', { runArgs: ['--env-file', '/etc/os-release'] }, /copies \/(usr\/lib|etc)\/os-release from this machine into the container/],
+    ['--label-file outside the folder', { runArgs: ['--label-file', '/etc/hostname'] }, /copies \/etc\/hostname from this machine into the container/],
+    ['--device-cgroup-rule', { runArgs: ['--device-cgroup-rule', 'c 1:3 mr'] }, /devices matching the cgroup rule "c 1:3 mr"/],
+    ['--ipc=host', { runArgs: ['--ipc=host'] }, /shares this machine's ipc namespace/],
+    ['--network=container:other', { runArgs: ['--network=container:other'] }, /joins the network namespace of another container/],
+    ['securityOpt apparmor=unconfined', { securityOpt: ['apparmor=unconfined'] }, /AppArmor confinement is off/],
+    ['securityOpt systempaths=unconfined', { securityOpt: ['systempaths=unconfined'] }, /\/proc and \/sys paths are not masked/],
+    ["overrideCommand false: the image's own command", { overrideCommand: false }, /the image's own command runs/],
   ] as const) {
     it(`${name}: refused`, async () => {
       await assertRefused(workspace('trust-host', { image: busyboxImage(), ...config }), finding);
     });
   }
+
+  it('a local Feature with an entrypoint: the Feature build and its entrypoint are findings; refused before the build', async () => {
+    const folder = workspace('trust-feature', { image: busyboxImage(), features: { './feat': {} } }, {
+      '.devcontainer/feat/devcontainer-feature.json': JSON.stringify({ id: 'feat', version: '1.0.0', entrypoint: '/usr/local/share/feat-entry.sh' }),
+      '.devcontainer/feat/install.sh': '#!/bin/sh\necho installed\n',
+    });
+    const err = await assertRefused(folder, /an entrypoint from image metadata or a Feature runs in the container: \/usr\/local\/share\/feat-entry\.sh/);
+    assert.match(err, /it installs the Feature \.\/feat \(its install\.sh runs in an image build\)/);
+    assert.doesNotMatch(err, /Building|installed/, 'the Feature was built before the answer');
+  });
+
+  it('a bind mount from the git root the default workspace mount uses needs no trust; a sibling of the repository does', async () => {
+    const root = workspace('trust-gitroot', { image: busyboxImage() }, {
+      'lib/a.txt': 'x',
+      'app/.devcontainer/devcontainer.json': JSON.stringify({ image: busyboxImage(), mounts: ['type=bind,source=${localWorkspaceFolder}/../lib,target=/lib2'] }),
+    });
+    mkdirSync(path.join(root, '.git', 'objects'), { recursive: true });
+    mkdirSync(path.join(root, '.git', 'refs'), { recursive: true });
+    writeFileSync(path.join(root, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const app = path.join(root, 'app');
+    const r = upUntrusted(app);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(path.join(r.configDir, 'trust.json')), false, 'nothing to trust, nothing recorded');
+    writeConfig(app, { image: busyboxImage(), mounts: ['type=bind,source=${localWorkspaceFolder}/../..,target=/up'] });
+    const refused = upUntrusted(app);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`a bind mount of .*${path.basename(TEST_ROOT)}\\)? at /up: outside the workspace folder`));
+  });
+
+  it("hb seccomp record runs the folder's workload only when trusted for it: refused without --trust, the workload never runs", async () => {
+    const folder = workspace('trust-seccomp', { image: busyboxImage() });
+    const made = hb(['up', folder, '--trust']);
+    assert.equal(made.code, 0, made.stderr);
+    const marker = path.join(folder, 'workload-ran');
+    const r = hb(['seccomp', 'record', folder, '--', 'touch', `/workspaces/${path.basename(folder)}/workload-ran`], { env: { HB_CONFIG_DIR: mkdtempSync(path.join(TEST_ROOT, 'trust-store-')) } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /hb seccomp: the workload, recorded or replayed in a copy of the dev container, runs in the container: touch/);
+    assert.equal(existsSync(marker), false, 'the workload ran for a folder not trusted for it');
+  });
 
   it('SYS_PTRACE with seccomp=unconfined is one "debugger support" finding', async () => {
     const err = await assertRefused(workspace('trust-debug', { image: busyboxImage(), capAdd: ['SYS_PTRACE'], securityOpt: ['seccomp=unconfined'] }), /debugger support/);
