@@ -86,6 +86,7 @@ export class Ctx implements vscode.Disposable {
       engineRunning: () => this.engineState.kind === 'running',
       pollMs: options.containerPollMs,
       details: () => this.details,
+      state: extension.workspaceState,
     });
     this.details = new ProjectDetails({
       projects: this.projects,

@@ -150,8 +150,17 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       assert.equal(items.find((i) => /restricted mode/i.test(`${i.text} ${i.label}`)), undefined);
     });
 
-    it('starts the dev container by itself (hyperbox.autoStart) and the status bar shows running', async () => {
+    it('auto-start first lists what the config runs in a modal (nothing starts before); "Trust and Start" starts it and the status bar shows running', async () => {
       const page = s.browser!.page;
+      // the config's postCreateCommand is a finding not accepted yet: the modal lists it instead of starting
+      const accept = page.getByRole('button', { name: 'Trust and Start' });
+      await accept.waitFor({ state: 'visible', timeout: 90_000 });
+      const dialog = page.locator('.monaco-dialog-box');
+      assert.match(await dialog.innerText(), /postCreateCommand from devcontainer\.json runs in the container: echo ready/);
+      await shoot(page, 'trust-findings-modal');
+      assert.equal(s.containers().length, 0, 'a container was made before the answer');
+      await accept.click();
+      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
       const running = await waitForItem(page, (i) => isHyperBox(i) && /\brunning\b/.test(i.text), 90_000);
       await shoot(page, 'trusted-running');
       assert.ok(running, `the status bar never said running; it shows: ${JSON.stringify((await statusBarItems(page)).filter(isHyperBox))}`);

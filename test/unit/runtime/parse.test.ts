@@ -238,6 +238,19 @@ describe('runtime: metadata, inputs, trust, errors', () => {
     assert.match(cmds[1].text, /postCreateCommand from image metadata runs in the container: a/);
   });
 
+  it('keys a custom seccomp profile on its content: a path and the same JSON inline are one finding, a changed profile is a new one', async () => {
+    const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' });
+    const folder = makeFolder({ 'p.json': profile, 'q.json': JSON.stringify({ defaultAction: 'SCMP_ACT_LOG' }) });
+    const key = async (opt: string) => (await requestFindings({ HostConfig: { SecurityOpt: [opt] } }, { roots: [folder], baseDir: folder })).map((f) => f.key);
+    const byPath = await key('seccomp=p.json');
+    assert.equal(byPath.length, 1);
+    assert.match(byPath[0], /^security:seccomp-profile:[0-9a-f]{16}$/);
+    assert.deepEqual(await key(`seccomp=${profile}`), byPath, 'the same content inline');
+    assert.deepEqual(await key(`seccomp:${path.join(folder, 'p.json')}`), byPath, 'an absolute path, ":" form');
+    assert.notDeepEqual(await key('seccomp=q.json'), byPath, 'another content: asks again');
+    removeAll();
+  });
+
   it('turns "no engine" into one message with the fix', () => {
     const endpoint = { host: 'unix:///var/run/docker.sock', source: 'default', options: { socketPath: '/var/run/docker.sock' } };
     const err = (code: string) => Object.assign(new Error(`connect ${code}`), { code, syscall: 'connect', address: '/var/run/docker.sock' });
