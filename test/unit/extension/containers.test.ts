@@ -67,7 +67,7 @@ class FakeEngine {
 
 function project(problems: ResolvedConfig['problems'] = []): Project {
   return {
-    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
+    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
     configFiles: [CONFIG],
     choice: { kind: 'chosen', configFile: CONFIG, reason: 'only' },
     result: { problems } as unknown as ResolvedConfig,
@@ -80,14 +80,12 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
   let engine: FakeEngine;
   let p: Project;
   let containers: Containers | undefined;
-  let changes = 0;
 
   function make(options: { pollMs?: number } = {}): Containers {
     // as in Ctx: a change of a project is a projects change
     const projects = {
       list: () => [p],
       touch: () => {
-        changes++;
         containers?.projectsChanged();
       },
     } as unknown as Projects;
@@ -107,7 +105,6 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     stub.reset();
     engine = new FakeEngine();
     p = project();
-    changes = 0;
     engine.answers.set(RuntimeWatch.method, async () => ({ watching: true }));
     engine.answers.set(RuntimeStatus.method, async () => summary('stopped'));
     engine.answers.set(RuntimeUp.method, async () => ({ ...summary('running'), created: false, started: true, timings: [], totalMs: 500, pendingHooks: [] }));
