@@ -20,7 +20,7 @@ const LOCATIONS = '.devcontainer/devcontainer.json, .devcontainer.json or .devco
 
 export function registerCommands(ctx: Ctx): void {
   // `arg` is what VS Code passes: a node of the HyperBox view, a Uri (the Explorer), or nothing (the palette)
-  const register = (id: string, run: (arg?: unknown) => Promise<unknown> | unknown) =>
+  const register = (id: string, run: (arg?: unknown) => unknown) =>
     ctx.extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (arg?: unknown) => {
         try {

@@ -23,7 +23,7 @@ describe('engine: image pulls from a registry that needs credentials', () => {
     const engine = await connectEngine(process.env);
     const local = derivedImage(`pull-${process.pid}-${Date.now()}`, `RUN echo ${Math.random()} > /nonce && dd if=/dev/urandom of=/blob bs=1024 count=2048 2>/dev/null`);
     await engine.docker.getImage(local).tag({ repo: `${reg.host}/hb/pulltest`, tag: '1' });
-    const stream = (await engine.docker.getImage(image).push({ authconfig: { username: 'bob', password: 'pw', serveraddress: reg.host } })) as NodeJS.ReadableStream;
+    const stream = (await engine.docker.getImage(image).push({ authconfig: { username: 'bob', password: 'pw', serveraddress: reg.host } }));
     await new Promise<void>((resolve, reject) =>
       engine.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failed = err?.message ?? events.find((e) => e.error)?.error;

@@ -134,7 +134,7 @@ export async function ensureImage(engine: Engine, name: string, report: Reporter
   try {
     const authconfig = await pullAuth(name, env, report);
     withCredentials = authconfig !== undefined;
-    const stream = (await engine.docker.pull(name, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream;
+    const stream = (await engine.docker.pull(name, authconfig ? { authconfig } : {}));
     const progress = new PullProgress();
     let shown = 0;
     await new Promise<void>((resolve, reject) => {

@@ -204,7 +204,7 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
 }
 
 async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
-  const { report, signal, env } = opts;
+  const { env } = opts;
   const folder = path.resolve(opts.folder);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const warnings = resolved.problems.filter((p) => p.severity === 'warning');
@@ -262,7 +262,7 @@ async function upWithEngine(
       engine,
       config,
       hostRequirements: Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {}))),
-      body: body as never,
+      body: body,
       env,
       report,
       runtime: opts.runtime,
@@ -313,7 +313,7 @@ async function upWithEngine(
     let copyPlan: CopyPlan | undefined;
     let copied: CopyResult | undefined;
     if (existing) {
-      info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
+      info = await timer.time('inspect', () => engine.docker.getContainer(existing.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
       // what the container was made with, and the commands that run in it now
       const agent = await sshAgentSocket(env);
@@ -526,7 +526,7 @@ async function upWithEngine(
     };
     if (created && copyPlan) {
       report.step(`Copying the workspace into the container (${copyPlan.target})`);
-      copied = await timer.time('copy workspace', () => copyWorkspace(engine, info.Id, copyPlan!, remoteUser, report));
+      copied = await timer.time('copy workspace', () => copyWorkspace(engine, info.Id, copyPlan, remoteUser, report));
     }
 
     // Which lifecycle commands are due. A container made now has run none, and one started now has
@@ -735,7 +735,7 @@ async function userEnv(
 async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<RuntimeError> {
   let logs = '';
   try {
-    const buf = (await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 })) as unknown as Buffer;
+    const buf = await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 });
     logs = demuxBuffer(buf);
   } catch {
     // no logs
@@ -807,7 +807,7 @@ function createRequest(
     Labels: labels,
     Env: [...Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`), ...parts.env],
     ExposedPorts: Object.keys(parts.exposedPorts).length ? parts.exposedPorts : undefined,
-    HostConfig: hostConfig as ContainerCreateOptions['HostConfig'],
+    HostConfig: hostConfig,
   };
   if (merged.containerUser) body.User = merged.containerUser;
   if (overrideCommand) {

@@ -67,7 +67,7 @@ class FakeEngine {
 
 function project(problems: ResolvedConfig['problems'] = []): Project {
   return {
-    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
+    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
     configFiles: [CONFIG],
     choice: { kind: 'chosen', configFile: CONFIG, reason: 'only' },
     result: { problems } as unknown as ResolvedConfig,
@@ -80,7 +80,6 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
   let engine: FakeEngine;
   let p: Project;
   let containers: Containers | undefined;
-  let changes = 0;
   let state: ReturnType<typeof stub.extensionContext>['workspaceState'];
 
   function make(options: { pollMs?: number } = {}): Containers {
@@ -88,7 +87,6 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     const projects = {
       list: () => [p],
       touch: () => {
-        changes++;
         containers?.projectsChanged();
       },
     } as unknown as Projects;
@@ -109,7 +107,6 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     stub.reset();
     engine = new FakeEngine();
     p = project();
-    changes = 0;
     state = stub.extensionContext('/ext').workspaceState;
     engine.answers.set(RuntimeWatch.method, async () => ({ watching: true }));
     engine.answers.set(RuntimeStatus.method, async () => summary('stopped'));

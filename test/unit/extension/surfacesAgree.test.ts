@@ -126,7 +126,7 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     assert.equal(s.walkthrough.start, true, '"Start the container" is done');
     assert.deepEqual(s.panel!.ports.map((p) => p.containerPort), [3000], 'the panel lists the forwarded port, as the view does');
     assert.match(s.viewPorts!, /reachable/);
-    const hostPort = s.panel!.ports[0].hostPort!;
+    const hostPort = s.panel!.ports[0].hostPort;
     await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port', 10_000);
     // the lifecycle output streamed into the HyperBox log while the up ran
     assert.match(stub.log().text(), /app: \[postStartCommand\] hello-from-postStart/);

@@ -196,7 +196,7 @@ describe('runtime: metadata, inputs, trust, errors', () => {
         for (const dst of ['target=/host', 'Target=/host', 'dst=/host', 'destination=/host']) mountSpellings.push([type, src, dst].join(','));
     for (const s of ['source', 'Source', 'src', 'SRC']) mountSpellings.push({ type: 'bind', [s]: '/', target: '/host' });
     for (const spec of mountSpellings) {
-      const m = parseMount(spec as never, 'mounts[0]');
+      const m = parseMount(spec, 'mounts[0]');
       assert.equal(m.Source?.trim(), '/', JSON.stringify(spec));
       const found = (await requestFindings({ HostConfig: { Mounts: [m] } }, scope)).map((f) => f.key);
       assert.deepEqual(found, ['host-path:/:rw:/host'], JSON.stringify(spec));
