@@ -98,7 +98,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
       onNotification: engine.onNotification,
       engineRunning: () => true,
       pollMs: options.pollMs ?? 60_000,
-      state: state as never,
+      state: state,
     });
     return containers;
   }
@@ -242,7 +242,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
       assert.match(modal.message, /The dev container of app would reach into this machine or run code in ways you have not accepted since you last started it\. Start it\?/);
       assert.equal(modal.detail?.split('\n')[0], `• ${hook.text}`, 'exactly the new finding, in plain words');
       assert.ok(!modal.detail?.includes(mount.text), 'an accepted finding is not listed again');
-      assert.match(modal.detail!, /\(1 more you accepted before is unchanged\.\)/);
+      assert.match(modal.detail, /\(1 more you accepted before is unchanged\.\)/);
       assert.deepEqual(modal.items, ['Trust and Start']);
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(engine.count(RuntimeUp.method), 1, 'no second up without the answer');
