@@ -46,7 +46,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.extension.subscriptions.push(
     terminals,
     output,
-    terminals.onDidChange(() => void vscode.commands.executeCommand(BuiltinCommands.setContext, ContextKeys.terminalOpen, terminals.count > 0)),
+    terminals.onDidChange(() => ctx.setContext(ContextKeys.terminalOpen, terminals.count > 0)),
   );
 
   register(Commands.showLogs, () => ctx.log.show());
@@ -67,7 +67,7 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.uninstallCli, () => uninstallCli(cliEnv()));
   register(Commands.retryDocker, () => retryDocker(ctx));
   register(Commands.reopenInContainer, () => reopenInContainer(ctx));
-  register(Commands.getStarted, () => vscode.commands.executeCommand(BuiltinCommands.openWalkthrough, `${ctx.extension.extension.id}#getStarted`, false));
+  register(Commands.getStarted, () => ctx.showWalkthrough(() => vscode.commands.executeCommand(BuiltinCommands.openWalkthrough, `${ctx.extension.extension.id}#getStarted`, false)));
   // the Dev Container panel (a webview; restored after a window reload by its serializer)
   const panels = new DevContainerPanels(ctx);
   ctx.extension.subscriptions.push(panels);

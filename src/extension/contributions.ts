@@ -133,6 +133,10 @@ export const ContextKeys = {
   containerRunning: 'hyperbox.containerRunning',
   /** A terminal in a dev container is open (the walkthrough's "Open a terminal" is done). */
   terminalOpen: 'hyperbox.terminalOpen',
+  /** The walkthrough's own copies of hasConfig, containerRunning and terminalOpen (see Ctx.showWalkthrough). */
+  walkthroughConfig: 'hyperbox.walkthrough.config',
+  walkthroughStart: 'hyperbox.walkthrough.start',
+  walkthroughTerminal: 'hyperbox.walkthrough.terminal',
   /** The engine is not running and is not starting either (stopped, or failed): the view offers a restart. */
   engineStopped: 'hyperbox.engineStopped',
   /** The engine found no Docker engine to talk to (the status bar says "Docker not running"). */

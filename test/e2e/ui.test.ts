@@ -191,6 +191,30 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       assert.match(written, /^root:\/workspaces\/example:42$/, 'the command ran in the container, as the remote user, in the workspace folder');
     });
 
+    it('HyperBox: Get Started opens the walkthrough with all three steps ticked off (config found, container running, terminal open)', async () => {
+      const page = s.browser!.page;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>HyperBox: Get Started');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      // each step is a button whose aria-checked says whether VS Code counts it done
+      const steps = page.locator('button.getting-started-step');
+      await steps.first().waitFor({ state: 'visible', timeout: 20_000 });
+      let done: Record<string, string | null> = {};
+      for (let i = 0; i < 20; i++) {
+        done = Object.fromEntries(
+          await steps.evaluateAll((els) => els.map((e) => [String(e.getAttribute('data-step-id')).split('#').pop(), e.getAttribute('aria-checked')])),
+        );
+        if (done.config === 'true' && done.start === 'true' && done.terminal === 'true') break;
+        await page.waitForTimeout(250);
+      }
+      await shoot(page, 'walkthrough');
+      seen.walkthrough = done;
+      assert.deepEqual(done, { config: 'true', start: 'true', terminal: 'true' }, 'the walkthrough follows the project: its config, the running container and the open terminal');
+    });
+
     it('the HyperBox view in the activity bar shows the project running, its container and its lifecycle command\'s result', async () => {
       const page = s.browser!.page;
       // the view container's icon in the activity bar, by its title
