@@ -64,7 +64,8 @@ for (const app of APPS) {
     return t;
   }
   async function ready(ip: string) {
-    for (let i = 0; i < 200; i++) {
+    // Python imports Flask through thousands of traced file calls: allow a minute to start
+    for (let i = 0; i < 1200; i++) {
       try {
         return await get(ip, '/');
       } catch {
