@@ -93,6 +93,24 @@ describe('hb seccomp: record, generate, validate, apply', function () {
     assert.match(text, /"profile": "seccomp\/default\.json"/);
     assert.ok(existsSync(path.join(folder, '.devcontainer', 'seccomp', 'default.json')));
   });
+
+  it('hb status shows the profile the container runs under once it is rebuilt with it', () => {
+    const before = JSON.parse(hb(['status', folder, '--json'], { env }).stdout) as { seccomp?: { mode: string } };
+    assert.deepEqual(before.seccomp, { mode: 'default' });
+    // the dev container's own main process (HyperBox's keep-alive: sh, trap, sleep & wait) runs
+    // under the profile too: record it as a second workload; generate merges the recordings
+    const keep = hb(['seccomp', 'record', folder, '--trust', '--', '/bin/sh', '-c', 'echo started; trap "exit 0" TERM INT; sleep 1 & wait $!'], { env });
+    assert.equal(keep.code, 0, keep.stderr);
+    assert.equal(hb(['seccomp', 'generate', folder], { env }).code, 0);
+    const rb = hb(['rebuild', folder, '--trust'], { env });
+    assert.equal(rb.code, 0, rb.stderr);
+    const profile = JSON.parse(readFileSync(path.join(folder, '.devcontainer', 'seccomp', 'default.json'), 'utf8')) as { syscalls: { names: string[]; action: string }[] };
+    const allowed = new Set(profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names)).size;
+    const after = JSON.parse(hb(['status', folder, '--json'], { env }).stdout) as { seccomp?: { mode: string; file: string; allowed: number }; running: boolean };
+    assert.equal(after.running, true, 'the container runs under its profile');
+    assert.deepEqual(after.seccomp, { mode: 'profile', file: '.devcontainer/seccomp/default.json', allowed });
+    assert.match(hb(['status', folder], { env }).stdout, new RegExp(`Seccomp +\\.devcontainer/seccomp/default\\.json \\(${allowed} syscalls allowed\\)`));
+  });
 });
 
 // a Python workload: the request-serving work happens in a thread, as in a threaded Flask server
