@@ -150,7 +150,7 @@ const contexts = [
 // Webview apps: one folder per panel under media/, each a plain TypeScript DOM app (no framework)
 // whose main.ts imports its CSS; built for the browser into dist/media/<panel>.js and .css, the
 // only folder a webview may load from (src/extension/panels/panel.ts).
-const WEBVIEWS = ['devContainer', 'traces', 'pressure'];
+const WEBVIEWS = ['devContainer', 'traces', 'pressure', 'seccomp'];
 contexts.push({
   name: 'webviews',
   bundle: true,

@@ -13,6 +13,8 @@ import type { Project } from './projects';
 import { DevContainerPanels } from './panels/devContainerPanel';
 import { PressureMonitor } from './panels/pressurePanel';
 import { TracesPanels } from './panels/tracesPanel';
+import { SeccompPanels } from './panels/seccompPanel';
+import { generateSeccompProfile } from './seccomp';
 import { ContainerTerminals } from './terminal';
 import { folderOfArg } from './treeModel';
 
@@ -78,6 +80,18 @@ export function registerCommands(ctx: Ctx): void {
   ctx.extension.subscriptions.push(traces, pressure);
   register(Commands.showTraces, () => traces.show());
   register(Commands.showPressure, () => pressure.show());
+  // seccomp: record, generate, validate (with progress and Cancel), and the Seccomp panel
+  const seccomp: SeccompPanels = new SeccompPanels(ctx, (project) => generateSeccompProfile(ctx, seccomp, project));
+  ctx.extension.subscriptions.push(seccomp);
+  register(Commands.generateSeccomp, async (arg) => {
+    const chosen = await chosenConfig(ctx, 'Generate a seccomp profile for which folder?', arg);
+    const offerApply = !!arg && typeof arg === 'object' && (arg as { offerApply?: unknown }).offerApply === true;
+    return chosen ? generateSeccompProfile(ctx, seccomp, chosen.project, { offerApply }) : undefined;
+  });
+  register(Commands.showSeccomp, async (arg) => {
+    const chosen = await chosenConfig(ctx, 'Show the seccomp profile of which folder?', arg);
+    return chosen ? seccomp.show(chosen.project) : undefined;
+  });
 }
 
 /** What the commands share per extension context: the open terminals and the container output views. */

@@ -8,6 +8,7 @@ import { Capability, ConfigResolve, type CapabilityName, type ResolvedConfig } f
 import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
+import { SeccompCodeActions } from './seccompActions';
 import { isConfigLocation } from './configChoice';
 import { availableActions, containerExists, containerView } from './containerState';
 import { Containers, usable } from './containers';
@@ -113,6 +114,7 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigurationChanged(e)),
       this.watchConfigFiles(),
       ConfigQuickFixes.register(this.diagnostics),
+      SeccompCodeActions.register(),
       new RebuildOnSave({ projects: this.projects, containers: this.containers, log }),
       vscode.extensions.onDidChange(() => this.render()),
     );

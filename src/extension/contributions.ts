@@ -52,6 +52,10 @@ export const Commands = {
   showTraces: 'hyperbox.showTraces',
   /** The Pressure panel (a webview): CPU, memory and IO pressure of the host and each dev container, every second. */
   showPressure: 'hyperbox.showPressure',
+  /** Records the dev command, writes a minimal seccomp profile and validates it (SeccompRecord, SeccompGenerate, SeccompValidate). */
+  generateSeccomp: 'hyperbox.generateSeccompProfile',
+  /** The Seccomp panel (a webview): the folder's profile, grouped, with the last validation. */
+  showSeccomp: 'hyperbox.showSeccomp',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

@@ -2,7 +2,7 @@
 // dev container config), and under it its container, ports, mounts, lifecycle commands and the
 // extensions its config recommends. Pure: no run-time import of `vscode`; containersView.ts turns
 // these nodes into TreeItems, and tests read them directly.
-import type { ContainerSummary, MountSummary, PortForward, TimelineEntry, UpTimeline } from '../protocol';
+import { seccompText, type ContainerSummary, type MountSummary, type PortForward, type TimelineEntry, type UpTimeline } from '../protocol';
 import { describeContainer, type ActionId, type ContainerView } from './containerState';
 import { BuiltinCommands, Commands } from './contributions';
 import type { ProjectState } from './status';
@@ -247,6 +247,7 @@ function containerNode(p: ProjectInput): TreeNode {
   const children: TreeNode[] = [];
   if (s.image) children.push(info('image', 'Image', s.image, 'package'));
   children.push(info('runtime', 'Runtime', s.runtime ?? 'runc (the engine\'s default)', 'server-process'));
+  if (s.seccomp) children.push(info('seccomp', 'Seccomp', seccompText(s.seccomp), 'shield'));
   children.push(info('id', 'Container ID', shortId(s.containerId), 'symbol-key'));
   if (s.remoteUser) children.push(info('user', 'Remote user', s.remoteUser, 'account'));
   if (s.workspaceFolder) children.push(info('workspace', 'Workspace folder', s.workspaceFolder, 'folder'));

@@ -482,6 +482,8 @@ export interface ContainerSummary {
   message?: string;
   /** The OCI runtime the container runs under (HostConfig.Runtime, e.g. runc, crun). */
   runtime?: string;
+  /** The seccomp profile the container was made with (from its security options). */
+  seccomp?: SeccompInUse;
   /**
    * What the editor does with the container when its window closes (the config's shutdownAction;
    * default stopContainer, stopCompose for Compose). hb itself never acts on it.
@@ -1166,6 +1168,83 @@ export interface SeccompApplyResult {
   allowed: number;
 }
 
+/**
+ * What the engine's own default seccomp profile allows, measured: the filter the OCI runtime loaded
+ * for a container started with the engine's defaults, evaluated for every syscall number of the
+ * native architecture (Docker 20.10 keeps its default profile inside dockerd; no file of it exists).
+ */
+export interface SeccompEngineDefault {
+  version: 1;
+  /** `Docker Engine 20.10.24+dfsg1`. */
+  engine: string;
+  /** The engine's default OCI runtime (runc, crun). */
+  runtime: string;
+  /** libseccomp's name of the architecture counted (x86_64). */
+  arch: string;
+  /** Syscalls allowed for all arguments or for some. */
+  allowed: number;
+  names: string[];
+  /** Of those, the ones allowed only for some argument values (clone, personality). */
+  conditional: string[];
+  measuredAt: string;
+  /** How it was measured, in words. */
+  how: string;
+}
+
+/** The seccomp profile a container runs under. */
+export interface SeccompInUse {
+  /** `profile`: a profile file (customizations.hyperbox.seccomp.profile or a seccomp= option); `default`: the engine's own; `unconfined`: none. */
+  mode: 'profile' | 'default' | 'unconfined';
+  /** The profile file, relative to the workspace folder, when HyperBox applied it (its label). */
+  file?: string;
+  /** Syscalls the profile allows (some only for certain arguments). */
+  allowed?: number;
+}
+
+/** The seccomp profile in use, in words (hb status, the HyperBox view). */
+export function seccompText(s: SeccompInUse | undefined): string {
+  if (!s || s.mode === 'default') return "the engine's default profile";
+  if (s.mode === 'unconfined') return 'unconfined (no seccomp filter)';
+  return `${s.file ?? 'a custom profile'}${s.allowed !== undefined ? ` (${s.allowed} syscalls allowed)` : ''}`;
+}
+
+/** One syscall a profile allows, with what the recordings say about it. */
+export interface SeccompSyscallView {
+  name: string;
+  /** Calls recorded in all (null: not in any recording, e.g. a hand-edited profile). */
+  count: number | null;
+  /** The executable of the first process that made it. */
+  firstExe: string | null;
+  /** Argument rules, in words (`argument 0 = 2 (AF_INET)`); empty when allowed for every argument. */
+  rules: string[];
+}
+
+export interface SeccompView {
+  workspaceFolder: string;
+  configFile: string;
+  /** The profile file shown (customizations.hyperbox.seccomp.profile, else .devcontainer/seccomp/default.json). */
+  file: string;
+  exists: boolean;
+  /** customizations.hyperbox.seccomp.profile as written, or null when the config does not set it. */
+  configured: string | null;
+  /** Why the profile could not be read or is not valid; null when it is fine or missing. */
+  problem: string | null;
+  allowed: number;
+  /** The allowed syscalls by category (files, memory, processes, network...), each sorted by name. */
+  groups: { category: string; syscalls: SeccompSyscallView[] }[];
+  /** Calls the profile refuses on purpose (they failed while recording too), with the errno. */
+  refused: { name: string; errno: string }[];
+  /** Distinct syscalls in the recordings (the floor); null without a recording. */
+  distinct: number | null;
+  recordings: number;
+  /** What the engine's own default allows, when it was measured (while recording). */
+  engineDefault: SeccompEngineDefault | null;
+  /** The last generate against the profile the file held before. */
+  lastGenerate: { time: string; added: string[]; removed: string[]; previous: number | null } | null;
+  /** The last validation of this folder's profile. */
+  validation: (SeccompValidateResult & { time: string }) | null;
+}
+
 /** client → engine: record the workload's syscalls. Cancellable. */
 export const SeccompRecord = new RequestType<SeccompWorkloadParams, SeccompRecordResult, void>('hyperbox/seccomp/record');
 /** client → engine: write the profile from the folder's recordings. */
@@ -1174,6 +1253,8 @@ export const SeccompGenerate = new RequestType<SeccompGenerateParams, SeccompGen
 export const SeccompValidate = new RequestType<SeccompValidateParams, SeccompValidateResult, void>('hyperbox/seccomp/validate');
 /** client → engine: set customizations.hyperbox.seccomp.profile in devcontainer.json (comments kept). */
 export const SeccompApply = new RequestType<SeccompApplyParams, SeccompApplyResult, void>('hyperbox/seccomp/apply');
+/** client → engine: what the Seccomp panel shows for a folder (its profile, recordings, last validation). Reads only. */
+export const SeccompShow = new RequestType<RuntimeTarget, SeccompView, void>('hyperbox/seccomp/show');
 // Hot reload (customizations.hyperbox.reload.enabled, or hb watch)
 
 /** client → engine: files the editor saved (absolute paths); a fast path beside the engine's own watcher, deduplicated with it. */

@@ -3,7 +3,7 @@
 // `ready` once its script runs; the host pushes state only after that, and validates every
 // message a webview sends (a webview is a web page: treat what comes from it as untrusted input).
 // Pure: no run-time imports, so the browser bundles can use it.
-import type { ContainerSummary, DetectionEvidence, PortForward, PressureUpdate, Problem, ServiceSummary, TraceDetail, TraceQuery, TraceSummary, UpTimeline } from './index';
+import type { ContainerSummary, DetectionEvidence, PortForward, PressureUpdate, Problem, SeccompView, ServiceSummary, TraceDetail, TraceQuery, TraceSummary, UpTimeline } from './index';
 
 /** A message type and which way it travels. */
 export interface WebviewMessageType<P, D extends 'toWebview' | 'toHost'> {
@@ -245,4 +245,50 @@ export function validatePressureMessage(raw: unknown): PressureToHost | undefine
   if (!isObject(raw) || raw.type !== WebviewReady.type) return undefined;
   const params = raw.params === undefined ? {} : raw.params;
   return isObject(params) && Object.keys(params).length === 0 ? { type: 'ready', params: {} } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Seccomp panel (media/seccomp): a folder's seccomp profile — the allowed syscalls by category
+// with their argument rules, the recordings' counts and first process, the size against the
+// engine's default, the last generate's difference and the last validation. Process names and
+// syscall names come from programs in containers: the webview renders them as text.
+
+export const SECCOMP_VIEW_TYPE = 'hyperbox.seccomp';
+
+export interface SeccompState {
+  /** The workspace folder (URI string): kept with setState so a reload restores the panel. */
+  folderUri: string;
+  folderName: string;
+  /** The engine's view of the profile; null when there is none to show (`notice` says why). */
+  view: SeccompView | null;
+  /** A generate is running in the editor for this folder (its step). */
+  busy: string | null;
+  notice: string | null;
+}
+
+/** host → webview: the folder's profile. */
+export const SeccompStateMessage = message<SeccompState, 'toWebview'>('seccomp', 'toWebview');
+/** webview → host: record, generate and validate again (the command, with its progress). */
+export const SeccompGenerateMessage = message<Record<string, never>, 'toHost'>('generate', 'toHost');
+/** webview → host: open the profile file. */
+export const SeccompOpenFileMessage = message<Record<string, never>, 'toHost'>('openFile', 'toHost');
+
+export type SeccompToHost =
+  | { type: typeof WebviewReady.type; params: Record<string, never> }
+  | { type: 'generate'; params: Record<string, never> }
+  | { type: 'openFile'; params: Record<string, never> };
+
+/** A message from the Seccomp panel's webview, checked: it sends only parameterless requests. */
+export function validateSeccompMessage(raw: unknown): SeccompToHost | undefined {
+  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  const params = raw.params === undefined ? {} : raw.params;
+  if (!isObject(params) || Object.keys(params).length !== 0) return undefined;
+  if (raw.type === WebviewReady.type || raw.type === SeccompGenerateMessage.type || raw.type === SeccompOpenFileMessage.type) return { type: raw.type, params: {} } as SeccompToHost;
+  return undefined;
+}
+
+/** The folder a restored Seccomp panel shows (a file: URI), or undefined. */
+export function validateSeccompWebviewState(raw: unknown): { folderUri: string } | undefined {
+  if (!isObject(raw) || typeof raw.folderUri !== 'string' || !raw.folderUri.startsWith('file:') || raw.folderUri.length > 4096) return undefined;
+  return { folderUri: raw.folderUri };
 }

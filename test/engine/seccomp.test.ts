@@ -1,11 +1,16 @@
 // hb seccomp for real: record a busybox workload through strace on containerd, generate a profile,
 // validate it with zero denials; a profile missing a call the workload needs is caught by
-// validate naming the syscall and the program; apply keeps devcontainer.json's comments.
+// validate naming the syscall and the program; apply keeps devcontainer.json's comments. A Python
+// workload whose thread makes a call no other process makes (the recording must follow threads
+// made inside the container's PID namespace), and Docker's own default profile measured.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { connectEngine } from '../../src/engine/runtime/docker';
+import { measureEngineDefault } from '../../src/engine/seccomp/engineDefault';
+import { showSeccomp } from '../../src/engine/seccomp/ops';
 import { hb, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
-import { busyboxImage } from './images';
+import { busyboxImage, pythonImage } from './images';
 
 const WORKLOAD = ['--', 'sh', '-c', 'ls /; cat /etc/passwd'];
 
@@ -87,5 +92,95 @@ describe('hb seccomp: record, generate, validate, apply', function () {
     assert.match(text, /\/\/ the dev container/);
     assert.match(text, /"profile": "seccomp\/default\.json"/);
     assert.ok(existsSync(path.join(folder, '.devcontainer', 'seccomp', 'default.json')));
+  });
+
+  it('hb status shows the profile the container runs under once it is rebuilt with it', () => {
+    const before = JSON.parse(hb(['status', folder, '--json'], { env }).stdout) as { seccomp?: { mode: string } };
+    assert.deepEqual(before.seccomp, { mode: 'default' });
+    // the dev container's own main process (HyperBox's keep-alive: sh, trap, sleep & wait) runs
+    // under the profile too: record it as a second workload; generate merges the recordings
+    const keep = hb(['seccomp', 'record', folder, '--trust', '--', '/bin/sh', '-c', 'echo started; trap "exit 0" TERM INT; sleep 1 & wait $!'], { env });
+    assert.equal(keep.code, 0, keep.stderr);
+    assert.equal(hb(['seccomp', 'generate', folder], { env }).code, 0);
+    const rb = hb(['rebuild', folder, '--trust'], { env });
+    assert.equal(rb.code, 0, rb.stderr);
+    const profile = JSON.parse(readFileSync(path.join(folder, '.devcontainer', 'seccomp', 'default.json'), 'utf8')) as { syscalls: { names: string[]; action: string }[] };
+    const allowed = new Set(profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names)).size;
+    const after = JSON.parse(hb(['status', folder, '--json'], { env }).stdout) as { seccomp?: { mode: string; file: string; allowed: number }; running: boolean };
+    assert.equal(after.running, true, 'the container runs under its profile');
+    assert.deepEqual(after.seccomp, { mode: 'profile', file: '.devcontainer/seccomp/default.json', allowed });
+    assert.match(hb(['status', folder], { env }).stdout, new RegExp(`Seccomp +\\.devcontainer/seccomp/default\\.json \\(${allowed} syscalls allowed\\)`));
+  });
+});
+
+// a Python workload: the request-serving work happens in a thread, as in a threaded Flask server
+const PY = [
+  'import os, socket, threading',
+  'a, b = socket.socketpair()',
+  'def serve():',
+  '    os.sched_get_priority_max(0)',
+  '    a.sendall(a.recv(16).upper())',
+  't = threading.Thread(target=serve)',
+  't.start()',
+  "b.sendall(b'ping')",
+  'print(b.recv(16).decode())',
+  't.join()',
+].join('\n');
+
+describe('hb seccomp on a Python workload with threads', function () {
+  this.timeout(300_000);
+  let folder: string;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    folder = workspace('seccomp-python', { image: pythonImage() });
+    await hbUp(folder, { trusted: true });
+  });
+  after(async () => {
+    if (folder) await removeEverythingUnder(path.join(TEST_ROOT, 'seccomp-python'));
+  });
+
+  it('records the calls of a thread made inside the container, and the workload runs under the profile', () => {
+    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', '--', 'python3', '-c', PY]);
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.equal(JSON.parse(rec.stdout).exitCode, 0);
+    const gen = hb(['seccomp', 'generate', folder, '--json']);
+    assert.equal(gen.code, 0, gen.stderr);
+    const g = JSON.parse(gen.stdout) as { allowed: string[] };
+    // only the thread makes this call: without following the thread it would be missing
+    assert.ok(g.allowed.includes('sched_get_priority_max'), g.allowed.join(' '));
+    assert.ok(g.allowed.includes('socketpair') && g.allowed.includes('recvfrom'), g.allowed.join(' '));
+    assert.ok(g.allowed.length <= 75, `${g.allowed.length} allowed`);
+    const val = hb(['seccomp', 'validate', folder, '--trust', '--json', '--', 'python3', '-c', PY]);
+    const v = JSON.parse(val.stdout) as { ok: boolean; denials: unknown[]; exitCode: number };
+    assert.deepEqual(v.denials, [], val.stdout);
+    assert.equal(v.exitCode, 0);
+  });
+
+  it('shows the profile, grouped, with the validation (the Seccomp panel\'s request)', async () => {
+    const view = await showSeccomp({ folder, env: process.env });
+    assert.ok(view.exists);
+    const network = view.groups.find((x) => x.category === 'network')!;
+    assert.ok(network.syscalls.some((s) => s.name === 'recvfrom' && s.count! > 0));
+    assert.equal(view.validation?.ok, true);
+  });
+});
+
+describe("Docker's own default seccomp profile, measured", function () {
+  this.timeout(120_000);
+  before(function () {
+    if (process.getuid?.() !== 0) this.skip();
+  });
+
+  it('counts the syscalls the filter runc loads for a default container allows on x86_64', async function () {
+    if (process.arch !== 'x64') this.skip();
+    const engine = await connectEngine(process.env);
+    const d = await measureEngineDefault({ engine, env: { ...process.env, HB_CACHE_DIR: path.join(TEST_ROOT, 'engine-default-cache') }, image: busyboxImage(), cmd: ['sleep', '2'] });
+    assert.ok(d.allowed > 250 && d.allowed < 400, `${d.allowed}`);
+    for (const n of ['read', 'write', 'execve', 'clone', 'socket']) assert.ok(d.names.includes(n), n);
+    // not without CAP_SYS_ADMIN / never in Docker's default
+    for (const n of ['mount', 'reboot', 'kexec_load', 'init_module']) assert.ok(!d.names.includes(n), n);
+    assert.ok(d.conditional.includes('personality'), d.conditional.join(' '));
+    assert.match(d.engine, /Docker Engine/);
   });
 });

@@ -1,7 +1,7 @@
 // What the container commands (up, stop, down, rebuild, exec, logs, status, ps) share: progress
 // on stderr, the trust question, the folder argument and the human form of a container's state.
 import * as path from 'node:path';
-import type { ContainerSummary, UpResult } from '../../protocol';
+import { seccompText, type ContainerSummary, type UpResult } from '../../protocol';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
 import { isTrusted, rememberTrust, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
@@ -118,6 +118,7 @@ export function printSummary(ctx: CommandContext, s: ContainerSummary | UpResult
   if (s.madeBy) row('Made by', s.madeBy === 'hyperbox' ? 'HyperBox' : 'another tool (adopted)');
   if (s.engine) row('Engine', `${s.engine.name} ${s.engine.version} at ${s.engine.host}`);
   if (s.runtime) row('Runtime', s.runtime);
+  if (s.containerId && s.seccomp) row('Seccomp', seccompText(s.seccomp));
   if (s.containerId && s.shutdownAction) row('On close', s.shutdownAction === 'none' ? 'keep running (shutdownAction none)' : `${s.shutdownAction} (when the editor window closes)`);
   if (up) {
     row('Took', `${(up.totalMs / 1000).toFixed(2)} s (${up.timings.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join(', ')})`);

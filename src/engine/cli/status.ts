@@ -16,7 +16,7 @@ export const statusCommand: Command = {
     '',
     'Options:',
     '  --config FILE   the devcontainer.json to use (default: the folder\'s)',
-    '  --json          print one JSON object: containerId, state, image, workspaceFolder, remoteUser, ports, drift',
+    '  --json          print one JSON object: containerId, state, image, workspaceFolder, remoteUser, ports, drift, seccomp',
   ].join('\n'),
   options: { config: { type: 'string' }, json: { type: 'boolean' } },
   async run(ctx) {

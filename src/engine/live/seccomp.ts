@@ -7,9 +7,35 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../runtime/errors';
+import type { SeccompInUse } from '../../protocol';
 import type { ContainerContributor } from './contributions';
 
 export const SECCOMP_SETTING = 'customizations.hyperbox.seccomp.profile';
+/** The label naming the profile file a container was made with (relative to the workspace folder). */
+export const LABEL_SECCOMP_PROFILE = 'hyperbox.seccomp.profile';
+
+/**
+ * The seccomp profile a container runs under, from its security options (as the engine reports
+ * them: `seccomp=<profile JSON>` or `seccomp=unconfined`; none means the engine's default) and the
+ * label HyperBox set.
+ */
+export function seccompInUse(securityOpt: string[] | null | undefined, labels: Record<string, string> | undefined): SeccompInUse {
+  const opt = (securityOpt ?? []).find((o) => /^seccomp[=:]/.test(o));
+  if (!opt) return { mode: 'default' };
+  const value = opt.slice('seccomp='.length);
+  if (value === 'unconfined') return { mode: 'unconfined' };
+  if (value === 'builtin' || value === '') return { mode: 'default' };
+  const out: SeccompInUse = { mode: 'profile' };
+  if (labels?.[LABEL_SECCOMP_PROFILE]) out.file = labels[LABEL_SECCOMP_PROFILE];
+  try {
+    const doc = JSON.parse(value) as { syscalls?: { names?: string[]; name?: string; action?: string }[] };
+    const allowed = new Set((doc.syscalls ?? []).filter((r) => r.action === 'SCMP_ACT_ALLOW' || r.action === 'SCMP_ACT_LOG').flatMap((r) => r.names ?? (r.name ? [r.name] : [])));
+    out.allowed = allowed.size;
+  } catch {
+    // a path the engine read itself (a Compose file's security_opt): the count is not known here
+  }
+  return out;
+}
 
 const ACTIONS = ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY'];
 const OPERATORS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'];
@@ -105,7 +131,9 @@ export const seccompContributor: ContainerContributor = {
     const file = seccompProfilePath(resolved.config, configFile);
     if (!file) return undefined;
     const profile = await readSeccompProfile(file, `${SECCOMP_SETTING} in ${configFile}`);
-    report.info(`Running the container with the seccomp profile ${path.relative(resolved.workspaceFolder, file) || file} (${SECCOMP_SETTING}).`);
-    return { securityOpt: [`seccomp=${profile}`] };
+    const shown = path.relative(resolved.workspaceFolder, file) || file;
+    report.info(`Running the container with the seccomp profile ${shown} (${SECCOMP_SETTING}).`);
+    // the label names the file for hb status and the editor (the option itself holds only the JSON)
+    return { securityOpt: [`seccomp=${profile}`], labels: { [LABEL_SECCOMP_PROFILE]: shown.split(path.sep).join('/') } };
   },
 };

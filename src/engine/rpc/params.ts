@@ -40,6 +40,7 @@ import {
   SeccompGenerate,
   SeccompValidate,
   SeccompApply,
+  SeccompShow,
   TracesGet,
   TracesList,
   TracesServices,
@@ -133,6 +134,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [SeccompGenerate.method]: v.object({ ...target, name: v.optional(text) }),
   [SeccompValidate.method]: v.object({ ...target, trusted: v.boolean(), command: v.optional(v.array(text)), durationS: v.optional(v.number()), profile: v.optional(text) }),
   [SeccompApply.method]: v.object({ ...target, profile: v.optional(text) }),
+  [SeccompShow.method]: v.object(target),
   // vscode-jsonrpc's own
   '$/cancelRequest': v.object({ id: v.union([v.number(), v.string()]) }),
   '$/setTrace': v.object({ value: text }),

@@ -8,6 +8,7 @@ import { RuntimeError } from './errors';
 import { diffInputs, parseInputsLabel, type Inputs } from './inputs';
 import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER, LABEL_METADATA } from './labels';
 import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig } from './metadata';
+import { seccompInUse } from '../live/seccomp';
 
 /** Reads and validates the config; a config with errors is a RuntimeError listing them. */
 export async function loadConfig(folder: string, configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedConfig & { config: Record<string, unknown> }> {
@@ -124,6 +125,7 @@ export function summarize(
     madeBy: labels[LABEL_INPUTS] ? 'hyperbox' : 'other',
     message,
     runtime: info.HostConfig?.Runtime || undefined,
+    seccomp: seccompInUse(info.HostConfig?.SecurityOpt, labels),
     shutdownAction: shutdownActionOf(merged.shutdownAction, resolved.kind),
     mounts: mountsOf(info),
   };

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
-import type { SeccompDenial, SeccompGenerateResult, SeccompRecordResult, SeccompValidateResult } from '../../protocol';
+import type { SeccompDenial, SeccompGenerateResult, SeccompRecordResult, SeccompValidateResult, SeccompView } from '../../protocol';
 import { loadConfig } from '../runtime/container';
 import { cacheDir, readJson } from '../runtime/dirs';
 import { RuntimeError } from '../runtime/errors';
@@ -12,6 +12,9 @@ import { generateProfile, mergeRecordings, parseProfile, profileNames, profileTe
 import { allSyscallNames, hostArchitectures, resolveNames, unknownNames } from './resolver';
 import { folderKey, RECORDING_PROFILE, runWorkload, VALIDATION_ERRNO, VALIDATION_ERRNO_NAME, type WorkloadOptions } from './run';
 import type { SeccompRecording } from './types';
+import type { Engine } from '../runtime/docker';
+import { cachedEngineDefault, measureEngineDefault } from './engineDefault';
+import { buildView, generateMemo, readState, updateState } from './view';
 
 /** A recording shorter than this probably missed what the workload does when it is in use. */
 export const SHORT_RECORDING_MS = 2000;
@@ -47,6 +50,13 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   const warnings: string[] = [];
   if (run.durationMs < SHORT_RECORDING_MS) warnings.push(`The recording lasted only ${run.durationMs} ms: calls the workload makes later (when it serves requests, on a timer) are not in it. Record again with a longer --duration, or while the app is in use.`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
+  // what the engine's own default allows, once per engine (the panel shows the profile beside it)
+  if (!(await cachedEngineDefault(o.engine, o.env).catch(() => undefined))) {
+    o.report.step("Measuring the engine's default seccomp profile (once per engine)");
+    await measureEngineDefault({ engine: o.engine, env: o.env, image: run.image, entrypoint: run.keepAlive.entrypoint, cmd: run.keepAlive.cmd, signal: o.signal }).catch((e: Error) =>
+      warnings.push(`The engine's default seccomp profile could not be measured (${e.message}): the profile is not compared with it.`),
+    );
+  }
   const refusedByKernel = syscalls.filter((s) => s.count > 0 && s.failed === s.count);
   for (const s of refusedByKernel) warnings.push(`${s.name} was called ${s.count}× (first by ${s.firstExe}) and always failed with ${s.errnos.join('/')}: the profile keeps it refused with the same error, not allowed.`);
   const all = await loadRecordings(o.env, run.workspaceFolder);
@@ -104,7 +114,7 @@ export async function generateSeccomp(o: GenerateOptions): Promise<SeccompGenera
     if (r.ended === 'exited' && r.exitCode !== 0) warnings.push(`In the recording of ${r.time} the workload failed (exit code ${r.exitCode}).`);
   }
   for (const r of gen.refused) warnings.push(`${r.name} (first by ${r.firstExe}) always failed with ${r.errno} while recording: it stays refused with ${r.errno}.`);
-  return {
+  const result: SeccompGenerateResult = {
     file,
     allowed: gen.allowed,
     distinct: calls.length,
@@ -114,6 +124,8 @@ export async function generateSeccomp(o: GenerateOptions): Promise<SeccompGenera
     removed: previous ? previous.filter((n) => !gen.allowed.includes(n)) : [],
     warnings,
   };
+  await updateState(o.env, resolved.workspaceFolder, { lastGenerate: generateMemo(result, previous ? previous.length : null) });
+  return result;
 }
 
 /** Names a profile allows (with or without argument rules). */
@@ -174,7 +186,7 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
     const plain = await runWorkload({ ...o, profile: RECORDING_PROFILE, trace: false, trusted: true });
     failsWithoutProfile = plain.ended === 'exited' && plain.exitCode !== 0;
   }
-  return {
+  const result: SeccompValidateResult = {
     file: where.file,
     command: run.command,
     exitCode: run.exitCode,
@@ -185,6 +197,29 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
     ok: !denials.length && !failed,
     logTail: failed ? run.logTail : '',
   };
+  await updateState(o.env, where.workspaceFolder, { lastValidation: { ...result, time: new Date().toISOString() } });
+  return result;
+}
+
+/**
+ * What the Seccomp panel shows: the folder's profile (the configured one, else the default
+ * name's), grouped, with the recordings, the engine's measured default and the last validation.
+ */
+export async function showSeccomp(o: { folder: string; configFile?: string; env: NodeJS.ProcessEnv; engine?: Engine }): Promise<SeccompView> {
+  const where = await profileOf(o.folder, o.configFile, o.env);
+  const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
+  const configured = ((resolved.config.customizations as Record<string, Record<string, unknown>> | undefined)?.hyperbox?.seccomp as Record<string, unknown> | undefined)?.profile;
+  const engineDefault = o.engine ? ((await cachedEngineDefault(o.engine, o.env).catch(() => undefined)) ?? null) : null;
+  return buildView({
+    workspaceFolder: where.workspaceFolder,
+    configFile: where.configFile,
+    file: where.file,
+    configured: typeof configured === 'string' ? configured : null,
+    recordings: await loadRecordings(o.env, where.workspaceFolder),
+    state: await readState(o.env, where.workspaceFolder),
+    engineDefault,
+    readProfile: (file) => readProfileFile(file, o.env),
+  });
 }
 
 /**

@@ -75,26 +75,31 @@ export async function unknownNames(names: string[], archs: string[], env: NodeJS
 }
 
 /** Highest syscall number asked about when listing an architecture's syscalls. */
-const MAX_SYSCALL = 511;
+export const MAX_SYSCALL = 511;
 
 /** Every syscall name libseccomp knows on the architecture (numbers 0..511 resolved back to names; cached). */
 export async function allSyscallNames(arch: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  return [...new Set((await syscallNumbers(arch, env)).values())].sort();
+}
+
+/** Syscall number to name on the architecture, for 0..511, from libseccomp's table (cached). */
+export async function syscallNumbers(arch: string, env: NodeJS.ProcessEnv): Promise<Map<number, string>> {
   const tool = await resolverPath(env);
   const st = await fs.stat(tool);
-  const file = path.join(cacheDir(env), 'seccomp', `names-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
-  const cached = await readJson<string[]>(file);
-  if (cached?.length) return cached;
-  const names: string[] = [];
+  const file = path.join(cacheDir(env), 'seccomp', `numbers-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  const cached = await readJson<[number, string][]>(file);
+  if (cached?.length) return new Map(cached);
+  const found: [number, string][] = [];
   let next = 0;
   const worker = async () => {
     while (next <= MAX_SYSCALL) {
       const n = next++;
       const out = await run(tool, ['-a', arch, String(n)]).catch(() => '');
-      if (/^[a-z_][a-z0-9_]*$/.test(out)) names.push(out);
+      if (/^[a-z_][a-z0-9_]*$/.test(out)) found.push([n, out]);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  names.sort();
-  await writeJson(file, names);
-  return names;
+  found.sort((a, b) => a[0] - b[0]);
+  await writeJson(file, found);
+  return new Map(found);
 }

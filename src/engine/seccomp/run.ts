@@ -64,9 +64,11 @@ export interface WorkloadRun {
   trace?: ParsedTrace;
   /** The container's last output lines (for a failure's message). */
   logTail: string;
+  /** The dev container's own entrypoint and command (they keep a container running). */
+  keepAlive: { entrypoint: string[]; cmd: string[] };
 }
 
-async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
     const p = path.join(dir || '.', name);
     try {
@@ -80,7 +82,7 @@ async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | und
 }
 
 /** containerd's process ids on this host (the engine's containers are started through it). */
-async function containerdPids(): Promise<number[]> {
+export async function containerdPids(): Promise<number[]> {
   const out: number[] = [];
   for (const d of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -89,6 +91,8 @@ async function containerdPids(): Promise<number[]> {
   }
   return out;
 }
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
 
 export function folderKey(workspaceFolder: string): string {
   return createHash('sha256').update(workspaceFolder).digest('hex').slice(0, 16);
@@ -106,9 +110,15 @@ async function workloadCommand(o: WorkloadOptions, config: Record<string, unknow
   );
 }
 
-function startStrace(pids: number[], file: string, signal?: AbortSignal): Promise<ChildProcess> {
+/** strace's options for a recording: every call of every process, numbers raw, strings short. */
+// --pidns-translation: clone and fork return the child's pid in the container's PID namespace;
+// strace then writes the host pid beside it, which is what its lines are prefixed with
+const RECORD_OPTIONS = ['-f', '-X', 'raw', '--pidns-translation', '-s', '100', '-e', 'signal=none'];
+
+/** Attaches strace to the pids (containerd), writing to `file`; resolves once it traces them. */
+export function startStrace(pids: number[], file: string, signal?: AbortSignal, options: string[] = RECORD_OPTIONS): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const args = ['-f', '-X', 'raw', '-s', '100', '-e', 'signal=none', '-o', file, ...pids.flatMap((p) => ['-p', String(p)])];
+    const args = [...options, '-o', file, ...pids.flatMap((p) => ['-p', String(p)])];
     const child = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let done = false;
@@ -259,7 +269,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
       throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs.trim()}`);
     }
-    return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs };
+    return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs, keepAlive: { entrypoint: asList(info.Config.Entrypoint), cmd: asList(info.Config.Cmd) } };
   } finally {
     if (strace) await stopStrace(strace);
     await container.remove({ force: true }).catch(() => undefined);

@@ -1,10 +1,10 @@
 // The seccomp requests over JSON-RPC (for the editor's commands and Seccomp panel), on the same
 // progress, cancellation and error conventions as the runtime service.
-import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompValidate } from '../../protocol';
-import { withEngine } from '../runtime/docker';
+import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompShow, SeccompValidate } from '../../protocol';
+import { connectEngine, withEngine } from '../runtime/docker';
 import { abortSignal, reporter, toResponseError } from '../runtime/service';
 import type { ServiceRegistration } from '../services';
-import { applySeccomp, generateSeccomp, recordSeccomp, validateSeccomp } from './ops';
+import { applySeccomp, generateSeccomp, recordSeccomp, showSeccomp, validateSeccomp } from './ops';
 
 export const registerSeccompService: ServiceRegistration = {
   capabilities: ['seccomp'],
@@ -32,5 +32,12 @@ export const registerSeccompService: ServiceRegistration = {
       ),
     );
     conn.onRequest(SeccompApply, (p) => wrap(() => applySeccomp({ folder: p.folder, configFile: p.configFile, env: process.env, profileFile: p.profile })));
+    // reads files only; the engine is asked only for the cached measurement of its default profile
+    conn.onRequest(SeccompShow, (p) =>
+      wrap(async () => {
+        const engine = await connectEngine(process.env).catch(() => undefined);
+        return showSeccomp({ folder: p.folder, configFile: p.configFile, env: process.env, engine });
+      }),
+    );
   },
 };

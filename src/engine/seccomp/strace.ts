@@ -1,4 +1,4 @@
-// Reads what `strace -f -X raw -o FILE -p <containerd>` wrote while a container started and ran,
+// Reads what `strace -f -X raw --pidns-translation -o FILE -p <containerd>` wrote while a container started and ran,
 // and keeps the calls that the container's own filter would see: the OCI runtime (runc, crun)
 // started for this container id loads the container's seccomp filter in its init process; from
 // that successful load on, every call of that process, its threads (the filter is synchronised
@@ -22,6 +22,8 @@ export interface ParsedTrace {
   denied: Map<string, { count: number; exes: string[] }>;
   /** Whether the container's filter load was seen (without it nothing is recorded). */
   sawFilter: boolean;
+  /** The container's filter loads as strace wrote them (the filter itself when traced with -v and a large -s). */
+  filters: string[];
 }
 
 /**
@@ -75,6 +77,7 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
   const records = new Map<string, SyscallRecord>();
   const denied = new Map<string, { count: number; exes: string[] }>();
   let sawFilter = false;
+  const filters: string[] = [];
   const proc = (pid: number): Proc => {
     let p = procs.get(pid);
     if (!p) procs.set(pid, (p = { ours: false, filtered: false, exe: '', tgid: pid }));
@@ -82,8 +85,12 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
   };
   for (const { pid, name, start, rest } of calls(text)) {
     const p = proc(pid);
-    const result = /=\s+(-?\d+|0x[0-9a-f]+|\?)(?:\s+(E[A-Z0-9]+))?/.exec(rest.slice(rest.lastIndexOf(') =') + 1));
-    const ret = result ? result[1] : '?';
+    const tail = rest.slice(rest.lastIndexOf(') =') + 1);
+    const result = /=\s+(-?\d+|0x[0-9a-f]+|\?)(?:\s+(E[A-Z0-9]+))?/.exec(tail);
+    // a pid returned inside the container's PID namespace, with strace's (the lines' own) beside it
+    // (--pidns-translation): `= 7 /* 3111 in strace's PID NS */`
+    const hostPid = /=\s+\d+ \/\* (\d+) in strace's PID NS \*\//.exec(tail);
+    const ret = hostPid ? hostPid[1] : result ? result[1] : '?';
     const errno = result?.[2];
     if (name === 'execve' || name === 'execveat') {
       const exe = /^execve(?:at)?\((?:[^,]+, )?"([^"]*)", \["([^"]*)"(?:, "([^"]*)")?/.exec(start);
@@ -113,6 +120,7 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
     // the filter load: prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ...) or seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)
     if (p.ours && ret === '0' && (/^prctl\(0x16, 0x2, \{/.test(start) || /^seccomp\(0x1, 0x[0-9a-f]+, \{/.test(start))) {
       sawFilter = true;
+      filters.push(start);
       for (const q of procs.values()) if (q.tgid === p.tgid) q.filtered = true;
       p.filtered = true;
     }
@@ -127,5 +135,5 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
       child.tgid = thread ? p.tgid : child.tgid;
     }
   }
-  return { calls: records, denied, sawFilter };
+  return { calls: records, denied, sawFilter, filters };
 }

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Commands, ContextKeys, SETTINGS_SECTION, Settings, Views } from '../../../src/extension/contributions';
-import { DEV_CONTAINER_VIEW_TYPE, PRESSURE_VIEW_TYPE, TRACES_VIEW_TYPE } from '../../../src/protocol/webview';
+import { DEV_CONTAINER_VIEW_TYPE, PRESSURE_VIEW_TYPE, SECCOMP_VIEW_TYPE, TRACES_VIEW_TYPE } from '../../../src/protocol/webview';
 import { ROOT } from './helpers';
 
 describe('extension manifest (package.json)', () => {
@@ -28,9 +28,10 @@ describe('extension manifest (package.json)', () => {
       `onCommand:${Commands.addConfig}`,
       // the Dev Container panel comes back after a window reload (its serializer)
       `onWebviewPanel:${DEV_CONTAINER_VIEW_TYPE}`,
-      // so do the Traces and Pressure panels
+      // so do the Traces, Pressure and Seccomp panels
       `onWebviewPanel:${TRACES_VIEW_TYPE}`,
       `onWebviewPanel:${PRESSURE_VIEW_TYPE}`,
+      `onWebviewPanel:${SECCOMP_VIEW_TYPE}`,
     ]);
   });
 

@@ -96,6 +96,13 @@ describe('the HyperBox view (tree model)', () => {
     );
   });
 
+  it('shows the seccomp profile the container runs under', () => {
+    const seccompOf = (s: ContainerSummary) => child(tree([project(s)])[0], 'container').children!.find((n) => n.label === 'Seccomp')?.description;
+    assert.equal(seccompOf(summary('running', { seccomp: { mode: 'profile', file: '.devcontainer/seccomp/default.json', allowed: 64 } })), '.devcontainer/seccomp/default.json (64 syscalls allowed)');
+    assert.equal(seccompOf(summary('running', { seccomp: { mode: 'unconfined' } })), 'unconfined (no seccomp filter)');
+    assert.equal(seccompOf(summary('running', { seccomp: { mode: 'default' } })), "the engine's default profile");
+  });
+
   it('says "no container yet" when there is none, offers Start, and shows no ports or mounts', () => {
     const [node] = tree([project(summary('missing'), { hooks: ['postCreateCommand'] })]);
     assert.equal(node.description, 'no container');

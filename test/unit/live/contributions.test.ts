@@ -108,7 +108,7 @@ describe('live: seccomp profiles', () => {
     for (const [doc, message] of cases) assert.match(seccompProblem(doc) ?? 'accepted', message, JSON.stringify(doc));
   });
 
-  it('reads the file relative to devcontainer.json and sends it as one compact seccomp= option', async () => {
+  it('reads the file relative to devcontainer.json, sends it as one compact seccomp= option and labels the container with the file', async () => {
     writeFileSync(path.join(dir, 'profile.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' }, null, 2));
     const report = reporter();
     const c = await seccompContributor.contribute({
@@ -116,7 +116,8 @@ describe('live: seccomp profiles', () => {
       env: {},
       report,
     });
-    assert.deepEqual(c, { securityOpt: ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}'] });
+    // the label names the file for hb status and the editor (the option holds only the JSON)
+    assert.deepEqual(c, { securityOpt: ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}'], labels: { 'hyperbox.seccomp.profile': 'profile.json' } });
     assert.match(report.lines[0], /Running the container with the seccomp profile profile\.json/);
     const none = await seccompContributor.contribute({ resolved: { config: {}, configFile: path.join(dir, 'devcontainer.json'), workspaceFolder: dir } as never, env: {}, report });
     assert.equal(none, undefined);

@@ -122,6 +122,24 @@ describe('seccomp strace parser', () => {
     assert.deepEqual([...t.denied.entries()], [['socket', { count: 1, exes: ['/bin/sh'] }]]);
   });
 
+  it('follows threads and children made inside the container\'s PID namespace by strace\'s translated pid', () => {
+    const ns = [
+      `500 execve("/usr/sbin/runc", ["runc", "create", "${ID}"], 0x1 /* 1 vars */) = 0`,
+      `500 prctl(0x16, 0x2, {len=9, filter=0xc0001b0080}) = 0`,
+      `500 execve("/usr/bin/python3", ["python3", "app.py"], 0x1 /* 3 vars */) = 0`,
+      // a thread per request: clone3 returns 7 in the container, 3111 on the host
+      `500 clone3({flags=0x3d0f00, exit_signal=0} => {parent_tid=[7 /* 3111 in strace's PID NS */]}, 88) = 7 /* 3111 in strace's PID NS */`,
+      `3111 recvfrom(4, "GET / HTTP/1.1", 65537, 0, NULL, NULL) = 14`,
+      `3111 sendto(4, "HTTP/1.1 200 OK", 15, 0, NULL, 0) = 15`,
+      `500 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x1) = 8 /* 3112 in strace's PID NS */`,
+      `3112 wait4(-1, NULL, 0, NULL)      = -1 ECHILD (No child processes)`,
+      `3999 recvmsg(3, 0x1, 0)             = 1`,
+    ].join('\n');
+    const t = parseTrace(ns, ID);
+    assert.deepEqual([...t.calls.keys()].sort(), ['clone', 'clone3', 'execve', 'recvfrom', 'sendto', 'wait4']);
+    assert.equal(t.calls.get('recvfrom')!.firstExe, '/usr/bin/python3');
+  });
+
   it('says when the filter load was never seen', () => {
     assert.equal(parseTrace(trace, 'b'.repeat(64)).sawFilter, false);
   });

@@ -103,6 +103,13 @@ export class Range {
       this.end = b as Position;
     }
   }
+  /** The overlap of two ranges (touching counts), or undefined. */
+  intersection(other: Range): Range | undefined {
+    const before = (p: Position, q: Position) => p.line < q.line || (p.line === q.line && p.character < q.character);
+    const start = before(this.start, other.start) ? other.start : this.start;
+    const end = before(this.end, other.end) ? this.end : other.end;
+    return before(end, start) ? undefined : new Range(start, end);
+  }
 }
 
 export enum DiagnosticSeverity {
@@ -126,6 +133,9 @@ export class CodeActionKind {
   static readonly Empty = new CodeActionKind('');
   static readonly QuickFix = new CodeActionKind('quickfix');
   constructor(readonly value: string) {}
+  append(part: string): CodeActionKind {
+    return new CodeActionKind(this.value ? `${this.value}.${part}` : part);
+  }
   contains(other: CodeActionKind): boolean {
     return this.value === '' || other.value === this.value || other.value.startsWith(`${this.value}.`);
   }
@@ -141,6 +151,7 @@ export class WorkspaceEdit {
 
 export class CodeAction {
   edit?: WorkspaceEdit;
+  command?: { command: string; title: string; arguments?: unknown[] };
   diagnostics?: Diagnostic[];
   isPreferred?: boolean;
   constructor(
@@ -399,6 +410,10 @@ export class StubTextDocument {
   ) {}
   get fileName(): string {
     return this.uri.fsPath;
+  }
+  positionAt(offset: number): Position {
+    const before = this.text.slice(0, offset).split('\n');
+    return new Position(before.length - 1, before[before.length - 1].length);
   }
   getText(range?: Range): string {
     if (!range) return this.text;
@@ -815,6 +830,11 @@ export const workspace = {
   onDidOpenTextDocument: emitters.open.event,
   onDidCloseTextDocument: emitters.close.event,
   onDidChangeWorkspaceFolders: emitters.folders.event,
+  asRelativePath(pathOrUri: string | Uri): string {
+    const p = typeof pathOrUri === 'string' ? pathOrUri : pathOrUri.fsPath;
+    const folder = this.getWorkspaceFolder(Uri.file(p));
+    return folder ? path.relative(folder.uri.fsPath, p) : p;
+  },
   getWorkspaceFolder(uri: Uri): WorkspaceFolder | undefined {
     if (uri.scheme !== 'file') return undefined;
     // the innermost folder that contains the file, as VS Code does
