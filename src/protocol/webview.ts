@@ -283,7 +283,7 @@ export function validateSeccompMessage(raw: unknown): SeccompToHost | undefined 
   if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
   const params = raw.params === undefined ? {} : raw.params;
   if (!isObject(params) || Object.keys(params).length !== 0) return undefined;
-  if (raw.type === WebviewReady.type || raw.type === SeccompGenerateMessage.type || raw.type === SeccompOpenFileMessage.type) return { type: raw.type, params: {} } as SeccompToHost;
+  if (raw.type === WebviewReady.type || raw.type === SeccompGenerateMessage.type || raw.type === SeccompOpenFileMessage.type) return { type: raw.type, params: {} };
   return undefined;
 }
 

@@ -58,7 +58,7 @@ export async function measureEngineDefault(o: { engine: Engine; env: NodeJS.Proc
   if (!pids.length || process.getuid?.() !== 0) throw new RuntimeError('unsupported', 'Reading the engine\'s default seccomp filter traces containerd, which needs root on the Docker host.');
   const trace = path.join(cacheDir(o.env), 'seccomp', `default-${randomBytes(6).toString('hex')}.txt`);
   await fs.mkdir(path.dirname(trace), { recursive: true });
-  const container = await o.engine.docker.createContainer({ Image: o.image, Entrypoint: o.entrypoint ?? [], Cmd: o.cmd, Labels: { 'hyperbox.seccomp.probe': 'engine-default' } } as Docker.ContainerCreateOptions);
+  const container = await o.engine.docker.createContainer({ Image: o.image, Entrypoint: o.entrypoint ?? [], Cmd: o.cmd, Labels: { 'hyperbox.seccomp.probe': 'engine-default' } });
   let strace: ChildProcess | undefined;
   try {
     strace = await startStrace(pids, trace, o.signal, FILTER_OPTIONS);
