@@ -31,7 +31,8 @@ export interface BatcherOptions {
   act(batch: Batch): Promise<void>;
 }
 
-export const DEBOUNCE_MS = 20;
+/** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
+export const DEBOUNCE_MS = 10;
 export const MAX_WAIT_MS = 250;
 export const MAX_PATHS = 10_000;
 /** A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long. */
@@ -69,9 +70,30 @@ export class Batcher {
     this.maxPaths = opts.maxPaths ?? MAX_PATHS;
   }
 
-  /** A path changed (watcher event or editor save); `dir`: a folder appeared (its files follow). */
+  /** A path changed (watcher event); `dir`: a folder appeared (its files follow). */
   add(rel: string, dir = false): void {
     if (this.closed) return;
+    this.note(rel, dir);
+    // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
+    this.schedule(this.bursting() ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs);
+  }
+
+  /**
+   * Paths the editor saved: a save is finished when the editor says so, so no quiet period is
+   * waited for (the watcher's event for the same save, before or after, is the same state and
+   * adds nothing). Within a burst the burst's rules still hold.
+   */
+  saved(rels: string[]): void {
+    if (this.closed || !rels.length) return;
+    for (const rel of rels) this.note(rel, false);
+    this.schedule(this.bursting() ? Math.max(BURST_QUIET_MS, this.debounceMs) : 0);
+  }
+
+  private bursting(): boolean {
+    return this.burst || this.pending.size >= BURST_PATHS;
+  }
+
+  private note(rel: string, dir: boolean): void {
     if (!this.count) this.firstAt = Date.now();
     this.count++;
     if (!this.pending.has(rel)) {
@@ -80,8 +102,9 @@ export class Batcher {
       else this.dropped++;
     }
     if (dir || Date.now() - this.lastBurstAt < BURST_TAIL_MS) this.burst = true;
-    // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    const quiet = this.burst || this.pending.size >= BURST_PATHS ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs;
+  }
+
+  private schedule(quiet: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), quiet);
     this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
@@ -93,8 +116,7 @@ export class Batcher {
    */
   private maxWait(): void {
     const now = Date.now();
-    const burst = this.burst || this.pending.size >= BURST_PATHS;
-    if (burst && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
+    if (this.bursting() && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
       this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
       return;
     }
@@ -139,7 +161,7 @@ export class Batcher {
     }
     if (!this.count && !this.forced) return Promise.resolve();
     const paths = [...this.pending];
-    if (this.burst || this.pending.size >= BURST_PATHS) this.lastBurstAt = Date.now();
+    if (this.bursting()) this.lastBurstAt = Date.now();
     const overflow = this.dropped > 0;
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;
