@@ -35,11 +35,20 @@ export interface BatcherOptions {
 export const DEBOUNCE_MS = 10;
 export const MAX_WAIT_MS = 250;
 export const MAX_PATHS = 10_000;
-/** A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long. */
-export const BURST_MAX_MS = 2_000;
-/** From this many distinct paths on, a batch is a burst, and its quiet period this long. */
+/**
+ * A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long: on
+ * a loaded machine the watcher takes seconds to report thousands of new files.
+ */
+export const BURST_MAX_MS = 5_000;
+/** From this many distinct paths on, a batch is a burst, and its quiet period at least this long. */
 export const BURST_PATHS = 20;
 export const BURST_QUIET_MS = 300;
+/**
+ * A burst's quiet period follows how the watcher delivers it: three times the longest gap seen
+ * between its new paths, up to this; and this long after a new folder until a path under it
+ * arrives (the watcher first reads the whole folder).
+ */
+export const BURST_QUIET_MAX_MS = 1_000;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
 export const BURST_TAIL_MS = 1_000;
 
@@ -52,6 +61,10 @@ export class Batcher {
   private dropped = 0;
   private burst = false;
   private lastBurstAt = 0;
+  /** The longest gap between two new paths of the pending batch. */
+  private maxGap = 0;
+  /** Folders added in the pending batch with nothing under them reported yet (bounded). */
+  private newDirs = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -75,7 +88,7 @@ export class Batcher {
     if (this.closed) return;
     this.note(rel, dir);
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    this.schedule(this.bursting() ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs);
+    this.schedule(this.bursting() ? this.burstQuiet() : this.debounceMs);
   }
 
   /**
@@ -86,18 +99,30 @@ export class Batcher {
   saved(rels: string[]): void {
     if (this.closed || !rels.length) return;
     for (const rel of rels) this.note(rel, false);
-    this.schedule(this.bursting() ? Math.max(BURST_QUIET_MS, this.debounceMs) : 0);
+    this.schedule(this.bursting() ? this.burstQuiet() : 0);
   }
 
   private bursting(): boolean {
     return this.burst || this.pending.size >= BURST_PATHS;
   }
 
+  private burstQuiet(): number {
+    if (this.newDirs.size) return Math.max(BURST_QUIET_MAX_MS, this.debounceMs);
+    return Math.max(BURST_QUIET_MS, this.debounceMs, Math.min(BURST_QUIET_MAX_MS, 3 * this.maxGap));
+  }
+
   private note(rel: string, dir: boolean): void {
     if (!this.count) this.firstAt = Date.now();
     this.count++;
     if (!this.pending.has(rel)) {
-      this.lastNewAt = Date.now();
+      const now = Date.now();
+      if (this.pending.size) this.maxGap = Math.max(this.maxGap, now - this.lastNewAt);
+      this.lastNewAt = now;
+      if (dir) {
+        if (this.newDirs.size < 100) this.newDirs.add(rel);
+      } else if (this.newDirs.size) {
+        for (const d of this.newDirs) if (rel.startsWith(`${d}/`)) this.newDirs.delete(d);
+      }
       if (this.pending.size < this.maxPaths) this.pending.add(rel);
       else this.dropped++;
     }
@@ -116,7 +141,7 @@ export class Batcher {
    */
   private maxWait(): void {
     const now = Date.now();
-    if (this.bursting() && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
+    if (this.bursting() && now - this.lastNewAt < this.burstQuiet() && now - this.firstAt < BURST_MAX_MS) {
       this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
       return;
     }
@@ -170,6 +195,8 @@ export class Batcher {
     this.count = 0;
     this.dropped = 0;
     this.burst = false;
+    this.maxGap = 0;
+    this.newDirs.clear();
     this.forced = false;
     this.running = (async () => {
       const changed: string[] = [];

@@ -192,7 +192,14 @@ export class ReloadSession {
    * app, then act on what changed meanwhile as one batch.
    */
   async resume(info: ContainerInspectInfo): Promise<void> {
-    if (this.closed || this.supervisor) return;
+    if (this.closed) return;
+    if (this.supervisor) {
+      // the container restarted before its old exec was seen to end: let that one go first
+      const old = this.supervisor;
+      this.supervisor = undefined;
+      this.attached = new Promise((r) => (this.release = r));
+      await old.stop();
+    }
     this.info = info;
     this.copy = !isBindMounted(info, this.opts.root, this.opts.containerWorkspace);
     await this.attach();

@@ -128,6 +128,20 @@ describe('hot reload: batching', () => {
     assert.equal(batches[0].count, 101);
   });
 
+  it('on a loaded machine (a new folder reported 500 ms before its files, then gaps of 350 ms) a burst is still one batch', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50 });
+    b.add('src', true);
+    await sleep(500);
+    for (let i = 0; i < 60; i++) {
+      b.add(`src/f${i}.js`);
+      if (i % 20 === 19) await sleep(350);
+    }
+    await sleep(1200);
+    await b.idle();
+    assert.equal(batches.length, 1, batches.map((x) => x.count).join(', '));
+    assert.equal(batches[0].count, 61);
+  });
+
   it('force acts once even with nothing pending (hb reload)', async () => {
     const { b, batches } = make();
     await b.force();
