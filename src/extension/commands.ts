@@ -10,6 +10,7 @@ import { ContainerOutput } from './containerOutput';
 import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, ExternalCommands, type CommandId } from './contributions';
 import type { Ctx } from './context';
 import type { Project } from './projects';
+import { HotReload } from './hotReload';
 import { DevContainerPanels } from './panels/devContainerPanel';
 import { PressureMonitor } from './panels/pressurePanel';
 import { TracesPanels } from './panels/tracesPanel';
@@ -77,6 +78,13 @@ export function registerCommands(ctx: Ctx): void {
   ctx.extension.subscriptions.push(traces, pressure);
   register(Commands.showTraces, () => traces.show());
   register(Commands.showPressure, () => pressure.show());
+  // hot reload: the toggle, and the editor's saves as its fast path
+  const hotReload = new HotReload(ctx);
+  ctx.extension.subscriptions.push(hotReload);
+  register(Commands.toggleReload, async (arg) => {
+    const chosen = await chosenConfig(ctx, 'Toggle hot reload of which folder?', arg);
+    if (chosen) await hotReload.toggle(chosen.project);
+  });
 }
 
 /** What the commands share per extension context: the open terminals and the container output views. */

@@ -50,6 +50,8 @@ export const Commands = {
   showTraces: 'hyperbox.showTraces',
   /** The Pressure panel (a webview): CPU, memory and IO pressure of the host and each dev container, every second. */
   showPressure: 'hyperbox.showPressure',
+  /** Turns hot reload on or off for the project (ReloadToggle): its app runs in the container and every save reloads it. */
+  toggleReload: 'hyperbox.toggleReload',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -157,6 +159,8 @@ export const OUTPUT_CHANNEL_NAME = 'HyperBox';
 export const StateKeys = {
   /** folder URI → config path relative to that folder, chosen in the quick pick. */
   selectedConfigs: 'hyperbox.selectedConfigs',
+  /** folder URI → hot reload turned on (true) or off (false) with Toggle Hot Reload; sent to each new engine. */
+  hotReload: 'hyperbox.hotReload',
 } as const;
 
 /** The URI scheme of the read-only resolved-config documents. */
