@@ -70,6 +70,8 @@ export class Batcher {
   private running: Promise<void> | undefined;
   private again = false;
   private forced = false;
+  /** An editor's save is pending: the flush is due now, and a watcher event does not put it off. */
+  private now = false;
   /** What the last batches saw of each path (bounded: oldest dropped first). */
   private seen = new Map<string, Stamp>();
   private closed = false;
@@ -88,7 +90,8 @@ export class Batcher {
     if (this.closed) return;
     this.note(rel, dir);
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    this.schedule(this.bursting() ? this.burstQuiet() : this.debounceMs);
+    if (this.bursting()) this.schedule(this.burstQuiet());
+    else if (!this.now) this.schedule(this.debounceMs);
   }
 
   /**
@@ -99,7 +102,9 @@ export class Batcher {
   saved(rels: string[]): void {
     if (this.closed || !rels.length) return;
     for (const rel of rels) this.note(rel, false);
-    this.schedule(this.bursting() ? this.burstQuiet() : 0);
+    if (this.bursting()) return this.schedule(this.burstQuiet());
+    this.now = true;
+    this.schedule(0);
   }
 
   private bursting(): boolean {
@@ -180,6 +185,7 @@ export class Batcher {
     clearTimeout(this.timer);
     clearTimeout(this.maxTimer);
     this.timer = this.maxTimer = undefined;
+    this.now = false;
     if (this.running) {
       this.again = true;
       return this.running;

@@ -114,6 +114,16 @@ describe('hot reload: batching', () => {
     await sleep(250);
     await b.idle();
     assert.equal(batches.length, 1);
+    // the watcher's event arriving first, then the save: the save does not wait for the watcher's quiet period, nor does the event put the save off
+    stamps.set('a.js', 's2');
+    b.add('a.js');
+    b.saved(['a.js']);
+    b.add('a.js');
+    await sleep(30);
+    assert.equal(batches.length, 2);
+    await sleep(250);
+    await b.idle();
+    assert.equal(batches.length, 2);
   });
 
   it('a save during a burst waits with the burst: one batch', async () => {
