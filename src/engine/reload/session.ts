@@ -223,8 +223,8 @@ export class ReloadSession {
       env: app.env,
       standby: this.standby,
       preload: o.preload,
-      // the session starts the standby once the app serves; the timer is the fallback
-      standbyDelayMs: this.probe ? SERVE_LIMIT_MS : undefined,
+      // the next standby starts once the app serves, or after the supervisor's short delay if that
+      // comes first (a slow start, Flask's, must not leave the next save without a standby)
       onOutput: o.events.output,
       onExit: (code, out) => {
         this.crashed = true;
