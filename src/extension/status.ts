@@ -266,7 +266,7 @@ export function statusView(input: StatusInput): StatusView {
   if (withConfig.some((p) => p.state.kind !== 'ask')) links.push(['Open Config', Commands.openConfig]);
   if (input.projects.some((p) => p.configCount > 1)) links.push(['Select Config', Commands.selectConfig]);
   if (project && project.state.kind === 'none' && project.stack) links.push(['Add Dev Container Configuration', Commands.addConfig]);
-  if (project && project.state.kind === 'checked' && trusted) links.push(['Toggle Hot Reload', Commands.toggleReload]);
+  if (project && project.state.kind === 'checked' && project.state.errors === 0 && trusted) links.push(['Toggle Hot Reload', Commands.toggleReload]);
   if (project && project.state.kind !== 'none' && !trusted) links.push(['Manage Workspace Trust', BuiltinCommands.manageTrust]);
   else if (command === Commands.showActions) links.push(['Actions', Commands.showActions]);
   else if (command === Commands.retryDocker) links.push(['Retry', Commands.retryDocker]);
