@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     await sleep(500);
     clearInterval(sampler);
     console.log(`  written in ${written.toFixed(0)} ms; last file served from the container after ${synced.toFixed(0)} ms (target <= 2000 ms: ${synced <= 2000 ? 'met' : 'NOT met'})`);
-    console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms`).join('; ')})`);
+    console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`);
     console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
     await s.close();
   }
