@@ -223,6 +223,33 @@ function detectionView(s: DevContainerState): HTMLElement {
   );
 }
 
+function reloadView(s: DevContainerState): HTMLElement | null {
+  const r = s.reload;
+  if (!r) return null;
+  const list = h('ol', { class: 'reloads', 'data-testid': 'reloads' });
+  for (const e of r.recent) {
+    list.append(
+      h(
+        'li',
+        { class: e.error ? 'reload failed' : 'reload' },
+        h('span', { class: 'reload-time' }, new Date(e.at).toLocaleTimeString()),
+        ' ',
+        h('code', {}, e.files),
+        ` — ${e.action} in ${e.ms} ms`,
+        e.phases ? h('span', { class: 'muted' }, ` (${e.phases})`) : null,
+        e.error ? h('pre', { class: 'error' }, e.error) : null,
+      ),
+    );
+  }
+  return section(
+    'reload',
+    'Hot reload',
+    h('p', { 'data-testid': 'reload-summary' }, r.summary),
+    r.message ? h('p', { class: 'muted' }, r.message) : null,
+    r.recent.length ? list : h('p', { class: 'muted' }, 'No reload yet: save a file of the project.'),
+  );
+}
+
 function configView(s: DevContainerState): HTMLElement {
   const r = s.resolved;
   if (!r) return section('config', 'Resolved config', h('p', { class: 'muted' }, s.configFile ? 'Not checked yet.' : 'This folder has no dev container config.'));
@@ -247,7 +274,10 @@ function render(): void {
   const s = state;
   const parts: Node[] = [header(s)];
   if (s.notice) parts.push(h('p', { class: 'notice', role: 'status' }, s.notice));
-  parts.push(summary(s), timelineView(s.timeline), detectionView(s), configView(s));
+  parts.push(summary(s), timelineView(s.timeline));
+  const reload = reloadView(s);
+  if (reload) parts.push(reload);
+  parts.push(detectionView(s), configView(s));
   app.replaceChildren(...parts);
 }
 

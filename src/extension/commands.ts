@@ -10,6 +10,7 @@ import { ContainerOutput } from './containerOutput';
 import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, ExternalCommands, type CommandId } from './contributions';
 import type { Ctx } from './context';
 import type { Project } from './projects';
+import { HotReload } from './hotReload';
 import { DevContainerPanels } from './panels/devContainerPanel';
 import { PressureMonitor } from './panels/pressurePanel';
 import { TracesPanels } from './panels/tracesPanel';
@@ -91,6 +92,13 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.showSeccomp, async (arg) => {
     const chosen = await chosenConfig(ctx, 'Show the seccomp profile of which folder?', arg);
     return chosen ? seccomp.show(chosen.project) : undefined;
+  });
+  // hot reload: the toggle, and the editor's saves as its fast path
+  const hotReload = new HotReload(ctx);
+  ctx.extension.subscriptions.push(hotReload);
+  register(Commands.toggleReload, async (arg) => {
+    const chosen = await chosenConfig(ctx, 'Toggle hot reload of which folder?', arg);
+    if (chosen) await hotReload.toggle(chosen.project);
   });
 }
 

@@ -90,6 +90,7 @@ function projectInput(ctx: Ctx, p: Project): ProjectInput {
     actions: m.actions,
     compose: p.result?.kind === 'compose',
     discovering: m.discovering,
+    reload: m.reload,
   };
 }
 

@@ -368,6 +368,7 @@ export class Ctx implements vscode.Disposable {
       actions: this.actionsOf(project),
       result: project.result,
       discovering: project.discovering,
+      reload: this.details.reload(project),
     };
   }
 
@@ -379,7 +380,7 @@ export class Ctx implements vscode.Disposable {
     const active = uri ? this.projects.forUri(uri) : undefined;
     const input: StatusInput = {
       engine: engineView(this.engineState),
-      projects: models.map((m) => m.view),
+      projects: models.map((m) => (m.reload ? { ...m.view, reload: m.reload } : m.view)),
       focus: active ? projects.indexOf(active) : -1,
       trusted: vscode.workspace.isTrusted,
     };

@@ -56,6 +56,8 @@ export const Commands = {
   generateSeccomp: 'hyperbox.generateSeccompProfile',
   /** The Seccomp panel (a webview): the folder's profile, grouped, with the last validation. */
   showSeccomp: 'hyperbox.showSeccomp',
+  /** Turns hot reload on or off for the project (ReloadToggle): its app runs in the container and every save reloads it. */
+  toggleReload: 'hyperbox.toggleReload',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -169,6 +171,8 @@ export const OUTPUT_CHANNEL_NAME = 'HyperBox';
 export const StateKeys = {
   /** folder URI → config path relative to that folder, chosen in the quick pick. */
   selectedConfigs: 'hyperbox.selectedConfigs',
+  /** folder URI → hot reload turned on (true) or off (false) with Toggle Hot Reload; sent to each new engine. */
+  hotReload: 'hyperbox.hotReload',
 } as const;
 
 /** The URI scheme of the read-only resolved-config documents. */

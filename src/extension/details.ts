@@ -2,11 +2,13 @@
 // forwards each one), the timeline of its last `up` (the lifecycle commands' results) and the
 // output of the up under way. The one store every surface reads (through Ctx.model): kept current
 // from the engine's notifications (RuntimePortsChanged, RuntimeTimelineChanged, RuntimeOutput),
-// and asked for again whenever the container changes (created, started, stopped, removed).
+// and asked for again whenever the container changes (created, started, stopped, removed), and its
+// hot reload as the engine's ReloadChanged events tell it (reloadState.ts).
 import * as vscode from 'vscode';
 import type { NotificationType } from 'vscode-jsonrpc';
-import { Capability, RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type CapabilityName, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
+import { Capability, ReloadChanged, RuntimePorts, RuntimePortsChanged, RuntimeTimeline, RuntimeTimelineChanged, type CapabilityName, type ContainerSummary, type PortForward, type UpTimeline } from '../protocol';
 import { EngineUnavailableError } from './engineClient';
+import { applyReloadEvent, type ReloadState } from './reloadState';
 import type { Project, Projects, Requester } from './projects';
 
 export interface DetailsDeps {
@@ -29,6 +31,8 @@ interface Entry {
   timeline?: UpTimeline | null;
   /** What the up under way (or the last one) printed, by source (`build`, `postCreateCommand`...), the last few KB of each. */
   output: Map<string, string>;
+  /** Hot reload, once the engine reported on it. */
+  reload?: ReloadState;
 }
 
 /** How much live output is kept per source: what the panel's running rows show. */
@@ -72,6 +76,11 @@ export class ProjectDetails implements vscode.Disposable {
         e.timeline = t;
         this.changed.fire();
       }),
+      deps.onNotification(ReloadChanged, (e) => {
+        const entry = this.entry(e.folder);
+        entry.reload = applyReloadEvent(entry.reload, e);
+        this.changed.fire();
+      }),
       deps.projects.onDidChange(() => this.sync()),
     );
   }
@@ -84,6 +93,11 @@ export class ProjectDetails implements vscode.Disposable {
   /** The last `up`'s timeline: undefined while not known, null when there is none. */
   timeline(project: Project): UpTimeline | null | undefined {
     return this.byFolder.get(project.folder.uri.fsPath)?.timeline;
+  }
+
+  /** The project's hot reload as the engine last reported it; undefined before any report. */
+  reload(project: Project): ReloadState | undefined {
+    return this.byFolder.get(project.folder.uri.fsPath)?.reload;
   }
 
   /** What the project's up printed so far, by source. */

@@ -6,6 +6,7 @@
 // what comes next (hot reload, pressure, traces) is one field each here. No run-time `vscode`.
 import type { ContainerSummary, PortForward, ResolvedConfig, UpTimeline } from '../protocol';
 import type { ActionId, ContainerView } from './containerState';
+import type { ReloadState } from './reloadState';
 import type { ProjectView } from './status';
 
 export interface ProjectModel {
@@ -31,6 +32,8 @@ export interface ProjectModel {
   actions: ActionId[];
   result?: ResolvedConfig;
   discovering: boolean;
+  /** Hot reload as the engine last reported it (on, the last reload and its latency, recent reloads); undefined before any report. */
+  reload?: ReloadState;
 }
 
 /** Whether the container runs in this view of it. */

@@ -2,6 +2,7 @@
 // renders the result with vscode objects; tests read it directly.
 import { describeContainer, type ContainerView } from './containerState';
 import { BuiltinCommands, Commands, type CommandId } from './contributions';
+import { describeEntry, describeReload, reloadStatusText, type ReloadState } from './reloadState';
 
 export type EngineView =
   | { kind: 'stopped' }
@@ -27,6 +28,8 @@ export interface ProjectView {
   stack?: { label: string; summary: string };
   /** The dev container's state; absent or `unknown` until the engine has answered. */
   container?: ContainerView;
+  /** Hot reload, once the engine reported on it. */
+  reload?: ReloadState;
 }
 
 export interface StatusInput {
@@ -186,7 +189,8 @@ export function statusView(input: StatusInput): StatusView {
     command = c.kind === 'noDocker' ? Commands.retryDocker : Commands.showActions;
     const [icon, word, bg] = CONTAINER_TEXT[containerTextKey(c)];
     const errors = project.state.errors;
-    text = `${icon} ${title}: ${word}${errors > 0 ? ` · $(error) ${plural(errors, 'config error')}` : ''}`;
+    const reload = reloadStatusText(project.reload);
+    text = `${icon} ${title}: ${word}${errors > 0 ? ` · $(error) ${plural(errors, 'config error')}` : ''}${reload ? ` · ${reload}` : ''}`;
     background = bg ?? (errors > 0 ? WARNING_BACKGROUND : undefined);
     label =
       c.kind === 'noDocker'
@@ -247,6 +251,11 @@ export function statusView(input: StatusInput): StatusView {
     lines.push('', escapeMarkdown(describeContainer(project.container)));
     if (project.container.kind === 'noDocker') lines.push('', `$(debug-disconnect) ${escapeMarkdown(START_DOCKER_HINT)}`);
   }
+  if (project?.reload && project.state.kind !== 'none') {
+    const r = project.reload;
+    lines.push('', `$(zap) Hot reload: ${escapeMarkdown(describeReload(r))}${r.last && (r.state === 'running' || r.state === 'crashed') ? `; last ${escapeMarkdown(describeEntry(r.last))}` : ''}`);
+    if (r.message && r.state !== 'running') lines.push('', escapeMarkdown(r.message));
+  }
   if (project?.stack) {
     lines.push('', ...project.stack.summary.split(/\r?\n/).filter((l) => l.trim()).map((l) => `${escapeMarkdown(l.trim())}  `));
   }
@@ -257,6 +266,7 @@ export function statusView(input: StatusInput): StatusView {
   if (withConfig.some((p) => p.state.kind !== 'ask')) links.push(['Open Config', Commands.openConfig]);
   if (input.projects.some((p) => p.configCount > 1)) links.push(['Select Config', Commands.selectConfig]);
   if (project && project.state.kind === 'none' && project.stack) links.push(['Add Dev Container Configuration', Commands.addConfig]);
+  if (project && project.state.kind === 'checked' && project.state.errors === 0 && trusted) links.push(['Toggle Hot Reload', Commands.toggleReload]);
   if (project && project.state.kind !== 'none' && !trusted) links.push(['Manage Workspace Trust', BuiltinCommands.manageTrust]);
   else if (command === Commands.showActions) links.push(['Actions', Commands.showActions]);
   else if (command === Commands.retryDocker) links.push(['Retry', Commands.retryDocker]);

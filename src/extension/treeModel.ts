@@ -5,6 +5,7 @@
 import { seccompText, type ContainerSummary, type MountSummary, type PortForward, type TimelineEntry, type UpTimeline } from '../protocol';
 import { describeContainer, type ActionId, type ContainerView } from './containerState';
 import { BuiltinCommands, Commands } from './contributions';
+import { describeEntry, describeReload, type ReloadState } from './reloadState';
 import type { ProjectState } from './status';
 
 /** A codicon, optionally tinted with a theme colour id. */
@@ -26,7 +27,9 @@ export type NodeKind =
   | 'lifecycle'
   | 'hook'
   | 'extensions'
-  | 'extension';
+  | 'extension'
+  | 'reload'
+  | 'reloadEntry';
 
 export interface TreeNode {
   /** Unique and stable across refreshes, so VS Code keeps what the user expanded. */
@@ -80,6 +83,8 @@ export interface ProjectInput {
   compose?: boolean;
   /** The folder's configs are still being looked for: not shown until it is known whether it has one. */
   discovering?: boolean;
+  /** Hot reload as the engine last reported it. */
+  reload?: ReloadState;
 }
 
 export interface TreeInput {
@@ -208,6 +213,7 @@ function projectNode(p: ProjectInput, input: TreeInput): TreeNode {
   if (exists) children.push(portsNode(p));
   if (exists) children.push(mountsNode(p));
   children.push(lifecycleNode(p));
+  children.push(reloadNode(p));
   if (p.extensions.length > 0) children.push(extensionsNode(p, input.installedExtensions));
   node.children = children;
   return node;
@@ -412,6 +418,39 @@ function mountsNode(p: ProjectInput): TreeNode {
     description: mounts === undefined ? 'not reported by this engine' : String(mounts.length),
     icon: { id: 'file-symlink-directory' },
     contextValue: 'mounts',
+    children,
+    expanded: false,
+  };
+}
+
+/** Hot reload: its state and latency figures; under it the recent reloads (files, action, latency, the failure). */
+export function reloadNode(p: Pick<ProjectInput, 'folder' | 'reload'>): TreeNode {
+  const r = p.reload;
+  const toggle = { command: Commands.toggleReload, title: 'Toggle Hot Reload', arguments: [{ folder: p.folder }] };
+  const children = (r?.recent ?? []).map((e, i): TreeNode => {
+    const phases = e.phases ? Object.entries(e.phases).map(([k, v]) => `${k} ${v} ms`).join(', ') : '';
+    return {
+      id: `reloadEntry:${p.folder}:${e.at}:${i}`,
+      kind: 'reloadEntry',
+      folder: p.folder,
+      label: e.count ? `${e.files.join(', ')}${e.count > e.files.length ? ` +${e.count - e.files.length}` : ''}` : 'forced reload',
+      description: `${e.action} in ${seconds(e.ms)}${e.error ? ' · failed' : ''}`,
+      tooltip: [`${describeEntry(e)} at ${new Date(e.at).toLocaleTimeString()}`, phases ? `Where the time went: ${phases}` : '', e.error ?? ''].filter(Boolean).join('\n'),
+      icon: e.error ? { id: 'error', color: 'list.errorForeground' } : { id: 'check', color: 'testing.iconPassed' },
+      contextValue: 'reloadEntry',
+    };
+  });
+  const on = r && (r.state === 'running' || r.state === 'crashed' || r.state === 'suspended');
+  return {
+    id: `reload:${p.folder}`,
+    kind: 'reload',
+    folder: p.folder,
+    label: 'Hot Reload',
+    description: r ? describeReload(r) : 'off',
+    tooltip: [r ? `Hot reload: ${describeReload(r)}` : 'Hot reload is off: turn it on to run the app in the container and reload it on every save.', r?.message ?? '', 'Click to turn it ' + (on ? 'off.' : 'on.')].filter(Boolean).join('\n'),
+    icon: r?.state === 'crashed' || r?.state === 'failed' || r?.state === 'not-trusted' ? { id: 'zap', color: 'list.warningForeground' } : on ? { id: 'zap', color: 'testing.iconPassed' } : { id: 'zap' },
+    contextValue: on ? 'reload on' : 'reload',
+    command: toggle,
     children,
     expanded: false,
   };

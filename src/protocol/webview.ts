@@ -71,10 +71,20 @@ export interface DevContainerState {
   detection: DevContainerDetection | null;
   /** The last up's timeline, or null when there was none. */
   timeline: UpTimeline | null;
+  /** Hot reload: its state and figures in words, and the recent reloads (newest first); null before the engine reported on it. */
+  reload: DevContainerReload | null;
   /** Buttons that apply now. */
   actions: DevContainerAction[];
   /** Why data is missing (engine not running, Restricted Mode). */
   notice: string | null;
+}
+
+export interface DevContainerReload {
+  /** "on · last 84 ms · p50 80 / p95 120 ms", "off", "waiting for the container (changes queued)"... */
+  summary: string;
+  /** Why it is not running, or what it runs. */
+  message: string | null;
+  recent: { at: number; files: string; action: string; ms: number; phases: string | null; error: string | null }[];
 }
 
 /** host → webview: everything the panel shows. */

@@ -13,6 +13,9 @@ import { EXIT_FAILURE, EXIT_OK, type Command, type CommandContext } from './comm
 import { colors } from './format';
 import { cliTrust, configOf, failure, folderOf } from './runtime';
 
+/** How often hb watch looks for its stopped container to run again. */
+const RESUME_POLL_MS = 1000;
+
 export function describeRecord(r: ReloadRecord): string {
   const files = r.count ? `${r.files.join(', ')}${r.count > r.files.length ? ` and ${r.count - r.files.length} more` : ''}` : 'forced';
   return `${r.action} in ${r.ms} ms (${files})${r.error ? `: ${r.error}` : ''}`;
@@ -28,7 +31,8 @@ export const watchCommand: Command = {
     'in the folder restarts it (reload.strategy "restart"; a Node or Python standby process waits',
     'ahead, so a reload is not a cold start) or leaves it to the app\'s own watcher',
     '("framework-native"). A changed lockfile reinstalls dependencies first; a changed',
-    'devcontainer.json or Dockerfile is reported (hb rebuild). Ctrl-C stops the app.',
+    'devcontainer.json or Dockerfile is reported (hb rebuild). When the container stops, changes',
+    'are queued and replayed once it runs again (hb up). Ctrl-C stops the app.',
     'It runs the dev command, so the folder must be trusted (hb asks once, or --trust).',
     '',
     'Options:',
@@ -82,7 +86,10 @@ async function watch(ctx: CommandContext): Promise<number> {
     strategy: plan.strategy,
     rebuildOn: plan.rebuildOn,
     preload: plan.preload,
+    ports: plan.servePorts,
     env: ctx.env,
+    // the container stopping (docker stop, hb stop, a rebuild) suspends the session: changes queue until it runs again
+    followRestarts: true,
     events: {
       output: (text) => out.write(text),
       reloaded: (r) => {
@@ -97,18 +104,47 @@ async function watch(ctx: CommandContext): Promise<number> {
       rebuildOffered: (files) => ctx.err(`${c.yellow('note:')} ${files.join(', ')} changed: the container is made from it; run hb rebuild to apply the change.\n`),
       warn: (m) => ctx.err(`${c.yellow('warning:')} ${m}\n`),
       ended: () => ended(),
+      suspended: () => {
+        ctx.err(`${c.yellow('note:')} the dev container stopped; changes are queued and replayed when it runs again (hb up${folder === ctx.cwd ? '' : ` ${folder}`}). Ctrl-C stops waiting.\n`);
+        void state();
+        void waitForContainer();
+      },
     },
   });
   const control = await serveControl(ctx.env, folder, configFile, async () => {
     await session.force();
     return session.last;
   });
+  // the stopped (or recreated) container running again: the session resumes there
+  let waiting = false;
+  const waitForContainer = async () => {
+    if (waiting) return;
+    waiting = true;
+    try {
+      while (!ctx.signal?.aborted && session.suspended) {
+        await new Promise((r) => setTimeout(r, RESUME_POLL_MS));
+        const now = await findContainer(engine, folder, configFile).catch(() => undefined);
+        if (!now || now.State !== 'running') continue;
+        const next = await engine.docker.getContainer(now.Id).inspect().catch(() => undefined);
+        if (!next?.State.Running) continue;
+        try {
+          await session.resume(next);
+          ctx.err(`${c.cyan('>')} The dev container runs again: ${plan.command} started${session.copy ? ' (workspace copied in)' : ''}; queued changes replayed.\n`);
+          await state();
+        } catch (e) {
+          ctx.err(`${c.yellow('warning:')} the dev container runs again but the app did not start: ${(e as Error).message}; retrying.\n`);
+        }
+      }
+    } finally {
+      waiting = false;
+    }
+  };
   const state = () => {
     const ms = records.slice(-50).map((r) => r.ms);
     const s: ReloadState = {
       owner: { pid: process.pid, kind: 'hb watch' },
       folder,
-      containerId: info.Id,
+      containerId: session.info.Id,
       command: plan.command,
       strategy: plan.strategy,
       pid: session.supervisor?.pid ?? null,

@@ -98,7 +98,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   };
   conn.onRequest(RuntimeWatch, () => wrap(host.watch().then(() => ({ watching: true }))));
   ports.register(conn, serveTarget, wrap);
-  reload.register(conn);
+  reload.register(conn, serveTarget);
   pressure.register(conn);
   const prewarming = new Map<string, Promise<unknown>>();
   conn.onRequest(PrewarmRequest, (p, token) => {

@@ -31,14 +31,24 @@ export interface BatcherOptions {
   act(batch: Batch): Promise<void>;
 }
 
-export const DEBOUNCE_MS = 20;
+/** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
+export const DEBOUNCE_MS = 10;
 export const MAX_WAIT_MS = 250;
 export const MAX_PATHS = 10_000;
-/** A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long. */
-export const BURST_MAX_MS = 2_000;
-/** From this many distinct paths on, a batch is a burst, and its quiet period this long. */
+/**
+ * A burst of new paths (a branch switch, an unpacked archive) may hold a batch open this long: on
+ * a loaded machine the watcher takes seconds to report thousands of new files.
+ */
+export const BURST_MAX_MS = 5_000;
+/** From this many distinct paths on, a batch is a burst, and its quiet period at least this long. */
 export const BURST_PATHS = 20;
 export const BURST_QUIET_MS = 300;
+/**
+ * A burst's quiet period follows how the watcher delivers it: three times the longest gap seen
+ * between its new paths, up to this; and this long after a new folder until a path under it
+ * arrives (the watcher first reads the whole folder).
+ */
+export const BURST_QUIET_MAX_MS = 1_000;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
 export const BURST_TAIL_MS = 1_000;
 
@@ -51,11 +61,17 @@ export class Batcher {
   private dropped = 0;
   private burst = false;
   private lastBurstAt = 0;
+  /** The longest gap between two new paths of the pending batch. */
+  private maxGap = 0;
+  /** Folders added in the pending batch with nothing under them reported yet (bounded). */
+  private newDirs = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private forced = false;
+  /** An editor's save is pending: the flush is due now, and a watcher event does not put it off. */
+  private now = false;
   /** What the last batches saw of each path (bounded: oldest dropped first). */
   private seen = new Map<string, Stamp>();
   private closed = false;
@@ -69,19 +85,56 @@ export class Batcher {
     this.maxPaths = opts.maxPaths ?? MAX_PATHS;
   }
 
-  /** A path changed (watcher event or editor save); `dir`: a folder appeared (its files follow). */
+  /** A path changed (watcher event); `dir`: a folder appeared (its files follow). */
   add(rel: string, dir = false): void {
     if (this.closed) return;
+    this.note(rel, dir);
+    // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
+    if (this.bursting()) this.schedule(this.burstQuiet());
+    else if (!this.now) this.schedule(this.debounceMs);
+  }
+
+  /**
+   * Paths the editor saved: a save is finished when the editor says so, so no quiet period is
+   * waited for (the watcher's event for the same save, before or after, is the same state and
+   * adds nothing). Within a burst the burst's rules still hold.
+   */
+  saved(rels: string[]): void {
+    if (this.closed || !rels.length) return;
+    for (const rel of rels) this.note(rel, false);
+    if (this.bursting()) return this.schedule(this.burstQuiet());
+    this.now = true;
+    this.schedule(0);
+  }
+
+  private bursting(): boolean {
+    return this.burst || this.pending.size >= BURST_PATHS;
+  }
+
+  private burstQuiet(): number {
+    if (this.newDirs.size) return Math.max(BURST_QUIET_MAX_MS, this.debounceMs);
+    return Math.max(BURST_QUIET_MS, this.debounceMs, Math.min(BURST_QUIET_MAX_MS, 3 * this.maxGap));
+  }
+
+  private note(rel: string, dir: boolean): void {
     if (!this.count) this.firstAt = Date.now();
     this.count++;
     if (!this.pending.has(rel)) {
-      this.lastNewAt = Date.now();
+      const now = Date.now();
+      if (this.pending.size) this.maxGap = Math.max(this.maxGap, now - this.lastNewAt);
+      this.lastNewAt = now;
+      if (dir) {
+        if (this.newDirs.size < 100) this.newDirs.add(rel);
+      } else if (this.newDirs.size) {
+        for (const d of this.newDirs) if (rel.startsWith(`${d}/`)) this.newDirs.delete(d);
+      }
       if (this.pending.size < this.maxPaths) this.pending.add(rel);
       else this.dropped++;
     }
     if (dir || Date.now() - this.lastBurstAt < BURST_TAIL_MS) this.burst = true;
-    // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    const quiet = this.burst || this.pending.size >= BURST_PATHS ? Math.max(BURST_QUIET_MS, this.debounceMs) : this.debounceMs;
+  }
+
+  private schedule(quiet: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), quiet);
     this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
@@ -93,8 +146,7 @@ export class Batcher {
    */
   private maxWait(): void {
     const now = Date.now();
-    const burst = this.burst || this.pending.size >= BURST_PATHS;
-    if (burst && now - this.lastNewAt < Math.max(BURST_QUIET_MS, this.debounceMs) && now - this.firstAt < BURST_MAX_MS) {
+    if (this.bursting() && now - this.lastNewAt < this.burstQuiet() && now - this.firstAt < BURST_MAX_MS) {
       this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
       return;
     }
@@ -133,13 +185,14 @@ export class Batcher {
     clearTimeout(this.timer);
     clearTimeout(this.maxTimer);
     this.timer = this.maxTimer = undefined;
+    this.now = false;
     if (this.running) {
       this.again = true;
       return this.running;
     }
     if (!this.count && !this.forced) return Promise.resolve();
     const paths = [...this.pending];
-    if (this.burst || this.pending.size >= BURST_PATHS) this.lastBurstAt = Date.now();
+    if (this.bursting()) this.lastBurstAt = Date.now();
     const overflow = this.dropped > 0;
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;
@@ -148,6 +201,8 @@ export class Batcher {
     this.count = 0;
     this.dropped = 0;
     this.burst = false;
+    this.maxGap = 0;
+    this.newDirs.clear();
     this.forced = false;
     this.running = (async () => {
       const changed: string[] = [];

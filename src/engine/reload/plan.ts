@@ -41,7 +41,10 @@ export interface ReloadPlan {
   strategy: ReloadStrategyName;
   rebuildOn: string[];
   preload: string[];
+  /** The app's ports as detected (a second copy is not started while one is served). */
   ports: number[];
+  /** Where the app is expected to answer once reloaded: the detected ports, else the config's forwardPorts. */
+  servePorts: number[];
 }
 
 /** The plan for a folder, from its config and detection; throws a message naming what to set. */
@@ -65,7 +68,14 @@ export async function planReload(folder: string, config: Record<string, unknown>
     rebuildOn: profile.reload.rebuildOn,
     preload,
     ports: detection.ports,
+    servePorts: detection.ports.length ? detection.ports : forwardedPorts(config),
   };
+}
+
+/** forwardPorts of the config that name a port of the container itself (not `service:port`). */
+function forwardedPorts(config: Record<string, unknown>): number[] {
+  const list = Array.isArray(config.forwardPorts) ? config.forwardPorts : [];
+  return list.map((p) => (typeof p === 'number' ? p : typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : NaN)).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
 }
 
 /**

@@ -3,6 +3,10 @@
 // itself), a restart of the app, a dependency install then a restart (a manifest or lockfile
 // changed), a rebuild offered (the dev container's config changed), with the batch copied in first
 // when the workspace is not bind-mounted. Used by `hb watch` and by the engine's live capability.
+// When the container stops, the session can be suspended instead of closed: the watcher keeps
+// running, changes queue up in the batcher (bounded), and resume() with the started container
+// copies the workspace in again (copy-sync), starts the app and replays what was queued (deleted
+// files removed, a changed lockfile reinstalled, a changed config offered for rebuild).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
@@ -13,8 +17,9 @@ import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
 import { readState, writeState } from '../runtime/state';
 import { Batcher, type Batch } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
+import { containerAddress, waitServing } from './ready';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
-import { syncBatch, syncAll } from './sync';
+import { closeSyncAgent, syncBatch, syncAll } from './sync';
 import { watchWorkspace, type WorkspaceWatch } from './watch';
 
 export type ReloadAction = 'nothing' | 'restarted' | 'synced' | 'reinstalled' | 'rebuild-offered' | 'started';
@@ -27,9 +32,19 @@ export interface ReloadRecord {
   /** Changed files (at most a few named) and how many in all. */
   files: string[];
   count: number;
-  /** From the first change seen to the app restarted (or the files in place). */
+  /** From the first change seen to the app serving again (its port answered), else to the app restarted or the files in place. */
   ms: number;
+  /** Where the time went (ms): waiting for the batch to settle, copying, installing, restarting, until the port answered. */
+  phases?: ReloadPhases;
   error?: string;
+}
+
+export interface ReloadPhases {
+  wait: number;
+  sync?: number;
+  install?: number;
+  restart?: number;
+  serve?: number;
 }
 
 export interface ReloadEvents {
@@ -43,6 +58,8 @@ export interface ReloadEvents {
   warn?(message: string): void;
   /** The session ended (container stopped, or closed). */
   ended?(): void;
+  /** The container stopped and the session waits for it (followRestarts): changes are queued. */
+  suspended?(): void;
 }
 
 export interface SessionOptions {
@@ -63,9 +80,19 @@ export interface SessionOptions {
   /** reload.ignore globs. */
   ignore?: string[];
   env: NodeJS.ProcessEnv;
+  /** Ports the app serves: a reload is done when one answers (and the next standby starts then). */
+  ports?: number[];
+  /**
+   * When the container stops: true suspends the session (changes queue until resume()), false
+   * (default) closes it.
+   */
+  followRestarts?: boolean;
   debounceMs?: number;
   events: ReloadEvents;
 }
+
+/** How long a restarted app may take to answer on its port before the reload is reported without it. */
+const SERVE_LIMIT_MS = 5_000;
 
 /** How a dependency manifest's change is acted on, by file name. */
 function installCommand(file: string): string | null {
@@ -113,17 +140,26 @@ async function appEnvironment(engine: Engine, info: ContainerInspectInfo, config
 export class ReloadSession {
   supervisor: Supervisor | undefined;
   readonly history: ReloadRecord[] = [];
-  readonly copy: boolean;
+  copy: boolean;
+  /** The container as last (re)started. */
+  info: ContainerInspectInfo;
   private watch: WorkspaceWatch | undefined;
   private ignore: IgnoreMatcher = () => false;
   private batcher: Batcher;
   private crashed = false;
   private syncFailures = 0;
   private closed = false;
+  /** Resolved while the app's supervisor runs; a pending promise while suspended. */
+  private attached: Promise<void> = Promise.resolve();
+  private release: () => void = () => {};
+  /** Where the app is probed for readiness; undefined when it cannot be reached from here. */
+  private probe: string | undefined;
+  private appEnded = new AbortController();
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
 
   constructor(readonly opts: SessionOptions) {
+    this.info = opts.info;
     this.copy = !isBindMounted(opts.info, opts.root, opts.containerWorkspace);
     this.rebuildTests = opts.rebuildOn.map(globTest);
     this.standby = opts.strategy === 'restart' ? standbyKind(opts.command) : null;
@@ -142,35 +178,90 @@ export class ReloadSession {
     const o = this.opts;
     const ignore = await loadIgnore(o.root, o.ignore);
     this.ignore = ignore;
-    if (this.copy) await syncAll(o.engine, o.info.Id, o.root, o.containerWorkspace, ignore, this.opts.events.warn);
     this.watch = watchWorkspace(o.root, ignore, (rel, dir) => this.batcher.add(rel, dir), (m) => o.events.warn?.(m));
-    const app = await appEnvironment(o.engine, o.info, o.config, o.env);
-    const [, sup] = await Promise.all([
-      this.watch.ready,
-      Supervisor.start(o.engine, o.info.Id, {
-        command: o.command,
-        workdir: o.containerWorkspace,
-        user: app.user,
-        env: app.env,
-        standby: this.standby,
-        preload: o.preload,
-        onOutput: o.events.output,
-        onExit: (code, out) => {
-          this.crashed = true;
-          o.events.crashed?.(code, out);
-        },
-        onEnd: () => {
-          if (!this.closed) void this.close();
-        },
-      }),
-    ]);
-    this.supervisor = sup;
+    await Promise.all([this.watch.ready, this.attach()]);
   }
 
-  /** A path the editor saved (relative to the root or absolute): the fast path beside the watcher. */
-  saved(p: string): void {
-    const rel = path.isAbsolute(p) ? path.relative(this.opts.root, p).split(path.sep).join('/') : p;
-    if (rel && !rel.startsWith('..') && !this.ignore(rel, false)) this.batcher.add(rel);
+  /** Whether the container stopped and the session waits for it (changes queue meanwhile). */
+  get suspended(): boolean {
+    return !this.supervisor && !this.closed;
+  }
+
+  /**
+   * The container runs again (or a new one was made): copy the workspace in (copy-sync), start the
+   * app, then act on what changed meanwhile as one batch.
+   */
+  async resume(info: ContainerInspectInfo): Promise<void> {
+    if (this.closed) return;
+    if (this.supervisor) {
+      // the container restarted before its old exec was seen to end: let that one go first
+      const old = this.supervisor;
+      this.supervisor = undefined;
+      this.attached = new Promise((r) => (this.release = r));
+      await old.stop();
+    }
+    this.info = info;
+    this.copy = !isBindMounted(info, this.opts.root, this.opts.containerWorkspace);
+    await this.attach();
+    this.release();
+  }
+
+  /** The full copy (copy-sync) and the app under supervision, in the container `this.info`. */
+  private async attach(): Promise<void> {
+    const o = this.opts;
+    const info = this.info;
+    if (this.copy) await syncAll(o.engine, info.Id, o.root, o.containerWorkspace, this.ignore, o.events.warn);
+    const app = await appEnvironment(o.engine, info, o.config, o.env);
+    // bind-mounted means the engine is on this machine: the container's address answers here
+    this.probe = !this.copy && o.ports?.length ? containerAddress(info) : undefined;
+    this.appEnded = new AbortController();
+    this.crashed = false;
+    const sup = await Supervisor.start(o.engine, info.Id, {
+      command: o.command,
+      workdir: o.containerWorkspace,
+      user: app.user,
+      env: app.env,
+      standby: this.standby,
+      preload: o.preload,
+      // the next standby starts once the app serves, or after the supervisor's short delay if that
+      // comes first (a slow start, Flask's, must not leave the next save without a standby)
+      onOutput: o.events.output,
+      onExit: (code, out) => {
+        this.crashed = true;
+        this.appEnded.abort();
+        o.events.crashed?.(code, out);
+      },
+      onEnd: () => {
+        if (this.supervisor !== sup || this.closed) return;
+        this.appEnded.abort();
+        if (!o.followRestarts) return void this.close();
+        this.supervisor = undefined;
+        this.attached = new Promise((r) => (this.release = r));
+        o.events.suspended?.();
+      },
+    });
+    this.supervisor = sup;
+    if (this.probe) void this.serving().then(() => sup.prepare());
+  }
+
+  /** Waits (at most SERVE_LIMIT_MS) for the app's port to answer; the ms it took, or undefined when not known. */
+  private async serving(): Promise<number | undefined> {
+    const host = this.probe;
+    if (!host || !this.opts.ports?.length) return undefined;
+    const t0 = Date.now();
+    const port = await waitServing(host, this.opts.ports, SERVE_LIMIT_MS, this.appEnded.signal);
+    if (port !== null) return Date.now() - t0;
+    // not reachable from here (or the app listens elsewhere): stop probing unless it crashed
+    if (!this.appEnded.signal.aborted) this.probe = undefined;
+    return undefined;
+  }
+
+  /** Paths the editor saved (relative to the root or absolute): the fast path beside the watcher, acted on without a quiet period. */
+  saved(paths: string | string[]): void {
+    const rels = (Array.isArray(paths) ? paths : [paths])
+      .map((p) => (path.isAbsolute(p) ? path.relative(this.opts.root, p).split(path.sep).join('/') : p))
+      .filter((rel) => rel && !rel.startsWith('..') && !this.ignore(rel, false));
+    this.batcher.saved(rels);
   }
 
   /** One reload now, whatever changed (hb reload). */
@@ -190,14 +281,29 @@ export class ReloadSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.release();
     await this.watch?.close();
     await this.batcher.close();
     await this.supervisor?.stop();
+    if (this.copy) await closeSyncAgent(this.info.Id, this.opts.containerWorkspace);
     this.opts.events.ended?.();
   }
 
   private async act(b: Batch): Promise<void> {
     const o = this.opts;
+    // the container is stopped: the batch waits (and grows) until it runs again
+    await this.attached;
+    if (this.closed) return;
+    const phases: ReloadPhases = { wait: Date.now() - b.firstAt };
+    const timed = async <T>(phase: Exclude<keyof ReloadPhases, 'wait'>, work: () => Promise<T>): Promise<T> => {
+      const t = Date.now();
+      try {
+        return await work();
+      } finally {
+        phases[phase] = (phases[phase] ?? 0) + Date.now() - t;
+      }
+    };
+    const id = this.info.Id;
     const config = b.paths.filter((p) => CONFIG_FILES.test(p));
     const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));
     let action: ReloadAction = 'nothing';
@@ -205,7 +311,7 @@ export class ReloadSession {
     try {
       if (this.copy) {
         try {
-          await syncBatch(o.engine, o.info.Id, o.root, o.containerWorkspace, b);
+          await timed('sync', () => syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore));
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
@@ -220,25 +326,32 @@ export class ReloadSession {
       }
       const installs = [...new Set(manifests.filter((p) => !b.deleted.includes(p)).map(installCommand).filter((c): c is string => !!c))];
       for (const cmd of installs) {
-        const app = await appEnvironment(o.engine, o.info, o.config, o.env);
-        const r = await withTimeout(
-          execIn(o.engine, o.info.Id, { cmd: ['sh', '-c', cmd], user: app.user, env: app.env, workdir: o.containerWorkspace, onOutput: o.events.output }),
+        const app = await appEnvironment(o.engine, this.info, o.config, o.env);
+        const r = await timed('install', () => withTimeout(
+          execIn(o.engine, id, { cmd: ['sh', '-c', cmd], user: app.user, env: app.env, workdir: o.containerWorkspace, onOutput: o.events.output }),
           600_000,
           `${cmd} took longer than 10 minutes`,
-        );
+        ));
         if (r.exitCode !== 0) throw new Error(`${cmd} failed (exit ${r.exitCode}); the app was not restarted. Fix the manifest and save again.\n${r.output.slice(-2000)}`);
         action = 'reinstalled';
       }
       const codeChanged = b.overflow || b.paths.some((p) => !config.includes(p));
       if (this.supervisor && (o.strategy === 'restart' || installs.length || this.crashed) && (codeChanged || !b.paths.length)) {
+        const sup = this.supervisor;
         this.crashed = false;
-        await this.supervisor.reload();
+        this.appEnded = new AbortController();
+        await timed('restart', () => sup.reload());
         if (action !== 'reinstalled') action = 'restarted';
+        if (this.probe) {
+          const serve = await this.serving();
+          if (serve !== undefined) phases.serve = serve;
+          sup.prepare();
+        }
       }
     } catch (e) {
       error = (e as Error).message;
     }
-    const record: ReloadRecord = { at: new Date().toISOString(), action, files: b.paths.slice(0, 5), count: b.count, ms: Date.now() - b.firstAt, ...(error ? { error } : {}) };
+    const record: ReloadRecord = { at: new Date().toISOString(), action, files: b.paths.slice(0, 5), count: b.count, ms: Date.now() - b.firstAt, phases, ...(error ? { error } : {}) };
     this.history.push(record);
     if (this.history.length > 50) this.history.shift();
     o.events.reloaded?.(record);

@@ -60,7 +60,11 @@ done
 quit
 `;
 
-/** Node: loaded through NODE_OPTIONS=--require; holds a standby until its gate opens. */
+/**
+ * Node: loaded through NODE_OPTIONS=--require; holds a standby until its gate opens. While it
+ * waits it loads Node's own modules a server needs (no side effects, and they cannot have
+ * changed), so a reload only loads the app's code.
+ */
 export const GATE_CJS = `'use strict';
 const gate = process.env.HB_GATE;
 if (gate) {
@@ -68,6 +72,9 @@ if (gate) {
   // the app's own child processes start as usual
   const me = __filename;
   process.env.NODE_OPTIONS = (process.env.NODE_OPTIONS || '').split('--require ' + me).join('').split('--require=' + me).join('').trim();
+  for (const m of ['http', 'https', 'http2', 'net', 'tls', 'dns', 'url', 'querystring', 'stream', 'zlib', 'crypto', 'util', 'events', 'path', 'os', 'child_process', 'worker_threads']) {
+    try { require(m); } catch {}
+  }
   require('fs').readFileSync(gate);
 }
 `;
@@ -83,4 +90,29 @@ if _gate:
             pass
     with open(_gate) as _f:
         _f.read()
+`;
+
+/**
+ * Copy-sync's agent (POSIX sh, run as root, kept open for the session): one tar per batch on
+ * stdin instead of a transfer or an exec per change. Reads frames:
+ *   tar N      N bytes of tar follow: extracted into the workspace ($1), mtimes and owners kept
+ *   rm N       N lines follow, each a path relative to the workspace: removed
+ * and answers each with "\036hb:ok" or "\036hb:fail MESSAGE". Whatever tar leaves unread of its
+ * N bytes is drained, so the next frame starts where it should.
+ */
+export const SYNC_SH = `
+ws=$1
+say() { printf '\\036hb:%s\\n' "$*"; }
+one() { tr '\\n' ' ' | cut -c1-500; }
+while read -r op n; do
+  case $op in
+    tar)
+      if err=$(head -c "$n" | { tar -x -f - -C "$ws" 2>&1; r=$?; cat >/dev/null; exit $r; }); then say ok; else say fail "$(printf %s "$err" | one)"; fi ;;
+    rm)
+      set --; i=0
+      while [ "$i" -lt "$n" ] && IFS= read -r p; do set -- "$@" "$ws/$p"; i=$((i+1)); done
+      if err=$(rm -rf -- "$@" 2>&1); then say ok; else say fail "$(printf %s "$err" | one)"; fi ;;
+    *) say fail "unknown frame $op" ;;
+  esac
+done
 `;

@@ -16,7 +16,10 @@ import { CONTROL_PREFIX, GATE_CJS, SITECUSTOMIZE_PY, SUPERVISE_SH } from './supe
 export const SUPERVISOR_DIR = '/tmp/.hyperbox-reload';
 /** How long an app may take to end after SIGTERM before it is killed (seconds). */
 export const GRACE_SECONDS = 1;
-/** How long after a (re)start a standby is started, so it does not compete with the app's own start. */
+/**
+ * How long after a (re)start a standby is started, so it does not compete with the app's own start
+ * (when nobody calls prepare() first: the session does as soon as the app serves).
+ */
 const STANDBY_DELAY_MS = 150;
 /** Time limits: the scripts' transfer, the exec's creation, a restart's acknowledgement. */
 const INSTALL_MS = 10_000;
@@ -44,6 +47,8 @@ export interface SupervisorOptions {
   standby: StandbyKind | null;
   /** Python modules a standby imports before it waits (e.g. flask). */
   preload?: string[];
+  /** How long after each start the next standby starts unless prepare() comes first (default 150 ms). */
+  standbyDelayMs?: number;
   /** The app's output as it comes. */
   onOutput?(text: string, from: 'stdout' | 'stderr'): void;
   /** The app ended by itself (not stopped by a reload): its exit code and last output. */
@@ -181,6 +186,14 @@ export class Supervisor {
     return pid;
   }
 
+  /** Starts the next standby now (the app serves: it no longer competes with the app's start). */
+  prepare(): void {
+    if (!this.opts.standby || !this.standbyTimer) return;
+    clearTimeout(this.standbyTimer);
+    this.standbyTimer = undefined;
+    this.send('prepare');
+  }
+
   /** The app's last output (for a crash report). */
   lastOutput(lines = 20): string {
     return lastLines(this.output, lines);
@@ -227,7 +240,7 @@ export class Supervisor {
       this.output = '';
       for (const w of this.waiting.splice(0)) w(pid);
       clearTimeout(this.standbyTimer);
-      if (this.opts.standby) this.standbyTimer = setTimeout(() => this.send('prepare'), STANDBY_DELAY_MS);
+      if (this.opts.standby) this.standbyTimer = setTimeout(() => this.prepare(), this.opts.standbyDelayMs ?? STANDBY_DELAY_MS);
     } else if (what === 'stopping') this.stopping.add(pid);
     else if (what === 'exit') {
       if (this.stopping.delete(pid)) return;

@@ -1,14 +1,23 @@
 // Copy-sync for a workspace that is not bind-mounted (an engine on another machine): each batch is
-// one tar through the Engine API (putArchive) with the files' mtimes, so watchers in the container
-// fire, then one exec removes what was deleted; every transfer has a time limit. A full copy runs
-// when a session starts (the container started or was recreated).
+// one tar with the files' mtimes (so watchers in the container fire) and one removal of what was
+// deleted, both through an agent kept open in the container for the session (one exec, frames on
+// its stdin: no new exec nor Engine API transfer per change, which cost 100+ ms each). Where the
+// agent cannot run (no sh, tar or head in the image) or a batch is large, the tar goes through the
+// Engine API (putArchive) instead. Every transfer has a time limit. A full copy runs when a
+// session starts (the container started or was recreated).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../runtime/docker';
+import type { Duplex, Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { demux, type Engine } from '../runtime/docker';
 import { execIn } from '../runtime/exec';
 import type { Batch } from './batch';
 import type { IgnoreMatcher } from './ignore';
+import { CONTROL_PREFIX, SYNC_SH } from './supervisor-scripts';
 import { withTimeout } from './supervisor';
+
+/** Batches with more bytes than this go through the Engine API (the agent's tar is held in memory). */
+const AGENT_MAX_BYTES = 32 * 1024 * 1024;
 
 const BATCH_MS = 30_000;
 const FULL_MS = 300_000;
@@ -33,9 +42,10 @@ async function readOwner(engine: Engine, id: string, containerWorkspace: string)
   return [Number.isFinite(u) ? u : 0, Number.isFinite(g) ? g : 0];
 }
 
-function pack(root: string, keep: (rel: string) => boolean, uid: number, gid: number) {
+function pack(root: string, keep: (rel: string) => boolean, uid: number, gid: number, entries?: string[]): Readable {
   const { tarFs } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
   return tarFs.pack(root, {
+    ...(entries ? { entries } : {}),
     ignore: (abs: string) => {
       const rel = path.relative(root, abs).split(path.sep).join('/');
       return rel !== '' && !keep(rel);
@@ -48,32 +58,172 @@ function pack(root: string, keep: (rel: string) => boolean, uid: number, gid: nu
   });
 }
 
-/** Copies the batch's present files (and their folders) in and removes its deleted ones. */
-export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch): Promise<void> {
-  const present = b.paths.filter((p) => !b.deleted.includes(p));
-  if (present.length) {
-    const keep = new Set<string>();
-    for (const p of present) {
-      keep.add(p);
-      for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) keep.add(d);
-    }
-    // a folder in the batch (added) brings what is under it
-    const dirs = (await Promise.all(present.map(async (p) => ((await fs.lstat(path.join(root, p)).catch(() => null))?.isDirectory() ? p : null)))).filter((d): d is string => !!d);
-    const [uid, gid] = await owner(engine, id, containerWorkspace);
-    await withTimeout(
-      engine.docker.getContainer(id).putArchive(pack(root, (rel) => keep.has(rel) || dirs.some((d) => rel.startsWith(`${d}/`)), uid, gid), { path: containerWorkspace }),
-      BATCH_MS,
-      `Copying ${present.length} changed file(s) into the container took longer than ${BATCH_MS / 1000} s`,
+/** One kept-open exec of SYNC_SH in a container; frames go one at a time. */
+class SyncAgent {
+  private queue: Promise<unknown> = Promise.resolve();
+  private answers: ((line: string) => void)[] = [];
+  ended = false;
+
+  private constructor(private readonly stream: Duplex) {}
+
+  static async open(engine: Engine, id: string, containerWorkspace: string): Promise<SyncAgent> {
+    const exec = await engine.docker.getContainer(id).exec({ Cmd: ['sh', '-c', SYNC_SH, 'hb-sync', containerWorkspace], User: '0', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const agent = new SyncAgent(stream);
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    demux(stream, (data, from) => {
+      if (from !== 'stdout') return;
+      pending += decoder.write(data);
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith(CONTROL_PREFIX)) agent.answers.shift()?.(line.slice(CONTROL_PREFIX.length));
+      }
+    })
+      .catch(() => undefined)
+      .finally(() => agent.end());
+    return agent;
+  }
+
+  /** Sends one frame (a header line and its body) and waits for its answer. */
+  send(header: string, body: Buffer | string, what: string): Promise<void> {
+    const run = this.queue.then(
+      () =>
+        withTimeout(
+          new Promise<void>((resolve, reject) => {
+            if (this.ended) return reject(new Error('the copy agent in the container ended'));
+            this.answers.push((line) => (line === 'ok' ? resolve() : reject(new Error(`${what} in the container failed: ${line.replace(/^fail\s*/, '')}`))));
+            this.stream.write(`${header}\n`);
+            this.stream.write(body);
+          }),
+          BATCH_MS,
+          `${what} took longer than ${BATCH_MS / 1000} s`,
+        ).catch((e) => {
+          // out of step with the agent (a timeout, a frame half read): a new one serves the next batch
+          this.close();
+          throw e;
+        }),
     );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    this.stream.end();
+    this.stream.destroy();
+    this.end();
+  }
+
+  private end(): void {
+    this.ended = true;
+    for (const a of this.answers.splice(0)) a('fail the copy agent in the container ended');
+  }
+}
+
+/** The agent of each container (at most one per container and workspace). */
+const agents = new Map<string, Promise<SyncAgent | null>>();
+/** Agents that failed in a row, by container: from AGENT_TRIES on, the Engine API is used. */
+const failures = new Map<string, number>();
+const AGENT_TRIES = 2;
+const key = (id: string, containerWorkspace: string) => `${id}\0${containerWorkspace}`;
+
+/** Runs a frame through the agent; false (the caller uses the Engine API) when the agent failed. */
+async function viaAgent(k: string, send: () => Promise<void>): Promise<boolean> {
+  try {
+    await send();
+    failures.delete(k);
+    return true;
+  } catch {
+    failures.set(k, (failures.get(k) ?? 0) + 1);
+    return false;
+  }
+}
+
+async function agentFor(engine: Engine, id: string, containerWorkspace: string): Promise<SyncAgent | null> {
+  const k = key(id, containerWorkspace);
+  if ((failures.get(k) ?? 0) >= AGENT_TRIES) return null;
+  const known = await agents.get(k);
+  if (known && !known.ended) return known;
+  // none yet, or the last one ended (out of step, or the container restarted): a new one
+  const p = withTimeout(SyncAgent.open(engine, id, containerWorkspace), 10_000, 'Starting the copy agent in the container took too long').catch(() => null);
+  agents.set(k, p);
+  if (agents.size > 100) agents.delete(agents.keys().next().value as string);
+  return p;
+}
+
+/** Ends the copy agent of a container (the session ended). */
+export async function closeSyncAgent(id: string, containerWorkspace: string): Promise<void> {
+  const k = key(id, containerWorkspace);
+  const p = agents.get(k);
+  agents.delete(k);
+  failures.delete(k);
+  (await p)?.close();
+}
+
+/**
+ * The entries of a batch's tar: its present files and folders, none under a folder that is
+ * itself an entry (a folder brings what is under it).
+ */
+export function batchEntries(paths: string[], isDir: (rel: string) => boolean): string[] {
+  const dirs = new Set(paths.filter(isDir));
+  return paths.filter((p) => {
+    for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) if (dirs.has(d)) return false;
+    return true;
+  });
+}
+
+/** Copies the batch's present files (and the folders it added) in and removes its deleted ones. */
+export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false): Promise<void> {
+  const deleted = new Set(b.deleted);
+  const present: string[] = [];
+  const dirs = new Set<string>();
+  let bytes = 0;
+  await Promise.all(
+    b.paths.map(async (p) => {
+      if (deleted.has(p)) return;
+      const st = await fs.lstat(path.join(root, p)).catch(() => null);
+      if (!st) return; // gone since: the next batch names it as deleted
+      present.push(p);
+      if (st.isDirectory()) dirs.add(p);
+      bytes += st.size;
+    }),
+  );
+  const agent = await agentFor(engine, id, containerWorkspace);
+  if (present.length) {
+    const [uid, gid] = await owner(engine, id, containerWorkspace);
+    const entries = batchEntries(present.sort(), (p) => dirs.has(p));
+    const named = new Set(entries);
+    const what = `Copying ${present.length} changed file(s) into the container`;
+    // what is under an added folder follows the ignore rules; the named paths were chosen already
+    const tar = () => pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
+    // (a folder's size is not known before packing: the tar is bounded while it is collected)
+    const body = agent && bytes <= AGENT_MAX_BYTES ? await collectBounded(tar(), AGENT_MAX_BYTES) : null;
+    if (!agent || !body || !(await viaAgent(key(id, containerWorkspace), () => agent.send(`tar ${body.length}`, body, what)))) await withTimeout(engine.docker.getContainer(id).putArchive(tar(), { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
   }
   if (b.deleted.length) {
-    const r = await withTimeout(
-      execIn(engine, id, { cmd: ['rm', '-rf', '--', ...b.deleted.map((p) => path.posix.join(containerWorkspace, p))] }),
-      BATCH_MS,
-      `Removing ${b.deleted.length} deleted file(s) in the container took longer than ${BATCH_MS / 1000} s`,
-    );
+    const what = `Removing ${b.deleted.length} deleted file(s) in the container`;
+    const list = b.deleted.map((p) => `${p}\n`).join('');
+    if (agent && !b.deleted.some((p) => p.includes('\n')) && (await viaAgent(key(id, containerWorkspace), () => agent.send(`rm ${b.deleted.length}`, list, what)))) return;
+    const r = await withTimeout(execIn(engine, id, { cmd: ['rm', '-rf', '--', ...b.deleted.map((p) => path.posix.join(containerWorkspace, p))] }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
     if (r.exitCode !== 0) throw new Error(`Removing deleted files in the container failed: ${r.output.trim()}`);
   }
+}
+
+/** The stream's bytes, or null (the stream destroyed) once it passes `max`. */
+async function collectBounded(stream: Readable, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += (c as Buffer).length;
+    if (size > max) {
+      stream.destroy();
+      return null;
+    }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Copies the whole workspace in (what the ignore rules keep). */

@@ -10,7 +10,6 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
 import type { SeccompEngineDefault } from '../../protocol';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import type { Engine } from '../runtime/docker';

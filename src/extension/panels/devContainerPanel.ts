@@ -13,6 +13,7 @@ import {
   validateDevContainerWebviewState,
   type DevContainerAction,
   type DevContainerDetection,
+  type DevContainerReload,
   type DevContainerState,
   type DevContainerToHost,
 } from '../../protocol/webview';
@@ -20,6 +21,7 @@ import { describeContainer, type ActionId } from '../containerState';
 import { Commands } from '../contributions';
 import type { Ctx } from '../context';
 import type { Project } from '../projects';
+import { describeReload, type ReloadState } from '../reloadState';
 import { containerWords } from '../status';
 import { Panel, webviewOptions } from './panel';
 
@@ -141,6 +143,7 @@ class DevContainerPanel extends Panel<DevContainerToHost> {
       resolved: p?.result ? { config: p.result.config, kind: p.result.kind, devcontainerId: p.result.devcontainerId, problems: p.result.problems } : null,
       detection: this.detection,
       timeline: m?.timeline ?? null,
+      reload: m?.reload ? panelReload(m.reload) : null,
       actions: p && m ? panelActions(m.actions, p.choice.kind === 'chosen') : ['refresh'],
       notice,
     };
@@ -247,4 +250,20 @@ export class DevContainerPanels implements vscode.Disposable {
     for (const p of [...this.open.values()]) p.dispose();
     this.open.clear();
   }
+}
+
+/** Hot reload as the panel lists it: the words the status bar and the view use, and each recent reload. */
+export function panelReload(r: ReloadState): DevContainerReload {
+  return {
+    summary: describeReload(r),
+    message: r.message ?? null,
+    recent: r.recent.map((e) => ({
+      at: e.at,
+      files: e.count ? `${e.files.join(', ')}${e.count > e.files.length ? ` and ${e.count - e.files.length} more` : ''}` : 'forced',
+      action: e.action,
+      ms: e.ms,
+      phases: e.phases ? Object.entries(e.phases).map(([k, v]) => `${k} ${v} ms`).join(', ') : null,
+      error: e.error ?? null,
+    })),
+  };
 }

@@ -85,7 +85,7 @@ describe('the HyperBox view (vscode stubbed, real engine)', function () {
     assert.ok(item.iconPath instanceof ThemeIcon);
     assert.equal(item.iconPath.id, 'circle-large-outline');
     const children = (await view().provider.getChildren(nodes[1])) as TreeNode[];
-    assert.deepEqual(children.map((n) => n.label), ['No container yet', 'Lifecycle Commands']);
+    assert.deepEqual(children.map((n) => n.label), ['No container yet', 'Lifecycle Commands', 'Hot Reload']);
 
     // Open Config on the second node: its config, without asking which folder
     await stub.commands.get(Commands.openConfig)!(nodes[1]);

@@ -126,7 +126,7 @@ describe('the state model (pure)', () => {
     assert.equal(roots[0].description, 'running · 1 config error');
     assert.deepEqual(
       roots[0].children!.map((c) => c.kind),
-      ['config', 'container', 'ports', 'mounts', 'lifecycle'],
+      ['config', 'container', 'ports', 'mounts', 'lifecycle', 'reload'],
     );
     assert.match(roots[0].children![0].tooltip!, /keeps running as it was made/);
   });

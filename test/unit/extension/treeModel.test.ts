@@ -111,7 +111,7 @@ describe('the HyperBox view (tree model)', () => {
     const c = child(node, 'container');
     assert.equal(c.label, 'No container yet');
     assert.equal(c.description, 'Start creates it');
-    assert.deepEqual(node.children?.map((n) => n.kind), ['container', 'lifecycle']);
+    assert.deepEqual(node.children?.map((n) => n.kind), ['container', 'lifecycle', 'reload']);
     assert.equal(child(node, 'lifecycle').description, 'not run yet');
   });
 

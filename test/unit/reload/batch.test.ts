@@ -102,6 +102,56 @@ describe('hot reload: batching', () => {
     assert.equal(batches[0].paths.length, 1000, 'memory bounded: at most maxPaths kept');
   });
 
+  it("an editor's save is acted on without the quiet period, and the watcher's event for it adds nothing", async () => {
+    const { b, stamps, batches } = make({ debounceMs: 200 });
+    stamps.set('a.js', 's1');
+    const t0 = Date.now();
+    b.saved(['a.js']);
+    await sleep(20);
+    assert.equal(batches.length, 1, 'acted on well before the 200 ms quiet period');
+    assert.ok(Date.now() - t0 < 150);
+    b.add('a.js'); // the watcher's event for the same save
+    await sleep(250);
+    await b.idle();
+    assert.equal(batches.length, 1);
+    // the watcher's event arriving first, then the save: the save does not wait for the watcher's quiet period, nor does the event put the save off
+    stamps.set('a.js', 's2');
+    b.add('a.js');
+    b.saved(['a.js']);
+    b.add('a.js');
+    await sleep(30);
+    assert.equal(batches.length, 2);
+    await sleep(250);
+    await b.idle();
+    assert.equal(batches.length, 2);
+  });
+
+  it('a save during a burst waits with the burst: one batch', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50 });
+    for (let i = 0; i < 100; i++) b.add(`src/f${i}.js`, i === 0);
+    b.saved(['server.js']);
+    await sleep(30);
+    assert.equal(batches.length, 0, 'the burst is still settling');
+    await sleep(400);
+    await b.idle();
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0].count, 101);
+  });
+
+  it('on a loaded machine (a new folder reported 500 ms before its files, then gaps of 350 ms) a burst is still one batch', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50 });
+    b.add('src', true);
+    await sleep(500);
+    for (let i = 0; i < 60; i++) {
+      b.add(`src/f${i}.js`);
+      if (i % 20 === 19) await sleep(350);
+    }
+    await sleep(1200);
+    await b.idle();
+    assert.equal(batches.length, 1, batches.map((x) => x.count).join(', '));
+    assert.equal(batches[0].count, 61);
+  });
+
   it('force acts once even with nothing pending (hb reload)', async () => {
     const { b, batches } = make();
     await b.force();
