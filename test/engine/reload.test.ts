@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { Initialize, ReloadChanged, ReloadSaved, ReloadToggle, RuntimeStatus, Shutdown, type ReloadEvent } from '../../src/protocol';
-import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/docker';
 import { rememberTrust } from '../../src/engine/runtime/trust';
 import { reloadTrustFindings } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord, type SessionOptions } from '../../src/engine/reload/session';
@@ -249,7 +249,7 @@ describe('hot reload: hb watch and the engine (real Docker)', function () {
       await serves(ip, 3000, 'e1', 10_000);
       await sleep(300);
       writeFileSync(path.join(folder, 'server.js'), server('e2'));
-      conn.sendNotification(ReloadSaved, { folder, paths: [path.join(folder, 'server.js')] });
+      void conn.sendNotification(ReloadSaved, { folder, paths: [path.join(folder, 'server.js')] });
       await serves(ip, 3000, 'e2', 10_000);
       await waitFor(() => events.some((x) => x.kind === 'reloaded'), 5000, 'ReloadChanged');
       const reloaded = events.filter((x) => x.kind === 'reloaded');

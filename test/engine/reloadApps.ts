@@ -15,7 +15,10 @@ export function get(host: string, port: number): Promise<string> {
     // settles once: a body, or the error when the server breaks off (a restart mid-response)
     let done = false;
     const settle = (v: string) => {
-      if (!done) (done = true), clearTimeout(timer), resolve(v);
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(v);
     };
     const timer = setTimeout(() => (req.destroy(), settle('error timeout')), 2000);
     const req = http.get({ host, port, path: '/', agent: false }, (res) => {

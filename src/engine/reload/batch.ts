@@ -136,7 +136,7 @@ export class Batcher {
 
   private schedule(quiet: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), quiet);
+    this.timer = setTimeout(() => void this.flush(), quiet);
     this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
   }
 

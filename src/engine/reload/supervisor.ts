@@ -145,7 +145,7 @@ export class Supervisor {
       START_MS,
       'Starting the app in the container took too long',
     );
-    const stream = (await withTimeout(exec.start({ hijack: true, stdin: true }), START_MS, 'Starting the app in the container took too long')) as Duplex;
+    const stream = await withTimeout<Duplex>(exec.start({ hijack: true, stdin: true }), START_MS, 'Starting the app in the container took too long');
     s.stream = stream;
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
     let pending = '';

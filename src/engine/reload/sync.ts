@@ -68,7 +68,7 @@ class SyncAgent {
 
   static async open(engine: Engine, id: string, containerWorkspace: string): Promise<SyncAgent> {
     const exec = await engine.docker.getContainer(id).exec({ Cmd: ['sh', '-c', SYNC_SH, 'hb-sync', containerWorkspace], User: '0', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream = (await exec.start({ hijack: true, stdin: true }));
     const agent = new SyncAgent(stream);
     const decoder = new StringDecoder('utf8');
     let pending = '';
