@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { Capability, ConfigResolve, type CapabilityName, type ResolvedConfig } from '../protocol';
+import { Capability, ConfigResolve, LiveSettingsUpdate, type CapabilityName, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
@@ -16,6 +16,7 @@ import { ProjectDetails } from './details';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
 import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
 import { EnginePathError, resolveEnginePath } from './enginePath';
+import { affectsLiveSettings, readLiveSettings } from './liveSettings';
 import { isRunning, truthfulPorts, withLiveOutput, type ProjectModel } from './model';
 import { Projects, dirtyText, type Project } from './projects';
 import { RebuildOnSave } from './rebuildOffer';
@@ -63,6 +64,8 @@ export class Ctx implements vscode.Disposable {
   private readonly folderRefresh = new Map<string, NodeJS.Timeout>();
   private readonly contextKeys = new Map<string, boolean>();
   private readonly rendered = new vscode.EventEmitter<void>();
+  /** The last LiveSettingsUpdate of this engine session (settled: sent, or failed and logged). */
+  private liveSettingsSent: Promise<void> = Promise.resolve();
   /** Fires after each render(): the engine's or a project's state changed. */
   readonly onDidRender = this.rendered.event;
 
@@ -288,6 +291,8 @@ export class Ctx implements vscode.Disposable {
     if (state.kind === 'running' && (this.lastSession?.client !== client || this.lastSession.session !== state.session)) {
       // A new engine process knows nothing yet: look at every folder again.
       this.lastSession = { client, session: state.session };
+      // the live settings first: an up asked for next makes its container with them (traces)
+      this.sendLiveSettings();
       for (const p of this.projects.list()) p.container.askedFor = undefined;
       void this.projects.refresh();
       void this.containers.engineStarted();
@@ -312,6 +317,31 @@ export class Ctx implements vscode.Disposable {
     } else if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.traceServer}`)) {
       this.client?.setTrace(this.traceSetting());
     }
+    if (affectsLiveSettings((section) => e.affectsConfiguration(section))) this.sendLiveSettings();
+  }
+
+  /**
+   * Passes every live setting (traces, the eBPF sidecar, prewarming, pressure thresholds) to the
+   * running engine: at each engine session's start and at each change of one of them, whether or
+   * not the pressure item or a panel is on. Failures are logged; the next change or session tries again.
+   */
+  private sendLiveSettings(): void {
+    if (this.engineState.kind !== 'running') return;
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    const settings = readLiveSettings((key, fallback) => config.get(key, fallback));
+    const previous = this.liveSettingsSent;
+    // in order: a quick second change must not be overtaken by the first
+    this.liveSettingsSent = previous.then(() =>
+      this.request(LiveSettingsUpdate, settings).then(
+        () => undefined,
+        (e) => this.log.warn(`HyperBox could not pass its settings (traces, eBPF sidecar, prewarming, pressure thresholds) to the engine: ${(e as Error).message}`),
+      ),
+    );
+  }
+
+  /** Settles once the live settings of this engine session were sent (or failed): the pressure subscription waits for its thresholds. */
+  liveSettingsReady(): Promise<void> {
+    return this.liveSettingsSent;
   }
 
   private traceSetting(): TraceSetting {
