@@ -18,6 +18,7 @@ import { EngineClient, EngineUnavailableError, type EngineState, type RequestOpt
 import { EnginePathError, resolveEnginePath } from './enginePath';
 import { affectsLiveSettings, readLiveSettings } from './liveSettings';
 import { isRunning, truthfulPorts, withLiveOutput, type ProjectModel } from './model';
+import { Prewarming } from './prewarm';
 import { Projects, dirtyText, type Project } from './projects';
 import { RebuildOnSave } from './rebuildOffer';
 import { ResolvedConfigView } from './resolvedView';
@@ -49,6 +50,8 @@ export class Ctx implements vscode.Disposable {
   readonly containers: Containers;
   /** Ports, timelines and live output of each project: with `projects`, the one store every surface reads through model(). */
   readonly details: ProjectDetails;
+  /** hyperbox.prewarm: asks the engine to build a trusted folder's next image while the machine is calm. */
+  readonly prewarming: Prewarming;
   /** Engine notification handlers for every engine session (attached to each new client). */
   private readonly notificationHandlers = new Set<{ type: NotificationType<unknown>; handler: (params: unknown) => void; attached: vscode.Disposable[] }>();
 
@@ -98,8 +101,16 @@ export class Ctx implements vscode.Disposable {
       engineHas: (capability) => this.engineHas(capability),
       log,
     });
+    this.prewarming = new Prewarming({
+      projects: this.projects,
+      request: (type, params, opts) => this.request(type, params, opts),
+      engineRunning: () => this.engineState.kind === 'running',
+      state: extension.workspaceState,
+      log,
+    });
     this.subscriptions.push(
       this.details,
+      this.prewarming,
       this.details.onDidChange(() => this.render()),
       this.containers,
       this.projects.onDidChange(() => this.containers.projectsChanged()),

@@ -1248,5 +1248,9 @@ export interface PrewarmStatus {
   /** How long the prewarm build took: what the next up saves. */
   buildMs?: number;
 }
-/** client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm); the editor sends Workspace Trust. Cancellable. */
-export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean }, PrewarmStatus, void>('hyperbox/live/prewarm');
+/**
+ * client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm).
+ * The editor sends Workspace Trust and the finding keys its last up of the folder was trusted for
+ * (the build must be among them, or in hb's trust store). Cancellable.
+ */
+export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean; acceptedFindings?: string[] }, PrewarmStatus, void>('hyperbox/live/prewarm');

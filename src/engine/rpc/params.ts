@@ -114,7 +114,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [ReloadSaved.method]: v.object({ folder: path, configFile: v.optional(path), paths: v.array(path) }),
   [PressureSubscribe.method]: v.object({ who: text }),
   [PressureUnsubscribe.method]: v.object({ subscription: v.number() }),
-  [PrewarmRequest.method]: v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean() }),
+  [PrewarmRequest.method]: v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)) }),
   [LiveSettingsUpdate.method]: v.object({
     pressure: v.optional(v.object({ memorySomeWarning: v.number(), memoryFullError: v.number() })),
     traces: v.optional(

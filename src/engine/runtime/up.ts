@@ -821,14 +821,18 @@ function createRequest(
   return { ...body, _query: { name, ...(parts.platform ? { platform: parts.platform } : {}) }, _body: body, _filesRead: parts.filesRead };
 }
 
+/** A Dockerfile config's build: its RUN steps run on the engine (up's first gate, and what prewarming needs trusted). */
+export function dockerfileFinding(resolved: Pick<Awaited<ReturnType<typeof loadConfig>>, 'kind' | 'paths' | 'workspaceFolder'>): TrustFinding | undefined {
+  if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile) return undefined;
+  const rel = path.relative(resolved.workspaceFolder, resolved.paths.dockerfile) || resolved.paths.dockerfile;
+  return buildFinding(`dockerfile:${rel}`, `it builds an image from ${rel} (its RUN steps run on the engine)`);
+}
+
 /** What the config shows before anything runs: initializeCommand, the builds (Dockerfile, Features). */
 function preGateFindings(resolved: Awaited<ReturnType<typeof loadConfig>>, features: LocalFeature[]): TrustFinding[] {
-  const folder = resolved.workspaceFolder;
   const out = commandFindings({ initializeCommand: resolved.config.initializeCommand });
-  if (resolved.kind === 'dockerfile' && resolved.paths.dockerfile) {
-    const rel = path.relative(folder, resolved.paths.dockerfile) || resolved.paths.dockerfile;
-    out.push(buildFinding(`dockerfile:${rel}`, `it builds an image from ${rel} (its RUN steps run on the engine)`));
-  }
+  const build = dockerfileFinding(resolved);
+  if (build) out.push(build);
   for (const f of features) out.push(buildFinding(`feature:${f.key}`, `it installs the Feature ${f.key} (its install.sh runs in an image build)`));
   return out;
 }

@@ -1,0 +1,145 @@
+// PSI-aware prewarming from the editor (hyperbox.prewarm): when a trusted folder's Dockerfile
+// config has no container or a stale one, the editor asks the engine to build the next up's image
+// (PrewarmRequest). The engine decides the rest — the host is calm (its PSI), the build is in a
+// trust record, nothing is made but an image under a temporary tag — and answers what it did or
+// why not; a deferral (the host under pressure) is shown in the status bar and the log, and asked
+// again a minute later. Which findings the folder's ups were trusted for (UpResult.findings) is
+// kept in workspaceState: the engine prewarms only a build the user let run before. What to ask
+// and what to say are decided in prewarmDecision.ts (pure).
+import * as vscode from 'vscode';
+import { PrewarmRequest, type UpResult } from '../protocol';
+import { SETTINGS_SECTION, Settings, StateKeys } from './contributions';
+import { usable } from './containers';
+import { describePrewarm, prewarmDecision } from './prewarmDecision';
+import type { Project, Requester } from './projects';
+
+/** A deferred prewarm is asked again after this long (the engine's calm check is avg10: 10 s windows). */
+export const PREWARM_RETRY_MS = 60_000;
+/** A prewarm is a build: it may take as long as an up's. */
+const PREWARM_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
+export interface PrewarmingDeps {
+  projects: { list(): Project[]; onDidChange: vscode.Event<void> };
+  request: Requester;
+  engineRunning: () => boolean;
+  state: vscode.Memento;
+  log: vscode.LogOutputChannel;
+  retryMs?: number;
+}
+
+const recordKey = (folder: string, configFile: string) => `${folder}\0${configFile}`;
+
+export class Prewarming implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Per folder: the situation last asked about (not asked again), and a request under way. */
+  private readonly asked = new Map<string, string>();
+  private readonly inflight = new Map<string, vscode.CancellationTokenSource>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private statusMessage: vscode.Disposable | undefined;
+
+  constructor(private readonly deps: PrewarmingDeps) {
+    this.subscriptions.push(
+      deps.projects.onDidChange(() => this.check()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.check()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.prewarm}`)) return;
+        // turned on: the situations seen while it was off are news; turned off: stop what runs
+        this.asked.clear();
+        if (!this.enabled) for (const c of this.inflight.values()) c.cancel();
+        this.check();
+      }),
+    );
+  }
+
+  private get enabled(): boolean {
+    return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.prewarm, false) === true;
+  }
+
+  /** The finding keys the folder's last trusted up was trusted for (workspaceState). */
+  accepted(folder: string, configFile: string): string[] {
+    return this.deps.state.get<Record<string, string[]>>(StateKeys.upFindings, {})[recordKey(folder, configFile)] ?? [];
+  }
+
+  /** Keeps what an up just answered it was trusted for. */
+  private remember(project: Project): void {
+    const s = project.container.summary as Partial<UpResult> | undefined;
+    if (project.choice.kind !== 'chosen' || !s || !Array.isArray(s.findings)) return;
+    const key = recordKey(project.folder.uri.fsPath, project.choice.configFile);
+    const keys = s.findings.map((f) => f.key).sort();
+    const all = this.deps.state.get<Record<string, string[]>>(StateKeys.upFindings, {});
+    if (JSON.stringify(all[key] ?? []) === JSON.stringify(keys)) return;
+    void this.deps.state.update(StateKeys.upFindings, { ...all, [key]: keys });
+  }
+
+  /** Looks at every project and asks the engine for those that should be prewarmed now. */
+  check(): void {
+    for (const p of this.deps.projects.list()) {
+      if (p.choice.kind !== 'chosen') continue;
+      this.remember(p);
+      const folder = p.folder.uri.fsPath;
+      const configFile = p.choice.configFile;
+      const d = prewarmDecision({
+        workspaceTrusted: vscode.workspace.isTrusted,
+        enabled: this.enabled,
+        engineRunning: this.deps.engineRunning(),
+        usable: usable(p),
+        kind: p.result?.kind,
+        summary: p.container.summary,
+        busy: !!p.container.busy,
+      });
+      if (!d.ask) {
+        // an up or a change of state makes the next stale or missing container news again
+        if (p.container.summary && p.container.summary.state !== 'missing' && p.container.summary.state !== 'stale') this.asked.delete(folder);
+        continue;
+      }
+      if (this.asked.get(folder) === d.situation || this.inflight.has(folder)) continue;
+      this.asked.set(folder, d.situation);
+      void this.ask(p, folder, configFile);
+    }
+  }
+
+  private async ask(p: Project, folder: string, configFile: string): Promise<void> {
+    const cts = new vscode.CancellationTokenSource();
+    this.inflight.set(folder, cts);
+    clearTimeout(this.retries.get(folder));
+    this.retries.delete(folder);
+    try {
+      const answer = await this.deps.request(
+        PrewarmRequest,
+        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.accepted(folder, configFile) },
+        // a build: as long as it takes (cancelled when the setting goes off or the window closes)
+        { token: cts.token, timeoutMs: PREWARM_TIMEOUT_MS },
+      );
+      const said = describePrewarm(p.folder.name, answer);
+      if (said) {
+        this.deps.log[said.level](said.text);
+        if (said.status) {
+          this.statusMessage?.dispose();
+          this.statusMessage = vscode.window.setStatusBarMessage(said.status, 15_000);
+        }
+      } else this.deps.log.debug(`Prewarming ${p.folder.name}: ${answer.reason}`);
+      if (answer.state === 'deferred') {
+        // the same situation is asked again once the host may have calmed down
+        const t = setTimeout(() => {
+          this.retries.delete(folder);
+          if (this.asked.get(folder) !== undefined) this.asked.delete(folder);
+          this.check();
+        }, this.deps.retryMs ?? PREWARM_RETRY_MS);
+        t.unref?.();
+        this.retries.set(folder, t);
+      }
+    } catch (e) {
+      if (!cts.token.isCancellationRequested) this.deps.log.warn(`Prewarming ${p.folder.name} failed: ${(e as Error).message}`);
+    } finally {
+      this.inflight.delete(folder);
+      cts.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.inflight.values()) c.cancel();
+    for (const t of this.retries.values()) clearTimeout(t);
+    this.statusMessage?.dispose();
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+}
