@@ -51,6 +51,7 @@ import { featureEntry, featuresImage, readFeatures, wrapEntrypoint, type LocalFe
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
 import { usePrewarmed } from '../live/prewarm';
+import { ebpfTrustFinding } from '../live/traces';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
@@ -276,7 +277,8 @@ async function upWithEngine(
   try {
     // before anything runs (initializeCommand, builds, pulls, removing a container to rebuild): what the config shows
     const composeConfig = resolved.kind === 'compose' ? await timer.time('compose config', () => readComposeConfig(engine, resolved, env, report, signal)) : undefined;
-    const configFindings = preGateFindings(resolved, featureSet);
+    // (and the eBPF sidecar the user's settings would start beside it: privileged, so it asks too)
+    const configFindings = [...preGateFindings(resolved, featureSet), ...[ebpfTrustFinding(config, opts.settings)].filter((f): f is TrustFinding => !!f)];
     await timer.time('trust', async () => gate.pass([...configFindings, ...(await provisionalFindings(engine, resolved, featureSet, scope, env, composeConfig))]));
 
     // who the engine is, for the result: asked now, awaited at the end
