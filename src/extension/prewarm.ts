@@ -88,6 +88,8 @@ export class Prewarming implements vscode.Disposable {
         busy: !!p.container.busy,
       });
       if (!d.ask) {
+        // the user starts or rebuilds it now: that up builds what it needs itself
+        if (p.container.busy) this.inflight.get(folder)?.cancel();
         // an up or a change of state makes the next stale or missing container news again
         if (p.container.summary && p.container.summary.state !== 'missing' && p.container.summary.state !== 'stale') this.asked.delete(folder);
         continue;

@@ -154,5 +154,27 @@ describe('extension: prewarming', () => {
       assert.deepEqual(sent[0].acceptedFindings, [], 'no up was trusted in this editor yet: the engine looks in its own record');
       await waitFor(() => /Prewarming app skipped: HyperBox has no record that you trusted this folder's build/.test(log.text()), 'the reason in the log');
     });
-  });
+  
+    it('a start of the folder cancels the prewarm under way: that up builds what it needs itself', async () => {
+      let cancelled = false;
+      prewarming!.dispose();
+      prewarming = new Prewarming({
+        projects: { list: () => [project], onDidChange: changed.event as never },
+        request: (async (_type: unknown, params: never, options: { token: { onCancellationRequested(f: () => void): void } }) => {
+          sent.push(params);
+          return new Promise((_resolve, reject) => options.token.onCancellationRequested(() => ((cancelled = true), reject(new Error('cancelled')))));
+        }) as never,
+        engineRunning: () => true,
+        state: context.workspaceState as never,
+        log: log as never,
+      });
+      becomes(summary('missing'));
+      await waitFor(() => sent.length === 1, 'the prewarm request');
+      project.container.busy = { kind: 'starting', rebuild: false };
+      changed.fire();
+      await waitFor(() => cancelled, 'the prewarm cancelled');
+      await sleep(20);
+      assert.ok(!/failed/.test(log.text()), log.text());
+    });
+});
 });
