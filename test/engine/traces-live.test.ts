@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import type { LiveSettings, TrustFinding } from '../../src/protocol';
+import type { LiveSettings, TracesSidecarProblem, TrustFinding } from '../../src/protocol';
 import { connectEngine } from '../../src/engine/runtime/docker';
 import { up } from '../../src/engine/runtime/up';
 import { ebpfTrustFinding, LABEL_EBPF_FOR, LABEL_TRACES, TracesCapability } from '../../src/engine/live/traces';
@@ -159,6 +159,9 @@ describe('engine: traces while the container runs', function () {
     const standin = derivedImage('ebpf-standin', 'CMD ["sleep", "600"]');
     const missing = `hyperbox-test/ebpf-missing:${process.pid}`;
     const cap = new TracesCapability(() => connectEngine(process.env), log, () => undefined, async () => trusted, hub);
+    // what the engine sends the editor (TracesSidecarProblemNotice), which shows it
+    const problems: TracesSidecarProblem[] = [];
+    cap.onSidecarProblem = (p) => problems.push(p);
     const c = await sendingContainer('ebpf', port, 'gateway');
     made.push(c.id);
     const sidecarName = `hb-ebpf-${c.id.slice(0, 12)}`;
@@ -171,7 +174,7 @@ describe('engine: traces while the container runs', function () {
 
       // the setting on, but the folder not trusted for it
       cap.update({ traces: { enabled: true, port, ebpf: { enabled: true, image: standin } } });
-      const untrusted = await waitFor(() => log.lines.find((l) => /no eBPF sidecar runs/.test(l.message)), 'the untrusted warning', 15_000, log.text);
+      const untrusted = await waitFor(() => log.lines.find((l) => /No eBPF sidecar runs/.test(l.message)), 'the untrusted warning', 15_000, log.text);
       assert.equal(untrusted.level, 'warn');
       assert.match(untrusted.message, /hyperbox\.traces\.ebpf\.enabled allows it on this machine, but \/tmp\/hb-traces-ebpf is not trusted for it \(the eBPF instrumentation sidecar .*privileged.*\)\. Rebuild the dev container with the setting on/);
       assert.equal(sidecars(), '', 'no sidecar without trust');
@@ -194,6 +197,9 @@ describe('engine: traces while the container runs', function () {
       // the half-made sidecar is removed; the dev container runs on
       assert.equal(sidecars(), '');
       assert.equal(docker(['inspect', '-f', '{{.State.Running}}', c.id]).stdout.trim(), 'true');
+      // the editor is told each cause, in words that name what is missing
+      assert.deepEqual(problems.map((p) => [p.containerId, p.missing]), [[c.id, 'trust'], [c.id, 'image'], [c.id, 'privileged']]);
+      assert.match(problems[2].message, /this Docker engine refuses privileged containers \(.*operation not permitted.*\)\. eBPF instrumentation needs an engine that runs them/);
     } finally {
       await stop?.();
       docker(['rm', '-f', sidecarName], { allowFail: true });

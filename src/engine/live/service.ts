@@ -13,6 +13,7 @@ import {
   RuntimePortsChanged,
   RuntimeWatch,
   TracesRecreateOffer,
+  TracesSidecarProblemNotice,
   type ContainerSummary,
   type LiveSettings,
   type RuntimeTarget,
@@ -96,6 +97,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
     // the eBPF sidecar: trusted by the up that made or started the container, or by hb's trust store
     async (c, finding) => upTrust.get(trustKey(c.project.folder, c.project.configFile))?.has(finding.key) === true || isTrusted(env, c.project.folder, [finding], c.project.configFile),
   );
+  traces.onSidecarProblem = (p) => void conn.sendNotification(TracesSidecarProblemNotice, p).catch(() => undefined);
   // every capability that lives with a container
   const CAPABILITIES: LiveCapability[] = [ports, reload, pressure, traces];
   // hyperbox.prewarm is off until the editor says otherwise (see README: prewarming spends CPU and disk unasked)

@@ -16,7 +16,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { LiveSettings, TrustFinding } from '../../protocol';
+import type { LiveSettings, TracesSidecarProblem, TrustFinding } from '../../protocol';
 import type { EngineLog } from '../services';
 import type { Engine } from '../runtime/docker';
 import { isLocalEngine } from '../runtime/endpoint';
@@ -216,6 +216,8 @@ export class TracesCapability implements LiveCapability {
   private readonly sending = new Map<string, Sending>();
   /** The running containers without traces, offered a recreate once traces are on. */
   private readonly without = new Map<string, LiveContainer>();
+  /** Told when the eBPF sidecar the settings ask for cannot run (the engine sends it to the editor). */
+  onSidecarProblem: (p: TracesSidecarProblem) => void = () => undefined;
 
   constructor(
     private readonly engine: () => Promise<Engine>,
@@ -310,17 +312,17 @@ export class TracesCapability implements LiveCapability {
     // the setting allows it on this machine; the folder must be trusted for it too (trust.ts)
     const finding = ebpfPlanFinding(plan);
     if (!(await this.trusted(c, finding))) {
-      this.log.warn(
-        `Traces: no eBPF sidecar runs for ${name}: hyperbox.traces.ebpf.enabled allows it on this machine, but ${c.project.folder} is not trusted for it (${finding.text}). Rebuild the dev container with the setting on (the editor's Workspace Trust covers it, and hb up asks), then it starts.`,
-      );
+      const message = `No eBPF sidecar runs for ${name}: hyperbox.traces.ebpf.enabled allows it on this machine, but ${c.project.folder} is not trusted for it (${finding.text}). Rebuild the dev container with the setting on (the editor's Workspace Trust covers it, and hb up asks), then it starts.`;
+      this.log.warn(`Traces: ${message}`);
+      this.onSidecarProblem({ folder: c.project.folder, containerId: c.id, missing: 'trust', message });
       return undefined;
     }
     const engine = await this.engine();
     const image = await engine.docker.getImage(plan.image).inspect().catch(() => undefined);
     if (!image) {
-      this.log.warn(
-        `Traces: hyperbox.traces.ebpf.enabled is on, but the image ${plan.image} is not on this machine, so no eBPF sidecar runs for ${c.info.Name.replace(/^\//, '')}. Pull it (docker pull ${plan.image}), or name a local image in hyperbox.traces.ebpf.image.`,
-      );
+      const message = `hyperbox.traces.ebpf.enabled is on, but the image ${plan.image} is not on this machine, so no eBPF sidecar runs for ${name}. Pull it (docker pull ${plan.image}), or name a local image in hyperbox.traces.ebpf.image.`;
+      this.log.warn(`Traces: ${message}`);
+      this.onSidecarProblem({ folder: c.project.folder, containerId: c.id, missing: 'image', message });
       return undefined;
     }
     await engine.docker.getContainer(plan.name).remove({ force: true }).catch(() => undefined);
@@ -330,6 +332,12 @@ export class TracesCapability implements LiveCapability {
     } catch (e) {
       await made.remove({ force: true }).catch(() => undefined);
       const why = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
+      this.onSidecarProblem({
+        folder: c.project.folder,
+        containerId: c.id,
+        missing: 'privileged',
+        message: `The eBPF sidecar of ${name} did not start: this Docker engine refuses privileged containers (${why.trim()}). eBPF instrumentation needs an engine that runs them; ${name} runs on, and its traces still arrive from its own OpenTelemetry SDK.`,
+      });
       throw new Error(
         `the engine refused to start ${plan.name} (${plan.image}) privileged in this machine's PID namespace: ${why.trim()}. What is missing is an engine that runs privileged containers (eBPF instrumentation needs one; a rootless, user-namespaced or otherwise restricted engine cannot). Nothing else changed: ${name} runs on, and its traces still arrive from its own OpenTelemetry SDK.`,
       );
@@ -444,7 +452,7 @@ export function sidecarTrustFindings(plan: EbpfSidecarPlan | undefined): string[
   if (!plan) return [];
   const h = plan.create.HostConfig;
   return [
-    `runs the image ${plan.image} as the container ${plan.name}`,
+    `runs the image ${plan.image}`,
     ...(h.Privileged ? ['privileged (every device and capability of this machine)'] : []),
     ...(h.PidMode === 'host' ? ["in this machine's PID namespace (it sees every process here)"] : []),
     ...h.Binds.map((b) => `with ${b.split(':')[0]} of this machine mounted`),

@@ -204,6 +204,26 @@ describe('the Traces panel', () => {
     assert.match(s.notice!, /hyperbox\.traces\.enabled/);
     panels.dispose();
   });
+
+  it("shows the engine's word when the eBPF sidecar cannot run, once per container and cause, with Show Logs", async () => {
+    const f = tracesCtx();
+    const panels = new TracesPanels(f.ctx);
+    const notice = f.notifications.get('hyperbox/traces/sidecarProblem')!;
+    const refused = { folder: '/work/app', containerId: 'c1', missing: 'privileged' as const, message: 'The eBPF sidecar of app-dev did not start: this Docker engine refuses privileged containers (unable to apply caps: operation not permitted).' };
+    notice(refused);
+    notice(refused);
+    notice({ ...refused, missing: 'trust', message: 'No eBPF sidecar runs for app-dev: ... is not trusted for it.' });
+    const shown = stub.messages.filter((m) => m.message.startsWith('HyperBox traces:'));
+    assert.deepEqual(
+      shown.map((m) => [m.level, m.message, m.items]),
+      [
+        ['warning', `HyperBox traces: ${refused.message}`, ['Show Logs']],
+        ['warning', 'HyperBox traces: No eBPF sidecar runs for app-dev: ... is not trusted for it.', ['Show Logs']],
+      ],
+    );
+    panels.dispose();
+    assert.equal(f.notifications.has('hyperbox/traces/sidecarProblem'), false, 'let go with the panels');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
