@@ -460,10 +460,14 @@ export function sidecarTrustFindings(plan: EbpfSidecarPlan | undefined): string[
   ];
 }
 
-/** The sidecar plan as one trust finding: what it runs and with which privileges (not which container: one record serves every rebuild). */
+/**
+ * The sidecar plan as one trust finding, keyed on the privileges it gets (not on the container: one
+ * record serves every rebuild; nor on the image, which only the user's machine-scope setting
+ * names, never the folder — the text still names it).
+ */
 function ebpfPlanFinding(plan: EbpfSidecarPlan): TrustFinding {
   const h = plan.create.HostConfig;
-  return sidecarFinding('the eBPF instrumentation sidecar (hyperbox.traces.ebpf.enabled)', sidecarTrustFindings(plan), { image: plan.image, privileged: h.Privileged, pid: h.PidMode, binds: h.Binds });
+  return sidecarFinding('the eBPF instrumentation sidecar (hyperbox.traces.ebpf.enabled)', sidecarTrustFindings(plan), { privileged: h.Privileged, pid: h.PidMode, binds: h.Binds });
 }
 
 /**

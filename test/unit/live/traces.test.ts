@@ -70,7 +70,7 @@ describe('live: the eBPF sidecar plan', () => {
     assert.match(findings, /PID namespace/);
     assert.match(findings, /\/sys\/fs\/cgroup/);
   });
-  it('is one trust finding for up\'s gate: only with the setting and traces on, listing its privileges, the same for every container', () => {
+  it('is one trust finding for up\'s gate: only with the setting and traces on, listing its privileges, the same for every container and image', () => {
     const on = { traces: { enabled: true, ebpf: { enabled: true, image: 'local/obi:dev' } } };
     assert.equal(ebpfTrustFinding({}, { traces: { enabled: true, ebpf: { enabled: false } } }), undefined);
     // customizations turn traces on, never the sidecar
@@ -79,9 +79,11 @@ describe('live: the eBPF sidecar plan', () => {
     assert.equal(ebpfTrustFinding({}, { traces: { enabled: false, ebpf: { enabled: true } } }), undefined);
     const f = ebpfTrustFinding({}, on)!;
     assert.match(f.key, /^sidecar:/);
-    assert.match(f.text, /^the eBPF instrumentation sidecar \(hyperbox\.traces\.ebpf\.enabled\) runs beside the dev container: runs the image local\/obi:dev .*privileged.*PID namespace.*\/sys\/fs\/cgroup/);
+    assert.match(f.text, /^the eBPF instrumentation sidecar \(hyperbox\.traces\.ebpf\.enabled\) runs beside the dev container: runs the image local\/obi:dev; privileged.*PID namespace.*\/sys\/fs\/cgroup/);
     assert.deepEqual(ebpfTrustFinding({ customizations: { hyperbox: { traces: true } } }, { traces: { enabled: false, ebpf: { enabled: true, image: 'local/obi:dev' } } }), f);
-    // another image is another finding: it asks again
-    assert.notEqual(ebpfTrustFinding({}, { traces: { enabled: true, ebpf: { enabled: true, image: 'local/obi:2' } } })!.key, f.key);
+    // the image is the user's own (machine setting), never the folder's: the same finding, named in the text
+    const other = ebpfTrustFinding({}, { traces: { enabled: true, ebpf: { enabled: true, image: 'local/obi:2' } } })!;
+    assert.equal(other.key, f.key);
+    assert.match(other.text, /runs the image local\/obi:2/);
   });
 });
