@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       }
       const at = await died;
       for (const k of ['status', 'view', 'panel'] as const) each[k].push(seen[k]! - at);
-      totals.push(Math.max(seen.status!, seen.view!, seen.panel!) - at);
+      totals.push(Math.max(seen.status, seen.view, seen.panel) - at);
     }
   } finally {
     await deactivate();

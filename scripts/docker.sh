@@ -60,10 +60,14 @@ if [ -x /usr/bin/crun ]; then
 fi
 
 echo "docker: starting dockerd (log: $log) ..." >&2
-nohup dockerd "${runtime_args[@]}" >"$log" 2>&1 &
+# in a session of its own: a Ctrl-C in the terminal that started it (try.sh runs until one) goes to
+# that terminal's process group, and must not stop the engine with the containers on it
+setsid dockerd "${runtime_args[@]}" </dev/null >"$log" 2>&1 &
 echo $! >"$pidfile"
 for _ in $(seq 1 60); do
   if answers; then
+    # dockerd's own record of its pid, in case setsid had to fork
+    [ -s /var/run/docker.pid ] && cp /var/run/docker.pid "$pidfile"
     echo "docker: engine $("$docker_bin" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') is up" >&2
     exit 0
   fi

@@ -65,7 +65,7 @@ const span = (traceId: string) =>
 
 async function main(): Promise<void> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'engine.js')], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   conn.listen();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-bench-live-'));
   let folder: string | undefined;

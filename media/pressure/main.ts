@@ -150,7 +150,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   for (const s of p.samples) history.add(s);
   notice.textContent = p.notice ?? '';
   notice.hidden = !p.notice;
-  lastAlert = p.samples.length ? (p.samples[p.samples.length - 1]!.alert ?? null) : lastAlert;
+  lastAlert = p.samples.length ? (p.samples[p.samples.length - 1].alert ?? null) : lastAlert;
   render(lastAlert);
 });
 

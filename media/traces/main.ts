@@ -171,7 +171,7 @@ function renderWindow<T>(scroller: HTMLElement, body: HTMLElement, items: T[], r
   body.style.height = `${items.length * ROW}px`;
   const { start, end } = visibleRange(scroller.scrollTop, scroller.clientHeight || 400, ROW, items.length);
   const rows: HTMLElement[] = [];
-  for (let i = start; i < end; i++) rows.push(row(items[i]!, i));
+  for (let i = start; i < end; i++) rows.push(row(items[i], i));
   body.replaceChildren(...rows);
 }
 

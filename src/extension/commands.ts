@@ -20,7 +20,7 @@ const LOCATIONS = '.devcontainer/devcontainer.json, .devcontainer.json or .devco
 
 export function registerCommands(ctx: Ctx): void {
   // `arg` is what VS Code passes: a node of the HyperBox view, a Uri (the Explorer), or nothing (the palette)
-  const register = (id: string, run: (arg?: unknown) => Promise<unknown> | unknown) =>
+  const register = (id: string, run: (arg?: unknown) => unknown) =>
     ctx.extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (arg?: unknown) => {
         try {
@@ -46,7 +46,7 @@ export function registerCommands(ctx: Ctx): void {
   ctx.extension.subscriptions.push(
     terminals,
     output,
-    terminals.onDidChange(() => void vscode.commands.executeCommand(BuiltinCommands.setContext, ContextKeys.terminalOpen, terminals.count > 0)),
+    terminals.onDidChange(() => ctx.setContext(ContextKeys.terminalOpen, terminals.count > 0)),
   );
 
   register(Commands.showLogs, () => ctx.log.show());
@@ -67,6 +67,7 @@ export function registerCommands(ctx: Ctx): void {
   register(Commands.uninstallCli, () => uninstallCli(cliEnv()));
   register(Commands.retryDocker, () => retryDocker(ctx));
   register(Commands.reopenInContainer, () => reopenInContainer(ctx));
+  register(Commands.getStarted, () => ctx.showWalkthrough(() => vscode.commands.executeCommand(BuiltinCommands.openWalkthrough, `${ctx.extension.extension.id}#getStarted`, false)));
   // the Dev Container panel (a webview; restored after a window reload by its serializer)
   const panels = new DevContainerPanels(ctx);
   ctx.extension.subscriptions.push(panels);

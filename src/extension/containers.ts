@@ -1,7 +1,11 @@
 // The projects' dev containers: their state, following the engine (container events when the
 // engine sends them, else polling while the window has focus), and the operations on them (up,
 // stop, rebuild) with progress notifications that cancel on the engine, errors with "Show Logs"
-// and "Retry", Workspace Trust (in Restricted Mode nothing runs) and auto-start.
+// and "Retry", Workspace Trust (in Restricted Mode nothing runs, and the message lists what the
+// config would reach) and auto-start. Beyond Workspace Trust, every start (auto-start, Start,
+// Rebuild) carries the findings the user accepted for this folder (trust.ts in the engine): when
+// the engine finds one not among them it refuses before making or running anything, and a modal
+// lists exactly the new findings; only "Trust and Start" records them and starts.
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
@@ -13,10 +17,13 @@ import {
   RuntimeOutput,
   RuntimeStatus,
   RuntimeStop,
+  RuntimeTrustPreview,
   RuntimeUp,
   RuntimeWatch,
   type ContainerSummary,
   type RuntimeErrorCode,
+  type RuntimeErrorData,
+  type TrustFinding,
 } from '../protocol';
 import type { ProjectDetails } from './details';
 import { BuiltinCommands, CONTAINER_POLL_MS, Commands, SETTINGS_SECTION, Settings } from './contributions';
@@ -35,7 +42,12 @@ export interface ContainersDeps {
   pollMs?: number;
   /** The store of ports, timelines and live output (RuntimeOutput goes there). */
   details?: () => ProjectDetails;
+  /** Where the findings the user accepted are kept, per folder and config (the workspace's state; a repository cannot write it). */
+  state?: vscode.Memento;
 }
+
+/** The workspaceState key of the finding keys accepted for one folder and config. */
+export const acceptedFindingsKey = (folder: string, configFile: string) => `hyperbox.acceptedFindings:${folder}\u0000${configFile}`;
 
 /** Lines of live output as the HyperBox output channel shows them: `[source] line`, no empty tail. */
 export function outputLines(source: string, text: string): string[] {
@@ -144,6 +156,7 @@ export class Containers implements vscode.Disposable {
     if (!this.mayRun(project)) return undefined;
     if (project.choice.kind !== 'chosen' || project.container.busy) return undefined;
     const configFile = project.choice.configFile;
+    const acceptedFindings = this.accepted(project.folder.uri.fsPath, configFile);
     const progressToken = `up-${++this.tokenSeq}`;
     const verb = rebuild ? 'Rebuilding' : 'Starting';
     for (const [token, of] of this.outputOf) if (of.folder === project.folder.uri.fsPath) this.outputOf.delete(token);
@@ -169,12 +182,15 @@ export class Containers implements vscode.Disposable {
           return this.deps.request(
             RuntimeUp,
             // Workspace Trust is the trust in the editor: mayRun() checked it just now.
-            { folder: project.folder.uri.fsPath, configFile, progressToken, trusted: vscode.workspace.isTrusted, waitFor: true, rebuild, runtime: runtimeSetting() },
+            // and the findings accepted before: a new one stops the up before anything is made (askTrust)
+            { folder: project.folder.uri.fsPath, configFile, progressToken, trusted: vscode.workspace.isTrusted, acceptedFindings, waitFor: true, rebuild, runtime: runtimeSetting() },
             { token, timeoutMs: UP_TIMEOUT_MS },
           );
         },
       );
       project.container.busy = undefined;
+      // what this up was trusted for, kept as accepted (the same keys the engine checked)
+      if (result.findings) await this.accept(project.folder.uri.fsPath, configFile, result.findings);
       this.setSummary(project, result);
       this.deps.log.info(`${project.folder.name}: the dev container ${result.name ?? ''} is ${result.running ? 'running' : result.state} (${(result.totalMs / 1000).toFixed(1)} s).`);
       return result;
@@ -183,6 +199,14 @@ export class Containers implements vscode.Disposable {
       if (e instanceof RequestCancelledError) {
         this.deps.log.info(`${project.folder.name}: ${verb.toLowerCase()} was cancelled.`);
         void this.refresh(project);
+        return undefined;
+      }
+      if (runtimeCode(e) === 'trust-required') {
+        // nothing was made and nothing ran: ask about exactly the new findings, start only on yes
+        this.deps.projects.touch();
+        void this.refresh(project);
+        const data = (e as { data?: RuntimeErrorData }).data;
+        if (await this.askTrust(project, configFile, data?.findings ?? [], data?.newFindings, rebuild)) return this.up(project, rebuild);
         return undefined;
       }
       const message = `HyperBox could not ${rebuild ? 'rebuild' : 'start'} the dev container of ${project.folder.name}: ${(e as Error).message}`;
@@ -270,17 +294,70 @@ export class Containers implements vscode.Disposable {
     this.deps.projects.touch();
   }
 
-  /** In Restricted Mode nothing runs: say why and offer to manage trust. */
+  /**
+   * In Restricted Mode nothing runs: say why, list what the config would reach and run (the
+   * engine finds it without running anything) and offer to manage trust.
+   */
   private mayRun(project: Project): boolean {
     if (vscode.workspace.isTrusted) return true;
-    const manage = 'Manage Workspace Trust';
-    void vscode.window
-      .showWarningMessage(
-        `HyperBox runs nothing for ${project.folder.name} in Restricted Mode: starting its dev container would build images and run the config's commands. Trust the folder to start it.`,
-        manage,
-      )
-      .then((answer) => (answer === manage ? vscode.commands.executeCommand(BuiltinCommands.manageTrust) : undefined));
+    void this.explainRestricted(project);
     return false;
+  }
+
+  private async explainRestricted(project: Project): Promise<void> {
+    const manage = 'Manage Workspace Trust';
+    let detail: string;
+    try {
+      if (project.choice.kind !== 'chosen' || !this.deps.engineRunning()) throw new Error('the HyperBox engine is not running');
+      const preview = await this.deps.request(RuntimeTrustPreview, { folder: project.folder.uri.fsPath, configFile: project.choice.configFile }, { timeoutMs: STOP_TIMEOUT_MS });
+      detail = preview.findings.length
+        ? `Trusting the folder lets its dev container:\n${bullets(preview.findings)}`
+        : 'Its dev container reaches nothing on this machine and runs none of the config\'s commands.';
+      if (preview.pending.length) detail += `\n\nThe up may find more, and asks again then:\n${preview.pending.map((p) => `• ${p}`).join('\n')}`;
+    } catch (e) {
+      detail = `What the config would reach could not be worked out: ${(e as Error).message}`;
+    }
+    const answer = await vscode.window.showWarningMessage(
+      `HyperBox runs nothing for ${project.folder.name} in Restricted Mode: starting its dev container would build images and run the config's commands. Trust the folder to start it.`,
+      { modal: true, detail },
+      manage,
+    );
+    if (answer === manage) await vscode.commands.executeCommand(BuiltinCommands.manageTrust);
+  }
+
+  /** The finding keys accepted for this folder and config ([] when none were: every finding is new). */
+  private accepted(folder: string, configFile: string): string[] {
+    const keys = this.deps.state?.get<unknown>(acceptedFindingsKey(folder, configFile));
+    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
+  }
+
+  private async accept(folder: string, configFile: string, findings: TrustFinding[]): Promise<void> {
+    await this.deps.state?.update(acceptedFindingsKey(folder, configFile), [...new Set(findings.map((f) => f.key))].sort());
+  }
+
+  /**
+   * The engine refused an up for findings not accepted yet (nothing was made or run): a modal
+   * lists exactly the new ones. True when the user accepted them (recorded, with the rest).
+   */
+  private async askTrust(project: Project, configFile: string, findings: TrustFinding[], newKeys: string[] | undefined, rebuild: boolean): Promise<boolean> {
+    const fresh = newKeys ? findings.filter((f) => newKeys.includes(f.key)) : findings;
+    const known = findings.length - fresh.length;
+    const go = rebuild ? 'Trust and Rebuild' : 'Trust and Start';
+    const answer = await vscode.window.showWarningMessage(
+      `The dev container of ${project.folder.name} would reach into this machine or run code in ways you have not accepted${known ? ' since you last started it' : ''}. Start it?`,
+      {
+        modal: true,
+        detail: `${bullets(fresh)}${known ? `\n\n(${known} more you accepted before ${known === 1 ? 'is' : 'are'} unchanged.)` : ''}\n\nNothing was built, made or run. ${go} accepts ${fresh.length === 1 ? 'it' : 'these'} for this folder and starts; Cancel starts nothing.`,
+      },
+      go,
+    );
+    if (answer !== go) {
+      this.deps.log.info(`${project.folder.name}: not started; the dev container's new findings were not accepted: ${fresh.map((f) => f.text).join('; ')}`);
+      return false;
+    }
+    this.deps.log.info(`${project.folder.name}: accepted ${fresh.map((f) => f.text).join('; ')}`);
+    await this.accept(project.folder.uri.fsPath, configFile, findings);
+    return true;
   }
 
   private async offerRetry(message: string, retry: () => Promise<unknown>): Promise<void> {
@@ -316,6 +393,11 @@ export class Containers implements vscode.Disposable {
     }, ms);
     this.timer.unref?.();
   }
+}
+
+/** Findings as a bulleted list, one line each. */
+function bullets(findings: TrustFinding[]): string {
+  return findings.map((f) => `• ${f.text}`).join('\n');
 }
 
 /** The RuntimeErrorCode an engine error carries (`config`, `not-found`, `no-engine`...). */

@@ -92,6 +92,7 @@ export class Ctx implements vscode.Disposable {
       engineRunning: () => this.engineState.kind === 'running',
       pollMs: options.containerPollMs,
       details: () => this.details,
+      state: extension.workspaceState,
     });
     this.details = new ProjectDetails({
       projects: this.projects,
@@ -457,12 +458,33 @@ export class Ctx implements vscode.Disposable {
     return this.engineState.kind === 'running' && this.engineState.info.capabilities.includes(capability);
   }
 
-  private setContext(key: string, value: boolean): void {
+  setContext(key: string, value: boolean): void {
     if (this.contextKeys.get(key) === value) return;
     this.contextKeys.set(key, value);
     void vscode.commands.executeCommand(BuiltinCommands.setContext, key, value);
+    const copy = WALKTHROUGH_KEYS.get(key);
+    if (copy) void vscode.commands.executeCommand(BuiltinCommands.setContext, copy, value);
+  }
+
+  /**
+   * Opens the walkthrough so that its steps show the project's state. VS Code starts its
+   * walkthrough service only when a walkthrough is first shown, and a step whose context key was
+   * already true then is never ticked; so the walkthrough's own keys are cleared before it opens
+   * and set to the truth after, which VS Code sees as the change that completes those steps.
+   */
+  async showWalkthrough(open: () => Thenable<unknown>): Promise<void> {
+    for (const copy of WALKTHROUGH_KEYS.values()) await vscode.commands.executeCommand(BuiltinCommands.setContext, copy, false);
+    await open();
+    for (const [key, copy] of WALKTHROUGH_KEYS) await vscode.commands.executeCommand(BuiltinCommands.setContext, copy, this.contextKeys.get(key) ?? false);
   }
 }
+
+/** The context keys the walkthrough's steps complete on, each with the walkthrough's copy of it. */
+const WALKTHROUGH_KEYS = new Map<string, string>([
+  [ContextKeys.hasConfig, ContextKeys.walkthroughConfig],
+  [ContextKeys.containerRunning, ContextKeys.walkthroughStart],
+  [ContextKeys.terminalOpen, ContextKeys.walkthroughTerminal],
+]);
 
 function engineView(state: EngineState): EngineView {
   switch (state.kind) {

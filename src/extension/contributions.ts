@@ -26,6 +26,8 @@ export const Commands = {
   installCli: 'hyperbox.installCli',
   /** Removes the `hb` launcher, only if HyperBox wrote it. */
   uninstallCli: 'hyperbox.uninstallCli',
+  /** Opens the "Get Started with HyperBox" walkthrough, whose steps tick off from the project's state. */
+  getStarted: 'hyperbox.getStarted',
   /** The Dev Container panel (a webview): container summary, startup timeline, detection, resolved config. */
   showPanel: 'hyperbox.showPanel',
   /** The quick pick of the running container's ports: open, copy, stop forwarding, forward another. */
@@ -58,6 +60,8 @@ export const BuiltinCommands = {
   setContext: 'setContext',
   /** Opens the Workspace Trust editor. */
   manageTrust: 'workbench.trust.manage',
+  /** Opens a walkthrough by `publisher.name#id`. */
+  openWalkthrough: 'workbench.action.openWalkthrough',
   /** Installs an extension by id. */
   installExtension: 'workbench.extensions.installExtension',
   /** Opens an extension's page in the Extensions view, by id. */
@@ -129,6 +133,10 @@ export const ContextKeys = {
   containerRunning: 'hyperbox.containerRunning',
   /** A terminal in a dev container is open (the walkthrough's "Open a terminal" is done). */
   terminalOpen: 'hyperbox.terminalOpen',
+  /** The walkthrough's own copies of hasConfig, containerRunning and terminalOpen (see Ctx.showWalkthrough). */
+  walkthroughConfig: 'hyperbox.walkthrough.config',
+  walkthroughStart: 'hyperbox.walkthrough.start',
+  walkthroughTerminal: 'hyperbox.walkthrough.terminal',
   /** The engine is not running and is not starting either (stopped, or failed): the view offers a restart. */
   engineStopped: 'hyperbox.engineStopped',
   /** The engine found no Docker engine to talk to (the status bar says "Docker not running"). */

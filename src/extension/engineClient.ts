@@ -19,7 +19,7 @@ import {
   type RequestType0,
 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { Initialize, LogMessage, PROTOCOL_VERSION, Shutdown, type EngineCapabilities, type LogLevel } from '../protocol';
+import { Initialize, LogMessage, PROTOCOL_VERSION, Shutdown, type EngineCapabilities } from '../protocol';
 import { RestartPolicy, describeDuration } from './backoff';
 import type { TraceSetting } from './contributions';
 
@@ -178,7 +178,7 @@ export class EngineClient implements Disposable {
 
   /** Registers a handler for an engine notification, on this and every later engine process. */
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): Disposable {
-    const entry: NotificationHandlerEntry = { type: type as NotificationType<unknown>, handler: handler as (p: unknown) => void };
+    const entry: NotificationHandlerEntry = { type: type, handler: handler as (p: unknown) => void };
     this.handlers.add(entry);
     if (this.proc && !this.proc.exited) this.attach(this.proc, entry);
     return {
@@ -473,7 +473,7 @@ export class EngineClient implements Disposable {
   }
 }
 
-function logAt(logger: EngineLogger, level: LogLevel | string, message: string): void {
+function logAt(logger: EngineLogger, level: string, message: string): void {
   switch (level) {
     case 'trace':
       return logger.trace(message);

@@ -247,7 +247,7 @@ function containerNode(p: ProjectInput): TreeNode {
   const children: TreeNode[] = [];
   if (s.image) children.push(info('image', 'Image', s.image, 'package'));
   children.push(info('runtime', 'Runtime', s.runtime ?? 'runc (the engine\'s default)', 'server-process'));
-  children.push(info('id', 'Container ID', shortId(s.containerId!), 'symbol-key'));
+  children.push(info('id', 'Container ID', shortId(s.containerId), 'symbol-key'));
   if (s.remoteUser) children.push(info('user', 'Remote user', s.remoteUser, 'account'));
   if (s.workspaceFolder) children.push(info('workspace', 'Workspace folder', s.workspaceFolder, 'folder'));
   if (s.madeBy === 'other') children.push(info('madeBy', 'Made by', 'another tool (Dev Containers); drift unknown', 'info'));
@@ -255,7 +255,7 @@ function containerNode(p: ProjectInput): TreeNode {
     id,
     kind: 'container',
     folder: p.folder,
-    label: s.name ?? shortId(s.containerId!),
+    label: s.name ?? shortId(s.containerId),
     description: containerWord(c) + (c.kind === 'stale' ? ` (${s.running ? 'running' : 'stopped'}): rebuild` : ''),
     tooltip: describeContainer(c),
     icon: containerIcon(c),

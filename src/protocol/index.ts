@@ -595,6 +595,24 @@ export interface RuntimeUpParams extends RuntimeTarget {
 /** client → engine: bring the folder's dev container up (create, start, lifecycle commands). Cancellable. */
 export const RuntimeUp = new RequestType<RuntimeUpParams, UpResult, void>('hyperbox/runtime/up');
 
+/**
+ * What the folder's dev container would reach on this machine and run, found the way an up finds
+ * it before anything runs (the config, Features, Compose services and, when the image is here
+ * already, its metadata label), without building, pulling, creating or running anything.
+ */
+export interface TrustPreview {
+  folder: string;
+  configFile: string;
+  findings: TrustFinding[];
+  /**
+   * Why the list may grow at the up (an image built or pulled then, whose metadata label is read
+   * only afterwards; a Feature downloaded then); empty when the list is complete.
+   */
+  pending: string[];
+}
+/** client → engine: the findings of the folder's dev container, computed without running anything (the editor's Restricted Mode shows them). */
+export const RuntimeTrustPreview = new RequestType<RuntimeTarget, TrustPreview, void>('hyperbox/runtime/trustPreview');
+
 /** The lifecycle commands that run in the container, in order. */
 export type ContainerHook = 'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
 export interface RuntimeRunHooksParams extends RuntimeUpParams {

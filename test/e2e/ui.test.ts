@@ -150,8 +150,17 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       assert.equal(items.find((i) => /restricted mode/i.test(`${i.text} ${i.label}`)), undefined);
     });
 
-    it('starts the dev container by itself (hyperbox.autoStart) and the status bar shows running', async () => {
+    it('auto-start first lists what the config runs in a modal (nothing starts before); "Trust and Start" starts it and the status bar shows running', async () => {
       const page = s.browser!.page;
+      // the config's postCreateCommand is a finding not accepted yet: the modal lists it instead of starting
+      const accept = page.getByRole('button', { name: 'Trust and Start' });
+      await accept.waitFor({ state: 'visible', timeout: 90_000 });
+      const dialog = page.locator('.monaco-dialog-box');
+      assert.match(await dialog.innerText(), /postCreateCommand from devcontainer\.json runs in the container: echo ready/);
+      await shoot(page, 'trust-findings-modal');
+      assert.equal(s.containers().length, 0, 'a container was made before the answer');
+      await accept.click();
+      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
       const running = await waitForItem(page, (i) => isHyperBox(i) && /\brunning\b/.test(i.text), 90_000);
       await shoot(page, 'trusted-running');
       assert.ok(running, `the status bar never said running; it shows: ${JSON.stringify((await statusBarItems(page)).filter(isHyperBox))}`);
@@ -180,6 +189,30 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
       await shoot(page, 'terminal');
       seen.terminal = written;
       assert.match(written, /^root:\/workspaces\/example:42$/, 'the command ran in the container, as the remote user, in the workspace folder');
+    });
+
+    it('HyperBox: Get Started opens the walkthrough with all three steps ticked off (config found, container running, terminal open)', async () => {
+      const page = s.browser!.page;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>HyperBox: Get Started');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      // each step is a button whose aria-checked says whether VS Code counts it done
+      const steps = page.locator('button.getting-started-step');
+      await steps.first().waitFor({ state: 'visible', timeout: 20_000 });
+      let done: Record<string, string | null> = {};
+      for (let i = 0; i < 20; i++) {
+        done = Object.fromEntries(
+          await steps.evaluateAll((els) => els.map((e) => [String(e.getAttribute('data-step-id')).split('#').pop(), e.getAttribute('aria-checked')])),
+        );
+        if (done.config === 'true' && done.start === 'true' && done.terminal === 'true') break;
+        await page.waitForTimeout(250);
+      }
+      await shoot(page, 'walkthrough');
+      seen.walkthrough = done;
+      assert.deepEqual(done, { config: 'true', start: 'true', terminal: 'true' }, 'the walkthrough follows the project: its config, the running container and the open terminal');
     });
 
     it('the HyperBox view in the activity bar shows the project running, its container and its lifecycle command\'s result', async () => {

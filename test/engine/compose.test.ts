@@ -26,7 +26,7 @@ function projectContainers(project: string): { id: string; service: string; stat
 describe('engine: up (Docker Compose configs)', () => {
   let folder: string;
   let project: string;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const cleanups: (() => unknown)[] = [];
   after(async () => {
     for (const c of cleanups) await Promise.resolve(c()).catch(() => undefined);
   });

@@ -14,7 +14,7 @@ import { TEST_ROOT, dockerExec, hb, hbUp, inspect, waitFor } from './helpers';
 
 describe('engine: hb init with a compose file of services, then hb up', () => {
   let folder: string;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const cleanups: (() => unknown)[] = [];
   after(async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
   });

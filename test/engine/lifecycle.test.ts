@@ -136,7 +136,7 @@ describe('engine: lifecycle commands', () => {
     const id = outcome.result.containerId!;
     assert.deepEqual(readLog(id), ['onCreate']);
     assert.ok(outcome.rest);
-    await outcome.rest!();
+    await outcome.rest();
     assert.deepEqual(readLog(id), ['onCreate', 'postCreate', 'postStart']);
     // the lock was held until then: a new up now finds everything done
     const again = await hbUp(folder);

@@ -232,7 +232,7 @@ describe('engine: pressure and traces on the live host', function () {
       assert.ok(mine.memory || mine.missing.length, 'figures, or what is missing and why');
       if (mine.memory || last.host.memory) {
         assert.ok(last.alert, 'a 0 % threshold raises an alert');
-        assert.equal(last.alert!.level, 'warning');
+        assert.equal(last.alert.level, 'warning');
       }
       const { subscribers } = await e.conn.sendRequest(PressureUnsubscribe, { subscription });
       assert.equal(subscribers, 0);

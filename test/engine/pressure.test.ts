@@ -62,9 +62,9 @@ describe('pressure: memory pressure in a memory-limited container', function () 
         assert.equal(i.memory?.full?.delta, 0);
         // memory use against the limit, from the cgroup
         assert.equal(b.memoryUsage?.limit, LIMIT);
-        assert.ok(b.memoryUsage!.usage > LIMIT / 2 && b.memoryUsage!.usage <= LIMIT, `the stressed container uses most of its 32 MiB: ${b.memoryUsage!.usage}`);
+        assert.ok(b.memoryUsage.usage > LIMIT / 2 && b.memoryUsage.usage <= LIMIT, `the stressed container uses most of its 32 MiB: ${b.memoryUsage.usage}`);
         assert.equal(i.memoryUsage?.limit, LIMIT);
-        assert.ok(i.memoryUsage!.usage < LIMIT / 4, `the idle container uses little: ${i.memoryUsage!.usage}`);
+        assert.ok(i.memoryUsage.usage < LIMIT / 4, `the idle container uses little: ${i.memoryUsage.usage}`);
         assert.ok(s.intervalMs! >= 500 && s.intervalMs! <= 3000, `samples about a second apart: ${s.intervalMs}`);
       }
       // the stressed container's stall total keeps growing past the idle one's, which stays put

@@ -23,7 +23,7 @@ describe('engine: image pulls from a registry that needs credentials', () => {
     const engine = await connectEngine(process.env);
     const local = derivedImage(`pull-${process.pid}-${Date.now()}`, `RUN echo ${Math.random()} > /nonce && dd if=/dev/urandom of=/blob bs=1024 count=2048 2>/dev/null`);
     await engine.docker.getImage(local).tag({ repo: `${reg.host}/hb/pulltest`, tag: '1' });
-    const stream = (await engine.docker.getImage(image).push({ authconfig: { username: 'bob', password: 'pw', serveraddress: reg.host } })) as NodeJS.ReadableStream;
+    const stream = (await engine.docker.getImage(image).push({ authconfig: { username: 'bob', password: 'pw', serveraddress: reg.host } }));
     await new Promise<void>((resolve, reject) =>
       engine.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failed = err?.message ?? events.find((e) => e.error)?.error;
@@ -47,6 +47,34 @@ describe('engine: image pulls from a registry that needs credentials', () => {
       assert.equal(e.code, 'image-missing');
       assert.match(e.message, new RegExp(`image ${image} is not present and could not be pulled: .*(no basic auth credentials|unauthorized|authentication required)`, 'i'));
       assert.match(e.message, new RegExp(`docker login ${reg.host}`));
+      return true;
+    });
+  });
+
+  it('a tag the registry does not have: says so, names the tags that exist, and what was tried', async () => {
+    const engine = await connectEngine(process.env);
+    const env = { ...process.env, DOCKER_CONFIG: makeFolder({ 'config.json': auths() }) };
+    const missing = `${reg.host}/hb/pulltest:2`;
+    await assert.rejects(ensureImage(engine, missing, collector(), undefined, env), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError);
+      assert.equal(e.code, 'image-missing');
+      assert.match(e.message, /the registry has no such image \(.*not found/);
+      assert.match(e.message, new RegExp(`Tags of ${reg.host}/hb/pulltest that exist: 1\\.`));
+      assert.match(e.message, new RegExp(`with the credentials for ${reg.host} from Docker's config`));
+      assert.match(e.message, /Check the image name and tag/);
+      return true;
+    });
+  });
+
+  it('a registry nobody listens on: the connection was refused, no talk of logging in', async () => {
+    const engine = await connectEngine(process.env);
+    const env = { ...process.env, DOCKER_CONFIG: makeFolder() };
+    await assert.rejects(ensureImage(engine, 'localhost:1/hb/nothing:1', collector(), undefined, env), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError);
+      assert.match(e.message, /connection to the registry was refused/);
+      assert.match(e.message, /without credentials/);
+      assert.match(e.message, /Make the registry reachable from the Docker engine/);
+      assert.doesNotMatch(e.message, /docker login/);
       return true;
     });
   });

@@ -2,11 +2,11 @@
 // output notifications, cancellation, errors with codes; and dockerode is not loaded at start.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { Initialize, Ping, Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeUp, Shutdown } from '../../src/protocol';
-import { busyboxImage } from './images';
+import { Initialize, Ping, Progress, RuntimeDown, RuntimeList, RuntimeOutput, RuntimeStatus, RuntimeTrustPreview, RuntimeUp, Shutdown, type RuntimeErrorData } from '../../src/protocol';
+import { busyboxImage, derivedImage } from './images';
 import { containersOf, REPO, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
 
 interface Engine {
@@ -94,6 +94,66 @@ describe('engine: runtime service over JSON-RPC', () => {
       const down = await e.conn.sendRequest(RuntimeDown, { folder });
       assert.equal(down.removed, true);
       assert.equal((await containersOf(folder)).length, 0);
+    } finally {
+      await stopEngine(e);
+    }
+  });
+
+  it("RuntimeTrustPreview (the editor's Restricted Mode) lists what an up would ask to trust, the image's metadata label included, without running or making anything", async () => {
+    const e = startEngine();
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      const share = mkdtempSync(path.join(TEST_ROOT, 'preview-'));
+      const marker = path.join(share, 'init-ran');
+      const label = JSON.stringify([{ postCreateCommand: 'echo from-the-label', mounts: ['type=bind,source=/,target=/host'] }]);
+      const image = derivedImage('trust-preview-metadata', `LABEL devcontainer.metadata='${label}'`);
+      const folder = workspace('rpcpreview', { image, initializeCommand: `touch ${marker}`, mounts: ['type=bind,source=/etc,target=/e'] });
+      const preview = await e.conn.sendRequest(RuntimeTrustPreview, { folder });
+      assert.deepEqual(preview.findings.map((f) => f.text).sort(), [
+        "a bind mount of / (this machine's whole file system; it holds the engine socket) at /host: outside the workspace folder",
+        'a bind mount of /etc at /e: outside the workspace folder',
+        `initializeCommand runs on this machine: touch ${marker}`,
+        'postCreateCommand from image metadata runs in the container: echo from-the-label',
+      ]);
+      assert.deepEqual(preview.pending, [], 'the image is here: nothing more to find at the up');
+      assert.equal(existsSync(marker), false, 'initializeCommand ran for a preview');
+      assert.deepEqual(await containersOf(folder), []);
+      // a Dockerfile config: the build's metadata is found only at the up, and the preview says so
+      const built = workspace('rpcpreviewbuild', { build: { dockerfile: 'Dockerfile' } }, { '.devcontainer/Dockerfile': `FROM ${image}\nRUN touch ${marker}\n` });
+      const later = await e.conn.sendRequest(RuntimeTrustPreview, { folder: built });
+      assert.deepEqual(later.findings.map((f) => f.text), ['it builds an image from .devcontainer/Dockerfile (its RUN steps run on the engine)']);
+      assert.match(later.pending.join('\n'), /built from \.devcontainer\/Dockerfile at the up: what its metadata label adds is known once it is built/);
+      assert.equal(existsSync(marker), false, 'the preview built the image');
+    } finally {
+      await stopEngine(e);
+    }
+  });
+
+  it("the editor's start with acceptedFindings: a finding not among them is refused as new before anything is made; with all of them it comes up", async () => {
+    const e = startEngine();
+    try {
+      await e.conn.sendRequest(Initialize, { clientName: 'test', clientVersion: '0' });
+      const share = mkdtempSync(path.join(TEST_ROOT, 'accepted-'));
+      const marker = path.join(share, 'post-create-ran');
+      const folder = workspace('rpcaccepted', { image: busyboxImage(), mounts: [`type=bind,source=${share},target=/s`], postCreateCommand: 'touch /s/post-create-ran' });
+      const { findings } = await e.conn.sendRequest(RuntimeTrustPreview, { folder });
+      assert.equal(findings.length, 2);
+      const [hook, mount] = [findings.find((f) => f.key.startsWith('command:'))!, findings.find((f) => f.key.startsWith('host-path:'))!];
+      await assert.rejects(e.conn.sendRequest(RuntimeUp, { folder, trusted: true, acceptedFindings: [mount.key] }), (err: unknown) => {
+        assert.ok(err instanceof ResponseError);
+        const data = err.data as RuntimeErrorData;
+        assert.equal(data.code, 'trust-required');
+        assert.deepEqual(data.newFindings, [hook.key]);
+        assert.deepEqual(data.findings?.map((f) => f.key).sort(), [hook.key, mount.key].sort());
+        return true;
+      });
+      assert.deepEqual(await containersOf(folder), [], 'refused, yet a container was made');
+      assert.equal(existsSync(marker), false);
+      const up = await e.conn.sendRequest(RuntimeUp, { folder, trusted: true, acceptedFindings: [mount.key, hook.key] });
+      assert.equal(up.state, 'running');
+      assert.deepEqual(up.findings?.map((f) => f.key).sort(), [hook.key, mount.key].sort(), 'the result names what it was trusted for');
+      assert.equal(existsSync(marker), true);
+      await e.conn.sendRequest(RuntimeDown, { folder });
     } finally {
       await stopEngine(e);
     }

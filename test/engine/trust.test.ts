@@ -3,7 +3,7 @@
 // appear); a config that reaches nothing comes up without asking; the record is keyed on the
 // findings, so a change asks again; concurrent `hb up --trust` keep every record.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { derivedImage, busyboxImage, docker } from './images';
 import { containersOf, hb, hbAsync, inspect, removeEverythingUnder, TEST_ROOT, workspace, writeConfig } from './helpers';
@@ -106,11 +106,57 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     ['a volume whose driver options bind /', { mounts: ['type=volume,source=hb-trust-bind,target=/v,volume-opt=o=bind,volume-opt=type=none,volume-opt=device=/'] }, /the volume hb-trust-bind binds \/ from this machine/],
     ['--volumes-from', { runArgs: ['--volumes-from', 'some-container'] }, /every volume of the container some-container/],
     ['--env-file outside the folder', { runArgs: ['--env-file', '/etc/os-release'] }, /copies \/(usr\/lib|etc)\/os-release from this machine into the container/],
+    ['--label-file outside the folder', { runArgs: ['--label-file', '/etc/hostname'] }, /copies \/etc\/hostname from this machine into the container/],
+    ['--device-cgroup-rule', { runArgs: ['--device-cgroup-rule', 'c 1:3 mr'] }, /devices matching the cgroup rule "c 1:3 mr"/],
+    ['--ipc=host', { runArgs: ['--ipc=host'] }, /shares this machine's ipc namespace/],
+    ['--network=container:other', { runArgs: ['--network=container:other'] }, /joins the network namespace of another container/],
+    ['securityOpt apparmor=unconfined', { securityOpt: ['apparmor=unconfined'] }, /AppArmor confinement is off/],
+    ['securityOpt systempaths=unconfined', { securityOpt: ['systempaths=unconfined'] }, /\/proc and \/sys paths are not masked/],
+    ["overrideCommand false: the image's own command", { overrideCommand: false }, /the image's own command runs/],
   ] as const) {
     it(`${name}: refused`, async () => {
       await assertRefused(workspace('trust-host', { image: busyboxImage(), ...config }), finding);
     });
   }
+
+  it('a local Feature with an entrypoint: the Feature build and its entrypoint are findings; refused before the build', async () => {
+    const folder = workspace('trust-feature', { image: busyboxImage(), features: { './feat': {} } }, {
+      '.devcontainer/feat/devcontainer-feature.json': JSON.stringify({ id: 'feat', version: '1.0.0', entrypoint: '/usr/local/share/feat-entry.sh' }),
+      '.devcontainer/feat/install.sh': '#!/bin/sh\necho installed\n',
+    });
+    const err = await assertRefused(folder, /an entrypoint from image metadata or a Feature runs in the container: \/usr\/local\/share\/feat-entry\.sh/);
+    assert.match(err, /it installs the Feature \.\/feat \(its install\.sh runs in an image build\)/);
+    assert.doesNotMatch(err, /Building|installed/, 'the Feature was built before the answer');
+  });
+
+  it('a bind mount from the git root the default workspace mount uses needs no trust; a sibling of the repository does', async () => {
+    const root = workspace('trust-gitroot', { image: busyboxImage() }, {
+      'lib/a.txt': 'x',
+      'app/.devcontainer/devcontainer.json': JSON.stringify({ image: busyboxImage(), mounts: ['type=bind,source=${localWorkspaceFolder}/../lib,target=/lib2'] }),
+    });
+    mkdirSync(path.join(root, '.git', 'objects'), { recursive: true });
+    mkdirSync(path.join(root, '.git', 'refs'), { recursive: true });
+    writeFileSync(path.join(root, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const app = path.join(root, 'app');
+    const r = upUntrusted(app);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(path.join(r.configDir, 'trust.json')), false, 'nothing to trust, nothing recorded');
+    writeConfig(app, { image: busyboxImage(), mounts: ['type=bind,source=${localWorkspaceFolder}/../..,target=/up'] });
+    const refused = upUntrusted(app);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`a bind mount of .*${path.basename(TEST_ROOT)}\\)? at /up: outside the workspace folder`));
+  });
+
+  it("hb seccomp record runs the folder's workload only when trusted for it: refused without --trust, the workload never runs", async () => {
+    const folder = workspace('trust-seccomp', { image: busyboxImage() });
+    const made = hb(['up', folder, '--trust']);
+    assert.equal(made.code, 0, made.stderr);
+    const marker = path.join(folder, 'workload-ran');
+    const r = hb(['seccomp', 'record', folder, '--', 'touch', `/workspaces/${path.basename(folder)}/workload-ran`], { env: { HB_CONFIG_DIR: mkdtempSync(path.join(TEST_ROOT, 'trust-store-')) } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /hb seccomp: the workload, recorded or replayed in a copy of the dev container, runs in the container: touch/);
+    assert.equal(existsSync(marker), false, 'the workload ran for a folder not trusted for it');
+  });
 
   it('SYS_PTRACE with seccomp=unconfined is one "debugger support" finding', async () => {
     const err = await assertRefused(workspace('trust-debug', { image: busyboxImage(), capAdd: ['SYS_PTRACE'], securityOpt: ['seccomp=unconfined'] }), /debugger support/);
@@ -158,6 +204,61 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     const records = JSON.parse(readFileSync(path.join(store, 'trust.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(Object.keys(records).length, 8);
     for (const f of folders) assert.ok(Object.keys(records).some((k) => k.startsWith(`${f}\u0000`)), `no record for ${f}`);
+  });
+
+  it('Compose: a service\'s env_file outside the workspace folder is a finding (after interpolation); one inside is not; refused, nothing started', async () => {
+    const secret = path.join(share, 'secret.env');
+    writeFileSync(secret, 'TOKEN=from-the-host\n');
+    const project = `trustenvfile${process.pid}`;
+    const folder = workspace(
+      project,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      {
+        '.devcontainer/local.env': 'A=1\n',
+        '.devcontainer/docker-compose.yml': [
+          "version: '2.4'",
+          'services:',
+          '  dev:',
+          `    image: ${busyboxImage()}`,
+          '    env_file:',
+          '      - ./local.env',
+          '      - ${HB_TEST_SHARE}/secret.env',
+          '    volumes:',
+          '      - ..:/workspace',
+          '',
+        ].join('\n'),
+      },
+    );
+    const r = hb(['up', folder], { env: { HB_CONFIG_DIR: mkdtempSync(path.join(TEST_ROOT, 'trust-store-')), HB_TEST_SHARE: share } });
+    const err = await assertRefused(folder, new RegExp(`compose service dev: it copies ${secret} from this machine into the container \\(an env file or label file outside the workspace folder\\)`), { ...r, configDir: '' });
+    assert.doesNotMatch(err, /local\.env/, 'an env file in the workspace is not a finding');
+    assert.equal(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}_devcontainer`]).stdout.trim(), '');
+  });
+
+  it("Compose: the dev service image's own HEALTHCHECK is turned off (healthcheck: disable in the override) for a folder not trusted; the check never runs", async () => {
+    const image = derivedImage('trust-compose-healthcheck', 'HEALTHCHECK --interval=1s CMD touch /workspace/image-health-ran');
+    const project = `trusthealth${process.pid}`;
+    const folder = workspace(
+      project,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      { '.devcontainer/docker-compose.yml': ["version: '2.4'", 'services:', '  dev:', `    image: ${image}`, '    volumes:', '      - ..:/workspace', ''].join('\n') },
+    );
+    try {
+      const r = upUntrusted(folder);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /The image's own health check of compose service dev is off \(touch \/workspace\/image-health-ran\)/);
+      const [c] = await containersOf(folder);
+      assert.deepEqual((await inspect(c.Id)).Config.Healthcheck?.Test, ['NONE']);
+      await sleep(2500);
+      assert.equal(existsSync(path.join(folder, 'image-health-ran')), false, 'the image health check ran for a folder not trusted');
+      // trusted, it stays: the same config with --trust gets the image's check back
+      const trusted = hb(['rebuild', folder, '--trust'], { env: { HB_CONFIG_DIR: r.configDir } });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      const [again] = await containersOf(folder);
+      assert.deepEqual((await inspect(again.Id)).Config.Healthcheck?.Test, ['CMD-SHELL', 'touch /workspace/image-health-ran']);
+    } finally {
+      hb(['down', folder]);
+    }
   });
 
   it('Compose: a runServices service (and what it depends on) is judged like the dev container; refused, nothing started', async () => {

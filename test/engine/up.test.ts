@@ -61,7 +61,7 @@ describe('engine: up (image configs)', () => {
     assert.equal(dockerExec(result.containerId!, 'cat /extra/hello.txt'), 'hi from host');
     const types = Object.fromEntries(info.Mounts.map((m) => [m.Destination, m.Type]));
     assert.equal(types['/data'], 'volume');
-    assert.equal(types[result.workspaceFolder!], 'bind');
+    assert.equal(types[result.workspaceFolder], 'bind');
     assert.match(dockerExec(result.containerId!, 'grep " /scratch " /proc/mounts'), /tmpfs/);
     // keep-alive command: PID 1 is the init (init: true), the shell loop runs under it
     assert.equal(info.State.Running, true);

@@ -79,7 +79,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const ctx: CommandContext = {
     ...io,
-    values: parsed.values as CommandContext['values'],
+    values: parsed.values,
     positionals: parsed.positionals,
   };
   // what follows `--` (hb seccomp record -- CMD...): also the last positionals

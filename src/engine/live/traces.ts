@@ -326,7 +326,7 @@ export class TracesCapability implements LiveCapability {
       return undefined;
     }
     await engine.docker.getContainer(plan.name).remove({ force: true }).catch(() => undefined);
-    const made = await engine.docker.createContainer(plan.create as never);
+    const made = await engine.docker.createContainer(plan.create);
     try {
       await made.start();
     } catch (e) {

@@ -62,7 +62,7 @@ export function pressureAlert(sample: PressureSample, t: PressureThresholds = DE
       ...x,
       container: who(c),
       action: 'raise-memory-limit',
-      message: `Memory ${what} in ${where}: it uses ${mib(usage!.usage)} of its ${mib(usage!.limit!)} limit. Raise its memory limit (runArgs "--memory", or hostRequirements.memory) and rebuild.`,
+      message: `Memory ${what} in ${where}: it uses ${mib(usage.usage)} of its ${mib(usage.limit!)} limit. Raise its memory limit (runArgs "--memory", or hostRequirements.memory) and rebuild.`,
     };
   }
   // the host is short of memory: the container that does least is the one to stop

@@ -425,11 +425,11 @@ function validateYaml(file: string, text: string): Problem[] {
   try {
     const doc = loadYaml(text);
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) return [];
-    return [{ file, line: 1, column: 1, severity: 'error', message: 'A compose file must be a mapping (services: ...).' } as Problem];
+    return [{ file, line: 1, column: 1, severity: 'error', message: 'A compose file must be a mapping (services: ...).' }];
   } catch (e) {
     const mark = (e as { mark?: { line?: number; column?: number } }).mark;
     const reason = (e as { reason?: string }).reason ?? (e as Error).message;
-    return [{ file, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, severity: 'error', message: `Not valid YAML: ${reason}.` } as Problem];
+    return [{ file, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, severity: 'error', message: `Not valid YAML: ${reason}.` }];
   }
 }
 

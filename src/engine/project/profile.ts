@@ -359,7 +359,7 @@ export function buildProfile(det: DetectionResult, ctx: ProfileContext = {}): La
       else if (pairedEnv === 'MAVEN_OPTS' && (setIn('MAVEN_OPTS') ?? '')?.includes('maven.repo.local')) skip(`${cfg!.file} sets maven.repo.local in MAVEN_OPTS`);
       else if (cfg?.mountTargets?.some((t) => t === entry.target)) skip(`${cfg.file} already mounts something at ${entry.target}`);
     }
-    if (disabled) skip(`customizations.hyperbox.profile is "off" in ${cfg!.file}`);
+    if (disabled) skip(`customizations.hyperbox.profile is "off" in ${cfg.file}`);
     return entry;
   });
   // an env entry whose cache volume was skipped is skipped with it, and the other way round

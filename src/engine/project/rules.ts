@@ -383,8 +383,8 @@ export function detectFromSnapshot(snap: TreeSnapshot): DetectionAnswer {
   if (primary !== root) {
     const ownRoot = rootDev && !(root && isProject(root));
     if (ownRoot) {
-      stack.devCommand = rootDev!.command;
-      stack.devCommandSource = rootDev!.source;
+      stack.devCommand = rootDev.command;
+      stack.devCommandSource = rootDev.source;
       stack.devCommandWatches = watches({ dev: rootDev, framework: null }) || stack.devCommandWatches;
       const ports = [...stack.ports];
       for (const p of parts) if (p.best.role === 'app') for (const port of p.best.ports) if (!ports.includes(port)) ports.push(port);

@@ -142,7 +142,7 @@ export async function fetchOciFeature(input: string, o: FetchOptions): Promise<F
     if (pinned) got = await o.client.manifest(ref, pinned);
     else {
       try {
-        got = await o.client.manifest(ref, ref.tag!);
+        got = await o.client.manifest(ref, ref.tag);
       } catch (e) {
         // "1" / "1.2" when the registry has only full versions: the newest that matches
         if (!(e instanceof RegistryError) || e.kind !== 'not-found' || !isPartialVersion(ref.tag!)) throw e;

@@ -27,6 +27,7 @@ import {
   RuntimeTerminalOpen,
   RuntimeTerminalResize,
   RuntimeTimeline,
+  RuntimeTrustPreview,
   RuntimeUp,
   RuntimeWatch,
   Shutdown,
@@ -62,6 +63,7 @@ const target = { folder: path, configFile: v.optional(path), progressToken: v.op
 const up = {
   ...target,
   trusted: v.boolean(),
+  acceptedFindings: v.optional(v.array(text)),
   waitFor: v.optional(v.boolean()),
   rebuild: v.optional(v.boolean()),
   noCache: v.optional(v.boolean()),
@@ -84,6 +86,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [RuntimeUp.method]: v.object(up),
   [RuntimeRunHooks.method]: v.object({ ...up, hooks: v.optional(v.array(hook)) }),
   [RuntimeStatus.method]: v.object(target),
+  [RuntimeTrustPreview.method]: v.object(target),
   [RuntimeStop.method]: v.object(target),
   [RuntimeDown.method]: v.object({ ...target, volumes: v.optional(v.boolean()), confirmVolumes: v.optional(v.array(text)) }),
   [RuntimeList.method]: none,

@@ -317,9 +317,11 @@ export interface ComposeUpOptions {
   composeConfig?: ComposeConfig;
   /**
    * Trust, once the dev service's request is final (after the builds, before anything is created
-   * or started): given the findings of every service compose up starts; throws to stop.
+   * or started): given the findings of every service compose up starts, and `soft` ones (the
+   * dev image's own health check) that never ask by themselves; throws to stop, and answers
+   * false when the soft ones must be turned off (the folder is not trusted for them).
    */
-  gate?: (findings: TrustFinding[]) => Promise<void>;
+  gate?: (findings: TrustFinding[], soft: TrustFinding[]) => Promise<boolean>;
   /** Where trust looks for what lies in the workspace (workspaceRoots). */
   trustScope?: RequestScope;
 }
@@ -420,6 +422,56 @@ async function addPrepared(
 export interface ComposeConfig {
   project: Project;
   doc: ComposeDoc;
+  /**
+   * Each service's env_file paths (absolute): files on this machine compose copies into the
+   * container's environment. `compose config` folds them into `environment` and drops them, so
+   * they are read from the compose files themselves.
+   */
+  envFiles: Record<string, string[]>;
+}
+
+/** ${VAR}, ${VAR:-default}, ${VAR-default} and $VAR as compose interpolates them, from `env` (unset: empty, or the default). */
+function interpolate(text: string, env: Record<string, string | undefined>): string {
+  return text.replace(/\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}|\$(\w+)/g, (all, braced?: string, op?: string, dflt?: string, bare?: string) => {
+    if (all === '$$') return '$';
+    const name = braced ?? bare!;
+    const v = env[name];
+    if (op === ':-') return v ? v : (dflt ?? '');
+    if (op === '-') return v !== undefined ? v : (dflt ?? '');
+    return v ?? '';
+  });
+}
+
+/** The env_file entries of each service in the project's compose files, as paths on this machine. */
+async function envFilesOf(p: Project): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  const base = path.dirname(p.files[0] ?? path.join(p.cwd, 'docker-compose.yml'));
+  const dotEnv: Record<string, string> = {};
+  const dotText = await fs.readFile(path.join(base, '.env'), 'utf8').catch(() => '');
+  for (const line of dotText.split('\n')) {
+    const m = /^\s*(?:export\s+)?([\w.]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m && !line.trimStart().startsWith('#')) dotEnv[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  const env = { ...dotEnv, ...p.runEnv };
+  for (const f of p.files) {
+    let doc: { services?: Record<string, { env_file?: unknown } | null> } | undefined;
+    try {
+      doc = loadYaml(await fs.readFile(f, 'utf8')) as typeof doc;
+    } catch {
+      continue; // compose config already said what is wrong with it
+    }
+    for (const [name, svc] of Object.entries(doc?.services ?? {})) {
+      const given = svc?.env_file;
+      if (given === undefined || given === null) continue;
+      const list = Array.isArray(given) ? given : [given];
+      // a later file's env_file replaces an earlier one's (compose merges it so)
+      out[name] = list
+        .map((e) => (typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : undefined))
+        .filter((e): e is string => !!e)
+        .map((e) => path.resolve(base, interpolate(e, env).replace(/^~(?=\/|$)/, env.HOME ?? '~')));
+    }
+  }
+  return out;
 }
 export interface ComposeDoc {
   services?: Record<string, Record<string, unknown>>;
@@ -448,7 +500,7 @@ export async function readComposeConfig(engine: Engine | undefined, resolved: Re
       );
     }
   }
-  return { project: p, doc };
+  return { project: p, doc, envFiles: await envFilesOf(p) };
 }
 
 /** The services `compose up SERVICE...` starts: those named and, transitively, what they depend on. */
@@ -537,13 +589,20 @@ export function serviceRequest(svc: Record<string, unknown>, doc: ComposeDoc): C
  * check, build and command; for the dev service also what HyperBox adds (`dev`: the merged
  * metadata and the request prepared for it) and whether its own command runs.
  */
-export async function composeFindings(doc: ComposeDoc, project: Pick<Project, 'service' | 'runServices'>, scope: RequestScope, dev?: { merged: MergedConfig; body?: CreateRequestLike }): Promise<TrustFinding[]> {
+export async function composeFindings(
+  doc: ComposeDoc,
+  project: Pick<Project, 'service' | 'runServices'>,
+  scope: RequestScope,
+  dev?: { merged: MergedConfig; body?: CreateRequestLike },
+  envFiles: Record<string, string[]> = {},
+): Promise<TrustFinding[]> {
   const out: TrustFinding[] = [];
   for (const name of startedServices(doc, [project.service, ...project.runServices])) {
     const svc = (doc.services ?? {})[name];
     const who = `compose service ${name}: `;
     const req = serviceRequest(svc, doc);
-    out.push(...(await requestFindings(req, { ...scope, who })));
+    // env_file: read on this machine into the container's environment (outside the workspace: a finding)
+    out.push(...(await requestFindings(req, { ...scope, who, filesRead: envFiles[name] ?? [] })));
     const hc = healthcheckFinding(req.Healthcheck?.Test, 'the compose file', who);
     if (hc) out.push(hc);
     if (svc.build) {
@@ -566,7 +625,7 @@ export async function composeFindings(doc: ComposeDoc, project: Pick<Project, 's
 export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promise<{ containerId: string; merged: MergedConfig; entries: MetadataEntry[]; project: string; builtImage?: string; featuresTag?: string }> {
   const { resolved, report, signal } = o;
   const config = resolved.config;
-  const { project: p, doc } = o.composeConfig ?? (await readComposeConfig(engine, resolved, o.env, report, signal));
+  const { project: p, doc, envFiles } = o.composeConfig ?? (await readComposeConfig(engine, resolved, o.env, report, signal));
   const services = doc.services ?? {};
   const svc = services[p.service];
   let imageName: string;
@@ -624,6 +683,24 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
       dev.command = cmd.map(dollar);
     }
   }
+  // trust on what compose up will start: every service's request, and the dev image's own health
+  // check (the compose file's is judged with the service): a soft finding, turned off in the
+  // override when the folder is not trusted for it; needed (and so asked) when a service waits for it
+  const trustScope = o.trustScope ?? { roots: [resolved.workspaceFolder], baseDir: resolved.workspaceFolder };
+  const imageHealth = serviceRequest(svc, doc).Healthcheck ? undefined : healthcheckFinding(image.Config?.Healthcheck?.Test, `the image ${imageName}`, `compose service ${p.service}: `);
+  const awaited = startedServices(doc, [p.service, ...p.runServices]).some((name) => {
+    const deps = services[name]?.depends_on;
+    return !!deps && !Array.isArray(deps) && typeof deps === 'object' && (deps as Record<string, { condition?: string }>)[p.service]?.condition === 'service_healthy';
+  });
+  const judge = async (dev: { merged: MergedConfig; body?: CreateRequestLike }) => {
+    if (!o.gate) return;
+    const found = await composeFindings(doc, p, trustScope, dev, envFiles);
+    const keep = await o.gate(imageHealth && awaited ? [...found, imageHealth] : found, imageHealth && !awaited ? [imageHealth] : []);
+    if (imageHealth && !keep) {
+      (override.services as Record<string, Record<string, unknown>>)[p.service].healthcheck = { disable: true };
+      report.info(`The image's own health check of compose service ${p.service} is off (${imageHealth.text.replace(/^.*runs in the container: /, '')}): the folder is not trusted to run code. Trust it (hb up --trust) to keep it.`);
+    }
+  };
   if (o.prepare) {
     const body: ContainerCreateOptions = {
       Env: Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`),
@@ -633,10 +710,10 @@ export async function composeCreate(engine: Engine, o: ComposeUpOptions): Promis
     const before = { env: [...body.Env!], mounts: mounts.length, securityOpt: [...merged.securityOpt], capAdd: [...merged.capAdd] };
     const composeEnv = Object.entries((svc.environment as Record<string, unknown> | undefined) ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`);
     await o.prepare(body, [...(image.Config?.Env ?? []), ...composeEnv], entries);
-    if (o.gate) await o.gate(await composeFindings(doc, p, o.trustScope ?? { roots: [resolved.workspaceFolder], baseDir: resolved.workspaceFolder }, { merged, body: devRequest(merged, body) }));
+    await judge({ merged, body: devRequest(merged, body) });
     await addPrepared(engine, override, { name: p.service, def: svc, overrideFile: overrideFile(o.env, resolved.devcontainerId!) }, before, body, report);
-  } else if (o.gate) {
-    await o.gate(await composeFindings(doc, p, o.trustScope ?? { roots: [resolved.workspaceFolder], baseDir: resolved.workspaceFolder }, { merged }));
+  } else {
+    await judge({ merged });
   }
   const file = overrideFile(o.env, resolved.devcontainerId!);
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -187,7 +187,7 @@ export async function runWatcher(contextDir: string, socket: string): Promise<vo
   const server = net.createServer((conn) => {
     let buf = '';
     conn.on('error', () => undefined);
-    conn.on('data', async (b) => {
+    conn.on('data', (b: Buffer) => {
       buf += b.toString('utf8');
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
@@ -199,7 +199,11 @@ export async function runWatcher(contextDir: string, socket: string): Promise<vo
         /* answered below */
       }
       buf = '';
-      if (op === 'arm') conn.end(`${JSON.stringify(await arm())}\n`);
+      if (op === 'arm')
+        void arm().then(
+          (r) => conn.end(`${JSON.stringify(r)}\n`),
+          (e: unknown) => conn.end(`${JSON.stringify({ error: String((e as Error)?.message ?? e) })}\n`),
+        );
       else if (op === 'query') {
         // A change the client made before asking is already queued by the kernel: its event is
         // delivered in this same turn of the event loop as the request (or an earlier one), so
@@ -225,12 +229,14 @@ export async function runWatcher(contextDir: string, socket: string): Promise<vo
   };
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', async (e: NodeJS.ErrnoException) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EADDRINUSE' || process.platform === 'win32') return reject(e);
       // another watcher answers there: it serves this context; a stale socket file is replaced
-      if (await askWatcher(socket, 'query', 1000)) process.exit(0);
-      await fs.unlink(socket).catch(() => undefined);
-      server.listen(socket, () => resolve());
+      void (async () => {
+        if (await askWatcher(socket, 'query', 1000)) process.exit(0);
+        await fs.unlink(socket).catch(() => undefined);
+        server.listen(socket, () => resolve());
+      })().catch(reject);
     });
     server.listen(socket, () => resolve());
   });

@@ -92,7 +92,7 @@ export function endWhenExited(
   let timer: NodeJS.Timeout | undefined;
   const arm = (ms: number) => {
     clearTimeout(timer);
-    if (!stopped) timer = setTimeout(check, ms);
+    if (!stopped) timer = setTimeout(() => void check(), ms);
   };
   const check = async () => {
     if (stopped) return;

@@ -46,12 +46,12 @@ export async function execAttached(engine: Engine, container: Container, opts: A
     AttachStderr: true,
     Tty: opts.tty,
   });
-  const stream = (await e.start({ hijack: true, stdin: opts.interactive, Tty: opts.tty } as never)) as unknown as Readable & Writable;
+  const stream = (await e.start({ hijack: true, stdin: opts.interactive, Tty: opts.tty })) as unknown as Readable & Writable;
 
   const resize = () => {
     const w = opts.stdout.columns;
     const h = opts.stdout.rows;
-    if (w && h) e.resize({ h, w } as never).catch(() => undefined);
+    if (w && h) e.resize({ h, w }).catch(() => undefined);
   };
   const raw = opts.tty && opts.interactive && opts.stdin.isTTY && typeof opts.stdin.setRawMode === 'function';
   if (opts.tty) {

@@ -101,7 +101,7 @@ export function orderFeatures<T extends Pick<LocalFeature, 'key' | 'id' | 'manif
   const deps = new Map<T, Set<T>>();
   for (const f of features) {
     const set = new Set<T>();
-    const dependsOn = f.manifest.dependsOn && typeof f.manifest.dependsOn === 'object' ? Object.keys(f.manifest.dependsOn as object) : [];
+    const dependsOn = f.manifest.dependsOn && typeof f.manifest.dependsOn === 'object' ? Object.keys(f.manifest.dependsOn) : [];
     for (const ref of dependsOn) {
       const d = features.find((o) => o !== f && names(ref, o));
       if (!d) {
@@ -452,8 +452,8 @@ export function wrapEntrypoint(
 ): void {
   if (!entrypoints.length) return;
   const list = (v: string | string[] | undefined | null) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v]);
-  const own = list(body.Entrypoint) ?? list(image.Config?.Entrypoint as string[] | undefined) ?? [];
-  const cmd = list(body.Cmd) ?? list(image.Config?.Cmd as string[] | undefined) ?? [];
+  const own = list(body.Entrypoint) ?? list(image.Config?.Entrypoint) ?? [];
+  const cmd = list(body.Cmd) ?? list(image.Config?.Cmd) ?? [];
   body.Entrypoint = ['/bin/sh', '-c', `${entrypoints.join('\n')}\nexec "$@"`, '-', ...own];
   body.Cmd = cmd;
 }

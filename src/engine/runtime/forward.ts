@@ -113,8 +113,8 @@ export class NetnsRelay {
       });
       this.child = child;
       let err = '';
-      child.stderr!.on('data', (d) => (err += d));
-      child.stdout!.once('data', () => resolve());
+      child.stderr.on('data', (d) => (err += d));
+      child.stdout.once('data', () => resolve());
       child.once('error', (e) => reject(e));
       child.once('exit', (code) => {
         this.ready = undefined;
@@ -221,7 +221,7 @@ export class PortForwarder {
       }
       throw e;
     }
-    listener.server.on('error', (e) => this.opts.onMessage?.(`Forwarding of port ${hostPort} failed: ${(e as Error).message}`));
+    listener.server.on('error', (e) => this.opts.onMessage?.(`Forwarding of port ${hostPort} failed: ${(e).message}`));
     this.listeners.set(hostPort, listener);
     await writeLease(this.opts.env, hostPort, {
       pid: process.pid,
@@ -304,7 +304,7 @@ export class PortForwarder {
     }
     // 1. the container's IP: a server listening on all its addresses
     if (r.ip) {
-      const up = await dial(() => net.connect(l.target.port, r.ip!)).catch((e: NodeJS.ErrnoException) => e);
+      const up = await dial(() => net.connect(l.target.port, r.ip)).catch((e: NodeJS.ErrnoException) => e);
       if (up instanceof net.Socket) return this.splice(l, client, up, 'bridge');
       if (up.code !== 'ECONNREFUSED' && up.code !== 'EHOSTUNREACH' && up.code !== 'ETIMEDOUT') throw up;
     }
@@ -327,7 +327,7 @@ export class PortForwarder {
       this.relays.delete(r.pid);
       throw new Error(`the relay into the container's network namespace could not start: ${(e as Error).message}`);
     }
-    const up = await dial(() => net.connect(relay!.socket)).catch((e: Error) => e);
+    const up = await dial(() => net.connect(relay.socket)).catch((e: Error) => e);
     if (!(up instanceof net.Socket)) throw new Error(`the relay into the container's network namespace does not answer: ${up.message}`);
     up.write(`${l.target.port}\n`);
     const ok = await new Promise<boolean>((resolve) => {

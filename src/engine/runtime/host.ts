@@ -52,7 +52,7 @@ export function formatSize(bytes: number): string {
 
 export function hostRequirementsOf(config: Record<string, unknown>): HostRequirements | undefined {
   const r = config.hostRequirements;
-  return r && typeof r === 'object' && !Array.isArray(r) ? (r as HostRequirements) : undefined;
+  return r && typeof r === 'object' && !Array.isArray(r) ? (r) : undefined;
 }
 
 export function gpuWanted(req: HostRequirements | undefined): 'required' | 'optional' | undefined {

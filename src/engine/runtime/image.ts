@@ -14,6 +14,7 @@ import { chooseBuildKitCli } from './dockerCli';
 import { lastLines, RuntimeError, throwIfCancelled } from './errors';
 import type { Reporter } from './report';
 import { dockerAuthConfig, lookupCredentials } from '../registry/credentials';
+import { RegistryClient } from '../registry/client';
 import { parseRef } from '../registry/reference';
 import { formatBytes } from '../util/text';
 
@@ -78,19 +79,62 @@ export class PullProgress {
   }
 }
 
-/** Uses the local image, or pulls it (with the registry's credentials from Docker's config). A failure says exactly that the image is missing and why the pull failed. */
+export type PullFailureKind = 'name-resolution' | 'connection' | 'timeout' | 'tls' | 'auth' | 'denied' | 'not-found' | 'other';
+
+/**
+ * What went wrong in a pull, in our words, from the text dockerd answers with (it does the
+ * pulling, so its text is all there is): which step failed and what to do about it.
+ */
+export function classifyPullFailure(text: string): { kind: PullFailureKind; why: string } {
+  const t = text.trim();
+  if (/no such host|server misbehaving|name resolution|Temporary failure in name|lookup \S+ on \S+/i.test(t))
+    return { kind: 'name-resolution', why: `the registry's host name could not be resolved (${t}): check the name, your DNS or proxy` };
+  if (/connection refused/i.test(t)) return { kind: 'connection', why: `the connection to the registry was refused (${t}): nothing listens at that address` };
+  if (/i\/o timeout|TLS handshake timeout|Client\.Timeout|context deadline exceeded|network is unreachable|no route to host/i.test(t))
+    return { kind: 'timeout', why: `the registry did not answer in time or cannot be reached from the Docker engine (${t}): check the network and any proxy dockerd needs` };
+  if (/x509|certificate|tls:|server gave HTTP response to HTTPS client/i.test(t))
+    return { kind: 'tls', why: `the TLS connection to the registry failed (${t}): its certificate is not trusted by the Docker engine, or it speaks plain http (dockerd allows that only for localhost and "insecure-registries" in daemon.json)` };
+  if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password/i.test(t))
+    return { kind: 'auth', why: `the registry asked for credentials and has none it accepts (${t})` };
+  if (/denied|forbidden/i.test(t)) return { kind: 'denied', why: `the registry refused access (${t}): the account has no right to this repository, or it does not exist` };
+  if (/manifest unknown|not found|does not exist|repository name not known/i.test(t)) return { kind: 'not-found', why: `the registry has no such image (${t})` };
+  return { kind: 'other', why: t };
+}
+
+/** The tags the image's repository has, as a sentence, when the registry answers within a few seconds; '' otherwise. */
+async function existingTags(name: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const ref = parseRef(name, 'docker.io');
+  if (!ref) return '';
+  const tags = await new RegistryClient({ env, timeoutMs: 5000 }).tags(ref).catch(() => undefined);
+  if (tags === undefined) return '';
+  return tags.length ? ` Tags of ${ref.resource} that exist: ${tags.slice(0, 20).join(', ')}${tags.length > 20 ? ` (and ${tags.length - 20} more)` : ''}.` : ` The repository ${ref.resource} has no tags (or does not exist).`;
+}
+
+/** Uses the local image, or pulls it (with the registry's credentials from Docker's config). A failure says exactly that the image is missing, what was tried, why the pull failed and what to do. */
 export async function ensureImage(engine: Engine, name: string, report: Reporter, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<ImageInspectInfo> {
   const local = await inspectImage(engine, name);
   if (local) return local;
   report.step(`Pulling ${name}`);
-  const fail = (why: string) =>
-    new RuntimeError(
-      'image-missing',
-      `image ${name} is not present and could not be pulled: ${why}. Check the name, build or load the image locally (docker build / docker load), or make its registry reachable${/unauthorized|authentication required|denied|no basic auth credentials/i.test(why) ? ` (and log in to it: docker login ${parseRef(name, 'docker.io')?.registry ?? ''})` : ''}.`,
-    );
+  const registry = parseRef(name, 'docker.io')?.registry ?? 'docker.io';
+  let withCredentials = false;
+  const fail = async (text: string) => {
+    const { kind, why } = classifyPullFailure(text);
+    const tried = `Tried: no local image ${name}, then a pull from ${registry} through the Docker engine ${withCredentials ? `with the credentials for ${registry} from Docker's config` : 'without credentials (Docker\'s config has none for it)'}.`;
+    const next =
+      kind === 'auth' || kind === 'denied'
+        ? `Log in to it (docker login ${registry}) with an account that may read the image, or build or load the image locally.`
+        : kind === 'not-found'
+          ? 'Check the image name and tag, or build or load the image locally (docker build / docker load).'
+          : kind === 'other'
+            ? 'Check the name, build or load the image locally (docker build / docker load), or make its registry reachable.'
+            : 'Make the registry reachable from the Docker engine, or build or load the image locally (docker build / docker load).';
+    const tags = kind === 'not-found' ? await existingTags(name, env) : '';
+    return new RuntimeError('image-missing', `image ${name} is not present and could not be pulled: ${why}.${tags} ${tried} ${next}`);
+  };
   try {
     const authconfig = await pullAuth(name, env, report);
-    const stream = (await engine.docker.pull(name, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream;
+    withCredentials = authconfig !== undefined;
+    const stream = (await engine.docker.pull(name, authconfig ? { authconfig } : {}));
     const progress = new PullProgress();
     let shown = 0;
     await new Promise<void>((resolve, reject) => {
@@ -104,7 +148,7 @@ export async function ensureImage(engine: Engine, name: string, report: Reporter
         (err: Error | null, events: { error?: string }[]) => {
           signal?.removeEventListener('abort', onAbort);
           const failed = err?.message ?? events?.find((ev) => ev.error)?.error;
-          if (failed) reject(fail(failed));
+          if (failed) fail(failed).then(reject, reject);
           else resolve();
         },
         (ev: PullEvent) => {
@@ -124,10 +168,10 @@ export async function ensureImage(engine: Engine, name: string, report: Reporter
     });
   } catch (e) {
     if (e instanceof RuntimeError) throw e;
-    throw fail(dockerMessage(e));
+    throw await fail(dockerMessage(e));
   }
   const pulled = await inspectImage(engine, name);
-  if (!pulled) throw fail('the engine reported success but has no such image afterwards');
+  if (!pulled) throw await fail('the engine reported success but has no such image afterwards');
   return pulled;
 }
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel } from 'ssh2';
+import { Client, utils, type AuthenticationType, type ClientChannel } from 'ssh2';
 import {
   authFailedMessage,
   checkHostKey,
@@ -101,8 +101,8 @@ class Dialer {
             if (!m) return next(false as never);
             offered.push(m.label);
             next(m.method);
-          }) as AuthHandlerMiddleware,
-        } as never);
+          }),
+        });
       });
       client.once('ready', () => {
         settled = true;

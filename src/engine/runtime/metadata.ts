@@ -92,7 +92,7 @@ function mountTarget(m: string | MountSpec): string | undefined {
 }
 
 const isEmptyCommand = (c: unknown) =>
-  c === undefined || c === null || c === '' || (Array.isArray(c) && c.length === 0) || (typeof c === 'object' && !Array.isArray(c) && Object.keys(c as object).length === 0);
+  c === undefined || c === null || c === '' || (Array.isArray(c) && c.length === 0) || (typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0);
 
 /** Merges entries in order; `origins[i]` names entry i for messages ("devcontainer.json", "image metadata"). */
 export function mergeMetadata(entries: MetadataEntry[], origins: string[]): MergedConfig {

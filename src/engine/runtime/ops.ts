@@ -13,7 +13,7 @@ import { computeInputs } from './inputs';
 import { composeDown, composeStop, LABEL_COMPOSE_PROJECT } from './compose';
 import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER } from './labels';
 import { endWhenExited } from './exec';
-import { execAttached, type TtyStdin, type TtyStdout } from './execTty';
+import { execAttached, type TtyStdin } from './execTty';
 import { hookEnv, parseEnvList, probeUserEnv } from './lifecycle';
 import { fixPodmanInspect } from './podman';
 import type { Reporter } from './report';
@@ -136,12 +136,12 @@ export async function list(env: NodeJS.ProcessEnv): Promise<ListedContainer[]> {
       .map((c) => ({
         containerId: c.Id,
         name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
-        state: (c.State === 'running' ? 'running' : 'stopped') as ListedContainer['state'],
+        state: c.State === 'running' ? ('running' as const) : ('stopped' as const),
         status: c.Status,
         image: c.Image,
         folder: c.Labels[LABEL_LOCAL_FOLDER],
         configFile: c.Labels[LABEL_CONFIG_FILE] ?? null,
-        madeBy: (c.Labels[LABEL_INPUTS] ? 'hyperbox' : 'other') as ListedContainer['madeBy'],
+        madeBy: c.Labels[LABEL_INPUTS] ? ('hyperbox' as const) : ('other' as const),
         created: new Date(c.Created * 1000).toISOString(),
       }))
       .sort((a, b) => a.folder.localeCompare(b.folder) || b.created.localeCompare(a.created));
@@ -196,7 +196,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
         interactive: !!opts.interactive,
         tty: !!opts.tty,
         stdin: opts.stdin ?? process.stdin,
-        stdout: opts.stdout as TtyStdout,
+        stdout: opts.stdout,
         stderr: opts.stderr,
         signal: opts.signal,
       });
@@ -247,7 +247,7 @@ export async function logs(opts: LogsOptions): Promise<void> {
     const info = await container.inspect();
     const logFile = lifecycleLogFile(opts.env, found.Id);
     if (!opts.follow) {
-      const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      const buf = await container.logs({ stdout: true, stderr: true, follow: false });
       writeDemuxed(buf, info.Config.Tty, opts.stdout, opts.stderr);
       const text = await fs.readFile(logFile, 'utf8').catch(() => '');
       if (text) opts.stdout.write(`--- lifecycle commands (hb up --wait-for) ---\n${text}`);

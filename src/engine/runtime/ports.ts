@@ -78,7 +78,7 @@ const overridesFile = (env: NodeJS.ProcessEnv, containerId: string) => path.join
 
 export async function readOverrides(env: NodeJS.ProcessEnv, containerId: string): Promise<PortOverrides> {
   const o = await readJson<PortOverrides>(overridesFile(env, containerId));
-  return { added: Array.isArray(o?.added) ? o!.added : [], removed: Array.isArray(o?.removed) ? o!.removed : [] };
+  return { added: Array.isArray(o?.added) ? o.added : [], removed: Array.isArray(o?.removed) ? o.removed : [] };
 }
 
 export async function changeOverrides(env: NodeJS.ProcessEnv, containerId: string, spec: PortSpec, op: 'add' | 'remove'): Promise<PortOverrides> {

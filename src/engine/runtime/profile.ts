@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
-import type { AppliedProfile, AppliedProfileEntry, LanguageProfile, ProfileEntry, ResolvedConfig } from '../../protocol';
+import type { AppliedProfile, AppliedProfileEntry, LanguageProfile, ResolvedConfig } from '../../protocol';
 import { isLocalEngine } from './endpoint';
 import { cacheDir, readJson, writeJson } from './dirs';
 import type { Engine } from './docker';
@@ -111,7 +111,7 @@ function envMap(list: string[] | undefined): Record<string, string> {
 export async function applyProfile(body: ContainerCreateOptions, ctx: ProfileApplyContext): Promise<AppliedProfile | null> {
   const setting = profileSetting(ctx.resolved.config ?? undefined);
   if (setting === 'off') return null;
-  const host = (body.HostConfig ?? {}) as NonNullable<ContainerCreateOptions['HostConfig']>;
+  const host = (body.HostConfig ?? {});
   const memory = typeof host.Memory === 'number' ? host.Memory : 0;
   // a bind mount from this machine carries inotify events; a copy on a remote engine does not
   const inotify = isLocalEngine(ctx.engine.endpoint, ctx.env);
@@ -125,7 +125,7 @@ export async function applyProfile(body: ContainerCreateOptions, ctx: ProfileApp
   const imageEnv = envMap(ctx.imageEnv);
   const env = body.Env ?? [];
   const current = { ...imageEnv, ...envMap(env) };
-  const mounts = ((host as { Mounts?: ApiMount[] }).Mounts ?? []) as ApiMount[];
+  const mounts = ((host as { Mounts?: ApiMount[] }).Mounts ?? []);
   const targets = new Set(mounts.map((m) => m.Target));
   const vars = { containerEnv: current, containerWorkspaceFolder: ctx.resolved.workspace?.containerWorkspaceFolder, devcontainerId: ctx.resolved.devcontainerId };
   const applied: AppliedProfileEntry[] = [];
@@ -136,7 +136,7 @@ export async function applyProfile(body: ContainerCreateOptions, ctx: ProfileApp
     else env.push(`${name}=${value}`);
     current[name] = value;
   };
-  for (const e of profile.entries as ProfileEntry[]) {
+  for (const e of profile.entries) {
     if (e.status !== 'apply') {
       if (e.status === 'skip' && e.apply === 'auto' && e.skipReason) skipped.push({ id: e.id, reason: e.skipReason });
       continue;

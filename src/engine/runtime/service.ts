@@ -15,6 +15,7 @@ import {
   RuntimeStop,
   RuntimeTimeline,
   RuntimeTimelineChanged,
+  RuntimeTrustPreview,
   RuntimeUp,
   type RuntimeErrorData,
 } from '../../protocol';
@@ -27,7 +28,7 @@ import type { Reporter } from './report';
 import { Throttle, type Timeline } from './timeline';
 import { findTimeline, timelineKey } from './timelineStore';
 import { acceptedTrust } from './trust';
-import { up } from './up';
+import { previewTrust, up } from './up';
 
 /** RuntimeTimelineChanged is sent at most this often per up (and at once when it ends). */
 const TIMELINE_INTERVAL_MS = 100;
@@ -135,6 +136,12 @@ export const registerRuntimeService: ServiceRegistration = {
           return summary;
         },
         (e) => Promise.reject(toResponseError(e)),
+      ),
+    );
+    // what an up would ask to trust, found without running anything (the editor's Restricted Mode)
+    conn.onRequest(RuntimeTrustPreview, (params, token) =>
+      previewTrust({ folder: params.folder, configFile: params.configFile, env: process.env, report: reporter(conn, log, params.progressToken), signal: abortSignal(token) }).catch((e) =>
+        Promise.reject(toResponseError(e)),
       ),
     );
     conn.onRequest(RuntimeStop, (params) =>

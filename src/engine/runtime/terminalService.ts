@@ -85,7 +85,6 @@ export const registerTerminalService: ServiceRegistration = {
           abort: new AbortController(),
         };
         terminals.set(terminalId, term);
-        const quiet = new Writable({ write: (_c, _e, done) => done() });
         void exec({
           folder: params.folder,
           configFile: params.configFile,

@@ -26,7 +26,7 @@ export function commandText(entries: readonly { command: CommandSpec; origin?: s
   return entries
     .map((e) => {
       const c = e.command;
-      const text = typeof c === 'string' || Array.isArray(c) ? one(c) : Object.entries(c).map(([label, v]) => `${label}: ${one(v as string | string[])}`).join('; ');
+      const text = typeof c === 'string' || Array.isArray(c) ? one(c) : Object.entries(c).map(([label, v]) => `${label}: ${one(v)}`).join('; ');
       return e.origin && e.origin !== 'devcontainer.json' ? `${text} (from ${e.origin})` : text;
     })
     .filter((t) => t.trim())

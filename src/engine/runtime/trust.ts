@@ -211,7 +211,7 @@ export async function requestFindings(body: CreateRequestLike, scope: RequestSco
   }
   for (const file of scope.filesRead ?? []) {
     const real = await realpathLoose(path.resolve(scope.baseDir, file));
-    if (!within(real, scope.roots)) out.push({ key: `${who}reads-file:${real}`, text: `${who}it copies ${real} from this machine into the container (--env-file / --label-file outside the workspace folder)` });
+    if (!within(real, scope.roots)) out.push({ key: `${who}reads-file:${real}`, text: `${who}it copies ${real} from this machine into the container (an env file or label file outside the workspace folder)` });
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, TrustFinding, UpResult } from '../../protocol';
+import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, TrustFinding, TrustPreview, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
@@ -39,6 +39,7 @@ import {
   commandFindings,
   fixedTrust,
   healthcheckFinding,
+  normalise,
   ownCommandFinding,
   requestFindings,
   TrustGate,
@@ -47,7 +48,7 @@ import {
   type TrustDecider,
 } from './trust';
 import { composeCreate, composeFindings, composeStart, LABEL_COMPOSE_PROJECT, readComposeConfig, type ComposeConfig } from './compose';
-import { featureEntry, featuresImage, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
+import { featureEntry, featuresImage, isLocalFeature, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
 import { usePrewarmed } from '../live/prewarm';
@@ -204,7 +205,7 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
 }
 
 async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
-  const { report, signal, env } = opts;
+  const { env } = opts;
   const folder = path.resolve(opts.folder);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const warnings = resolved.problems.filter((p) => p.severity === 'warning');
@@ -262,7 +263,7 @@ async function upWithEngine(
       engine,
       config,
       hostRequirements: Object.assign({}, ...entries.map((e) => (e.hostRequirements && typeof e.hostRequirements === 'object' ? e.hostRequirements : {}))),
-      body: body as never,
+      body: body,
       env,
       report,
       runtime: opts.runtime,
@@ -314,7 +315,7 @@ async function upWithEngine(
     let copyPlan: CopyPlan | undefined;
     let copied: CopyResult | undefined;
     if (existing) {
-      info = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
+      info = await timer.time('inspect', () => engine.docker.getContainer(existing.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
       // what the container was made with, and the commands that run in it now
       const agent = await sshAgentSocket(env);
@@ -349,7 +350,7 @@ async function upWithEngine(
           inputs,
           composeConfig,
           trustScope: scope,
-          gate: async (found) => void (await gate.pass([...configFindings, ...found])),
+          gate: (found, soft) => gate.pass([...configFindings, ...found], soft),
           env,
           report,
           signal,
@@ -527,7 +528,7 @@ async function upWithEngine(
     };
     if (created && copyPlan) {
       report.step(`Copying the workspace into the container (${copyPlan.target})`);
-      copied = await timer.time('copy workspace', () => copyWorkspace(engine, info.Id, copyPlan!, remoteUser, report));
+      copied = await timer.time('copy workspace', () => copyWorkspace(engine, info.Id, copyPlan, remoteUser, report));
     }
 
     // Which lifecycle commands are due. A container made now has run none, and one started now has
@@ -736,7 +737,7 @@ async function userEnv(
 async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<RuntimeError> {
   let logs = '';
   try {
-    const buf = (await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 })) as unknown as Buffer;
+    const buf = await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 });
     logs = demuxBuffer(buf);
   } catch {
     // no logs
@@ -808,7 +809,7 @@ function createRequest(
     Labels: labels,
     Env: [...Object.entries(merged.containerEnv).map(([k, v]) => `${k}=${v}`), ...parts.env],
     ExposedPorts: Object.keys(parts.exposedPorts).length ? parts.exposedPorts : undefined,
-    HostConfig: hostConfig as ContainerCreateOptions['HostConfig'],
+    HostConfig: hostConfig,
   };
   if (merged.containerUser) body.User = merged.containerUser;
   if (overrideCommand) {
@@ -861,27 +862,76 @@ async function imageRequestFindings(
  * for Compose, every service compose up would start.
  */
 async function provisionalFindings(
-  engine: Engine,
+  engine: Engine | undefined,
   resolved: Awaited<ReturnType<typeof loadConfig>>,
   features: LocalFeature[],
   scope: RequestScope,
   env: NodeJS.ProcessEnv,
   composeConfig: ComposeConfig | undefined,
+  onImage?: (image: ImageInspectInfo | undefined) => void,
 ): Promise<TrustFinding[]> {
   const config = resolved.config;
   const featureEntries = features.map(featureEntry);
   if (composeConfig) {
     const entries = [...featureEntries, configEntry(config)];
     const merged = mergeMetadata(entries, [...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
-    return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged });
+    return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged }, composeConfig.envFiles);
   }
-  const image = resolved.kind === 'image' ? await inspectImage(engine, String(config.image)) : undefined;
+  const image = resolved.kind === 'image' && engine ? await inspectImage(engine, String(config.image)) : undefined;
+  onImage?.(image);
   const imageEntries = parseMetadataLabel(image?.Config?.Labels?.[LABEL_METADATA]);
   const entries = [...imageEntries, ...featureEntries, configEntry(config)];
   const merged = mergeMetadata(entries, [...imageEntries.map(() => 'image metadata'), ...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
   const request = createRequest(resolved, merged, entries, {}, String(config.image ?? 'image'), env);
   if (merged.overrideCommand === false && image) wrapEntrypoint(request._body, image, merged.entrypoints);
   return imageRequestFindings(request._body, merged, image, scope, request._filesRead);
+}
+
+/**
+ * What an up of the folder would be asked to trust, found as the up's first gate finds it (the
+ * config, local Features, Compose services, the image's metadata label when the image is here),
+ * without running anything: no initializeCommand, no build, no pull, no Feature download, no
+ * container. `pending` says what the up can find only later (after a build or a pull).
+ */
+export async function previewTrust(o: { folder: string; configFile?: string; env: NodeJS.ProcessEnv; report?: Reporter; signal?: AbortSignal }): Promise<TrustPreview> {
+  const report: Reporter = o.report ?? { step: () => undefined, output: () => undefined, info: () => undefined, warn: () => undefined };
+  const folder = path.resolve(o.folder);
+  const resolved = await loadConfig(folder, o.configFile, o.env);
+  const config = resolved.config;
+  const configFile = resolved.configFile!;
+  if (!resolved.kind) throw new RuntimeError('config', `${configFile} says neither "image" nor "build": add one so HyperBox knows what to run.`);
+  const pending: string[] = [];
+  // local Features only: a registry's are downloaded at the up, and named here as builds
+  const features = config.features !== undefined ? await readFeatures(resolved, { fetch: false }) : [];
+  const remote = config.features && typeof config.features === 'object' ? Object.keys(config.features).filter((k) => !isLocalFeature(k)) : [];
+  let engine: Engine | undefined;
+  try {
+    engine = await connectEngine(o.env);
+    await engine.docker.ping();
+  } catch (e) {
+    engine = undefined;
+    pending.push(`the container engine did not answer (${(e as Error).message.split('\n')[0]}): what the image's own metadata adds is not known`);
+  }
+  const scope: RequestScope = { roots: await workspaceRoots(folder, resolved.workspace?.mountSource), baseDir: folder };
+  const composeConfig = resolved.kind === 'compose' ? await readComposeConfig(engine, resolved, o.env, report, o.signal) : undefined;
+  let image: ImageInspectInfo | undefined;
+  const findings = [
+    ...preGateFindings(resolved, features),
+    ...remote.map((k) => buildFinding(`feature:${k}`, `it installs the Feature ${k} (its install.sh runs in an image build)`)),
+    ...(await provisionalFindings(engine, resolved, features, scope, o.env, composeConfig, (i) => (image = i))),
+  ];
+  if (resolved.kind === 'image') {
+    const hc = image ? healthcheckFinding(image.Config?.Healthcheck?.Test, `the image ${String(config.image)}`) : undefined;
+    if (hc && !findings.some((f) => f.key.startsWith('healthcheck:'))) findings.push(hc);
+    if (!image && engine) pending.push(`the image ${String(config.image)} is not on this machine yet: what its metadata label adds is known once it is pulled`);
+  }
+  if (resolved.kind === 'dockerfile') pending.push(`the image is built from ${path.relative(folder, resolved.paths.dockerfile ?? '') || 'the Dockerfile'} at the up: what its metadata label adds is known once it is built`);
+  if (composeConfig) {
+    const svc = composeConfig.doc.services?.[composeConfig.project.service] ?? {};
+    if (svc.build) pending.push(`compose service ${composeConfig.project.service} is built at the up: what its image's metadata label adds is known once it is built`);
+  }
+  for (const k of remote) pending.push(`the Feature ${k} is downloaded at the up: what its own metadata adds (mounts, capabilities, an entrypoint) is known then`);
+  return { folder, configFile, findings: normalise(findings), pending };
 }
 
 /**

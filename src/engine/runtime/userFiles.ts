@@ -24,7 +24,7 @@ export async function sshAgentSocket(env: NodeJS.ProcessEnv): Promise<string | u
 
 /** The bind mount and variable that forward the agent. */
 export function sshAgentForward(socket: string): { mount: ApiMount; env: string } {
-  return { mount: { Type: 'bind', Source: socket, Target: CONTAINER_SSH_AUTH_SOCK } as ApiMount, env: `SSH_AUTH_SOCK=${CONTAINER_SSH_AUTH_SOCK}` };
+  return { mount: { Type: 'bind', Source: socket, Target: CONTAINER_SSH_AUTH_SOCK }, env: `SSH_AUTH_SOCK=${CONTAINER_SSH_AUTH_SOCK}` };
 }
 
 /** The user's git config: $HOME/.gitconfig (else $XDG_CONFIG_HOME/git/config), when readable. */

@@ -110,7 +110,7 @@ export async function generateSeccomp(o: GenerateOptions): Promise<SeccompGenera
     distinct: calls.length,
     recordings: recordings.length,
     refused: gen.refused.map((r) => r.name),
-    added: previous ? gen.allowed.filter((n) => !previous!.includes(n)) : [],
+    added: previous ? gen.allowed.filter((n) => !previous.includes(n)) : [],
     removed: previous ? previous.filter((n) => !gen.allowed.includes(n)) : [],
     warnings,
   };
@@ -204,7 +204,7 @@ export async function applySeccomp(o: { folder: string; configFile?: string; env
     formattingOptions: { insertSpaces: !indent.includes('\t'), tabSize: indent.includes('\t') ? 1 : indent.length, eol },
   });
   const next = applyEdits(text, edits);
-  if ((parseJsonc(next) as Record<string, any>)?.customizations?.hyperbox?.seccomp?.profile !== rel) {
+  if ((parseJsonc(next) as { customizations?: { hyperbox?: { seccomp?: { profile?: unknown } } } } | undefined)?.customizations?.hyperbox?.seccomp?.profile !== rel) {
     throw new RuntimeError('config', `${configFile} could not be changed safely: set "customizations": {"hyperbox": {"seccomp": {"profile": "${rel}"}}} by hand.`);
   }
   if (next !== text) await fs.writeFile(configFile, next);

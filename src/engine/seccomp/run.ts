@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
 import { findContainer, loadConfig } from '../runtime/container';
 import { detectProject } from '../project/detect';
 import { cacheDir } from '../runtime/dirs';
@@ -113,7 +112,7 @@ function startStrace(pids: number[], file: string, signal?: AbortSignal): Promis
     const child = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let done = false;
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       if (!done && /attached/.test(err)) {
         done = true;
@@ -195,7 +194,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       SecurityOpt: [`seccomp=${JSON.stringify(profile)}`, ...(hc.SecurityOpt ?? []).filter((s: string) => !s.startsWith('seccomp'))],
       Runtime: hc.Runtime,
     },
-  } as Docker.ContainerCreateOptions);
+  });
   const file = path.join(cacheDir(o.env), 'seccomp', `trace-${randomBytes(6).toString('hex')}.txt`);
   let strace: ChildProcess | undefined;
   const state: { ended: WorkloadRun['ended'] } = { ended: 'exited' };
@@ -246,7 +245,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     o.signal?.removeEventListener('abort', onAbort);
     const durationMs = Date.now() - started;
     if (o.signal?.aborted) throw new RuntimeError('cancelled', 'Cancelled: the workload was stopped and nothing was saved.');
-    const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, '');
+    const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, ''); // eslint-disable-line no-control-regex -- the stream headers' bytes
     let parsed: ParsedTrace | undefined;
     if (strace) {
       await stopStrace(strace);

@@ -107,7 +107,7 @@ export function decodeJson(body: Uint8Array): DecodedBatch {
   const rs = (request as ExportRequest).resourceSpans;
   if (rs != null && !Array.isArray(rs)) throw new OtlpDecodeError('"resourceSpans" is not a list');
   try {
-    return fromRequest(request as ExportRequest);
+    return fromRequest(request);
   } catch (e) {
     if (e instanceof OtlpDecodeError) throw e;
     throw new OtlpDecodeError(`the body is not a well-formed OTLP/JSON ExportTraceServiceRequest (${(e as Error).message})`);
@@ -214,7 +214,7 @@ function valueOf(v: AnyValue | null | undefined, depth = 0): TraceAttributeValue
   return null;
 }
 
-const NO_ATTRIBUTES: TraceAttributes = Object.freeze({}) as TraceAttributes;
+const NO_ATTRIBUTES: TraceAttributes = Object.freeze({});
 
 function attributesOf(kvs: KeyValue[] | null | undefined, depth = 0): TraceAttributes {
   if (!kvs?.length) return NO_ATTRIBUTES;

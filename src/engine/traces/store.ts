@@ -128,7 +128,7 @@ export class TraceStore {
    */
   saturation(): number {
     if (this.spanCount < this.maxSpans && this.byteCount < this.maxBytes) return 0;
-    const oldest = this.traces.values().next().value as Trace | undefined;
+    const oldest = this.traces.values().next().value;
     if (!oldest) return 0;
     const wait = oldest.receivedMs + this.minAgeMs - this.now();
     return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : 0;

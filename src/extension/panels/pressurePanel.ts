@@ -125,7 +125,7 @@ export class PressureMonitor implements vscode.Disposable {
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.level === 'ok' ? undefined : new vscode.ThemeColor(view.level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
-    this.item.accessibilityInformation = { label: view.tooltip.split('\n')[0]! };
+    this.item.accessibilityInformation = { label: view.tooltip.split('\n')[0] };
     this.item.show();
   }
 

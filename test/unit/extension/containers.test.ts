@@ -4,9 +4,9 @@
 import { strict as assert } from 'node:assert';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { SERVICES } from '../../../src/engine/services';
-import { Capability, Progress, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeUp, RuntimeWatch, type ContainerSummary, type ResolvedConfig } from '../../../src/protocol';
+import { Capability, Progress, RUNTIME_ERROR, RuntimeContainerChanged, RuntimeStatus, RuntimeStop, RuntimeTrustPreview, RuntimeUp, RuntimeWatch, type ContainerSummary, type ResolvedConfig, type TrustFinding } from '../../../src/protocol';
 import { availableActions, containerView, type ContainerView } from '../../../src/extension/containerState';
-import { Containers } from '../../../src/extension/containers';
+import { acceptedFindingsKey, Containers } from '../../../src/extension/containers';
 import { RequestCancelledError, type RequestOptions } from '../../../src/extension/engineClient';
 import type { Project, Projects } from '../../../src/extension/projects';
 import { Uri, stub, window, workspace } from '../stubs/vscode';
@@ -67,7 +67,7 @@ class FakeEngine {
 
 function project(problems: ResolvedConfig['problems'] = []): Project {
   return {
-    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
+    folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
     configFiles: [CONFIG],
     choice: { kind: 'chosen', configFile: CONFIG, reason: 'only' },
     result: { problems } as unknown as ResolvedConfig,
@@ -80,14 +80,13 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
   let engine: FakeEngine;
   let p: Project;
   let containers: Containers | undefined;
-  let changes = 0;
+  let state: ReturnType<typeof stub.extensionContext>['workspaceState'];
 
   function make(options: { pollMs?: number } = {}): Containers {
     // as in Ctx: a change of a project is a projects change
     const projects = {
       list: () => [p],
       touch: () => {
-        changes++;
         containers?.projectsChanged();
       },
     } as unknown as Projects;
@@ -99,6 +98,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
       onNotification: engine.onNotification,
       engineRunning: () => true,
       pollMs: options.pollMs ?? 60_000,
+      state: state,
     });
     return containers;
   }
@@ -107,7 +107,7 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     stub.reset();
     engine = new FakeEngine();
     p = project();
-    changes = 0;
+    state = stub.extensionContext('/ext').workspaceState;
     engine.answers.set(RuntimeWatch.method, async () => ({ watching: true }));
     engine.answers.set(RuntimeStatus.method, async () => summary('stopped'));
     engine.answers.set(RuntimeUp.method, async () => ({ ...summary('running'), created: false, started: true, timings: [], totalMs: 500, pendingHooks: [] }));
@@ -171,8 +171,17 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     assert.equal(containerView(p.container).kind, 'stopped');
   });
 
-  it('runs nothing in Restricted Mode, says why and offers to manage trust; starts once trusted', async () => {
+  it('runs nothing in Restricted Mode, says why, lists what the config would reach (found by the engine without running anything) and offers to manage trust; starts once trusted', async () => {
     workspace.isTrusted = false;
+    engine.answers.set(RuntimeTrustPreview.method, async () => ({
+      folder: FOLDER,
+      configFile: CONFIG,
+      findings: [
+        { key: 'host-path:/etc:rw:/e', text: 'a bind mount of /etc at /e: outside the workspace folder' },
+        { key: 'command:postCreateCommand:1', text: 'postCreateCommand from devcontainer.json runs in the container: npm install' },
+      ],
+      pending: ['the image is built from .devcontainer/Dockerfile at the up: what its metadata label adds is known once it is built'],
+    }));
     stub.respond = (_m, items) => (items.includes('Manage Workspace Trust') ? 'Manage Workspace Trust' : undefined);
     let managed = 0;
     stub.commands.set('workbench.trust.manage', () => managed++);
@@ -183,15 +192,101 @@ describe('dev containers (vscode stubbed, scripted engine)', () => {
     assert.equal(engine.count(RuntimeStatus.method), 0, 'not even the Docker engine is asked');
     assert.equal(await c.up(p), undefined);
     assert.equal(engine.count(RuntimeUp.method), 0);
+    await waitFor(() => stub.messages.length, 'the Restricted Mode message');
     const warning = stub.messages.at(-1)!;
     assert.equal(warning.level, 'warning');
+    assert.equal(warning.modal, true);
     assert.match(warning.message, /runs nothing for app in Restricted Mode: starting its dev container would build images and run the config's commands\. Trust the folder/);
+    assert.equal(
+      warning.detail,
+      'Trusting the folder lets its dev container:\n• a bind mount of /etc at /e: outside the workspace folder\n• postCreateCommand from devcontainer.json runs in the container: npm install\n\n' +
+        'The up may find more, and asks again then:\n• the image is built from .devcontainer/Dockerfile at the up: what its metadata label adds is known once it is built',
+    );
+    assert.deepEqual(engine.sent.find((s) => s.method === RuntimeTrustPreview.method)!.params, { folder: FOLDER, configFile: CONFIG });
+    assert.deepEqual(warning.items, ['Manage Workspace Trust']);
     await waitFor(() => managed === 1, 'workbench.trust.manage');
     assert.deepEqual(availableActions({ trusted: false, configOk: true, container: containerView(p.container) }), ['manageTrust', 'showPanel', 'openConfig', 'showLogs']);
 
     stub.grantTrust();
     await waitFor(() => engine.count(RuntimeUp.method) === 1, 'the auto-start after trust');
     assert.equal(engine.sent.find((s) => s.method === RuntimeUp.method)!.params.trusted, true);
+  });
+
+  describe('findings not accepted yet (the engine\'s trust gate)', () => {
+    const mount: TrustFinding = { key: 'host-path:/etc:rw:/e', text: 'a bind mount of /etc at /e: outside the workspace folder' };
+    const hook: TrustFinding = { key: 'command:postCreateCommand:abc', text: 'postCreateCommand from devcontainer.json runs in the container: npm install' };
+    /** As the engine answers: refuses (nothing made) unless every finding is among acceptedFindings. */
+    function gatedUp(findings: TrustFinding[]) {
+      return async (params: any) => {
+        const accepted: string[] = params.acceptedFindings ?? [];
+        const fresh = findings.filter((f) => !accepted.includes(f.key));
+        if (fresh.length) {
+          throw Object.assign(new Error(`${FOLDER} is not trusted for what its dev container reaches and runs, so nothing was made and nothing ran`), {
+            code: RUNTIME_ERROR,
+            data: { code: 'trust-required', findings, newFindings: fresh.map((f) => f.key) },
+          });
+        }
+        return { ...summary('running'), created: true, started: true, timings: [], totalMs: 1, pendingHooks: [], findings };
+      };
+    }
+
+    it('auto-start meets a new finding: a modal lists exactly the new one, and Cancel starts nothing', async () => {
+      await state.update(acceptedFindingsKey(FOLDER, CONFIG), [mount.key]);
+      engine.answers.set(RuntimeUp.method, gatedUp([mount, hook]));
+      const c = make();
+      await c.engineStarted();
+      c.projectsChanged();
+      await waitFor(() => stub.messages.some((m) => m.modal), 'the modal');
+      const modal = stub.messages.find((m) => m.modal)!;
+      assert.equal(modal.level, 'warning');
+      assert.match(modal.message, /The dev container of app would reach into this machine or run code in ways you have not accepted since you last started it\. Start it\?/);
+      assert.equal(modal.detail?.split('\n')[0], `• ${hook.text}`, 'exactly the new finding, in plain words');
+      assert.ok(!modal.detail?.includes(mount.text), 'an accepted finding is not listed again');
+      assert.match(modal.detail, /\(1 more you accepted before is unchanged\.\)/);
+      assert.deepEqual(modal.items, ['Trust and Start']);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(engine.count(RuntimeUp.method), 1, 'no second up without the answer');
+      assert.equal(engine.sent.find((s) => s.method === RuntimeUp.method)!.params.acceptedFindings.join(), mount.key);
+      assert.deepEqual(state.get(acceptedFindingsKey(FOLDER, CONFIG)), [mount.key], 'nothing new recorded');
+      assert.ok(!stub.messages.some((m) => m.level === 'error'), 'a refusal is a question, not an error');
+      assert.notEqual(containerView(p.container).kind, 'running');
+    });
+
+    it('"Trust and Start" records the findings and starts with them accepted; the next start asks nothing', async () => {
+      engine.answers.set(RuntimeUp.method, gatedUp([mount, hook]));
+      stub.respond = (_m, items) => (items.includes('Trust and Start') ? 'Trust and Start' : undefined);
+      const c = make();
+      await c.engineStarted();
+      c.projectsChanged();
+      await waitFor(() => containerView(p.container).kind === 'running', 'running after the answer');
+      const ups = engine.sent.filter((s) => s.method === RuntimeUp.method);
+      assert.equal(ups.length, 2);
+      assert.deepEqual(ups[0].params.acceptedFindings, [], 'first start: nothing accepted, every finding is new');
+      assert.deepEqual(ups[1].params.acceptedFindings, [hook.key, mount.key].sort());
+      const modal = stub.messages.find((m) => m.modal)!;
+      assert.equal(modal.detail?.split('\n\n')[0], `• ${mount.text}\n• ${hook.text}`);
+      assert.deepEqual(state.get(acceptedFindingsKey(FOLDER, CONFIG)), [hook.key, mount.key].sort());
+      stub.messages.length = 0;
+      await c.up(p);
+      assert.equal(engine.count(RuntimeUp.method), 3);
+      assert.ok(!stub.messages.some((m) => m.modal), 'the same findings: no question');
+    });
+
+    it('a manual Rebuild asks the same way ("Trust and Rebuild"), and a declined rebuild runs nothing', async () => {
+      stub.setConfig('hyperbox.autoStart', { globalValue: false }, false);
+      engine.answers.set(RuntimeUp.method, gatedUp([hook]));
+      const c = make();
+      assert.equal(await c.up(p, true), undefined);
+      const modal = stub.messages.find((m) => m.modal)!;
+      assert.deepEqual(modal.items, ['Trust and Rebuild']);
+      assert.equal(modal.detail?.split('\n')[0], `• ${hook.text}`);
+      assert.equal(engine.count(RuntimeUp.method), 1);
+      stub.respond = (_m, items) => (items.includes('Trust and Rebuild') ? 'Trust and Rebuild' : undefined);
+      const result = await c.up(p, true);
+      assert.equal(result?.state, 'running');
+      const last = engine.sent.filter((s) => s.method === RuntimeUp.method).at(-1)!;
+      assert.deepEqual({ rebuild: last.params.rebuild, accepted: last.params.acceptedFindings }, { rebuild: true, accepted: [hook.key] });
+    });
   });
 
   it('shows up as a cancellable progress notification fed by the engine, and Cancel reaches the engine', async () => {

@@ -162,7 +162,7 @@ describe('the port commands (vscode stubbed, scripted engine)', () => {
     // an engine whose handshake does not list timelines is never asked for one
     answers.set(RuntimeTimeline.method, async () => assert.fail('RuntimeTimeline asked of an engine without the timeline capability'));
     project = {
-      folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
+      folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
       configFiles: [CONFIG],
       choice: { kind: 'chosen', configFile: CONFIG, reason: 'only' } as never,
       result: { problems: [], kind: 'image', config: {} } as never,

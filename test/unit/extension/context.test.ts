@@ -100,7 +100,7 @@ describe('engine lifecycle in the extension (vscode stubbed, real engine)', func
       restartPolicy: () => new RestartPolicy({ maxRestarts: 0, windowMs: 60_000, initialDelayMs: 10, maxDelayMs: 10 }),
     });
     await statusIs(CONFIG_OK, log);
-    process.kill((await running(ctx))!, 'SIGKILL');
+    process.kill((await running(ctx)), 'SIGKILL');
     await statusIs('$(error) HyperBox: engine failed', log);
     assert.equal(status().backgroundColor?.id, 'statusBarItem.errorBackground');
     assert.equal(status().command, 'hyperbox.restartEngine');
@@ -190,11 +190,11 @@ describe('engine lifecycle in the extension (vscode stubbed, real engine)', func
   it('a restart while the engine is answering is not a problem of the project', async () => {
     const { ctx, log } = make([await copyFixture('ok')], { shutdownGraceMs: 300 });
     await statusIs(CONFIG_OK, log);
-    const first = (await running(ctx))!;
+    const first = (await running(ctx));
     // the engine hangs with a discovery and a check in flight; the user restarts it
     process.kill(first, 'SIGSTOP');
     const project = ctx.projects.list()[0];
-    const inFlight = [ctx.projects.refreshFolder(project.folder as never), ctx.projects.validate(project)];
+    const inFlight = [ctx.projects.refreshFolder(project.folder), ctx.projects.validate(project)];
     await new Promise((r) => setTimeout(r, 50));
     await ctx.restart();
     await Promise.all(inFlight);

@@ -221,7 +221,7 @@ describe('engine client (real engine)', function () {
       env: { ...process.env, FAKE_ENGINE_MODE: 'exit' },
       restartPolicy: new RestartPolicy({ maxRestarts: 2, windowMs: 60_000, initialDelayMs: 10, maxDelayMs: 10 }),
     });
-    c.start();
+    void c.start();
     const failed = await waitFor(() => (c.state.kind === 'failed' ? c.state : undefined), 'the client to give up', 8000, () => logger.text());
     assert.match(failed.message, /stopped 3 times .* \(last time it exited with code 3\)/);
     assert.ok(logger.has('warn', /^engine stderr: fake engine: giving up at once$/), logger.text());

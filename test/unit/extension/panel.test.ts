@@ -3,7 +3,7 @@
 // ready handshake (no state before it), live timeline updates, the buttons acting on the folder's
 // container only when offered, and the serializer that restores the panel after a reload.
 import { strict as assert } from 'node:assert';
-import type { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { RequestType } from 'vscode-jsonrpc';
 import { contentSecurityPolicy, escapeHtml, makeNonce, panelHtml } from '../../../src/extension/panels/html';
 import { timelineMatches } from '../../../src/extension/details';
 import { DevContainerPanels, panelActions, type PanelCtx } from '../../../src/extension/panels/devContainerPanel';

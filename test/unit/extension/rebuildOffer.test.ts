@@ -108,7 +108,7 @@ describe('the rebuild offer after a save (vscode stubbed)', () => {
 
   function project(kind: ResolvedConfig['kind'] = 'dockerfile'): Project {
     return {
-      folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 } as never,
+      folder: { uri: Uri.file(FOLDER), name: 'app', index: 0 },
       configFiles: [CONFIG],
       choice: { kind: 'chosen', configFile: CONFIG, reason: 'only' } as never,
       result: { problems: [], kind, paths: kind === 'dockerfile' ? { dockerfile: `${FOLDER}/.devcontainer/Dockerfile`, context: `${FOLDER}/.devcontainer` } : {} } as unknown as ResolvedConfig,

@@ -115,15 +115,18 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     assert.deepEqual(s.walkthrough, { config: true, start: false, terminal: false }, 'the config exists: its step is done');
     assert.deepEqual(s.panel!.actions.includes('rebuild'), false, 'nothing to rebuild without a container');
 
-    // up
+    // up: the config's commands are findings not accepted yet, so a modal lists them first
+    stub.respond = (_m, items) => items.find((i) => i === 'Trust and Start' || i === 'Trust and Rebuild');
     await run(Commands.start, folder);
+    const asked = stub.messages.find((m) => m.modal && m.items.includes('Trust and Start'));
+    assert.match(asked?.detail ?? '', /^• postCreateCommand from devcontainer\.json runs in the container: echo made-by-postCreate\n• postStartCommand from devcontainer\.json runs in the container: echo hello-from-postStart/);
     s = await agree('running, everywhere', (x) =>
       / dev container running$/.test(x.status) && x.view === 'running' && x.panel?.stateKind === 'running' && x.panel.stateWord === 'dev container running' && x.viewLifecycle?.startsWith('last up ok') === true && x.panel.timeline?.outcome === 'ok',
     );
     assert.equal(s.walkthrough.start, true, '"Start the container" is done');
     assert.deepEqual(s.panel!.ports.map((p) => p.containerPort), [3000], 'the panel lists the forwarded port, as the view does');
     assert.match(s.viewPorts!, /reachable/);
-    const hostPort = s.panel!.ports[0].hostPort!;
+    const hostPort = s.panel!.ports[0].hostPort;
     await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port', 10_000);
     // the lifecycle output streamed into the HyperBox log while the up ran
     assert.match(stub.log().text(), /app: \[postStartCommand\] hello-from-postStart/);

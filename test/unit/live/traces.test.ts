@@ -47,7 +47,7 @@ describe('live: traces contribution', () => {
     // runArgs -e wins too (envDefaults never replace a variable the request sets)
     const body = { Env: ['OTEL_SERVICE_NAME=mine'] };
     applyContribution(body, c, 'traces');
-    assert.deepEqual(body.Env, ['OTEL_SERVICE_NAME=mine', `OTEL_EXPORTER_OTLP_ENDPOINT=${c.envDefaults!.OTEL_EXPORTER_OTLP_ENDPOINT}`]);
+    assert.deepEqual(body.Env, ['OTEL_SERVICE_NAME=mine', `OTEL_EXPORTER_OTLP_ENDPOINT=${c.envDefaults.OTEL_EXPORTER_OTLP_ENDPOINT}`]);
     assert.equal(tracesLabel({ [LABEL_TRACES]: 'not json' }), undefined);
   });
 });

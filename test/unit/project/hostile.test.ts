@@ -18,11 +18,11 @@ function fsWith(overrides: Partial<WalkFs> = {}): WalkFs {
     statSync: fs.statSync,
     lstatSync: fs.lstatSync,
     realpathSync: fs.realpathSync,
-    readdirSync: fs.readdirSync as WalkFs['readdirSync'],
+    readdirSync: fs.readdirSync,
     opendirSync: fs.opendirSync,
-    openSync: fs.openSync as WalkFs['openSync'],
+    openSync: fs.openSync,
     fstatSync: fs.fstatSync,
-    readSync: fs.readSync as WalkFs['readSync'],
+    readSync: fs.readSync,
     closeSync: fs.closeSync,
     ...overrides,
   };
@@ -224,7 +224,7 @@ describe('project detection: big and hostile trees', function () {
       if (p.startsWith(path.join(real, 'secret'))) throw eacces(p);
     };
     const injected = fsWith({
-      readdirSync: ((p: string, o: { withFileTypes: true }) => (deny(p), fs.readdirSync(p, o))) as WalkFs['readdirSync'],
+      readdirSync: ((p: string, o: { withFileTypes: true }) => (deny(p), fs.readdirSync(p, o))),
       opendirSync: (p: string, o?: fs.OpenDirOptions) => (deny(p), fs.opendirSync(p, o)),
     });
     const r = await detectProject(dir, { fs: injected });
@@ -240,7 +240,7 @@ describe('project detection: big and hostile trees', function () {
       readdirSync: ((p: string, o: { withFileTypes: true }) => {
         if (p === real) throw eacces(p);
         return fs.readdirSync(p, o);
-      }) as WalkFs['readdirSync'],
+      }),
       opendirSync: (p: string, o?: fs.OpenDirOptions) => {
         if (p === real) throw eacces(p);
         return fs.opendirSync(p, o);

@@ -91,8 +91,8 @@ describe('protocol boundary: parameters checked in one place, malformed messages
       engine.send({ jsonrpc: '2.0', id: ++id, ...m });
       const e = errorOf(await engine.answer(id));
       assert.equal(e?.code, -32602, JSON.stringify(m));
-      assert.match(e!.message, re);
-      assert.doesNotMatch(e!.message, /TypeError|Cannot read|undefined|at .*\.js/);
+      assert.match(e.message, re);
+      assert.doesNotMatch(e.message, /TypeError|Cannot read|undefined|at .*\.js/);
     }
   });
 

@@ -26,7 +26,7 @@ async function unpack(stream: NodeJS.ReadableStream): Promise<Map<string, Entry>
       next();
     });
   });
-  stream.pipe(ex as unknown as NodeJS.WritableStream);
+  stream.pipe(ex);
   await new Promise((r) => ex.on('finish', r));
   return out;
 }

@@ -34,7 +34,7 @@ describe('runtime: OCI runtimes', () => {
   };
 
   it('recognises runc, crun, youki, runsc and kata by binary and by name', () => {
-    const list = parseRuntimes(info as never);
+    const list = parseRuntimes(info);
     const kinds = Object.fromEntries(list.runtimes.map((r) => [r.name, r.kind]));
     assert.deepEqual(kinds, {
       runc: 'runc',

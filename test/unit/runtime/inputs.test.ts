@@ -58,7 +58,7 @@ for (const watched of [true, false]) {
       const cached = await readJson<{ watch?: { gen: string } }>(path.join(env.HB_CACHE_DIR!, 'inputs', `${resolved.devcontainerId}.json`));
       if (watched) {
         assert.ok(cached?.watch?.gen, 'a watcher generation is stored');
-        assert.equal(await unchangedSince(folder, cached!.watch!.gen, env), true);
+        assert.equal(await unchangedSince(folder, cached.watch.gen, env), true);
       } else assert.equal(cached?.watch, undefined);
     });
 

@@ -196,7 +196,7 @@ describe('runtime: metadata, inputs, trust, errors', () => {
         for (const dst of ['target=/host', 'Target=/host', 'dst=/host', 'destination=/host']) mountSpellings.push([type, src, dst].join(','));
     for (const s of ['source', 'Source', 'src', 'SRC']) mountSpellings.push({ type: 'bind', [s]: '/', target: '/host' });
     for (const spec of mountSpellings) {
-      const m = parseMount(spec as never, 'mounts[0]');
+      const m = parseMount(spec, 'mounts[0]');
       assert.equal(m.Source?.trim(), '/', JSON.stringify(spec));
       const found = (await requestFindings({ HostConfig: { Mounts: [m] } }, scope)).map((f) => f.key);
       assert.deepEqual(found, ['host-path:/:rw:/host'], JSON.stringify(spec));
@@ -236,6 +236,19 @@ describe('runtime: metadata, inputs, trust, errors', () => {
     const cmds = commandFindings({ initializeCommand: 'make', hooks: { onCreateCommand: [], updateContentCommand: [], postCreateCommand: [{ command: 'a', origin: 'image metadata' }], postStartCommand: [], postAttachCommand: [] }, entrypoints: ['/x.sh'] });
     assert.deepEqual(cmds.map((f) => f.key.split(':')[0]), ['initializeCommand', 'command', 'entrypoint']);
     assert.match(cmds[1].text, /postCreateCommand from image metadata runs in the container: a/);
+  });
+
+  it('keys a custom seccomp profile on its content: a path and the same JSON inline are one finding, a changed profile is a new one', async () => {
+    const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' });
+    const folder = makeFolder({ 'p.json': profile, 'q.json': JSON.stringify({ defaultAction: 'SCMP_ACT_LOG' }) });
+    const key = async (opt: string) => (await requestFindings({ HostConfig: { SecurityOpt: [opt] } }, { roots: [folder], baseDir: folder })).map((f) => f.key);
+    const byPath = await key('seccomp=p.json');
+    assert.equal(byPath.length, 1);
+    assert.match(byPath[0], /^security:seccomp-profile:[0-9a-f]{16}$/);
+    assert.deepEqual(await key(`seccomp=${profile}`), byPath, 'the same content inline');
+    assert.deepEqual(await key(`seccomp:${path.join(folder, 'p.json')}`), byPath, 'an absolute path, ":" form');
+    assert.notDeepEqual(await key('seccomp=q.json'), byPath, 'another content: asks again');
+    removeAll();
   });
 
   it('turns "no engine" into one message with the fix', () => {

@@ -93,11 +93,11 @@ describe('traces: the engine service and hb traces', function () {
     const alone = path.join(scratch, 'alone');
     fs.mkdirSync(alone);
     fs.copyFileSync(path.join(REPO, 'dist', 'traces.js'), path.join(alone, 'traces.js'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const bundle = require(path.join(alone, 'traces.js')) as typeof import('../../../src/engine/traces/lazy');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { opentelemetry } = require('@opentelemetry/otlp-transformer/build/src/generated/root');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const Long = require('long');
     const body = opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.encode({
       resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 7), spanId: Buffer.alloc(8, 7), name: 'big', attributes: [{ key: 'id', value: { intValue: Long.fromString('9007199254740993') } }, { key: 'neg', value: { intValue: Long.fromNumber(-5) } }] }] }] }],

@@ -19,7 +19,7 @@ import type { TraceSummary } from '../../../src/protocol';
 import { TraceReceiver, type ReceiverOptions } from '../../../src/engine/traces/receiver';
 import { loadToken, tokenFile } from '../../../src/engine/traces/token';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const generated = require('@opentelemetry/otlp-transformer/build/src/generated/root');
 const messages = generated.opentelemetry.proto.collector.trace.v1;
 
@@ -80,7 +80,6 @@ function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<void
 
 async function assertStored(r: TraceReceiver, spans: ReadableSpan[], service: string): Promise<void> {
   const root = spans.find((s) => s.name === 'GET /checkout')!;
-  const child = spans.find((s) => s.name === 'charge card')!;
   const detail = await r.get(root.spanContext().traceId);
   assert.ok(detail, 'the trace is stored under the SDK trace id (hex)');
   assert.equal(detail.summary.rootName, 'GET /checkout');

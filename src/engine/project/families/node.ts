@@ -363,7 +363,7 @@ function nodeFrameworkDefault(ctx: RuleContext, dir: string, c: Candidate, pkg: 
     nestjs: `${x} nest start --watch`,
     'react-router': deps.has('@react-router/dev') ? `${x} react-router dev` : `${x} remix vite:dev`,
   };
-  if (fw && simple[fw]) return { command: simple[fw]!, source: label };
+  if (fw && simple[fw]) return { command: simple[fw], source: label };
   if (fw && FRAMEWORKS[fw].kind === 'ui') {
     if (deps.has('react-scripts')) return { command: `${x} react-scripts start`, source: label };
     if (c.tool === 'vite') return { command: `${x} vite`, source: label };
