@@ -106,7 +106,7 @@ export class Ctx implements vscode.Disposable {
       projects: this.projects,
       request: (type, params, opts) => this.request(type, params, opts),
       engineRunning: () => this.engineState.kind === 'running',
-      state: extension.workspaceState,
+      accepted: (folder, configFile) => this.containers.accepted(folder, configFile),
       log,
     });
     this.subscriptions.push(

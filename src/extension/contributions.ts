@@ -165,8 +165,6 @@ export const OUTPUT_CHANNEL_NAME = 'HyperBox';
 export const StateKeys = {
   /** folder URI → config path relative to that folder, chosen in the quick pick. */
   selectedConfigs: 'hyperbox.selectedConfigs',
-  /** "<folder>\0<config file>" → the finding keys its last up was trusted for (prewarming asks the engine with them). */
-  upFindings: 'hyperbox.upFindings',
 } as const;
 
 /** The URI scheme of the read-only resolved-config documents. */

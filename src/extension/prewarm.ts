@@ -3,12 +3,12 @@
 // (PrewarmRequest). The engine decides the rest — the host is calm (its PSI), the build is in a
 // trust record, nothing is made but an image under a temporary tag — and answers what it did or
 // why not; a deferral (the host under pressure) is shown in the status bar and the log, and asked
-// again a minute later. Which findings the folder's ups were trusted for (UpResult.findings) is
-// kept in workspaceState: the engine prewarms only a build the user let run before. What to ask
-// and what to say are decided in prewarmDecision.ts (pure).
+// again a minute later. The request carries the findings the user accepted for the folder
+// (Containers.accepted): the engine prewarms only a build the user let run before. What to ask and
+// what to say are decided in prewarmDecision.ts (pure).
 import * as vscode from 'vscode';
-import { PrewarmRequest, type UpResult } from '../protocol';
-import { SETTINGS_SECTION, Settings, StateKeys } from './contributions';
+import { PrewarmRequest } from '../protocol';
+import { SETTINGS_SECTION, Settings } from './contributions';
 import { usable } from './containers';
 import { describePrewarm, prewarmDecision } from './prewarmDecision';
 import type { Project, Requester } from './projects';
@@ -22,12 +22,11 @@ export interface PrewarmingDeps {
   projects: { list(): Project[]; onDidChange: vscode.Event<void> };
   request: Requester;
   engineRunning: () => boolean;
-  state: vscode.Memento;
+  /** The finding keys the user accepted for a folder and config (Containers.accepted). */
+  accepted: (folder: string, configFile: string) => string[];
   log: vscode.LogOutputChannel;
   retryMs?: number;
 }
-
-const recordKey = (folder: string, configFile: string) => `${folder}\0${configFile}`;
 
 export class Prewarming implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -55,27 +54,10 @@ export class Prewarming implements vscode.Disposable {
     return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.prewarm, false) === true;
   }
 
-  /** The finding keys the folder's last trusted up was trusted for (workspaceState). */
-  accepted(folder: string, configFile: string): string[] {
-    return this.deps.state.get<Record<string, string[]>>(StateKeys.upFindings, {})[recordKey(folder, configFile)] ?? [];
-  }
-
-  /** Keeps what an up just answered it was trusted for. */
-  private remember(project: Project): void {
-    const s = project.container.summary as Partial<UpResult> | undefined;
-    if (project.choice.kind !== 'chosen' || !s || !Array.isArray(s.findings)) return;
-    const key = recordKey(project.folder.uri.fsPath, project.choice.configFile);
-    const keys = s.findings.map((f) => f.key).sort();
-    const all = this.deps.state.get<Record<string, string[]>>(StateKeys.upFindings, {});
-    if (JSON.stringify(all[key] ?? []) === JSON.stringify(keys)) return;
-    void this.deps.state.update(StateKeys.upFindings, { ...all, [key]: keys });
-  }
-
   /** Looks at every project and asks the engine for those that should be prewarmed now. */
   check(): void {
     for (const p of this.deps.projects.list()) {
       if (p.choice.kind !== 'chosen') continue;
-      this.remember(p);
       const folder = p.folder.uri.fsPath;
       const configFile = p.choice.configFile;
       const d = prewarmDecision({
@@ -108,7 +90,7 @@ export class Prewarming implements vscode.Disposable {
     try {
       const answer = await this.deps.request(
         PrewarmRequest,
-        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.accepted(folder, configFile) },
+        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.deps.accepted(folder, configFile) },
         // a build: as long as it takes (cancelled when the setting goes off or the window closes)
         { token: cts.token, timeoutMs: PREWARM_TIMEOUT_MS },
       );

@@ -1280,7 +1280,7 @@ export interface PrewarmStatus {
 }
 /**
  * client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm).
- * The editor sends Workspace Trust and the finding keys its last up of the folder was trusted for
- * (the build must be among them, or in hb's trust store). Cancellable.
+ * The editor sends Workspace Trust and the finding keys the user accepted for the folder (the build
+ * must be among them, or in hb's trust store). Cancellable.
  */
 export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean; acceptedFindings?: string[] }, PrewarmStatus, void>('hyperbox/live/prewarm');

@@ -58,7 +58,7 @@ async function waitFor<T>(check: () => T | Promise<T>, what: string, ms = 15_000
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${detail ? `\n${detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }

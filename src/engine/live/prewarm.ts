@@ -3,7 +3,7 @@
 // tag (hb-prewarm-<id>:<inputs hash>); under pressure, defer and say why. Never a container, never
 // a lifecycle command, never for an untrusted folder: the editor's Workspace Trust AND a trust
 // record of the build itself (its RUN steps run on the engine: the finding up's first gate asks
-// for) — hb's trust store, or the findings the editor's last up of the folder was trusted for. hb
+// for) — hb's trust store, or the findings the user accepted for the folder in the editor. hb
 // never prewarms; only while the user's hyperbox.prewarm setting is on. The next up that would build
 // the same inputs re-tags the prewarmed image instead (usePrewarmed) and its timeline shows a step
 // "prewarmed image" with the build time saved.
@@ -66,7 +66,7 @@ export interface PrewarmOptions {
 /**
  * Prewarms one folder if it should be: answers what it did or why not. `enabled` is the user's
  * hyperbox.prewarm setting, `trusted` the editor's Workspace Trust for the folder,
- * `acceptedFindings` the finding keys the editor's last up of it was trusted for.
+ * `acceptedFindings` the finding keys the user accepted for it in the editor.
  */
 export async function prewarm(
   target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[] },
@@ -78,7 +78,7 @@ export async function prewarm(
   if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) {
     return { state: 'not-needed', reason: `Only Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
   }
-  // the build runs the Dockerfile's RUN steps: trusted before, by hb's trust store or the editor's last up
+  // the build runs the Dockerfile's RUN steps: trusted before, by hb's trust store or the findings accepted in the editor
   const finding = dockerfileFinding(resolved)!;
   if (!target.acceptedFindings?.includes(finding.key) && !(await isTrusted(o.env, resolved.workspaceFolder, [finding], resolved.configFile))) {
     return {

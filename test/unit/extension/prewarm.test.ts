@@ -1,10 +1,10 @@
 // Prewarming from the editor, with the `vscode` API stubbed and a scripted engine: asked only for
 // a trusted folder with the setting on whose Dockerfile container is missing or stale, once per
 // situation; the engine's deferral (the host under pressure) is shown and asked again later; the
-// findings the last up was trusted for travel with the request.
+// findings the user accepted for the folder travel with the request.
 import { strict as assert } from 'node:assert';
 import type { RequestType } from 'vscode-jsonrpc';
-import { PrewarmRequest, type ContainerSummary, type PrewarmStatus, type ResolvedConfig, type UpResult } from '../../../src/protocol';
+import { PrewarmRequest, type ContainerSummary, type PrewarmStatus, type ResolvedConfig } from '../../../src/protocol';
 import { Prewarming } from '../../../src/extension/prewarm';
 import { prewarmDecision, type PrewarmFacts } from '../../../src/extension/prewarmDecision';
 import type { Project } from '../../../src/extension/projects';
@@ -70,7 +70,8 @@ describe('extension: prewarming', () => {
     let answers: PrewarmStatus[];
     let sent: { folder: string; configFile?: string; trusted: boolean; acceptedFindings?: string[] }[];
     let log: StubLogChannel;
-    let context: ReturnType<typeof stub.extensionContext>;
+    /** Containers.accepted: the finding keys the user accepted per folder and config. */
+    let accepted: Map<string, string[]>;
 
     beforeEach(() => {
       stub.reset();
@@ -86,7 +87,7 @@ describe('extension: prewarming', () => {
       answers = [];
       sent = [];
       log = new StubLogChannel('HyperBox');
-      context = stub.extensionContext('/ext');
+      accepted = new Map();
       prewarming = new Prewarming({
         projects: { list: () => [project], onDidChange: changed.event as never },
         request: (async <P, R>(type: RequestType<P, R, void>, params: P) => {
@@ -95,9 +96,9 @@ describe('extension: prewarming', () => {
           const a = answers.shift();
           if (!a) throw new Error('no answer scripted');
           return a as R;
-        }) as never,
+        }),
         engineRunning: () => true,
-        state: context.workspaceState as never,
+        accepted: (folder: string, configFile: string) => accepted.get(`${folder}\0${configFile}`) ?? [],
         log: log as never,
         retryMs: 50,
       });
@@ -109,15 +110,15 @@ describe('extension: prewarming', () => {
     });
 
     /** The container's state changes as the engine reports it (e.g. after a save made it stale). */
-    const becomes = (s: ContainerSummary | UpResult) => {
+    const becomes = (s: ContainerSummary) => {
       project.container.summary = s;
       changed.fire();
     };
 
-    it('a stale container is prewarmed with the findings its last up was trusted for; a deferral is shown and asked again', async () => {
-      // the up that made the container: trusted for its build
-      const up = { ...summary('running'), created: true, started: true, timings: [], totalMs: 1, pendingHooks: [], findings: [{ key: 'build:dockerfile:.devcontainer/Dockerfile', text: 'it builds an image' }] };
-      becomes(up);
+    it('a stale container is prewarmed with the findings the user accepted; a deferral is shown and asked again', async () => {
+      // the up that made the container was accepted with its build
+      accepted.set(`${FOLDER}\0${CONFIG}`, ['build:dockerfile:.devcontainer/Dockerfile']);
+      becomes(summary('running'));
       assert.equal(sent.length, 0, 'a running, current container needs nothing');
 
       answers.push({ state: 'deferred', reason: 'Deferred: the host is under memory pressure (some avg10 4.5 % ≥ 1 %).' });
@@ -151,7 +152,7 @@ describe('extension: prewarming', () => {
       answers.push({ state: 'untrusted', reason: 'HyperBox has no record that you trusted this folder\'s build (it builds an image from .devcontainer/Dockerfile (its RUN steps run on the engine)). Start its dev container once (HyperBox: Start, or hb up) and prewarming takes over from then on.' });
       stub.setConfig('hyperbox.prewarm', { globalValue: true });
       await waitFor(() => sent.length === 1, 'a request once the setting is on');
-      assert.deepEqual(sent[0].acceptedFindings, [], 'no up was trusted in this editor yet: the engine looks in its own record');
+      assert.deepEqual(sent[0].acceptedFindings, [], 'nothing accepted in this editor yet: the engine looks in its own record');
       await waitFor(() => /Prewarming app skipped: HyperBox has no record that you trusted this folder's build/.test(log.text()), 'the reason in the log');
     });
   
@@ -165,7 +166,7 @@ describe('extension: prewarming', () => {
           return new Promise((_resolve, reject) => options.token.onCancellationRequested(() => ((cancelled = true), reject(new Error('cancelled')))));
         }) as never,
         engineRunning: () => true,
-        state: context.workspaceState as never,
+        accepted: (folder: string, configFile: string) => accepted.get(`${folder}\0${configFile}`) ?? [],
         log: log as never,
       });
       becomes(summary('missing'));
