@@ -325,8 +325,8 @@ export class Containers implements vscode.Disposable {
     if (answer === manage) await vscode.commands.executeCommand(BuiltinCommands.manageTrust);
   }
 
-  /** The finding keys accepted for this folder and config ([] when none were: every finding is new). */
-  private accepted(folder: string, configFile: string): string[] {
+  /** The finding keys accepted for this folder and config ([] when none were: every finding is new). Prewarming sends them too. */
+  accepted(folder: string, configFile: string): string[] {
     const keys = this.deps.state?.get<unknown>(acceptedFindingsKey(folder, configFile));
     return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
   }

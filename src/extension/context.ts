@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { Capability, ConfigResolve, type CapabilityName, type ResolvedConfig } from '../protocol';
+import { Capability, ConfigResolve, LiveSettingsUpdate, type CapabilityName, type ResolvedConfig } from '../protocol';
 import type { RestartPolicy } from './backoff';
 import type { CliInstallOptions } from './cliInstall';
 import { ConfigQuickFixes } from './codeActions';
@@ -17,7 +17,9 @@ import { ProjectDetails } from './details';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
 import { EngineClient, EngineUnavailableError, type EngineState, type RequestOptions } from './engineClient';
 import { EnginePathError, resolveEnginePath } from './enginePath';
+import { affectsLiveSettings, readLiveSettings } from './liveSettings';
 import { isRunning, truthfulPorts, withLiveOutput, type ProjectModel } from './model';
+import { Prewarming } from './prewarm';
 import { Projects, dirtyText, type Project } from './projects';
 import { RebuildOnSave } from './rebuildOffer';
 import { ResolvedConfigView } from './resolvedView';
@@ -49,6 +51,8 @@ export class Ctx implements vscode.Disposable {
   readonly containers: Containers;
   /** Ports, timelines and live output of each project: with `projects`, the one store every surface reads through model(). */
   readonly details: ProjectDetails;
+  /** hyperbox.prewarm: asks the engine to build a trusted folder's next image while the machine is calm. */
+  readonly prewarming: Prewarming;
   /** Engine notification handlers for every engine session (attached to each new client). */
   private readonly notificationHandlers = new Set<{ type: NotificationType<unknown>; handler: (params: unknown) => void; attached: vscode.Disposable[] }>();
 
@@ -64,6 +68,8 @@ export class Ctx implements vscode.Disposable {
   private readonly folderRefresh = new Map<string, NodeJS.Timeout>();
   private readonly contextKeys = new Map<string, boolean>();
   private readonly rendered = new vscode.EventEmitter<void>();
+  /** The last LiveSettingsUpdate of this engine session (settled: sent, or failed and logged). */
+  private liveSettingsSent: Promise<void> = Promise.resolve();
   /** Fires after each render(): the engine's or a project's state changed. */
   readonly onDidRender = this.rendered.event;
 
@@ -97,8 +103,16 @@ export class Ctx implements vscode.Disposable {
       engineHas: (capability) => this.engineHas(capability),
       log,
     });
+    this.prewarming = new Prewarming({
+      projects: this.projects,
+      request: (type, params, opts) => this.request(type, params, opts),
+      engineRunning: () => this.engineState.kind === 'running',
+      accepted: (folder, configFile) => this.containers.accepted(folder, configFile),
+      log,
+    });
     this.subscriptions.push(
       this.details,
+      this.prewarming,
       this.details.onDidChange(() => this.render()),
       this.containers,
       this.projects.onDidChange(() => this.containers.projectsChanged()),
@@ -291,6 +305,8 @@ export class Ctx implements vscode.Disposable {
     if (state.kind === 'running' && (this.lastSession?.client !== client || this.lastSession.session !== state.session)) {
       // A new engine process knows nothing yet: look at every folder again.
       this.lastSession = { client, session: state.session };
+      // the live settings first: an up asked for next makes its container with them (traces)
+      this.sendLiveSettings();
       for (const p of this.projects.list()) p.container.askedFor = undefined;
       void this.projects.refresh();
       void this.containers.engineStarted();
@@ -315,6 +331,31 @@ export class Ctx implements vscode.Disposable {
     } else if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.traceServer}`)) {
       this.client?.setTrace(this.traceSetting());
     }
+    if (affectsLiveSettings((section) => e.affectsConfiguration(section))) this.sendLiveSettings();
+  }
+
+  /**
+   * Passes every live setting (traces, the eBPF sidecar, prewarming, pressure thresholds) to the
+   * running engine: at each engine session's start and at each change of one of them, whether or
+   * not the pressure item or a panel is on. Failures are logged; the next change or session tries again.
+   */
+  private sendLiveSettings(): void {
+    if (this.engineState.kind !== 'running') return;
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    const settings = readLiveSettings((key, fallback) => config.get(key, fallback));
+    const previous = this.liveSettingsSent;
+    // in order: a quick second change must not be overtaken by the first
+    this.liveSettingsSent = previous.then(() =>
+      this.request(LiveSettingsUpdate, settings).then(
+        () => undefined,
+        (e) => this.log.warn(`HyperBox could not pass its settings (traces, eBPF sidecar, prewarming, pressure thresholds) to the engine: ${(e as Error).message}`),
+      ),
+    );
+  }
+
+  /** Settles once the live settings of this engine session were sent (or failed): the pressure subscription waits for its thresholds. */
+  liveSettingsReady(): Promise<void> {
+    return this.liveSettingsSent;
   }
 
   private traceSetting(): TraceSetting {

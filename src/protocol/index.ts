@@ -1359,6 +1359,18 @@ export const PressureChanged = new NotificationType<PressureUpdate>('hyperbox/pr
 /** engine → client: traces are on, but a running dev container was made without them (not drift: the editor offers to recreate it). */
 export const TracesRecreateOffer = new NotificationType<{ folder: string; configFile: string; containerId: string; reason: string }>('hyperbox/traces/recreateOffer');
 
+/** What keeps the eBPF sidecar (hyperbox.traces.ebpf.enabled) from running beside a dev container. */
+export interface TracesSidecarProblem {
+  folder: string;
+  containerId: string;
+  /** trust: the folder is not trusted for it; image: its image is not on this machine; privileged: the engine refused a privileged container. */
+  missing: 'trust' | 'image' | 'privileged';
+  /** The sentence for the user: what is missing and what to do. */
+  message: string;
+}
+/** engine → client: the eBPF sidecar the user's setting asks for does not run beside a container, and why. */
+export const TracesSidecarProblemNotice = new NotificationType<TracesSidecarProblem>('hyperbox/traces/sidecarProblem');
+
 /** What prewarming did for a folder, or why it did nothing (PrewarmRequest, hyperbox.prewarm). */
 export interface PrewarmStatus {
   /** off: the setting is off; deferred: the host is under pressure (reason says which); ready: the image is built under `tag`. */
@@ -1369,5 +1381,9 @@ export interface PrewarmStatus {
   /** How long the prewarm build took: what the next up saves. */
   buildMs?: number;
 }
-/** client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm); the editor sends Workspace Trust. Cancellable. */
-export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean }, PrewarmStatus, void>('hyperbox/live/prewarm');
+/**
+ * client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm).
+ * The editor sends Workspace Trust and the finding keys the user accepted for the folder (the build
+ * must be among them, or in hb's trust store). Cancellable.
+ */
+export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean; acceptedFindings?: string[] }, PrewarmStatus, void>('hyperbox/live/prewarm');

@@ -169,7 +169,7 @@ describe('engine: pressure and traces on the live host', function () {
       await e.conn.sendRequest(LiveSettingsUpdate, { traces: { enabled: false, ebpf: { enabled: true, image: standIn } } });
       if (!privilegedRuns()) {
         // an engine that cannot run privileged containers (as in some CI sandboxes): said plainly, nothing left behind
-        await waitFor(() => logs.some((l) => l.includes(`could not start ${sidecar}`) && l.includes('needs a privileged container')), 15_000, 'the refusal explained');
+        await waitFor(() => logs.some((l) => l.includes(`refused to start ${sidecar}`) && l.includes('What is missing is an engine that runs privileged containers')), 15_000, 'the refusal explained');
         assert.notEqual(docker(['inspect', sidecar], { allowFail: true }).code, 0, 'the sidecar that could not start is removed');
         await e.conn.sendRequest(RuntimeDown, { folder });
         return;

@@ -1,13 +1,14 @@
-// PSI-aware prewarming against the real engine: nothing for an untrusted folder or with the
-// setting off; deferred (with the reason) when the host's PSI is above the calm thresholds; built
-// under a temporary tag when calm; and the next up re-tags it instead of building, with a
-// "prewarmed image" step in its timeline that names the build time saved.
+// PSI-aware prewarming against the real engine: nothing for an untrusted folder, for a build in no
+// trust record, or with the setting off; deferred (with the reason) when the host's PSI is above
+// the calm thresholds; built under a temporary tag when calm, with no container made; and the next
+// up (for a stale config: the rebuild) re-tags it instead of building, with a "prewarmed image"
+// step in its timeline that names the build time saved.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectEngine } from '../../src/engine/runtime/docker';
-import { down } from '../../src/engine/runtime/ops';
+import { down, status } from '../../src/engine/runtime/ops';
 import type { Timeline } from '../../src/engine/runtime/timeline';
 import { prewarm, prewarmTag } from '../../src/engine/live/prewarm';
 import { computeInputs } from '../../src/engine/runtime/inputs';
@@ -35,13 +36,18 @@ describe('engine: PSI-aware prewarming', () => {
     const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet };
     assert.equal((await prewarm({ folder, trusted: true, enabled: false }, o)).state, 'off');
     assert.equal((await prewarm({ folder, trusted: false, enabled: true }, o)).state, 'untrusted');
-    const busy = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(4.5, 0) });
+    // Workspace Trust alone is not enough: the build is in no trust record yet
+    const unrecorded = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) });
+    assert.equal(unrecorded.state, 'untrusted');
+    assert.match(unrecorded.reason, /no record that you trusted this folder's build \(it builds an image from \.devcontainer\/Dockerfile/);
+    const accepted = ['build:dockerfile:.devcontainer/Dockerfile'];
+    const busy = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(4.5, 0) });
     assert.equal(busy.state, 'deferred');
     assert.match(busy.reason, /memory pressure \(some avg10 4\.5 % ≥ 1 %\)/);
 
     const resolved = await loadConfig(folder, undefined, process.env);
     const tag = prewarmTag(resolved.devcontainerId!, await computeInputs(resolved, process.env));
-    const calm = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) });
+    const calm = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(0, 0) });
     try {
       assert.equal(calm.state, 'ready', calm.reason);
       assert.equal(calm.tag, tag);
@@ -58,10 +64,52 @@ describe('engine: PSI-aware prewarming', () => {
       // the temporary tag is gone: the image lives on under the up's own name
       assert.notEqual(docker(['image', 'inspect', tag], { allowFail: true }).code, 0);
       // the container is up and current: nothing more to prewarm
-      assert.equal((await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) })).state, 'not-needed');
+      assert.equal((await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(0, 0) })).state, 'not-needed');
     } finally {
       await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
       docker(['rmi', '-f', tag], { allowFail: true });
+    }
+  });
+
+  it('a stale config is prewarmed beside its container (no second one), and the rebuild uses it', async () => {
+    const dockerfile = (stamp: string) => `FROM ${busyboxImage()}\nRUN echo ${stamp} > /stamp && sleep 2\nLABEL hyperbox.test=1\n`;
+    // initializeCommand counts the ups that ran lifecycle commands: prewarming runs none
+    const folder = workspace('prewarm-stale', { build: { dockerfile: 'Dockerfile' }, initializeCommand: 'echo up >> ups.txt' }, { '.devcontainer/Dockerfile': dockerfile(`first-${Date.now()}`) });
+    const ups = () => readFileSync(path.join(folder, 'ups.txt'), 'utf8').trim().split('\n').length;
+    const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet };
+    let tag: string | undefined;
+    try {
+      const first = await hbUp(folder);
+      // what the editor keeps of its up: the findings it was trusted for, the build among them
+      const accepted = (first.result.findings ?? []).map((f) => f.key);
+      assert.ok(accepted.includes('build:dockerfile:.devcontainer/Dockerfile'), accepted.join(', '));
+      writeFileSync(path.join(folder, '.devcontainer', 'Dockerfile'), dockerfile(`second-${Date.now()}`));
+      assert.equal((await status({ folder, env: process.env })).state, 'stale');
+
+      const resolved = await loadConfig(folder, undefined, process.env);
+      tag = prewarmTag(resolved.devcontainerId!, await computeInputs(resolved, process.env));
+      const calm = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(0, 0) });
+      assert.equal(calm.state, 'ready', calm.reason);
+      assert.equal(calm.tag, tag);
+      // the old container is untouched and alone: prewarming made an image, not a container
+      const containers = docker(['ps', '-a', '-q', '--no-trunc', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim().split('\n').filter(Boolean);
+      assert.deepEqual(containers, [first.result.containerId]);
+      assert.equal(docker(['exec', first.result.containerId!, 'cat', '/stamp']).stdout.trim().startsWith('first-'), true);
+      assert.equal(ups(), 1, 'prewarming ran no lifecycle command');
+
+      // the rebuild the editor offers for a stale container: the prewarmed image, no build
+      let timeline: ReturnType<Timeline['snapshot']> | undefined;
+      const { result } = await hbUp(folder, { rebuild: true, onTimeline: (t, final) => final && (timeline = t.snapshot()) });
+      assert.ok(!result.timings.some((t) => t.step === 'build'), `built again: ${result.timings.map((t) => t.step).join(', ')}`);
+      const step = timeline!.entries.find((e) => e.step === 'prewarmed image');
+      assert.ok(step, timeline!.entries.map((e) => e.step).join(', '));
+      assert.match(step.detail ?? '', new RegExp(`^${tag.replace(/[.:]/g, '\\$&')} became .*; it saved a ${(calm.buildMs! / 1000).toFixed(1).replace('.', '\\.')} s build$`));
+      assert.equal(docker(['exec', result.containerId!, 'cat', '/stamp']).stdout.trim().startsWith('second-'), true);
+      assert.equal((await status({ folder, env: process.env })).state, 'running');
+      assert.equal(ups(), 2);
+    } finally {
+      await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
+      if (tag) docker(['rmi', '-f', tag], { allowFail: true });
     }
   });
 });

@@ -1,8 +1,10 @@
 // PSI-aware prewarming: when the host is calm, build what the next `up` of a trusted folder will
 // need — the image of a Dockerfile config whose container is missing or stale — under a temporary
 // tag (hb-prewarm-<id>:<inputs hash>); under pressure, defer and say why. Never a container, never
-// a lifecycle command, never for an untrusted folder (the editor says whether it trusts it; hb never
-// prewarms), and only while the user's hyperbox.prewarm setting is on. The next up that would build
+// a lifecycle command, never for an untrusted folder: the editor's Workspace Trust AND a trust
+// record of the build itself (its RUN steps run on the engine: the finding up's first gate asks
+// for) — hb's trust store, or the findings the user accepted for the folder in the editor. hb
+// never prewarms; only while the user's hyperbox.prewarm setting is on. The next up that would build
 // the same inputs re-tags the prewarmed image instead (usePrewarmed) and its timeline shows a step
 // "prewarmed image" with the build time saved.
 import * as path from 'node:path';
@@ -18,6 +20,8 @@ import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { LABEL_IMAGE_FOLDER } from '../runtime/labels';
 import { status } from '../runtime/ops';
 import type { Reporter } from '../runtime/report';
+import { isTrusted } from '../runtime/trust';
+import { dockerfileFinding } from '../runtime/up';
 
 /** The host is calm when memory and IO "some" avg10 are below these (percent). */
 export interface CalmThresholds {
@@ -61,14 +65,26 @@ export interface PrewarmOptions {
 
 /**
  * Prewarms one folder if it should be: answers what it did or why not. `enabled` is the user's
- * hyperbox.prewarm setting, `trusted` the editor's Workspace Trust for the folder.
+ * hyperbox.prewarm setting, `trusted` the editor's Workspace Trust for the folder,
+ * `acceptedFindings` the finding keys the user accepted for it in the editor.
  */
-export async function prewarm(target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean }, o: PrewarmOptions): Promise<PrewarmStatus> {
+export async function prewarm(
+  target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[] },
+  o: PrewarmOptions,
+): Promise<PrewarmStatus> {
   if (!target.enabled) return { state: 'off', reason: 'hyperbox.prewarm is off.' };
   if (!target.trusted) return { state: 'untrusted', reason: 'The folder is not trusted: HyperBox prepares nothing for it.' };
   const resolved = await loadConfig(path.resolve(target.folder), target.configFile, o.env);
   if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) {
     return { state: 'not-needed', reason: `Only Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
+  }
+  // the build runs the Dockerfile's RUN steps: trusted before, by hb's trust store or the findings accepted in the editor
+  const finding = dockerfileFinding(resolved)!;
+  if (!target.acceptedFindings?.includes(finding.key) && !(await isTrusted(o.env, resolved.workspaceFolder, [finding], resolved.configFile))) {
+    return {
+      state: 'untrusted',
+      reason: `HyperBox has no record that you trusted this folder's build (${finding.text}). Start its dev container once (HyperBox: Start, or hb up) and prewarming takes over from then on.`,
+    };
   }
   const summary = await status({ folder: resolved.workspaceFolder, configFile: resolved.configFile!, env: o.env });
   if (summary.state !== 'missing' && summary.state !== 'stale') return { state: 'not-needed', reason: `The container is ${summary.state} and up to date.` };

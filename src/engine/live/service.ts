@@ -13,12 +13,15 @@ import {
   RuntimePortsChanged,
   RuntimeWatch,
   TracesRecreateOffer,
+  TracesSidecarProblemNotice,
   type ContainerSummary,
   type LiveSettings,
   type RuntimeTarget,
+  type UpResult,
 } from '../../protocol';
 import type { EngineLog } from '../services';
 import { findContainer, loadConfig } from '../runtime/container';
+import { isTrusted } from '../runtime/trust';
 import { connectEngine, engineError, type Engine } from '../runtime/docker';
 import { watchContainerEvents } from '../runtime/events';
 import { tracesHub } from '../traces/hub';
@@ -84,7 +87,17 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   const ports = new PortsCapability(engine, env, log, (r) => void conn.sendNotification(RuntimePortsChanged, r).catch(() => undefined));
   const reload = new ReloadCapability(engine, env, log, (e) => void conn.sendNotification(ReloadChanged, e).catch(() => undefined));
   const pressure = new PressureCapability((u) => void conn.sendNotification(PressureChanged, u).catch(() => undefined));
-  const traces = new TracesCapability(engine, log, (o) => void conn.sendNotification(TracesRecreateOffer, o).catch(() => undefined));
+  // per folder and config: the finding keys its last up in this engine was trusted for (UpResult.findings)
+  const upTrust = new Map<string, Set<string>>();
+  const trustKey = (folder: string, configFile: string) => `${folder}\0${configFile}`;
+  const traces = new TracesCapability(
+    engine,
+    log,
+    (o) => void conn.sendNotification(TracesRecreateOffer, o).catch(() => undefined),
+    // the eBPF sidecar: trusted by the up that made or started the container, or by hb's trust store
+    async (c, finding) => upTrust.get(trustKey(c.project.folder, c.project.configFile))?.has(finding.key) === true || isTrusted(env, c.project.folder, [finding], c.project.configFile),
+  );
+  traces.onSidecarProblem = (p) => void conn.sendNotification(TracesSidecarProblemNotice, p).catch(() => undefined);
   // every capability that lives with a container
   const CAPABILITIES: LiveCapability[] = [ports, reload, pressure, traces];
   // hyperbox.prewarm is off until the editor says otherwise (see README: prewarming spends CPU and disk unasked)
@@ -110,7 +123,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
       .catch(() => undefined)
       .then(() =>
         prewarm(
-          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm },
+          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm, acceptedFindings: p.acceptedFindings },
           { engine, env, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
         ),
       );
@@ -134,6 +147,12 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   return {
     served(summary) {
       if (!summary.configFile) return;
+      const findings = (summary as Partial<UpResult>).findings;
+      if (Array.isArray(findings)) {
+        upTrust.set(trustKey(summary.folder, summary.configFile), new Set(findings.map((f) => f.key)));
+        // a sidecar that waited for trust may start now
+        traces.retrySidecars();
+      }
       void host
         .serve({ folder: summary.folder, configFile: summary.configFile }, summary.running ? summary.containerId : null)
         .catch((e) => log.warn(`Live work for ${summary.folder}: ${(e as Error).message}`));

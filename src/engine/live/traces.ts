@@ -16,11 +16,12 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { LiveSettings } from '../../protocol';
+import type { LiveSettings, TracesSidecarProblem, TrustFinding } from '../../protocol';
 import type { EngineLog } from '../services';
 import type { Engine } from '../runtime/docker';
 import { isLocalEngine } from '../runtime/endpoint';
 import { NetnsRelay, relayUnavailable } from '../runtime/forward';
+import { sidecarFinding } from '../runtime/trust';
 import { tracesHub, type TracesHub } from '../traces/hub';
 import type { ContainerContributor, ContributionContext } from './contributions';
 import type { LiveCapability, LiveContainer } from './host';
@@ -215,11 +216,15 @@ export class TracesCapability implements LiveCapability {
   private readonly sending = new Map<string, Sending>();
   /** The running containers without traces, offered a recreate once traces are on. */
   private readonly without = new Map<string, LiveContainer>();
+  /** Told when the eBPF sidecar the settings ask for cannot run (the engine sends it to the editor). */
+  onSidecarProblem: (p: TracesSidecarProblem) => void = () => undefined;
 
   constructor(
     private readonly engine: () => Promise<Engine>,
     private readonly log: EngineLog,
     private readonly offer: (o: { folder: string; configFile: string; containerId: string; reason: string }) => void,
+    /** Whether the folder is trusted for this finding (the sidecar's): its last up was, or hb's trust store says so. */
+    private readonly trusted: (c: LiveContainer, finding: TrustFinding) => Promise<boolean>,
     private readonly hub: TracesHub = tracesHub,
   ) {}
 
@@ -228,6 +233,11 @@ export class TracesCapability implements LiveCapability {
     this.settings = { ...this.settings, ...settings };
     for (const c of this.without.values()) this.offerFor(c);
     // hyperbox.traces.ebpf.* turned on or off: the running containers' sidecars follow
+    for (const entry of this.sending.values()) this.syncSidecar(entry);
+  }
+
+  /** Trust may have changed (an up passed its gate): sidecars that waited for it try again. */
+  retrySidecars(): void {
     for (const entry of this.sending.values()) this.syncSidecar(entry);
   }
 
@@ -298,12 +308,21 @@ export class TracesCapability implements LiveCapability {
   private async sidecar(c: LiveContainer): Promise<(() => Promise<void>) | undefined> {
     const plan = ebpfSidecarPlan(c, this.settings);
     if (!plan) return undefined;
+    const name = c.info.Name.replace(/^\//, '');
+    // the setting allows it on this machine; the folder must be trusted for it too (trust.ts)
+    const finding = ebpfPlanFinding(plan);
+    if (!(await this.trusted(c, finding))) {
+      const message = `No eBPF sidecar runs for ${name}: hyperbox.traces.ebpf.enabled allows it on this machine, but ${c.project.folder} is not trusted for it (${finding.text}). Rebuild the dev container with the setting on (the editor's Workspace Trust covers it, and hb up asks), then it starts.`;
+      this.log.warn(`Traces: ${message}`);
+      this.onSidecarProblem({ folder: c.project.folder, containerId: c.id, missing: 'trust', message });
+      return undefined;
+    }
     const engine = await this.engine();
     const image = await engine.docker.getImage(plan.image).inspect().catch(() => undefined);
     if (!image) {
-      this.log.warn(
-        `Traces: hyperbox.traces.ebpf.enabled is on, but the image ${plan.image} is not on this machine, so no eBPF sidecar runs for ${c.info.Name.replace(/^\//, '')}. Pull it (docker pull ${plan.image}), or name a local image in hyperbox.traces.ebpf.image.`,
-      );
+      const message = `hyperbox.traces.ebpf.enabled is on, but the image ${plan.image} is not on this machine, so no eBPF sidecar runs for ${name}. Pull it (docker pull ${plan.image}), or name a local image in hyperbox.traces.ebpf.image.`;
+      this.log.warn(`Traces: ${message}`);
+      this.onSidecarProblem({ folder: c.project.folder, containerId: c.id, missing: 'image', message });
       return undefined;
     }
     await engine.docker.getContainer(plan.name).remove({ force: true }).catch(() => undefined);
@@ -313,7 +332,15 @@ export class TracesCapability implements LiveCapability {
     } catch (e) {
       await made.remove({ force: true }).catch(() => undefined);
       const why = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
-      throw new Error(`the engine could not start ${plan.name} (${plan.image}) privileged with the host's PID namespace: ${why.trim()}. eBPF instrumentation needs a privileged container; a rootless or restricted engine cannot run one.`);
+      this.onSidecarProblem({
+        folder: c.project.folder,
+        containerId: c.id,
+        missing: 'privileged',
+        message: `The eBPF sidecar of ${name} did not start: this Docker engine refuses privileged containers (${why.trim()}). eBPF instrumentation needs an engine that runs them; ${name} runs on, and its traces still arrive from its own OpenTelemetry SDK.`,
+      });
+      throw new Error(
+        `the engine refused to start ${plan.name} (${plan.image}) privileged in this machine's PID namespace: ${why.trim()}. What is missing is an engine that runs privileged containers (eBPF instrumentation needs one; a rootless, user-namespaced or otherwise restricted engine cannot). Nothing else changed: ${name} runs on, and its traces still arrive from its own OpenTelemetry SDK.`,
+      );
     }
     this.log.info(`Traces: the eBPF sidecar ${plan.name} (${plan.image}) runs beside ${c.info.Name.replace(/^\//, '')}: ${sidecarTrustFindings(plan).join('; ')}.`);
     return async () => {
@@ -425,10 +452,30 @@ export function sidecarTrustFindings(plan: EbpfSidecarPlan | undefined): string[
   if (!plan) return [];
   const h = plan.create.HostConfig;
   return [
-    `runs the image ${plan.image} as the container ${plan.name}`,
+    `runs the image ${plan.image}`,
     ...(h.Privileged ? ['privileged (every device and capability of this machine)'] : []),
     ...(h.PidMode === 'host' ? ["in this machine's PID namespace (it sees every process here)"] : []),
     ...h.Binds.map((b) => `with ${b.split(':')[0]} of this machine mounted`),
-    `in the network of the dev container ${plan.create.Labels[LABEL_EBPF_FOR].slice(0, 12)}`,
+    "in the dev container's network namespace",
   ];
+}
+
+/**
+ * The sidecar plan as one trust finding, keyed on the privileges it gets (not on the container: one
+ * record serves every rebuild; nor on the image, which only the user's machine-scope setting
+ * names, never the folder — the text still names it).
+ */
+function ebpfPlanFinding(plan: EbpfSidecarPlan): TrustFinding {
+  const h = plan.create.HostConfig;
+  return sidecarFinding('the eBPF instrumentation sidecar (hyperbox.traces.ebpf.enabled)', sidecarTrustFindings(plan), { privileged: h.Privileged, pid: h.PidMode, binds: h.Binds });
+}
+
+/**
+ * The trust finding of the eBPF sidecar a container of this config gets with these settings, for
+ * up's gate (so the prompt lists it before the container is made); undefined when none would start.
+ */
+export function ebpfTrustFinding(config: Record<string, unknown>, settings: LiveSettings | undefined): TrustFinding | undefined {
+  if (!settings?.traces?.ebpf?.enabled || !tracesWanted(config, settings).on) return undefined;
+  const plan = ebpfSidecarPlan({ id: 'dev-container', info: { Name: '/dev-container', Config: { Env: [] } } } as never, settings);
+  return plan && ebpfPlanFinding(plan);
 }

@@ -276,6 +276,15 @@ export function buildFinding(what: string, detail: string, who = ''): TrustFindi
   return { key: `${who}build:${what}`, text: `${who}${detail}` };
 }
 
+/**
+ * A container HyperBox itself starts beside the dev container because of the user's settings (the
+ * eBPF sidecar): one finding listing what it gets; `identity` (what it runs and with which
+ * privileges) makes the key, so a change asks again.
+ */
+export function sidecarFinding(what: string, gets: string[], identity: unknown): TrustFinding {
+  return { key: `sidecar:${what}:${commandKey(identity)}`, text: `${what} runs beside the dev container: ${gets.join('; ')}` };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The decision
 

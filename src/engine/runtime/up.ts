@@ -52,6 +52,7 @@ import { featureEntry, featuresImage, isLocalFeature, readFeatures, wrapEntrypoi
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
 import { usePrewarmed } from '../live/prewarm';
+import { ebpfTrustFinding } from '../live/traces';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from './workspaceCopy';
@@ -277,7 +278,8 @@ async function upWithEngine(
   try {
     // before anything runs (initializeCommand, builds, pulls, removing a container to rebuild): what the config shows
     const composeConfig = resolved.kind === 'compose' ? await timer.time('compose config', () => readComposeConfig(engine, resolved, env, report, signal)) : undefined;
-    const configFindings = preGateFindings(resolved, featureSet);
+    // (and the eBPF sidecar the user's settings would start beside it: privileged, so it asks too)
+    const configFindings = [...preGateFindings(resolved, featureSet), ...[ebpfTrustFinding(config, opts.settings)].filter((f): f is TrustFinding => !!f)];
     await timer.time('trust', async () => gate.pass([...configFindings, ...(await provisionalFindings(engine, resolved, featureSet, scope, env, composeConfig))]));
 
     // who the engine is, for the result: asked now, awaited at the end
@@ -822,14 +824,18 @@ function createRequest(
   return { ...body, _query: { name, ...(parts.platform ? { platform: parts.platform } : {}) }, _body: body, _filesRead: parts.filesRead };
 }
 
+/** A Dockerfile config's build: its RUN steps run on the engine (up's first gate, and what prewarming needs trusted). */
+export function dockerfileFinding(resolved: Pick<Awaited<ReturnType<typeof loadConfig>>, 'kind' | 'paths' | 'workspaceFolder'>): TrustFinding | undefined {
+  if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile) return undefined;
+  const rel = path.relative(resolved.workspaceFolder, resolved.paths.dockerfile) || resolved.paths.dockerfile;
+  return buildFinding(`dockerfile:${rel}`, `it builds an image from ${rel} (its RUN steps run on the engine)`);
+}
+
 /** What the config shows before anything runs: initializeCommand, the builds (Dockerfile, Features). */
 function preGateFindings(resolved: Awaited<ReturnType<typeof loadConfig>>, features: LocalFeature[]): TrustFinding[] {
-  const folder = resolved.workspaceFolder;
   const out = commandFindings({ initializeCommand: resolved.config.initializeCommand });
-  if (resolved.kind === 'dockerfile' && resolved.paths.dockerfile) {
-    const rel = path.relative(folder, resolved.paths.dockerfile) || resolved.paths.dockerfile;
-    out.push(buildFinding(`dockerfile:${rel}`, `it builds an image from ${rel} (its RUN steps run on the engine)`));
-  }
+  const build = dockerfileFinding(resolved);
+  if (build) out.push(build);
   for (const f of features) out.push(buildFinding(`feature:${f.key}`, `it installs the Feature ${f.key} (its install.sh runs in an image build)`));
   return out;
 }

@@ -1,30 +1,22 @@
 // Memory, CPU and IO pressure in the editor: PressureMonitor subscribes to the engine's
 // PressureChanged (sampling runs only while someone subscribes: while the status-bar item is on or
-// the Pressure panel is open), passes the thresholds from the settings (LiveSettingsUpdate), keeps
+// the Pressure panel is open), once Ctx has passed the thresholds (LiveSettingsUpdate), keeps
 // the last five minutes for a panel that opens, and renders the engine's alert in the status bar.
 // The Pressure panel draws what the monitor receives.
 import * as vscode from 'vscode';
-import { affectsLiveSettings, readLiveSettings } from '../liveSettings';
-import { LiveSettingsUpdate, PressureChanged, PressureSubscribe, PressureUnsubscribe, type PressureUpdate } from '../../protocol';
+import { PressureChanged, PressureSubscribe, PressureUnsubscribe, type PressureUpdate } from '../../protocol';
 import { PRESSURE_VIEW_TYPE, PressureSamplesMessage, validatePressureMessage, type PressureToHost } from '../../protocol/webview';
 import { Commands, SETTINGS_SECTION, Settings } from '../contributions';
 import type { Ctx } from '../context';
 import { pressureStatusView } from '../pressureStatus';
 import { Panel, webviewOptions } from './panel';
 
-export type PressureCtx = Pick<Ctx, 'extension' | 'log' | 'request' | 'onNotification' | 'onDidRender' | 'engineState' | 'enginePid'>;
+export type PressureCtx = Pick<Ctx, 'extension' | 'log' | 'request' | 'onNotification' | 'onDidRender' | 'engineState' | 'enginePid' | 'liveSettingsReady'>;
 
 /** Samples kept for a panel that opens: five minutes at 1 Hz. */
 const KEEP = 300;
 
-/** The thresholds in the settings, in the engine's terms. */
-export function pressureThresholds(config: Pick<vscode.WorkspaceConfiguration, 'get'>): { memorySomeWarning: number; memoryFullError: number } {
-  const num = (key: string, fallback: number) => {
-    const v = config.get<unknown>(key);
-    return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100 ? v : fallback;
-  };
-  return { memorySomeWarning: num(Settings.pressureMemoryWarning, 10), memoryFullError: num(Settings.pressureMemoryError, 5) };
-}
+export { pressureThresholds } from '../liveSettings';
 
 class PressurePanel extends Panel<PressureToHost> {
   constructor(
@@ -66,10 +58,8 @@ export class PressureMonitor implements vscode.Disposable {
       ctx.onNotification(PressureChanged, (u) => this.received(u)),
       ctx.onDidRender(() => this.sync()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsLiveSettings((section) => e.affectsConfiguration(section)) || e.affectsConfiguration(SETTINGS_SECTION + '.pressure')) {
-          void this.sendSettings();
-          this.sync();
-        }
+        // the thresholds reach the engine through Ctx; here only whether the item is wanted
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.pressureStatusBar}`)) this.sync();
       }),
       vscode.window.registerWebviewPanelSerializer(PRESSURE_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => {
@@ -99,7 +89,8 @@ export class PressureMonitor implements vscode.Disposable {
       if (this.subscribed && this.subscribed.pid === pid) return;
       const s: { pid: number | undefined; id: number | undefined } = { pid, id: undefined };
       this.subscribed = s;
-      void this.sendSettings()
+      void this.ctx
+        .liveSettingsReady()
         .then(() => this.ctx.request(PressureSubscribe, { who: 'editor' }))
         .then(
           (r) => {
@@ -119,17 +110,6 @@ export class PressureMonitor implements vscode.Disposable {
     this.subscribed = undefined;
     if (s?.id !== undefined && running && s.pid === pid) void this.ctx.request(PressureUnsubscribe, { subscription: s.id }).catch(() => undefined);
     if (!this.wanted) this.item.hide();
-  }
-
-  private async sendSettings(): Promise<void> {
-    if (this.ctx.engineState.kind !== 'running') return;
-    try {
-      // every live setting (pressure thresholds, traces, eBPF sidecar, prewarming), from the user's settings
-      const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-      await this.ctx.request(LiveSettingsUpdate, { ...readLiveSettings((key, fallback) => config.get(key, fallback)), pressure: pressureThresholds(config) });
-    } catch (e) {
-      this.ctx.log.warn(`HyperBox could not pass its settings (pressure, traces, prewarming) to the engine: ${(e as Error).message}`);
-    }
   }
 
   private received(u: PressureUpdate): void {

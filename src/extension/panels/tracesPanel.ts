@@ -3,7 +3,19 @@
 // engine says traces changed. One panel per window; a serializer restores it with its filters.
 // A span's `code.filepath` opens only when it maps into a workspace folder (sourcePath.ts).
 import * as vscode from 'vscode';
-import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, type TraceQuery, type TracesStatus } from '../../protocol';
+import {
+  TracesChanged,
+  TracesGet,
+  TracesList,
+  TracesServices,
+  TracesSidecarProblemNotice,
+  TracesStart,
+  TracesStatusRequest,
+  type TraceQuery,
+  type TracesSidecarProblem,
+  type TracesStatus,
+} from '../../protocol';
+import { Commands } from '../contributions';
 import {
   TRACES_VIEW_TYPE,
   TraceDetailMessage,
@@ -149,10 +161,13 @@ export class TracesPanel extends Panel<TracesToHost> {
   }
 }
 
-/** The window's Traces panel and the serializer that restores it. */
+/** The window's Traces panel and the serializer that restores it; the engine's word on the eBPF sidecar. */
 export class TracesPanels implements vscode.Disposable {
   private current: TracesPanel | undefined;
   private readonly registration: vscode.Disposable;
+  private readonly sidecarNotices: vscode.Disposable;
+  /** Sidecar problems already shown (container and what is missing): each once per window. */
+  private readonly shown = new Set<string>();
 
   constructor(private readonly ctx: TracesPanelCtx) {
     this.registration = vscode.window.registerWebviewPanelSerializer(TRACES_VIEW_TYPE, {
@@ -161,6 +176,16 @@ export class TracesPanels implements vscode.Disposable {
         this.adopt(panel, validateTracesWebviewState(saved).query);
       },
     });
+    this.sidecarNotices = ctx.onNotification(TracesSidecarProblemNotice, (p) => this.sidecarProblem(p));
+  }
+
+  /** The eBPF sidecar the user's setting asks for does not run: say what is missing (the engine's words), once. */
+  private sidecarProblem(p: TracesSidecarProblem): void {
+    const key = `${p.containerId}\0${p.missing}`;
+    if (this.shown.has(key)) return;
+    this.shown.add(key);
+    const logs = 'Show Logs';
+    void vscode.window.showWarningMessage(`HyperBox traces: ${p.message}`, logs).then((a) => (a === logs ? vscode.commands.executeCommand(Commands.showLogs) : undefined));
   }
 
   show(): TracesPanel {
@@ -189,6 +214,7 @@ export class TracesPanels implements vscode.Disposable {
 
   dispose(): void {
     this.registration.dispose();
+    this.sidecarNotices.dispose();
     this.current?.dispose();
   }
 }

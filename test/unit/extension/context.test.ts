@@ -4,6 +4,8 @@
 // workspace).
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { RestartPolicy } from '../../../src/extension/backoff';
 import { registerCommands } from '../../../src/extension/commands';
@@ -213,5 +215,37 @@ describe('engine lifecycle in the extension (vscode stubbed, real engine)', func
     const file = path.join(ctx.projects.list()[0].folder.uri.fsPath, '.devcontainer.json');
     await ctx.projects.validateFile(file);
     assert.ok(log.lines.some((l) => /^\[rpc\] Sending request 'hyperbox\/config\/resolve/.test(l.message) && /Params: /.test(l.message)), log.text());
+  });
+  it('passes the live settings to the engine at start and on change with the pressure item off: the trace receiver follows hyperbox.traces.*', async () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const s = net.createServer().listen(0, '127.0.0.1', () => {
+          const { port } = s.address() as net.AddressInfo;
+          s.close(() => resolve(port));
+        });
+      });
+    // an empty OTLP/JSON export: 200 from a receiver, a refused connection without one
+    const post = (port: number) =>
+      new Promise<number | string>((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? e.message));
+        req.end('{"resourceSpans":[]}');
+      });
+    const [first, second] = [await freePort(), await freePort()];
+    stub.setConfig('hyperbox.pressure.statusBar', { globalValue: false }, false);
+    stub.setConfig('hyperbox.traces.enabled', { globalValue: true }, false);
+    stub.setConfig('hyperbox.traces.port', { globalValue: first }, false);
+    const { ctx, log } = make([await copyFixture('ok')]);
+    await running(ctx);
+    await waitFor(async () => (await post(first)) === 200, `the receiver on ${first} (set before the engine started)`, 10_000, () => log.text());
+    // a change while the engine runs: the receiver moves to the new port
+    stub.setConfig('hyperbox.traces.port', { globalValue: second });
+    await waitFor(async () => (await post(second)) === 200, `the receiver on ${second} (changed)`, 10_000, () => log.text());
+    assert.equal(await post(first), 'ECONNREFUSED', 'the old port is let go');
+    // the pressure item stayed off all along
+    assert.equal(stub.statusBarItem('hyperbox.pressure').visible, false);
   });
 });

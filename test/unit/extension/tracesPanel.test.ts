@@ -204,6 +204,26 @@ describe('the Traces panel', () => {
     assert.match(s.notice!, /hyperbox\.traces\.enabled/);
     panels.dispose();
   });
+
+  it("shows the engine's word when the eBPF sidecar cannot run, once per container and cause, with Show Logs", async () => {
+    const f = tracesCtx();
+    const panels = new TracesPanels(f.ctx);
+    const notice = f.notifications.get('hyperbox/traces/sidecarProblem')!;
+    const refused = { folder: '/work/app', containerId: 'c1', missing: 'privileged' as const, message: 'The eBPF sidecar of app-dev did not start: this Docker engine refuses privileged containers (unable to apply caps: operation not permitted).' };
+    notice(refused);
+    notice(refused);
+    notice({ ...refused, missing: 'trust', message: 'No eBPF sidecar runs for app-dev: ... is not trusted for it.' });
+    const shown = stub.messages.filter((m) => m.message.startsWith('HyperBox traces:'));
+    assert.deepEqual(
+      shown.map((m) => [m.level, m.message, m.items]),
+      [
+        ['warning', `HyperBox traces: ${refused.message}`, ['Show Logs']],
+        ['warning', 'HyperBox traces: No eBPF sidecar runs for app-dev: ... is not trusted for it.', ['Show Logs']],
+      ],
+    );
+    panels.dispose();
+    assert.equal(f.notifications.has('hyperbox/traces/sidecarProblem'), false, 'let go with the panels');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -246,17 +266,17 @@ describe('pressure in the status bar', () => {
     assert.deepEqual(pressureThresholds(config({ 'pressure.memoryWarning': 'lots', 'pressure.memoryError': 500 })), { memorySomeWarning: 10, memoryFullError: 5 });
   });
 
-  it('subscribes with the thresholds, turns the item to a warning, and the panel gets the history then each sample', async () => {
+  it('subscribes once the thresholds are sent, turns the item to a warning, and the panel gets the history then each sample', async () => {
     const handlers = new Map<string, (p: unknown) => void>();
     const calls: string[] = [];
     const rendered = new EventEmitter<void>();
-    stub.config.set('hyperbox.pressure.memoryWarning', { globalValue: 15 });
     const ctx = {
       extension: { extensionUri: Uri.file('/ext') },
       log: new StubLogChannel('HyperBox'),
       engineState: { kind: 'running' },
       enginePid: 42,
       onDidRender: rendered.event,
+      liveSettingsReady: async () => void calls.push('settings-sent'),
       request: async (type: { method: string }, params: unknown) => {
         calls.push(`${type.method} ${JSON.stringify(params)}`);
         return type.method === 'hyperbox/pressure/subscribe' ? { subscription: 7 } : type.method === 'hyperbox/pressure/unsubscribe' ? { subscribers: 0 } : params;
@@ -268,7 +288,8 @@ describe('pressure in the status bar', () => {
     } as unknown as PressureCtx;
     const monitor = new PressureMonitor(ctx);
     await waitFor(() => calls.some((c) => c.startsWith('hyperbox/pressure/subscribe')), 'a subscription');
-    assert.ok(calls[0].startsWith('hyperbox/live/settings') && calls[0].includes('"memorySomeWarning":15'), calls[0]);
+    // the thresholds reach the engine through Ctx (the context tests): the subscription waits for them
+    assert.deepEqual(calls.slice(0, 2).map((c) => c.split(' ')[0]), ['settings-sent', 'hyperbox/pressure/subscribe']);
     handlers.get(PressureChanged.method)!(update(null, 1));
     const item = stub.statusBarItem('hyperbox.pressure');
     assert.ok(item.visible);

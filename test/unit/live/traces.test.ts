@@ -2,7 +2,7 @@
 // folder is trusted, the config's own values kept, the user's port first.
 import { strict as assert } from 'node:assert';
 import { applyContribution } from '../../../src/engine/live/contributions';
-import { customTraces, DEFAULT_EBPF_IMAGE, ebpfSidecarPlan, LABEL_TRACES, sidecarTrustFindings, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
+import { customTraces, DEFAULT_EBPF_IMAGE, ebpfSidecarPlan, ebpfTrustFinding, LABEL_TRACES, sidecarTrustFindings, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
 import type { Reporter } from '../../../src/engine/runtime/report';
 import type { Engine } from '../../../src/engine/runtime/docker';
 
@@ -69,5 +69,21 @@ describe('live: the eBPF sidecar plan', () => {
     assert.match(findings, /privileged/);
     assert.match(findings, /PID namespace/);
     assert.match(findings, /\/sys\/fs\/cgroup/);
+  });
+  it('is one trust finding for up\'s gate: only with the setting and traces on, listing its privileges, the same for every container and image', () => {
+    const on = { traces: { enabled: true, ebpf: { enabled: true, image: 'local/obi:dev' } } };
+    assert.equal(ebpfTrustFinding({}, { traces: { enabled: true, ebpf: { enabled: false } } }), undefined);
+    // customizations turn traces on, never the sidecar
+    assert.equal(ebpfTrustFinding({ customizations: { hyperbox: { traces: true } } }, {}), undefined);
+    // the sidecar only goes with a container that sends traces
+    assert.equal(ebpfTrustFinding({}, { traces: { enabled: false, ebpf: { enabled: true } } }), undefined);
+    const f = ebpfTrustFinding({}, on)!;
+    assert.match(f.key, /^sidecar:/);
+    assert.match(f.text, /^the eBPF instrumentation sidecar \(hyperbox\.traces\.ebpf\.enabled\) runs beside the dev container: runs the image local\/obi:dev; privileged.*PID namespace.*\/sys\/fs\/cgroup/);
+    assert.deepEqual(ebpfTrustFinding({ customizations: { hyperbox: { traces: true } } }, { traces: { enabled: false, ebpf: { enabled: true, image: 'local/obi:dev' } } }), f);
+    // the image is the user's own (machine setting), never the folder's: the same finding, named in the text
+    const other = ebpfTrustFinding({}, { traces: { enabled: true, ebpf: { enabled: true, image: 'local/obi:2' } } })!;
+    assert.equal(other.key, f.key);
+    assert.match(other.text, /runs the image local\/obi:2/);
   });
 });
