@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, type check, unit tests, engine tests against a real Docker
+# The whole test suite: set-up, type check, lint (ESLint, type-aware), unit tests, engine tests against a real Docker
 # engine (started here when needed), end-to-end tests in a real VS Code (code-server), then one
 # closing line "N passed, N failed".
 set -uo pipefail
@@ -25,6 +25,7 @@ run() { # name, command...
 }
 
 run typecheck npx tsc --noEmit -p .
+run lint npx eslint .
 # A Docker engine first: the extension's tests run the real engine, which asks Docker for the
 # container's state, and the engine tests need it outright.
 docker_ok=1
