@@ -8,6 +8,7 @@ import {
   TracesGet,
   TracesList,
   TracesServices,
+  TracesRecreateOffer,
   TracesSidecarProblemNotice,
   TracesStart,
   TracesStatusRequest,
@@ -166,6 +167,7 @@ export class TracesPanels implements vscode.Disposable {
   private current: TracesPanel | undefined;
   private readonly registration: vscode.Disposable;
   private readonly sidecarNotices: vscode.Disposable;
+  private readonly recreateOffers: vscode.Disposable;
   /** Sidecar problems already shown (container and what is missing): each once per window. */
   private readonly shown = new Set<string>();
 
@@ -177,6 +179,16 @@ export class TracesPanels implements vscode.Disposable {
       },
     });
     this.sidecarNotices = ctx.onNotification(TracesSidecarProblemNotice, (p) => this.sidecarProblem(p));
+    this.recreateOffers = ctx.onNotification(TracesRecreateOffer, (o) => this.recreateOffer(o));
+  }
+
+  /** Traces are on, but a running dev container was made without them: offer to recreate it (a rebuild), once per container. */
+  private recreateOffer(o: { folder: string; containerId: string; reason: string }): void {
+    const key = `recreate\0${o.containerId}`;
+    if (this.shown.has(key)) return;
+    this.shown.add(key);
+    const recreate = 'Recreate Container';
+    void vscode.window.showInformationMessage(`HyperBox traces: ${o.reason}`, recreate).then((a) => (a === recreate ? vscode.commands.executeCommand(Commands.rebuild, { folder: o.folder }) : undefined));
   }
 
   /** The eBPF sidecar the user's setting asks for does not run: say what is missing (the engine's words), once. */
@@ -215,6 +227,7 @@ export class TracesPanels implements vscode.Disposable {
   dispose(): void {
     this.registration.dispose();
     this.sidecarNotices.dispose();
+    this.recreateOffers.dispose();
     this.current?.dispose();
   }
 }

@@ -224,6 +224,22 @@ describe('the Traces panel', () => {
     panels.dispose();
     assert.equal(f.notifications.has('hyperbox/traces/sidecarProblem'), false, 'let go with the panels');
   });
+
+  it('offers to recreate a container made before traces were on, once, and "Recreate Container" rebuilds that folder', async () => {
+    const f = tracesCtx();
+    const panels = new TracesPanels(f.ctx);
+    stub.respond = (_m, items) => items.find((i) => i === 'Recreate Container');
+    const offer = f.notifications.get('hyperbox/traces/recreateOffer')!;
+    const o = { folder: '/work/app', configFile: '/work/app/.devcontainer/devcontainer.json', containerId: 'c1', reason: 'Traces are on (setting), but the container app-dev was made without them. Recreate it so its programs get OTEL_EXPORTER_OTLP_ENDPOINT.' };
+    offer(o);
+    offer(o);
+    const shown = stub.messages.filter((m) => m.message.startsWith('HyperBox traces:'));
+    assert.deepEqual(shown.map((m) => [m.level, m.message, m.items]), [['info', `HyperBox traces: ${o.reason}`, ['Recreate Container']]]);
+    const rebuild = await waitFor(() => stub.executed.find((e) => e.id === 'hyperbox.rebuild'), 'the rebuild');
+    assert.deepEqual(rebuild.args, [{ folder: '/work/app' }]);
+    panels.dispose();
+    assert.equal(f.notifications.has('hyperbox/traces/recreateOffer'), false, 'let go with the panels');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
