@@ -235,6 +235,43 @@ describe('engine: trust (issue 10, as an attacker)', function () {
     assert.equal(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}_devcontainer`]).stdout.trim(), '');
   });
 
+  it('Compose: an env_file outside the folder brought in through extends (another file, then a service there) is a finding too; refused, nothing started', async () => {
+    const secret = path.join(share, 'secret-extends.env');
+    writeFileSync(secret, 'TOKEN=from-the-host\n');
+    const project = `trustextends${process.pid}`;
+    const folder = workspace(
+      project,
+      { dockerComposeFile: ['docker-compose.yml'], service: 'dev', workspaceFolder: '/workspace', overrideCommand: true },
+      {
+        '.devcontainer/docker-compose.yml': [
+          "version: '2.4'",
+          'services:',
+          '  dev:',
+          '    extends:',
+          '      file: base/common.yml',
+          '      service: app',
+          '    volumes:',
+          '      - ..:/workspace',
+          '',
+        ].join('\n'),
+        '.devcontainer/base/common.yml': [
+          "version: '2.4'",
+          'services:',
+          '  app:',
+          '    extends: secrets',
+          `    image: ${busyboxImage()}`,
+          '  secrets:',
+          `    image: ${busyboxImage()}`,
+          '    env_file: ${HB_TEST_SHARE}/secret-extends.env',
+          '',
+        ].join('\n'),
+      },
+    );
+    const r = hb(['up', folder], { env: { HB_CONFIG_DIR: mkdtempSync(path.join(TEST_ROOT, 'trust-store-')), HB_TEST_SHARE: share } });
+    await assertRefused(folder, new RegExp(`compose service dev: it copies ${secret} from this machine into the container`), { ...r, configDir: '' });
+    assert.equal(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}_devcontainer`]).stdout.trim(), '');
+  });
+
   it("Compose: the dev service image's own HEALTHCHECK is turned off (healthcheck: disable in the override) for a folder not trusted; the check never runs", async () => {
     const image = derivedImage('trust-compose-healthcheck', 'HEALTHCHECK --interval=1s CMD touch /workspace/image-health-ran');
     const project = `trusthealth${process.pid}`;

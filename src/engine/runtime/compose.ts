@@ -442,7 +442,14 @@ function interpolate(text: string, env: Record<string, string | undefined>): str
   });
 }
 
-/** The env_file entries of each service in the project's compose files, as paths on this machine. */
+type EnvFileDoc = { services?: Record<string, { env_file?: unknown; extends?: unknown } | null> };
+
+/**
+ * The env_file entries of each service in the project's compose files, as paths on this machine,
+ * with those of the services it `extends` (in the same file or another, followed to the end): all
+ * of them are read on this machine into the container's environment. Read from the files, since
+ * `compose config` folds them into `environment` and drops the paths.
+ */
 async function envFilesOf(p: Project): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   const base = path.dirname(p.files[0] ?? path.join(p.cwd, 'docker-compose.yml'));
@@ -453,22 +460,45 @@ async function envFilesOf(p: Project): Promise<Record<string, string[]>> {
     if (m && !line.trimStart().startsWith('#')) dotEnv[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
   }
   const env = { ...dotEnv, ...p.runEnv };
-  for (const f of p.files) {
-    let doc: { services?: Record<string, { env_file?: unknown } | null> } | undefined;
-    try {
-      doc = loadYaml(await fs.readFile(f, 'utf8')) as typeof doc;
-    } catch {
-      continue; // compose config already said what is wrong with it
+  const docs = new Map<string, EnvFileDoc | undefined>();
+  const load = async (f: string): Promise<EnvFileDoc | undefined> => {
+    if (!docs.has(f)) {
+      let doc: EnvFileDoc | undefined;
+      try {
+        doc = loadYaml(await fs.readFile(f, 'utf8')) as EnvFileDoc;
+      } catch {
+        doc = undefined; // compose config already said what is wrong with it
+      }
+      docs.set(f, doc);
     }
+    return docs.get(f);
+  };
+  const paths = (given: unknown, dir: string): string[] =>
+    (given === undefined || given === null ? [] : Array.isArray(given) ? given : [given])
+      .map((e: unknown) => (typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : undefined))
+      .filter((e): e is string => !!e)
+      .map((e) => path.resolve(dir, interpolate(e, env).replace(/^~(?=\/|$)/, env.HOME ?? '~')));
+  // what a service `extends` brings, from its file (relative paths there are relative to that file)
+  const inherited = async (file: string, dir: string, ext: unknown, seen: Set<string>): Promise<string[]> => {
+    const e = typeof ext === 'string' ? { service: ext } : ext && typeof ext === 'object' ? (ext as { file?: unknown; service?: unknown }) : {};
+    if (typeof e.service !== 'string') return [];
+    const other = typeof e.file === 'string' ? path.resolve(path.dirname(file), interpolate(e.file, env)) : file;
+    const key = `${other}\0${e.service}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    const svc = (await load(other))?.services?.[e.service];
+    if (!svc) return [];
+    const otherDir = other === file ? dir : path.dirname(other);
+    return [...paths(svc.env_file, otherDir), ...(await inherited(other, otherDir, svc.extends, seen))];
+  };
+  for (const f of p.files) {
+    const doc = await load(f);
     for (const [name, svc] of Object.entries(doc?.services ?? {})) {
-      const given = svc?.env_file;
-      if (given === undefined || given === null) continue;
-      const list = Array.isArray(given) ? given : [given];
-      // a later file's env_file replaces an earlier one's (compose merges it so)
-      out[name] = list
-        .map((e) => (typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : undefined))
-        .filter((e): e is string => !!e)
-        .map((e) => path.resolve(base, interpolate(e, env).replace(/^~(?=\/|$)/, env.HOME ?? '~')));
+      if (!svc || (svc.env_file === undefined && svc.extends === undefined)) continue;
+      const fromExtends = await inherited(f, base, svc.extends, new Set([`${f}\0${name}`]));
+      // a later file's env_file replaces an earlier one's (compose merges it so); what a service
+      // extends counts too (a superset is the safe side of a trust check)
+      out[name] = [...new Set([...(svc.env_file !== undefined ? paths(svc.env_file, base) : (out[name] ?? [])), ...fromExtends])];
     }
   }
   return out;
