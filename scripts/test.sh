@@ -6,6 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 out=$(mktemp -d)
+# the dockerd this run starts is stopped at its end; one started before it (by try.sh, which leaves
+# its engine running, or by hand) is not this run's to stop
+rm -f /tmp/hyperbox-dockerd.pid
 trap 'bash scripts/docker-stop.sh; rm -rf "$out"' EXIT
 
 bash scripts/setup.sh || { echo "test: set-up failed" >&2; exit 1; }
