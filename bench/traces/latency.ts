@@ -10,7 +10,7 @@
 // Anchor: Jaeger UI is not installable here (no container registry, no GitHub downloads), so the
 // figure stands against the issue's goal.
 import * as path from 'node:path';
-import { copyFixture, launchChromium, newProfile, packageExtension, removeDir, startCodeServer, statusBarItems, waitForWorkbench } from '../../test/e2e/harness';
+import { copyFixture, launchChromium, newProfile, packageExtension, removeDir, runFromPalette, startCodeServer, statusBarItems, waitForWorkbench } from '../../test/e2e/harness';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--spans');
@@ -48,12 +48,7 @@ async function oneSet(vsix: string, withCa: boolean): Promise<number[]> {
     await waitForWorkbench(page);
     // the extension is active once its status bar item shows
     for (let i = 0; i < 300 && !(await statusBarItems(page)).some((it) => /hyperbox/i.test(`${it.id} ${it.text} ${it.label}`)); i++) await page.waitForTimeout(200);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('>HyperBox: Show Traces');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    await runFromPalette(page, 'HyperBox: Show Traces');
     const panel = page.frameLocator('iframe.webview:visible').frameLocator('iframe#active-frame');
     const receiver = panel.locator('[data-testid="receiver"]');
     await receiver.waitFor({ state: 'visible', timeout: 30_000 }).catch(async (e: Error) => {

@@ -389,6 +389,16 @@ export async function launchChromium(): Promise<Browser> {
   };
 }
 
+/** Runs a command from the command palette by its title, as a user does (F1, the title, Enter). */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+}
+
 /** Waits until the workbench has rendered (the status bar is there). */
 export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
   await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: timeoutMs });

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
   codeServerBin, copyFixture, extensionLogErrors, formatLogErrors, launchChromium, listExtensions, newProfile, outputDir, packageExtension, removeDir,
-  keepLogs, startCodeServer, statusBarItems, waitForWorkbench, type Browser, type CodeServer,
+  keepLogs, runFromPalette, startCodeServer, statusBarItems, waitForWorkbench, type Browser, type CodeServer,
 } from './harness';
 
 const EXTENSION_ID = 'hyperbox.hyperbox';
@@ -170,12 +170,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
 
     it('opens a terminal in the container (HyperBox: Open Terminal in Dev Container) and runs a command there', async () => {
       const page = s.browser!.page;
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('>HyperBox: Open Terminal in Dev Container');
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Enter');
+      await runFromPalette(page, 'HyperBox: Open Terminal in Dev Container');
       await page.locator('.terminal-wrapper').first().waitFor({ state: 'visible', timeout: 20_000 });
       await page.waitForTimeout(2500); // the shell's prompt
       await page.keyboard.type('echo "$(id -un):$(pwd):$((6*7))" > /tmp/hb-e2e-terminal');
@@ -193,12 +188,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
 
     it('HyperBox: Get Started opens the walkthrough with all three steps ticked off (config found, container running, terminal open)', async () => {
       const page = s.browser!.page;
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('>HyperBox: Get Started');
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Enter');
+      await runFromPalette(page, 'HyperBox: Get Started');
       // each step is a button whose aria-checked says whether VS Code counts it done
       const steps = page.locator('button.getting-started-step');
       await steps.first().waitFor({ state: 'visible', timeout: 20_000 });
@@ -241,12 +231,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
 
     it('opens the Dev Container panel and sees the startup timeline of the up that made the container', async () => {
       const page = s.browser!.page;
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('>HyperBox: Show Dev Container Panel');
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Enter');
+      await runFromPalette(page, 'HyperBox: Show Dev Container Panel');
       // the webview's content sits two iframes deep (the webview host, then its active frame)
       const panel = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
       const timeline = panel.locator('[data-testid="timeline"]');
@@ -272,12 +257,7 @@ describe('HyperBox in code-server (UI, Chromium)', function () {
 
     it('shows a script-injection attempt in span attributes as text in the Traces panel', async () => {
       const page = s.browser!.page;
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('>HyperBox: Show Traces');
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Enter');
+      await runFromPalette(page, 'HyperBox: Show Traces');
       const panel = page.frameLocator('iframe.webview:visible').frameLocator('iframe#active-frame');
       const receiver = panel.locator('[data-testid="receiver"]');
       await receiver.waitFor({ state: 'visible', timeout: 20_000 });
