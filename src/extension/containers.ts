@@ -415,7 +415,7 @@ export function usable(p: Project): boolean {
  * The hyperbox.runtime setting, from the user's own settings only: it has machine scope, and a
  * repository's .vscode/settings.json must not choose the runtime its container runs under.
  */
-function runtimeSetting(): string | undefined {
+export function runtimeSetting(): string | undefined {
   const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown>(Settings.runtime)?.globalValue;
   return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }

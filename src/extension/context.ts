@@ -11,7 +11,7 @@ import { ConfigQuickFixes } from './codeActions';
 import { SeccompCodeActions } from './seccompActions';
 import { isConfigLocation } from './configChoice';
 import { availableActions, containerExists, containerView } from './containerState';
-import { Containers, usable } from './containers';
+import { Containers, runtimeSetting, usable } from './containers';
 import { BuiltinCommands, Commands, ContextKeys, DEV_CONTAINERS_EXTENSION_ID, SETTINGS_SECTION, Settings, type TraceSetting } from './contributions';
 import { ProjectDetails } from './details';
 import { ConfigDiagnostics, LiveValidation } from './diagnostics';
@@ -108,6 +108,8 @@ export class Ctx implements vscode.Disposable {
       request: (type, params, opts) => this.request(type, params, opts),
       engineRunning: () => this.engineState.kind === 'running',
       accepted: (folder, configFile) => this.containers.accepted(folder, configFile),
+      refresh: (project) => void this.containers.refresh(project),
+      runtime: () => runtimeSetting(),
       log,
     });
     this.subscriptions.push(

@@ -1,8 +1,9 @@
 // PSI-aware prewarming from the editor (hyperbox.prewarm): when a trusted folder's Dockerfile
-// config has no container or a stale one, the editor asks the engine to build the next up's image
-// (PrewarmRequest). The engine decides the rest — the host is calm (its PSI), the build is in a
-// trust record, nothing is made but an image under a temporary tag — and answers what it did or
-// why not; a deferral (the host under pressure) is shown in the status bar and the log, and asked
+// config has no container or a stale one, the editor asks the engine to prepare the next up
+// (PrewarmRequest): the image, and for a missing container the container itself, made stopped. The
+// engine decides the rest — the host is calm (its PSI), the build and the container's findings are
+// in a trust record, nothing starts and no lifecycle command runs — and answers what it did or why
+// not; a deferral (the host under pressure) is shown in the status bar and the log, and asked
 // again a minute later. The request carries the findings the user accepted for the folder
 // (Containers.accepted): the engine prewarms only a build the user let run before. What to ask and
 // what to say are decided in prewarmDecision.ts (pure).
@@ -24,6 +25,10 @@ export interface PrewarmingDeps {
   engineRunning: () => boolean;
   /** The finding keys the user accepted for a folder and config (Containers.accepted). */
   accepted: (folder: string, configFile: string) => string[];
+  /** Asks the engine for the project's container again (a prewarm made it: the engine sees no start). */
+  refresh?: (project: Project) => void;
+  /** The user's hyperbox.runtime setting, which the container made must run under as its up's would. */
+  runtime?: () => string | undefined;
   log: vscode.LogOutputChannel;
   retryMs?: number;
 }
@@ -87,10 +92,11 @@ export class Prewarming implements vscode.Disposable {
     this.inflight.set(folder, cts);
     clearTimeout(this.retries.get(folder));
     this.retries.delete(folder);
+    const runtime = this.deps.runtime?.();
     try {
       const answer = await this.deps.request(
         PrewarmRequest,
-        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.deps.accepted(folder, configFile) },
+        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.deps.accepted(folder, configFile), ...(runtime ? { runtime } : {}) },
         // a build: as long as it takes (cancelled when the setting goes off or the window closes)
         { token: cts.token, timeoutMs: PREWARM_TIMEOUT_MS },
       );
@@ -102,6 +108,8 @@ export class Prewarming implements vscode.Disposable {
           this.statusMessage = vscode.window.setStatusBarMessage(said.status, 15_000);
         }
       } else this.deps.log.debug(`Prewarming ${p.folder.name}: ${answer.reason}`);
+      // the view and status bar show the container made (stopped) instead of none
+      if (answer.containerId) this.deps.refresh?.(p);
       if (answer.state === 'deferred') {
         // the same situation is asked again once the host may have calmed down
         const t = setTimeout(() => {

@@ -1373,17 +1373,30 @@ export const TracesSidecarProblemNotice = new NotificationType<TracesSidecarProb
 
 /** What prewarming did for a folder, or why it did nothing (PrewarmRequest, hyperbox.prewarm). */
 export interface PrewarmStatus {
-  /** off: the setting is off; deferred: the host is under pressure (reason says which); ready: the image is built under `tag`. */
+  /** off: the setting is off; deferred: the host is under pressure (reason says which); ready: the image is built under `tag` (and the container made, when `containerId`). */
   state: 'off' | 'untrusted' | 'not-needed' | 'deferred' | 'ready' | 'failed';
   reason: string;
   /** The temporary tag the image is prewarmed under, until an up uses it. */
   tag?: string;
   /** How long the prewarm build took: what the next up saves. */
   buildMs?: number;
+  /** The container made stopped for a folder that had none (the next up starts it). */
+  containerId?: string;
 }
 /**
  * client → engine: prewarm the folder's next up if it should be (trusted, setting on, host calm).
  * The editor sends Workspace Trust and the finding keys the user accepted for the folder (the build
  * must be among them, or in hb's trust store). Cancellable.
  */
-export const PrewarmRequest = new RequestType<{ folder: string; configFile?: string; trusted: boolean; acceptedFindings?: string[] }, PrewarmStatus, void>('hyperbox/live/prewarm');
+export const PrewarmRequest = new RequestType<
+  {
+    folder: string;
+    configFile?: string;
+    trusted: boolean;
+    acceptedFindings?: string[];
+    /** The editor's hyperbox.runtime setting, as its up would pass it (RuntimeUpParams.runtime): the container made is the one its up would make. */
+    runtime?: string;
+  },
+  PrewarmStatus,
+  void
+>('hyperbox/live/prewarm');

@@ -1,10 +1,12 @@
 // PSI-aware prewarming against the real engine: nothing for an untrusted folder, for a build in no
 // trust record, or with the setting off; deferred (with the reason) when the host's PSI is above
-// the calm thresholds; built under a temporary tag when calm, with no container made; and the next
-// up (for a stale config: the rebuild) re-tags it instead of building, with a "prewarmed image"
-// step in its timeline that names the build time saved.
+// the calm thresholds; when calm, the image built under a temporary tag and, for a missing
+// container, the container made stopped with no lifecycle command run; the next up starts that
+// container and runs its hooks ("prewarmed container" in its timeline, with the time saved), or
+// (for a stale config: the rebuild) re-tags the image instead of building ("prewarmed image").
+// A container whose findings were never trusted is not made; one whose inputs changed is replaced.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectEngine } from '../../src/engine/runtime/docker';
@@ -13,6 +15,7 @@ import type { Timeline } from '../../src/engine/runtime/timeline';
 import { prewarm, prewarmTag } from '../../src/engine/live/prewarm';
 import { computeInputs } from '../../src/engine/runtime/inputs';
 import { loadConfig } from '../../src/engine/runtime/container';
+import { previewTrust } from '../../src/engine/runtime/up';
 import { busyboxImage, docker } from './images';
 import { hbUp, workspace } from './helpers';
 
@@ -29,8 +32,8 @@ function procRoot(memory: number, io: number): string {
 }
 
 describe('engine: PSI-aware prewarming', () => {
-  it('defers under pressure, builds under a temporary tag when calm, and the next up uses it', async () => {
-    const folder = workspace('prewarm', { build: { dockerfile: 'Dockerfile' } }, {
+  it('defers under pressure; when calm makes the image and the container stopped, running nothing; the next up starts it and runs its hooks', async () => {
+    const folder = workspace('prewarm', { build: { dockerfile: 'Dockerfile' }, postCreateCommand: 'echo created >> hooks.txt', postStartCommand: 'echo started >> hooks.txt' }, {
       '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nRUN echo prewarmed-${Date.now()} > /stamp && sleep 2\nLABEL hyperbox.test=1\n`,
     });
     const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet };
@@ -40,7 +43,9 @@ describe('engine: PSI-aware prewarming', () => {
     const unrecorded = await prewarm({ folder, trusted: true, enabled: true }, { ...o, root: procRoot(0, 0) });
     assert.equal(unrecorded.state, 'untrusted');
     assert.match(unrecorded.reason, /no record that you trusted this folder's build \(it builds an image from \.devcontainer\/Dockerfile/);
-    const accepted = ['build:dockerfile:.devcontainer/Dockerfile'];
+    // what the editor's Restricted Mode showed and the user accepted: the build, and the hooks the next up runs
+    const accepted = (await previewTrust({ folder, env: process.env })).findings.map((f) => f.key);
+    assert.ok(accepted.includes('build:dockerfile:.devcontainer/Dockerfile'), accepted.join(', '));
     const busy = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(4.5, 0) });
     assert.equal(busy.state, 'deferred');
     assert.match(busy.reason, /memory pressure \(some avg10 4\.5 % ≥ 1 %\)/);
@@ -52,15 +57,33 @@ describe('engine: PSI-aware prewarming', () => {
       assert.equal(calm.state, 'ready', calm.reason);
       assert.equal(calm.tag, tag);
       assert.ok(calm.buildMs! >= 2000, `build time ${calm.buildMs} ms`);
-      assert.equal(docker(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim(), '', 'no container is made');
+      assert.match(calm.reason, /container .* made \(stopped\)/);
+      // one container, made and never started; no lifecycle command ran
+      const made = docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.State}}', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim();
+      assert.equal(made, `${calm.containerId} created`);
+      assert.equal(existsSync(path.join(folder, 'hooks.txt')), false, 'no lifecycle command ran');
+      const before = await status({ folder, env: process.env });
+      assert.equal(before.state, 'stopped');
+      assert.match(before.message ?? '', /Prewarmed .* never started/);
+      // a container is there: nothing more to prewarm, and never a second one
+      assert.equal((await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, { ...o, root: procRoot(0, 0) })).state, 'not-needed');
 
       let timeline: ReturnType<Timeline['snapshot']> | undefined;
       const { result } = await hbUp(folder, { onTimeline: (t, final) => final && (timeline = t.snapshot()) });
-      assert.ok(result.timings.some((t) => t.step === 'prewarmed image'));
-      assert.ok(!result.timings.some((t) => t.step === 'build'), `built again: ${result.timings.map((t) => t.step).join(', ')}`);
-      const step = timeline!.entries.find((e) => e.step === 'prewarmed image')!;
-      assert.match(step.detail ?? '', new RegExp(`saved a ${(calm.buildMs! / 1000).toFixed(1).replace('.', '\\.')} s build`));
-      assert.equal(docker(['exec', result.containerId!, 'cat', '/stamp']).stdout.trim().startsWith('prewarmed-'), true);
+      assert.equal(result.containerId, calm.containerId, 'the up started the prewarmed container');
+      assert.equal(result.created, true);
+      assert.ok(!result.timings.some((t) => t.step === 'build' || t.step === 'create'), `made again: ${result.timings.map((t) => t.step).join(', ')}`);
+      const step = timeline!.entries.find((e) => e.step === 'prewarmed container');
+      assert.ok(step, timeline!.entries.map((e) => e.step).join(', '));
+      assert.match(step.detail ?? '', /made stopped while the host was calm; it saved \d+\.\d s \(build and create\)/);
+      const saved = Number(/saved (\d+\.\d) s/.exec(step.detail ?? '')![1]) * 1000;
+      assert.ok(saved >= calm.buildMs! - 50, `saved ${saved} ms, the build took ${calm.buildMs} ms`);
+      // what a new container gets, now that it runs: its create and start hooks, in order
+      assert.deepEqual(readFileSync(path.join(folder, 'hooks.txt'), 'utf8').trim().split('\n'), ['created', 'started']);
+      assert.equal(docker(['exec', result.containerId, 'cat', '/stamp']).stdout.trim().startsWith('prewarmed-'), true);
+      // the next up of the running container runs no create hook again
+      await hbUp(folder);
+      assert.deepEqual(readFileSync(path.join(folder, 'hooks.txt'), 'utf8').trim().split('\n'), ['created', 'started']);
       // the temporary tag is gone: the image lives on under the up's own name
       assert.notEqual(docker(['image', 'inspect', tag], { allowFail: true }).code, 0);
       // the container is up and current: nothing more to prewarm
@@ -110,6 +133,43 @@ describe('engine: PSI-aware prewarming', () => {
     } finally {
       await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
       if (tag) docker(['rmi', '-f', tag], { allowFail: true });
+    }
+  });
+
+  it('makes no container that reaches what was never trusted, and replaces a prewarmed one whose inputs changed', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'hb-prewarm-outside-'));
+    const dockerfile = `FROM ${busyboxImage()}\nRUN echo ${Date.now()} > /stamp\nLABEL hyperbox.test=1\n`;
+    const config = (env: string) => ({ build: { dockerfile: 'Dockerfile' }, containerEnv: { WHICH: env }, mounts: [`source=${outside},target=/outside,type=bind`] });
+    const folder = workspace('prewarm-trust', config('one'), { '.devcontainer/Dockerfile': dockerfile });
+    const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet, root: procRoot(0, 0) };
+    const resolved = await loadConfig(folder, undefined, process.env);
+    const tags: string[] = [prewarmTag(resolved.devcontainerId!, await computeInputs(resolved, process.env))];
+    try {
+      // the build was trusted, the bind mount of a folder outside the workspace never was
+      const only = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: ['build:dockerfile:.devcontainer/Dockerfile'] }, o);
+      assert.equal(only.state, 'ready', only.reason);
+      assert.equal(only.containerId, undefined);
+      assert.match(only.reason, new RegExp(`No container was made: .*${outside.replace(/[.]/g, '\\.')}.*start it once yourself`));
+      assert.equal(docker(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim(), '');
+
+      // once the user started it (hb's trust store records every finding), prewarming makes it
+      const first = await hbUp(folder);
+      await down({ folder, env: process.env, report: quiet });
+      const accepted = (first.result.findings ?? []).map((f) => f.key);
+      const calm = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, o);
+      assert.ok(calm.containerId, calm.reason);
+      assert.ok(docker(['inspect', '--format', '{{json .HostConfig.Mounts}}', calm.containerId]).stdout.includes(outside), 'made with the mount it was trusted for');
+
+      // its inputs change before anyone starts it: the up replaces it instead of starting a stale one
+      writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), JSON.stringify(config('two')));
+      const { result, log } = await hbUp(folder);
+      assert.notEqual(result.containerId, calm.containerId);
+      assert.match(log.text, /prewarmed for this folder is out of date \(.* changed since\): making a new one/);
+      assert.equal(docker(['exec', result.containerId!, 'sh', '-c', 'echo "$WHICH"']).stdout.trim(), 'two');
+      assert.deepEqual(docker(['ps', '-a', '-q', '--no-trunc', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim().split('\n'), [result.containerId]);
+    } finally {
+      await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
+      for (const t of tags) docker(['rmi', '-f', t], { allowFail: true });
     }
   });
 });

@@ -1,12 +1,17 @@
-// PSI-aware prewarming: when the host is calm, build what the next `up` of a trusted folder will
-// need — the image of a Dockerfile config whose container is missing or stale — under a temporary
-// tag (hb-prewarm-<id>:<inputs hash>); under pressure, defer and say why. Never a container, never
-// a lifecycle command, never for an untrusted folder: the editor's Workspace Trust AND a trust
-// record of the build itself (its RUN steps run on the engine: the finding up's first gate asks
-// for) — hb's trust store, or the findings the user accepted for the folder in the editor. hb
-// never prewarms; only while the user's hyperbox.prewarm setting is on. The next up that would build
-// the same inputs re-tags the prewarmed image instead (usePrewarmed) and its timeline shows a step
-// "prewarmed image" with the build time saved.
+// PSI-aware prewarming: when the host is calm, prepare what the next `up` of a trusted folder will
+// need; under pressure, defer and say why. For a Dockerfile config whose container is missing or
+// stale: its image, built under a temporary tag (hb-prewarm-<id>:<inputs hash>). For a missing
+// container (never a second one beside a stale container): the container too, made stopped by
+// up's own code (UpOptions.createOnly) from that image — nothing starts, no lifecycle command runs
+// — unless the config has an initializeCommand (it runs on the host before anything is made) or
+// the engine is on another machine. Never for an untrusted folder: the editor's Workspace Trust AND
+// a trust record of the build itself (its RUN steps run on the engine: the finding up's first gate
+// asks for) — hb's trust store, or the findings the user accepted for the folder in the editor; the
+// container only when every finding of its final request is in that record too. hb never
+// prewarms; only while the user's hyperbox.prewarm setting is on. The next up that would build the
+// same inputs re-tags the prewarmed image instead (usePrewarmed) and its timeline shows a step
+// "prewarmed image" with the build time saved; the next up of a prewarmed container starts it,
+// and its timeline shows "prewarmed container" with the build and create time saved.
 import * as path from 'node:path';
 import { promises as fs, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -20,8 +25,10 @@ import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { LABEL_IMAGE_FOLDER } from '../runtime/labels';
 import { status } from '../runtime/ops';
 import type { Reporter } from '../runtime/report';
-import { isTrusted } from '../runtime/trust';
-import { dockerfileFinding } from '../runtime/up';
+import { RuntimeError } from '../runtime/errors';
+import { isTrusted, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
+import { dockerfileFinding, up } from '../runtime/up';
+import type { LiveSettings } from '../../protocol';
 
 /** The host is calm when memory and IO "some" avg10 are below these (percent). */
 export interface CalmThresholds {
@@ -61,6 +68,8 @@ export interface PrewarmOptions {
   root?: string;
   /** Cancels the build (the request's cancellation). */
   signal?: AbortSignal;
+  /** The editor's settings the container's contributions follow (traces), as its own up would pass them. */
+  settings?: LiveSettings;
 }
 
 /**
@@ -69,7 +78,7 @@ export interface PrewarmOptions {
  * `acceptedFindings` the finding keys the user accepted for it in the editor.
  */
 export async function prewarm(
-  target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[] },
+  target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[]; runtime?: string },
   o: PrewarmOptions,
 ): Promise<PrewarmStatus> {
   if (!target.enabled) return { state: 'off', reason: 'hyperbox.prewarm is off.' };
@@ -96,6 +105,13 @@ export async function prewarm(
   const engine = await o.engine();
   const inputs = await computeInputs(resolved, o.env);
   const tag = prewarmTag(resolved.devcontainerId!, inputs);
+  const image = await prewarmImage(engine, resolved, tag, o);
+  if (image.state !== 'ready' || summary.state !== 'missing') return image;
+  return prewarmContainer(resolved, image, target, o);
+}
+
+/** The image, built under `tag` unless it is there already. */
+async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof loadConfig>>, tag: string, o: PrewarmOptions): Promise<PrewarmStatus> {
   const existing = await inspectImage(engine, tag);
   if (existing) return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs: (await readJson<{ buildMs: number }>(timeFile(o.env, tag)))?.buildMs };
   const build = (resolved.config.build as Record<string, unknown>) ?? {};
@@ -104,8 +120,8 @@ export async function prewarm(
   await buildImage(
     engine,
     {
-      dockerfile: resolved.paths.dockerfile,
-      context: resolved.paths.context,
+      dockerfile: resolved.paths.dockerfile!,
+      context: resolved.paths.context!,
       tag,
       args: build.args as Record<string, string> | undefined,
       target: build.target as string | undefined,
@@ -121,6 +137,57 @@ export async function prewarm(
   if (!(await inspectImage(engine, tag))) return { state: 'failed', reason: `The build of ${tag} reported success, but the engine has no such image.` };
   await writeJson(timeFile(o.env, tag), { buildMs });
   return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs };
+}
+
+/**
+ * The missing container, made stopped from the prewarmed image by up itself (createOnly), trusted
+ * for exactly what the folder was trusted for before; when it cannot be, the image stays prewarmed
+ * and the answer says why.
+ */
+async function prewarmContainer(
+  resolved: Awaited<ReturnType<typeof loadConfig>>,
+  image: PrewarmStatus,
+  target: { acceptedFindings?: string[]; runtime?: string },
+  o: PrewarmOptions,
+): Promise<PrewarmStatus> {
+  const folder = resolved.workspaceFolder;
+  const imageOnly = (why: string): PrewarmStatus => ({ ...image, reason: `${image.reason} No container was made: ${why}` });
+  if (resolved.config.initializeCommand !== undefined) return imageOnly('the config has an initializeCommand, which runs on the host before the container is made, so only a real up makes it.');
+  const accepted = new Set([...(target.acceptedFindings ?? []), ...(await trustedKeys(o.env, folder, resolved.configFile))]);
+  const decider: TrustDecider = {
+    check: async (findings) => findings.every((f) => accepted.has(f.key)),
+    ask: async (findings, t) => {
+      throw trustRequired(t.folder, findings, 'Prewarming makes a container only from what you trusted before.', [...accepted]);
+    },
+  };
+  try {
+    const { result } = await up({
+      folder,
+      configFile: resolved.configFile ?? undefined,
+      env: o.env,
+      trusted: decider,
+      report: { ...o.report, output: () => undefined, step: () => undefined },
+      signal: o.signal,
+      defaultRuntime: target.runtime,
+      settings: o.settings,
+      client: 'prewarm',
+      createOnly: true,
+    });
+    o.report.info(`Prewarming ${folder}: made its container ${result.name} (stopped) while the host was calm.`);
+    return {
+      ...image,
+      state: 'ready',
+      containerId: result.containerId ?? undefined,
+      reason: `The dev container is prewarmed: its image is built and its container ${result.name} made (stopped); the next start only starts it.`,
+    };
+  } catch (e) {
+    if (o.signal?.aborted) throw e;
+    if (e instanceof RuntimeError && e.code === 'trust-required') {
+      const fresh = (e.data?.findings ?? []).filter((f) => !accepted.has(f.key)).map((f) => f.text);
+      return imageOnly(`its container reaches or runs what you have not trusted before (${fresh.join('; ') || 'new findings'}); start it once yourself.`);
+    }
+    return imageOnly(`${(e as Error).message}`);
+  }
 }
 
 /** Where the build time of a prewarmed image is kept (the cache folder), for the up that uses it. */

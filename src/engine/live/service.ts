@@ -123,8 +123,8 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
       .catch(() => undefined)
       .then(() =>
         prewarm(
-          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm, acceptedFindings: p.acceptedFindings },
-          { engine, env, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
+          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm, acceptedFindings: p.acceptedFindings, runtime: p.runtime },
+          { engine, env, settings, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
         ),
       );
     prewarming.set(key, run);

@@ -120,7 +120,7 @@ export const PARAMS: Record<string, v.GenericSchema> = {
   [ReloadToggle.method]: v.object({ folder: path, configFile: v.optional(path), enabled: v.boolean(), trusted: v.boolean() }),
   [PressureSubscribe.method]: v.object({ who: text }),
   [PressureUnsubscribe.method]: v.object({ subscription: v.number() }),
-  [PrewarmRequest.method]: v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)) }),
+  [PrewarmRequest.method]: v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)), runtime: v.optional(text) }),
   [LiveSettingsUpdate.method]: v.object({
     pressure: v.optional(v.object({ memorySomeWarning: v.number(), memoryFullError: v.number() })),
     traces: v.optional(

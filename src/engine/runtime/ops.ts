@@ -35,6 +35,9 @@ export async function status(opts: TargetOptions): Promise<ContainerSummary> {
     ]);
     await fixPodmanInspect(engine, inspect);
     const summary = summarize(resolved, inspect, { inputs, engine: info, host: engine.endpoint.host });
+    if (inspect && summary.state === 'stopped' && inspect.State.Status === 'created' && (await readState(opts.env, inspect.Id, inspect.Created)).prewarmed) {
+      summary.message = 'Prewarmed while the machine was calm: made, never started. The next start (hb up) only starts it and runs its lifecycle commands.';
+    }
     // ports with their portsAttributes labels and who forwards them (portsOps.ts)
     if (inspect) summary.forwards = (await describePorts(opts.env, resolved, inspect)).ports;
     return summary;

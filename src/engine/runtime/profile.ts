@@ -200,14 +200,18 @@ export function appliedProfileOf(labels: Record<string, string> | undefined): Ap
 }
 
 /** Gives the volumes made for the profile to the remote user (as root, in the new container). */
-export async function chownProfileVolumes(engine: Engine, containerId: string, user: string, applied: AppliedProfile | null, report: Reporter): Promise<void> {
-  const dirs = (applied?.entries ?? []).filter((e) => e.kind === 'volume' && e.created && e.chownToRemoteUser).map((e) => e.target!);
+export async function chownProfileVolumes(engine: Engine, containerId: string, user: string, dirs: string[], report: Reporter): Promise<void> {
   if (!dirs.length || user === 'root' || user === '0') return;
   const script = 'u="$0"; uid=$(id -u "$u") && gid=$(id -g "$u") || exit 3; for d in "$@"; do chown "$uid:$gid" "$d" || exit 4; done';
   const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, user, ...dirs], user: 'root' });
   if (res.exitCode !== 0) {
     report.warn(`Language profile: could not give ${dirs.join(', ')} to ${user}: ${res.output.trim() || `exit code ${res.exitCode}`}. Tools may fail to write their caches there; hb exec -u root chown fixes it.`);
   }
+}
+
+/** The cache volumes made for a new container that its remote user must own (chownProfileVolumes). */
+export function volumesToChown(applied: AppliedProfile | null): string[] {
+  return (applied?.entries ?? []).filter((e) => e.kind === 'volume' && e.created && e.chownToRemoteUser).map((e) => e.target!);
 }
 
 /** The volumes the profile made for a new container (none existed under those names before). */

@@ -13,6 +13,13 @@ export interface ContainerState {
   createDone?: boolean;
   /** The start (State.StartedAt) whose postStartCommand finished. */
   startDone?: string;
+  /**
+   * Made stopped by prewarming (live/prewarm.ts) and never started: the next up starts it and does
+   * what a new container needs (updateRemoteUserUID, the git config, the create-time hooks).
+   * `savedMs`: the build and create time it saves; `chown`: the profile's cache volumes to give to
+   * the remote user then.
+   */
+  prewarmed?: { savedMs: number; chown: string[] };
   /** The probed environment, for this user and probe. */
   env?: { user: string; probe: string; values: Record<string, string> };
 }

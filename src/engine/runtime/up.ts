@@ -7,7 +7,7 @@ import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } f
 import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, TrustFinding, TrustPreview, UpResult } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
-import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
+import { driftOf, findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
 import { connectEngine, engineError, type Engine } from './docker';
 import { RuntimeError, throwIfCancelled } from './errors';
 import { execIn } from './exec';
@@ -31,7 +31,7 @@ import { configEntry, LIFECYCLE_HOOKS, mergeMetadata, parseMetadataLabel, type L
 import { parseMount, type ApiMount } from './mounts';
 import { createContainerVolumes } from './volumes';
 import type { Reporter } from './report';
-import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor } from './profile';
+import { applyProfile, appliedProfileOf, chownProfileVolumes, removeProfileVolumes, volumesMadeFor, volumesToChown } from './profile';
 import { addPort, parseRunArgs } from './runArgs';
 import { forgetState, readState, writeState, type ContainerState } from './state';
 import {
@@ -103,6 +103,13 @@ export interface UpOptions {
   runHooks?: LifecycleHook[];
   /** Told of the config's warnings (a misspelled property, an unset variable) once it is read; errors stop the up instead. */
   onConfigWarnings?(warnings: Problem[]): void;
+  /**
+   * Prewarming (live/prewarm.ts): make the missing container of an image or Dockerfile config on
+   * this machine's engine and leave it stopped. Nothing runs, in it or on the host (no lifecycle
+   * command, initializeCommand included), and the timeline is not kept as the folder's last up.
+   * The next up starts it and does what a new container needs (ContainerState.prewarmed).
+   */
+  createOnly?: boolean;
 }
 
 export interface UpOutcome {
@@ -179,7 +186,7 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
   const timeline = new Timeline(
     { folder, configFile: opts.configFile ? path.resolve(folder, opts.configFile) : null, client: opts.client ?? 'hb' },
     (t, final) => {
-      if (final) void saveTimeline(opts.env, t.snapshot());
+      if (final && !opts.createOnly) void saveTimeline(opts.env, t.snapshot());
       opts.onTimeline?.(t, final);
     },
   );
@@ -294,6 +301,20 @@ async function upWithEngine(
       existing = undefined;
     }
 
+    if (opts.createOnly) {
+      // prewarming asks only for what it may do; anything else is a mistake in its caller
+      const why = existing
+        ? 'the folder has a container already'
+        : resolved.kind === 'compose'
+          ? 'a Compose config starts its services as it makes them'
+          : config.initializeCommand !== undefined
+            ? 'the config has an initializeCommand, which runs on the host before every up'
+            : !isLocalEngine(engine.endpoint, env)
+              ? 'the engine is on another machine, where the workspace is copied in at the first start'
+              : undefined;
+      if (why) throw new RuntimeError('unsupported', `Prewarming makes no container for ${folder}: ${why}.`);
+    }
+
     // initializeCommand: on the host, at every up, before anything else is made
     const initEntries = config.initializeCommand !== undefined ? [{ command: config.initializeCommand as never, origin: 'devcontainer.json' }] : [];
     if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal), commandText(initEntries));
@@ -301,6 +322,21 @@ async function upWithEngine(
 
     const inputsHash = timer.time('inputs hash', () => computeInputs(resolved, env));
     inputsHash.catch(() => undefined);
+    // a container prewarming made stopped (never started): this up finishes making it, unless its
+    // inputs changed since, when it is replaced (it never ran, and no one else used it)
+    let prewarmed: ContainerState['prewarmed'];
+    if (existing && existing.State === 'created') {
+      const made = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
+      prewarmed = (await readState(env, made.Id, made.Created)).prewarmed;
+      const changed = prewarmed ? driftOf(made.Config.Labels, await inputsHash).changed : [];
+      if (changed.length) {
+        report.info(`The container prewarmed for this folder is out of date (${changed.join(', ')} changed since): making a new one.`);
+        await timer.time('remove old container', () => engine.docker.getContainer(made.Id).remove({ force: true }));
+        await forgetState(env, made.Id);
+        existing = undefined;
+        prewarmed = undefined;
+      }
+    }
     // a new image's build does not need the drift hash (only the container's label does): the two
     // run side by side, which on a large context hides the hash behind the build
     const buildsImage = !existing && resolved.kind === 'dockerfile';
@@ -314,6 +350,8 @@ async function upWithEngine(
     // an engine on another machine: the workspace is copied in instead of bind-mounted (workspaceCopy.ts)
     let copyPlan: CopyPlan | undefined;
     let copied: CopyResult | undefined;
+    // the image build a prewarm did for this up (createOnly: part of what the container it makes saves)
+    let prewarmedBuildMs = 0;
     if (existing) {
       info = await timer.time('inspect', () => engine.docker.getContainer(existing.Id).inspect());
       merged = mergedForContainer(info.Config.Labels, config);
@@ -335,6 +373,13 @@ async function upWithEngine(
         info = await timer.time('inspect', () => engine.docker.getContainer(info.Id).inspect());
         started = true;
         if (!info.State.Running) throw await exitedError(engine, info);
+        if (prewarmed) {
+          // made by prewarming: new to this up, which does the rest of its making
+          created = true;
+          createdId = info.Id;
+          timer.timeline.add('prewarmed container', 0, 'ok', { detail: `${info.Name.replace(/^\//, '')} was made stopped while the host was calm; it saved ${(prewarmed.savedMs / 1000).toFixed(1)} s (build and create)` });
+          report.info(`Started the container prewarmed for this folder; it saved ${(prewarmed.savedMs / 1000).toFixed(1)} s.`);
+        }
       }
     } else if (resolved.kind === 'compose') {
       if (!isLocalEngine(engine.endpoint, env)) {
@@ -383,6 +428,7 @@ async function upWithEngine(
         // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
         const t0 = performance.now();
         const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
+        prewarmedBuildMs = pre?.savedMs ?? 0;
         if (pre) {
           const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
           timer.timings.push({ step: 'prewarmed image', ms: Math.round((performance.now() - t0) * 10) / 10 });
@@ -484,6 +530,24 @@ async function upWithEngine(
           throw new RuntimeError('create-failed', `The engine could not create the container: ${err.json?.message ?? err.message}. Check the config's mounts, runArgs and ports.`);
         }
       }
+      if (opts.createOnly) {
+        // prewarming: made and left stopped; the next up starts it and does the rest (see prewarmed above)
+        info = await timer.time('inspect', () => engine.docker.getContainer(containerId).inspect());
+        await writeState(env, info.Id, { created: info.Created, prewarmed: { savedMs: Math.round(prewarmedBuildMs + timer.total()), chown: volumesToChown(appliedProfile) } });
+        createDone = true;
+        const result: UpResult = {
+          ...summarize(resolved, info, { merged, inputs, engine: await engineInfo, host: engine.endpoint.host }),
+          created: true,
+          started: false,
+          timings: timer.timings,
+          totalMs: timer.total(),
+          pendingHooks: [],
+          profile: appliedProfileOf(info.Config.Labels),
+          findings: gate.findings,
+        };
+        timer.timeline.finish('ok');
+        return { result };
+      }
       report.step('Starting container');
       try {
         await timer.time('start', () => engine.docker.getContainer(containerId).start());
@@ -517,7 +581,8 @@ async function upWithEngine(
 
     // (for a bind-mounted workspace: a copied one is owned by the remote user as it is)
     if (created && !copyPlan) await timer.time('updateRemoteUserUID', () => updateRemoteUserUid(engine, info.Id, remoteUser, merged, opts.localUser, report));
-    if (created && appliedProfile) await timer.time('profile volumes', () => chownProfileVolumes(engine, info.Id, remoteUser, appliedProfile, report));
+    const toChown = prewarmed ? prewarmed.chown : volumesToChown(appliedProfile);
+    if (created && toChown.length) await timer.time('profile volumes', () => chownProfileVolumes(engine, info.Id, remoteUser, toChown, report));
     // your git config and SSH agent go only into containers of folders that are not explicitly untrusted;
     // the git config is written by the lifecycle exec when one runs now, else by an exec of its own (below)
     let gitConfig = created && opts.trusted !== false ? await hostGitConfig(env) : undefined;

@@ -139,6 +139,29 @@ describe('extension: prewarming', () => {
       assert.equal(sent.length, 2);
     });
 
+    it('a missing container is prewarmed under the user\'s runtime, and the view asks again for the container made', async () => {
+      prewarming!.dispose();
+      const refreshed: Project[] = [];
+      prewarming = new Prewarming({
+        projects: { list: () => [project], onDidChange: changed.event as never },
+        request: (async (_type: unknown, params: never) => {
+          sent.push(params);
+          return answers.shift();
+        }) as never,
+        engineRunning: () => true,
+        accepted: () => ['build:dockerfile:.devcontainer/Dockerfile'],
+        refresh: (p) => refreshed.push(p),
+        runtime: () => 'crun',
+        log: log as never,
+      });
+      answers.push({ state: 'ready', reason: 'The dev container is prewarmed: its image is built and its container hb-app-1 made (stopped); the next start only starts it.', tag: 'hb-prewarm-abc:1', buildMs: 4_000, containerId: 'c0ffee' });
+      becomes(summary('missing'));
+      await waitFor(() => refreshed.length === 1, 'the container asked for again');
+      assert.equal(refreshed[0], project);
+      assert.equal((sent[0] as { runtime?: string }).runtime, 'crun', 'made under the runtime the user\'s own up would use');
+      assert.match(log.text(), /Prewarmed app: The dev container is prewarmed: its image is built and its container hb-app-1 made \(stopped\); the next start only starts it\. The build took 4\.0 s/);
+    });
+
     it('asks nothing in Restricted Mode, with the setting off, or for an image config; turning the setting on asks', async () => {
       workspace.isTrusted = false;
       becomes(summary('missing'));
