@@ -179,6 +179,27 @@ const CASES = [
     },
   },
   {
+    name: 'deprecated',
+    description: 'the deprecated top-level extensions, settings and devPort beside customizations.vscode',
+    folder: `${ROOT}/deprecated`,
+    files: {
+      [`${ROOT}/deprecated/.devcontainer/devcontainer.json`]: config({
+        extensions: ['ms-python.python', 'dbaeumer.vscode-eslint'],
+        settings: { 'editor.tabSize': 2, 'files.eol': '\n' },
+        devPort: 8000,
+        customizations: { vscode: { extensions: ['dbaeumer.vscode-eslint', 'esbenp.prettier-vscode'], settings: { 'editor.tabSize': 4 } } },
+      }),
+    },
+  },
+  {
+    name: 'deprecated-only',
+    description: 'the deprecated top-level extensions and settings with no customizations',
+    folder: `${ROOT}/deprecated-only`,
+    files: {
+      [`${ROOT}/deprecated-only/.devcontainer/devcontainer.json`]: config({ extensions: ['ms-python.python'], settings: { 'editor.tabSize': 2 } }),
+    },
+  },
+  {
     name: 'spaced-unicode',
     description: 'a folder name with a space and non-ASCII letters',
     folder: `${ROOT}/spaced näme`,

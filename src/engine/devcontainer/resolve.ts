@@ -168,7 +168,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
   }
   ctx.containerWorkspaceFolder = containerWorkspaceFolder;
 
-  const config = substituteTree(doc, doc.root, ctx, problems) as Record<string, unknown>;
+  const config = migrateDeprecated(substituteTree(doc, doc.root, ctx, problems) as Record<string, unknown>);
   result.config = config;
   let workspaceMount: string | null = null;
   if (!compose) {
@@ -182,6 +182,25 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
 
   await resolvePaths(doc, config, result, problems, fs);
   return finish(result);
+}
+
+/**
+ * The top-level `extensions`, `settings` and `devPort` of older configs, moved where they belong
+ * now, `customizations.vscode`, as the reference implementation reads them (the schema still warns
+ * about them): the old extensions after the new ones, settings with the new ones winning, devPort as
+ * it was. Without this their recommended extensions would be lost, and the metadata label the Dev
+ * Containers extension reads on attach would lack them.
+ */
+export function migrateDeprecated(config: Record<string, unknown>): Record<string, unknown> {
+  const { extensions, settings, devPort, ...rest } = config;
+  if (extensions === undefined && settings === undefined && devPort === undefined) return config;
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const customizations = isObject(rest.customizations) ? rest.customizations : {};
+  const vscode = isObject(customizations.vscode) ? { ...customizations.vscode } : {};
+  if (Array.isArray(extensions)) vscode.extensions = [...(Array.isArray(vscode.extensions) ? vscode.extensions : []), ...(extensions as unknown[])];
+  if (isObject(settings)) vscode.settings = { ...settings, ...(isObject(vscode.settings) ? vscode.settings : {}) };
+  if (devPort !== undefined) vscode.devPort = devPort;
+  return { ...rest, customizations: { ...customizations, vscode } };
 }
 
 function finish(result: ResolvedConfig): ResolvedConfig {
