@@ -13,22 +13,20 @@
 // "prewarmed image" with the build time saved; the next up of a prewarmed container starts it,
 // and its timeline shows "prewarmed container" with the build and create time saved.
 import * as path from 'node:path';
-import { promises as fs, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import type { PrewarmStatus } from '../../protocol';
+import { readFileSync } from 'node:fs';
+import type { LiveSettings, PrewarmStatus } from '../../protocol';
 import { parsePsi } from '../pressure/psi';
 import { loadConfig } from '../runtime/container';
 import type { Engine } from '../runtime/docker';
 import { buildImage, inspectImage } from '../runtime/image';
-import { canonical, computeInputs, type Inputs } from '../runtime/inputs';
-import { cacheDir, readJson, writeJson } from '../runtime/dirs';
+import { computeInputs } from '../runtime/inputs';
 import { LABEL_IMAGE_FOLDER } from '../runtime/labels';
+import { prewarmTag, readPrewarmBuildMs, recordPrewarmBuild } from '../runtime/prewarmed';
 import { status } from '../runtime/ops';
 import type { Reporter } from '../runtime/report';
 import { RuntimeError } from '../runtime/errors';
 import { isTrusted, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
 import { dockerfileFinding, up } from '../runtime/up';
-import type { LiveSettings } from '../../protocol';
 
 /** The host is calm when memory and IO "some" avg10 are below these (percent). */
 export interface CalmThresholds {
@@ -36,11 +34,6 @@ export interface CalmThresholds {
   io: number;
 }
 export const DEFAULT_CALM: CalmThresholds = { memory: 1, io: 5 };
-
-/** The temporary tag of the image prewarmed for these inputs. */
-export function prewarmTag(devcontainerId: string, inputs: Inputs): string {
-  return `hb-prewarm-${devcontainerId.slice(0, 12).toLowerCase()}:${createHash('sha256').update(canonical(inputs)).digest('hex').slice(0, 16)}`;
-}
 
 /** Why the host is not calm now, or undefined when it is (memory and IO some avg10 from /proc/pressure). */
 export function hostBusy(calm: CalmThresholds, root = '/'): string | undefined {
@@ -113,7 +106,7 @@ export async function prewarm(
 /** The image, built under `tag` unless it is there already. */
 async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof loadConfig>>, tag: string, o: PrewarmOptions): Promise<PrewarmStatus> {
   const existing = await inspectImage(engine, tag);
-  if (existing) return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs: (await readJson<{ buildMs: number }>(timeFile(o.env, tag)))?.buildMs };
+  if (existing) return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs: (await readPrewarmBuildMs(o.env, tag)) };
   const build = (resolved.config.build as Record<string, unknown>) ?? {};
   const t0 = performance.now();
   o.report.info(`Prewarming ${resolved.workspaceFolder}: building its image as ${tag} while the host is calm.`);
@@ -135,7 +128,7 @@ async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof 
   );
   const buildMs = Math.round(performance.now() - t0);
   if (!(await inspectImage(engine, tag))) return { state: 'failed', reason: `The build of ${tag} reported success, but the engine has no such image.` };
-  await writeJson(timeFile(o.env, tag), { buildMs });
+  await recordPrewarmBuild(o.env, tag, buildMs);
   return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs };
 }
 
@@ -188,24 +181,4 @@ async function prewarmContainer(
     }
     return imageOnly(`${(e as Error).message}`);
   }
-}
-
-/** Where the build time of a prewarmed image is kept (the cache folder), for the up that uses it. */
-const timeFile = (env: NodeJS.ProcessEnv, tag: string) => path.join(cacheDir(env), 'prewarm', `${tag.replace(/[^a-z0-9.-]/gi, '_')}.json`);
-
-/**
- * In `up`, before building `imageName` for these inputs: when an image was prewarmed for exactly
- * them, it becomes `imageName` (re-tagged, the temporary tags dropped) and the build time it saved
- * is answered; else undefined (build as usual).
- */
-export async function usePrewarmed(engine: Engine, env: NodeJS.ProcessEnv, devcontainerId: string, inputs: Inputs, imageName: string): Promise<{ savedMs?: number; tag: string } | undefined> {
-  const tag = prewarmTag(devcontainerId, inputs);
-  if (!(await inspectImage(engine, tag))) return undefined;
-  const ms = (await readJson<{ buildMs: number }>(timeFile(env, tag)))?.buildMs;
-  const [repo, t] = imageName.includes(':') ? [imageName.slice(0, imageName.lastIndexOf(':')), imageName.slice(imageName.lastIndexOf(':') + 1)] : [imageName, 'latest'];
-  await engine.docker.getImage(tag).tag({ repo, tag: t });
-  // untag only: the image stays under imageName
-  await engine.docker.getImage(tag).remove().catch(() => undefined);
-  await fs.rm(timeFile(env, tag), { force: true });
-  return { savedMs: ms, tag };
 }

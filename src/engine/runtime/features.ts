@@ -19,7 +19,7 @@ import type { ResolvedConfig } from '../../protocol';
 import type { Engine } from './docker';
 import { RuntimeError, throwIfCancelled } from './errors';
 import { buildImage, inspectImage } from './image';
-import { canonical } from './inputs';
+import { canonical } from '../util/canonical';
 import { LABEL_IMAGE_FOLDER, LABEL_METADATA } from './labels';
 import { configEntry, mergeMetadata, METADATA_PROPERTIES, parseMetadataLabel, type MetadataEntry } from './metadata';
 import type { Reporter } from './report';

@@ -12,6 +12,7 @@ import { contextFilter, walkContext, type ContextEntry, type ContextFilter } fro
 import { armWatcher, unchangedSince } from './contextWatch';
 import { cacheDir, readJson, writeJson } from './dirs';
 import { contextSources, globToRegExp } from './dockerfile';
+import { canonical } from '../util/canonical';
 import { composeInputs } from './compose';
 import { featureInputs } from './features';
 import { profileInputs } from './profile';
@@ -49,20 +50,6 @@ export type Inputs = Record<string, string>;
 
 const short = (h: string) => h.slice(0, 16);
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** JSON with sorted keys, so equal values hash equally. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj)
-      .sort()
-      .filter((k) => obj[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** Per file: what its stat said when it was last read, and its content's hash. */
 type FileCache = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number, hash: string]>;

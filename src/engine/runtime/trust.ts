@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { TrustFinding } from '../../protocol';
 import { configDir, readJson, writeJson } from './dirs';
 import { RuntimeError } from './errors';
-import { canonical } from './inputs';
+import { canonical } from '../util/canonical';
 import { commandsOf } from './lifecycle';
 import { acquireLock } from './lock';
 import { LIFECYCLE_HOOKS, type CommandSpec, type MergedConfig } from './metadata';

@@ -51,7 +51,7 @@ import { composeCreate, composeFindings, composeStart, LABEL_COMPOSE_PROJECT, re
 import { featureEntry, featuresImage, isLocalFeature, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
-import { usePrewarmed } from '../live/prewarm';
+import { usePrewarmed } from './prewarmed';
 import { ebpfTrustFinding } from '../live/traces';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
