@@ -2,10 +2,10 @@
 // config.json) with `auths` (base64 "user:password" or an identity token), `credHelpers` (a
 // docker-credential-<name> helper per registry) and `credsStore` (one helper for all). Helpers
 // are asked with `docker-credential-<name> get`, the registry on stdin, JSON on stdout.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runProgram } from '../util/program';
 
 export interface Credentials {
   username?: string;
@@ -40,29 +40,26 @@ function findKey<T>(map: Record<string, T> | undefined, registry: string): [stri
 }
 
 /** Runs `docker-credential-<helper> get` for a registry; undefined when it knows none. */
-export function askHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<Credentials | undefined> {
+export async function askHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<Credentials | undefined> {
   const bin = `docker-credential-${helper}`;
-  return new Promise((resolve, reject) => {
-    const child = execFile(bin, ['get'], { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const out = `${stdout}${stderr}`.trim();
-        // helpers say "credentials not found in native keychain" when they have none
-        if (/not found/i.test(out)) return resolve(undefined);
-        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${bin} is not on the PATH` : out || err.message;
-        return reject(new Error(`The Docker credential helper ${bin} failed for ${serverUrl}: ${why}. Docker's config (${dockerConfigFile(env)}) names it; install it or remove it from "credHelpers"/"credsStore".`));
-      }
-      try {
-        const o = JSON.parse(stdout) as { Username?: string; Secret?: string };
-        if (!o.Secret) return resolve(undefined);
-        // "<token>" as the user name means the secret is an identity token
-        if (o.Username === '<token>') return resolve({ identityToken: o.Secret, source: bin });
-        resolve({ username: o.Username, password: o.Secret, source: bin });
-      } catch {
-        reject(new Error(`The Docker credential helper ${bin} answered something that is not JSON for ${serverUrl}.`));
-      }
-    });
-    child.stdin?.end(serverUrl);
-  });
+  const r = await runProgram(bin, ['get'], { env, timeoutMs, maxBuffer: 1 << 20, input: serverUrl });
+  if (r.code !== 0) {
+    const out = `${r.stdout}${r.stderr}`.trim();
+    // helpers say "credentials not found in native keychain" when they have none
+    if (/not found/i.test(out)) return undefined;
+    const why = r.error?.code === 'ENOENT' ? `${bin} is not on the PATH` : out || r.error?.message || `exit code ${r.code}`;
+    throw new Error(`The Docker credential helper ${bin} failed for ${serverUrl}: ${why}. Docker's config (${dockerConfigFile(env)}) names it; install it or remove it from "credHelpers"/"credsStore".`);
+  }
+  let o: { Username?: string; Secret?: string };
+  try {
+    o = JSON.parse(r.stdout) as { Username?: string; Secret?: string };
+  } catch {
+    throw new Error(`The Docker credential helper ${bin} answered something that is not JSON for ${serverUrl}.`);
+  }
+  if (!o.Secret) return undefined;
+  // "<token>" as the user name means the secret is an identity token
+  if (o.Username === '<token>') return { identityToken: o.Secret, source: bin };
+  return { username: o.Username, password: o.Secret, source: bin };
 }
 
 /** The credentials Docker's config holds for a registry, or undefined (anonymous). */

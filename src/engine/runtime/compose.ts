@@ -27,13 +27,13 @@ import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type
 import { parseBytes, parseMount, type ApiMount } from './mounts';
 import { featuresImage, type LocalFeature } from './features';
 import type { Reporter } from './report';
+import { KEEP_ALIVE } from './snippets';
 import { buildFinding, commandFindings, healthcheckFinding, ownCommandFinding, requestFindings, type CreateRequestLike, type RequestScope, type TrustFinding } from './trust';
 
 export const LABEL_COMPOSE_PROJECT = 'com.docker.compose.project';
 export const LABEL_COMPOSE_SERVICE = 'com.docker.compose.service';
 
 /** The keep-alive of a compose dev service whose command is overridden ($ escaped for compose). */
-const KEEP_ALIVE = 'echo "HyperBox: container started"; trap "exit 0" TERM INT; while sleep 1000 & wait $!; do :; done';
 
 export interface ComposeCli {
   /** The program and the arguments before compose's own: ["docker", "compose"] or ["docker-compose"]. */

@@ -5,7 +5,7 @@
 // first on PATH, beside Debian's 20.10 in /usr/bin. HB_DOCKER_PATH always wins; otherwise each
 // `docker` on PATH is asked in turn, then /usr/bin/docker, and the first that can build is used,
 // and said so. The Compose plugin is looked for the same way.
-import { execFile } from 'node:child_process';
+import { runProgram as run } from '../util/program';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from './errors';
@@ -28,13 +28,10 @@ export interface DockerClient {
 /** Runs a program and gives its exit code and stdout (never throws). */
 export type Runner = (file: string, args: string[], env: NodeJS.ProcessEnv) => Promise<{ code: number; stdout: string }>;
 
-export const runProgram: Runner = (file, args, env) =>
-  new Promise((resolve) => {
-    execFile(file, args, { env, timeout: 15_000, encoding: 'utf8' }, (err, stdout) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout: stdout ?? '' });
-    });
-  });
+export const runProgram: Runner = async (file, args, env) => {
+  const r = await run(file, args, { env, timeoutMs: 15_000 });
+  return { code: r.code, stdout: r.stdout };
+};
 
 function isExecutableFile(p: string): boolean {
   try {

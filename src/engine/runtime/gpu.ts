@@ -2,7 +2,7 @@
 // (/dev/nvidia0, ...) with `nvidia-smi -L` listing a GPU, or a DRM render node (/dev/dri/renderD*).
 // An installed NVIDIA runtime or driver package without a device is not a GPU. `root` lets tests
 // point /dev and /proc at fixture trees; `PATH` in env finds nvidia-smi.
-import { execFile } from 'node:child_process';
+import { runProgram } from '../util/program';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
@@ -35,12 +35,10 @@ async function list(dir: string): Promise<string[]> {
   }
 }
 
-function nvidiaSmi(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    execFile('nvidia-smi', ['-L'], { env, timeout: 5000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ ok: !err, out: `${stdout ?? ''}${stderr ?? ''}`.trim() || (err ? (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : String(err.message) : '') });
-    });
-  });
+async function nvidiaSmi(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; out: string }> {
+  const r = await runProgram('nvidia-smi', ['-L'], { env, timeoutMs: 5000 });
+  const why = r.error?.code === 'ENOENT' ? 'not installed' : r.error ? r.error.message : r.code !== 0 ? `exit code ${r.code}` : '';
+  return { ok: r.code === 0, out: `${r.stdout}${r.stderr}`.trim() || why };
 }
 
 export async function detectGpu(opts: GpuProbeOptions = {}): Promise<GpuInfo> {

@@ -14,6 +14,7 @@ import { execIn } from './exec';
 import { lastLines, RuntimeError } from './errors';
 import type { CommandSpec, LifecycleHook, MergedConfig } from './metadata';
 import type { Reporter } from './report';
+import { FIND_USER_SHELL } from './snippets';
 
 export const CREATE_HOOKS: LifecycleHook[] = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'];
 
@@ -225,7 +226,7 @@ export async function probeUserEnv(
   const flags = probe === 'loginShell' ? '-l' : probe === 'interactiveShell' ? '-i' : '-li';
   // the user's shell from /etc/passwd (no getent needed), else /bin/sh
   const script =
-    'u=$(id -un 2>/dev/null); s=; while IFS=: read -r n _ _ _ _ _ sh; do if [ "$n" = "$u" ]; then s=$sh; break; fi; done < /etc/passwd; ' +
+    FIND_USER_SHELL +
     '[ -x "$s" ] || s=/bin/sh; ' +
     `exec "$s" ${flags} -c 'printf "%s" ${PROBE_MARK}; cat /proc/self/environ; printf "%s" ${PROBE_MARK}' </dev/null`;
   const timeout = AbortSignal.timeout(10_000);
@@ -307,7 +308,7 @@ const DRIVER = [
 ].join('\n');
 
 const LAUNCH =
-  'u=$(id -un 2>/dev/null); s=; while IFS=: read -r n _ _ _ _ _ sh; do if [ "$n" = "$u" ]; then s=$sh; break; fi; done < /etc/passwd; ' +
+  FIND_USER_SHELL +
   '[ -x "$s" ] || s=/bin/sh; ' +
   // the login/interactive shell's own start-up noise (busybox sh -i without a TTY prints "can't
   // access tty; job control turned off") goes nowhere; the commands get stderr back on fd 3

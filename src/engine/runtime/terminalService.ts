@@ -18,13 +18,10 @@ import type { ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
 import { exec, logs, status } from './ops';
 import { RUNTIME_ERROR } from './service';
+import { FIND_USER_SHELL } from './snippets';
 
-/** The remote user's login shell (from the passwd database), else bash, else sh. */
-export const LOGIN_SHELL = [
-  '/bin/sh',
-  '-c',
-  's=$(getent passwd "$(id -un)" 2>/dev/null | cut -d: -f7); [ -x "$s" ] || s=$(command -v bash 2>/dev/null) || s=/bin/sh; exec "$s" -l',
-];
+/** The remote user's login shell (from /etc/passwd), else bash, else sh. */
+export const LOGIN_SHELL = ['/bin/sh', '-c', `${FIND_USER_SHELL}[ -x "$s" ] || s=$(command -v bash 2>/dev/null) || s=/bin/sh; exec "$s" -l`];
 
 /** stdout of the exec: text to the client, and the size execTty reads (with a `resize` event). */
 class TerminalOutput extends Writable {

@@ -52,6 +52,7 @@ import { featureEntry, featuresImage, isLocalFeature, readFeatures, wrapEntrypoi
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
 import { usePrewarmed } from './prewarmed';
+import { KEEP_ALIVE } from './snippets';
 import { ebpfTrustFinding } from '../live/traces';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
 import { isLocalEngine } from './endpoint';
@@ -122,8 +123,6 @@ export interface UpOutcome {
   release?: () => Promise<void>;
 }
 
-/** The container keeps running without doing anything: a shell that waits and exits on SIGTERM. */
-export const KEEP_ALIVE = 'echo "HyperBox: container started"; trap "exit 0" TERM INT; while sleep 1000 & wait $!; do :; done';
 
 function slug(s: string): string {
   const out = s.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 40);

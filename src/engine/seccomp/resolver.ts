@@ -1,11 +1,11 @@
 // Syscall names against architectures, from libseccomp's own table: `scmp_sys_resolver` (Debian's
 // `seccomp` package). It takes one name per run, so answers are cached under the cache folder,
 // keyed by the resolver binary's size and time (a libseccomp update starts a new cache).
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { RuntimeError } from '../runtime/errors';
+import { runProgram } from '../util/program';
 
 export const RESOLVER = 'scmp_sys_resolver';
 
@@ -36,8 +36,10 @@ async function resolverPath(env: NodeJS.ProcessEnv): Promise<string> {
   throw new RuntimeError('missing-tool', `${RESOLVER} was not found on PATH: hb seccomp checks every syscall name with libseccomp's own table. Install it with: apt-get install seccomp`);
 }
 
-function run(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(file, args, (e, out) => (e ? reject(e) : resolve(out.trim()))));
+async function run(file: string, args: string[]): Promise<string> {
+  const r = await runProgram(file, args);
+  if (r.code !== 0) throw new Error(r.error?.message ?? `${file} ${args.join(' ')} exited with code ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
 }
 
 /**
