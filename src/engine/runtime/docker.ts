@@ -255,20 +255,43 @@ export function goneError(e: unknown): RuntimeError | undefined {
 export function demux(stream: Readable, onData: (data: Buffer, from: 'stdout' | 'stderr') => void): Promise<void> {
   let pending: Buffer = Buffer.alloc(0);
   stream.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 8) {
-      const len = pending.readUInt32BE(4);
-      if (pending.length < 8 + len) break;
-      const payload = pending.subarray(8, 8 + len);
-      onData(payload, pending[0] === 2 ? 'stderr' : 'stdout');
-      pending = pending.subarray(8 + len);
-    }
+    pending = readFrames(pending.length ? Buffer.concat([pending, chunk]) : chunk, onData);
   });
   return new Promise((resolve, reject) => {
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', reject);
   });
+}
+
+/**
+ * The whole frames at the start of a multiplexed buffer, each given to `onData` in order; answers
+ * what is left (an incomplete last frame) for the next chunk. The one frame reader: streams
+ * (demux), and whole buffers such as a non-TTY container's logs (demuxText, ops' logs).
+ */
+export function readFrames(buf: Buffer, onData: (data: Buffer, from: 'stdout' | 'stderr') => void): Buffer {
+  let i = 0;
+  while (buf.length - i >= 8) {
+    const len = buf.readUInt32BE(i + 4);
+    if (buf.length - i < 8 + len) break;
+    onData(buf.subarray(i + 8, i + 8 + len), buf[i] === 2 ? 'stderr' : 'stdout');
+    i += 8 + len;
+  }
+  return buf.subarray(i);
+}
+
+/** Whether a buffer starts with a frame header (stream 0, 1 or 2, three zero bytes), not plain text. */
+export function isMultiplexed(buf: Buffer): boolean {
+  return buf.length >= 8 && buf[0] <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+}
+
+/** A container's logs as text: the frames' payloads joined when multiplexed (no TTY), else the text as it is. */
+export function demuxText(buf: Buffer | string | undefined): string {
+  if (!Buffer.isBuffer(buf)) return String(buf ?? '');
+  if (!isMultiplexed(buf)) return buf.toString('utf8');
+  const parts: Buffer[] = [];
+  readFrames(buf, (data) => parts.push(data));
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** Runs `fn` with a connection to the engine; its errors become messages that name the engine. */

@@ -6,7 +6,7 @@ import type { ContainerSummary, DownResult, KeptVolume, ListedContainer } from '
 import { appliedProfileOf } from './profile';
 import { classifyVolumes, notOurs } from './volumes';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
-import { withEngine, type Engine } from './docker';
+import { readFrames, withEngine, type Engine } from './docker';
 import { RuntimeError } from './errors';
 import { describePorts } from './portsOps';
 import { computeInputs } from './inputs';
@@ -300,12 +300,5 @@ function writeDemuxed(buf: Buffer, tty: boolean, out: Writable, err: Writable): 
     out.write(buf);
     return;
   }
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const kind = buf[i];
-    const len = buf.readUInt32BE(i + 4);
-    const chunk = buf.subarray(i + 8, i + 8 + len);
-    (kind === 2 ? err : out).write(chunk);
-    i += 8 + len;
-  }
+  readFrames(buf, (data, from) => (from === 'stderr' ? err : out).write(data));
 }

@@ -8,7 +8,7 @@ import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus,
 import { idLabels } from '../devcontainer/id';
 import { VERSION } from '../version';
 import { driftOf, findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
-import { connectEngine, engineError, type Engine } from './docker';
+import { connectEngine, demuxText, engineError, type Engine } from './docker';
 import { RuntimeError, throwIfCancelled } from './errors';
 import { execIn } from './exec';
 import { buildImage, ensureImage, inspectImage } from './image';
@@ -802,7 +802,7 @@ async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<
   let logs = '';
   try {
     const buf = await engine.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 20 });
-    logs = demuxBuffer(buf);
+    logs = demuxText(buf);
   } catch {
     // no logs
   }
@@ -812,19 +812,6 @@ async function exitedError(engine: Engine, info: ContainerInspectInfo): Promise<
       (logs.trim() ? `\nIts last output:\n${logs.trim()}` : '') +
       '\nIf the image\'s command exits at once, leave "overrideCommand" at true so HyperBox keeps the container running.',
   );
-}
-
-/** A multiplexed log buffer (no TTY) as text. */
-export function demuxBuffer(buf: Buffer): string {
-  if (!Buffer.isBuffer(buf)) return String(buf ?? '');
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return i === 0 ? buf.toString('utf8') : out;
 }
 
 /** The create request: labels, environment, user, mounts, ports, runArgs, security options. */
