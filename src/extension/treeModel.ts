@@ -2,7 +2,7 @@
 // dev container config), and under it its container, ports, mounts, lifecycle commands and the
 // extensions its config recommends. Pure: no run-time import of `vscode`; containersView.ts turns
 // these nodes into TreeItems, and tests read them directly.
-import { seccompText, type ContainerSummary, type MountSummary, type PortForward, type TimelineEntry, type UpTimeline } from '../protocol';
+import { LIFECYCLE_COMMANDS, seccompText, type ContainerSummary, type MountSummary, type PortForward, type TimelineEntry, type UpTimeline } from '../protocol';
 import { describeContainer, type ActionId, type ContainerView } from './containerState';
 import { BuiltinCommands, Commands } from './contributions';
 import { describeEntry, describeReload, type ReloadState } from './reloadState';
@@ -97,7 +97,7 @@ export interface TreeInput {
 }
 
 /** The lifecycle commands of the spec, in the order they run. */
-export const LIFECYCLE_HOOKS = ['initializeCommand', 'onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'] as const;
+export const LIFECYCLE_HOOKS = LIFECYCLE_COMMANDS;
 
 /** The root nodes; empty when the engine is not running or no folder has a config (the view then shows its welcome). */
 export function buildTree(input: TreeInput): TreeNode[] {

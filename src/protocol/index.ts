@@ -615,8 +615,11 @@ export interface TrustPreview {
 /** client → engine: the findings of the folder's dev container, computed without running anything (the editor's Restricted Mode shows them). */
 export const RuntimeTrustPreview = new RequestType<RuntimeTarget, TrustPreview, void>('hyperbox/runtime/trustPreview');
 
-/** The lifecycle commands that run in the container, in order. */
-export type ContainerHook = 'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
+/** The lifecycle commands that run in the container, in order (the one list engine and editor use). */
+export const CONTAINER_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'] as const;
+export type ContainerHook = (typeof CONTAINER_HOOKS)[number];
+/** Every lifecycle command of the spec, in the order they run: initializeCommand on the host, then the container's. */
+export const LIFECYCLE_COMMANDS = ['initializeCommand', ...CONTAINER_HOOKS] as const;
 export interface RuntimeRunHooksParams extends RuntimeUpParams {
   /** The lifecycle commands to run whether or not they ran before (default: all five). */
   hooks?: ContainerHook[];

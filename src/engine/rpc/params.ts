@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import type { RequestMessage, ResponseMessage } from 'vscode-jsonrpc';
 import {
+  CONTAINER_HOOKS,
   ConfigDiscover,
   ConfigResolve,
   Initialize,
@@ -58,7 +59,7 @@ export const INVALID_PARAMS = -32602;
 const text = v.string();
 /** A path on this machine: a non-empty string without NUL. */
 const path = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.check((s) => !s.includes('\0'), 'must not contain a NUL character'));
-const hook = v.picklist(['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'] as const);
+const hook = v.picklist(CONTAINER_HOOKS);
 const size = v.pipe(v.number(), v.integer(), v.minValue(1, 'must be a positive whole number'), v.maxValue(9_999, 'must be under 10000'));
 
 const target = { folder: path, configFile: v.optional(path), progressToken: v.optional(text) };

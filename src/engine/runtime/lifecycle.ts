@@ -12,11 +12,11 @@ import { spawn } from 'node:child_process';
 import type { Engine } from './docker';
 import { execIn } from './exec';
 import { lastLines, RuntimeError } from './errors';
-import type { CommandSpec, LifecycleHook, MergedConfig } from './metadata';
+import { LIFECYCLE_HOOKS, type CommandSpec, type LifecycleHook, type MergedConfig } from './metadata';
 import type { Reporter } from './report';
 import { FIND_USER_SHELL } from './snippets';
 
-export const CREATE_HOOKS: LifecycleHook[] = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'];
+export const CREATE_HOOKS: LifecycleHook[] = LIFECYCLE_HOOKS.slice(0, LIFECYCLE_HOOKS.indexOf('postStartCommand'));
 
 function describe(cmd: string | string[]): string {
   const s = typeof cmd === 'string' ? cmd : cmd.join(' ');

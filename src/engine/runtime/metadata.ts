@@ -3,8 +3,10 @@
 // `privileged` and `init` are true when any entry sets them; lists like `capAdd` are unions;
 // `containerEnv`/`remoteEnv` merge per variable; `mounts` merge per target; lifecycle commands
 // are all kept and run in order; single values (remoteUser, ...) take the last one given.
-export const LIFECYCLE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'] as const;
-export type LifecycleHook = (typeof LIFECYCLE_HOOKS)[number];
+import { CONTAINER_HOOKS, type ContainerHook } from '../../protocol';
+
+export const LIFECYCLE_HOOKS = CONTAINER_HOOKS;
+export type LifecycleHook = ContainerHook;
 export type CommandSpec = string | string[] | Record<string, string | string[]>;
 
 /** The properties an entry of image metadata may carry (and that a config contributes to it). */

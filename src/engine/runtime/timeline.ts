@@ -4,14 +4,14 @@
 // last one per folder and config is kept in the cache folder, so the editor shows the timeline of
 // an `up` that `hb` ran, and after a window reload. This file is pure (no I/O): timelineStore.ts
 // reads and writes the files.
-import type { TimelineEntry, TimelineStatus, UpTimeline } from '../../protocol';
+import { LIFECYCLE_COMMANDS, type TimelineEntry, type TimelineStatus, type UpTimeline } from '../../protocol';
 import type { CommandSpec } from './metadata';
 
 /** At most this many characters of a step's output are kept (the last ones, from a line start). */
 export const OUTPUT_TAIL_CHARS = 4096;
 
 const BUILD_STEPS = new Set(['image', 'build', 'features image', 'compose up']);
-const LIFECYCLE_STEPS = new Set(['initializeCommand', 'onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand']);
+const LIFECYCLE_STEPS = new Set<string>(LIFECYCLE_COMMANDS);
 
 /** What kind of work a step of `up` is: a lifecycle command, an image pull/build, or HyperBox's own work. */
 export function kindOf(step: string): TimelineEntry['kind'] {
