@@ -145,14 +145,7 @@ export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entrie
         }
         if (res.exitCode !== 0) {
           const died = await containerGone(ctx, res.exitCode >= 128);
-          throw new RuntimeError(
-            'command-failed',
-            `${hook}${c.label ? ` "${c.label}"` : ''} from ${entry.origin} failed with exit code ${res.exitCode}: ${describe(c.text)}\n` +
-              (res.output.trim() ? `Last lines of its output:\n${lastLines(res.output)}\n` : '(it printed nothing)\n') +
-              (died ? `The container stopped while it ran (${died}); see hb logs.\n` : '') +
-              fixHint(hook),
-            res.exitCode,
-          );
+          throw hookFailed({ hook, label: c.label, origin: entry.origin, text: c.text, exitCode: res.exitCode, output: res.output, died });
         }
       }),
     );
@@ -187,6 +180,18 @@ async function containerGone(ctx: Pick<ContainerContext, 'engine' | 'containerId
     if (!patient || i >= 10) return undefined;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A lifecycle command that exited with an error, as both runners (runHook, runBatch) report it. */
+function hookFailed(f: { hook: LifecycleHook; label?: string; origin: string; text: string | string[]; exitCode: number; output: string; died?: string }): RuntimeError {
+  return new RuntimeError(
+    'command-failed',
+    `${f.hook}${f.label ? ` "${f.label}"` : ''} from ${f.origin} failed with exit code ${f.exitCode}: ${describe(f.text)}\n` +
+      (f.output.trim() ? `Last lines of its output:\n${lastLines(f.output)}\n` : '(it printed nothing)\n') +
+      (f.died ? `The container stopped while it ran (${f.died}); see hb logs.\n` : '') +
+      fixHint(f.hook),
+    f.exitCode,
+  );
 }
 
 /** Which hooks have run for this container and start, by their markers. */
@@ -484,13 +489,7 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
   if (buffer && buffer !== '\n') handleLine(buffer, false);
   if (failed) {
     const c = cmds[failed.index];
-    throw new RuntimeError(
-      'command-failed',
-      `${c.hook} from ${c.origin} failed with exit code ${failed.code}: ${describe(c.text)}\n` +
-        (output.trim() ? `Last lines of its output:\n${lastLines(output)}\n` : '(it printed nothing)\n') +
-        fixHint(c.hook),
-      failed.code,
-    );
+    throw hookFailed({ hook: c.hook, origin: c.origin, text: c.text, exitCode: failed.code, output });
   }
   if (ended !== cmds.length - 1) {
     const c = cmds[Math.max(0, current >= 0 ? current : ended + 1)];
