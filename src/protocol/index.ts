@@ -497,6 +497,8 @@ export interface ContainerSummary {
  * message text.
  */
 export const RUNTIME_ERROR = -32050;
+/** The JSON-RPC error code of a project request (detect, profile, init) whose folder could not be read; `data` is { code, folder }. */
+export const PROJECT_ERROR = 1;
 
 export type RuntimeErrorCode =
   /** No Docker engine answers (daemon not running, socket missing, permission denied). */

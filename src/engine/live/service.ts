@@ -19,6 +19,7 @@ import {
   type RuntimeTarget,
   type UpResult,
 } from '../../protocol';
+import { mapErrors } from '../rpc/errors';
 import type { EngineLog } from '../services';
 import { findContainer, loadConfig } from '../runtime/container';
 import { isTrusted } from '../runtime/trust';
@@ -76,7 +77,7 @@ function dockerBackend(engine: () => Promise<Engine>, env: NodeJS.ProcessEnv): L
   };
 }
 
-export function registerLive(conn: MessageConnection, log: EngineLog, toResponseError: (e: unknown) => unknown): Live {
+export function registerLive(conn: MessageConnection, log: EngineLog): Live {
   const env = process.env;
   let connecting: Promise<Engine> | undefined;
   const engine = () => {
@@ -104,7 +105,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog, toResponse
   let settings: Required<Pick<LiveSettings, 'pressure' | 'traces' | 'prewarm'>> = { pressure: { ...DEFAULT_THRESHOLDS }, traces: { enabled: false }, prewarm: false };
   const host = new LiveHost(dockerBackend(engine, env), CAPABILITIES, log, (e) => void conn.sendNotification(RuntimeContainerChanged, e).catch(() => undefined));
 
-  const wrap = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(toResponseError(e)));
+  const wrap = mapErrors;
   const serveTarget = async (t: RuntimeTarget) => {
     const resolved = await loadConfig(t.folder, t.configFile, env);
     await host.serve({ folder: resolved.workspaceFolder, configFile: resolved.configFile! });

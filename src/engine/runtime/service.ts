@@ -1,7 +1,7 @@
 // The runtime service over JSON-RPC: the editor's way to bring dev containers up, stop and
 // remove them, with Progress / RuntimeOutput notifications and cancellation. The same functions
 // back `hb up/status/stop/down/ps`. Nothing heavy is loaded until the first request.
-import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
+import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc';
 import {
   Capability,
   Progress,
@@ -17,10 +17,9 @@ import {
   RuntimeTimelineChanged,
   RuntimeTrustPreview,
   RuntimeUp,
-  type RuntimeErrorData,
 } from '../../protocol';
 import type { EngineLog, ServiceRegistration } from '../services';
-import { RuntimeError } from './errors';
+import { toResponseError } from '../rpc/errors';
 import { registerLive } from '../live/service';
 import { LIFECYCLE_HOOKS, type LifecycleHook } from './metadata';
 import { down, list, status, stop } from './ops';
@@ -36,10 +35,6 @@ const TIMELINE_INTERVAL_MS = 100;
 /** The error code of runtime failures on the wire (from the protocol); `data.code` carries the RuntimeError code. */
 export { RUNTIME_ERROR };
 
-export function toResponseError(e: unknown): unknown {
-  if (e instanceof RuntimeError) return new ResponseError<RuntimeErrorData>(RUNTIME_ERROR, e.message, { ...e.data, code: e.code });
-  return e;
-}
 
 export function abortSignal(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
@@ -72,7 +67,7 @@ export const registerRuntimeService: ServiceRegistration = {
   capabilities: [Capability.runtime, Capability.timeline, Capability.remove, Capability.ports],
   register(conn, log) {
     // Docker events and the live capabilities such as port forwarding (live/service.ts)
-    const live = registerLive(conn, log, toResponseError);
+    const live = registerLive(conn, log);
     // the timelines of the ups under way here, by folder and config (timelineStore.ts keeps the last of each)
     const running = new Map<string, Timeline>();
     const upRequest = async (params: RuntimeRunHooksParams, token: CancellationToken, runHooks?: LifecycleHook[]) => {

@@ -3,7 +3,6 @@
 // container's logs on demand (ops.logs, as `hb logs` prints them).
 import { StringDecoder } from 'node:string_decoder';
 import { PassThrough, Writable } from 'node:stream';
-import { ResponseError } from 'vscode-jsonrpc';
 import {
   Capability,
   RuntimeContainerLogs,
@@ -17,7 +16,7 @@ import {
 import type { ServiceRegistration } from '../services';
 import { RuntimeError } from './errors';
 import { exec, logs, status } from './ops';
-import { RUNTIME_ERROR } from './service';
+import { toResponseError } from '../rpc/errors';
 import { FIND_USER_SHELL } from './snippets';
 
 /** The remote user's login shell (from /etc/passwd), else bash, else sh. */
@@ -104,8 +103,7 @@ export const registerTerminalService: ServiceRegistration = {
         });
         return { terminalId, containerName: s.name };
       } catch (e) {
-        if (e instanceof RuntimeError) throw new ResponseError(RUNTIME_ERROR, e.message, { code: e.code });
-        throw e;
+        throw toResponseError(e);
       }
     });
     conn.onRequest(RuntimeContainerLogs, async (params, token) => {
@@ -130,8 +128,7 @@ export const registerTerminalService: ServiceRegistration = {
       try {
         await logs({ folder: params.folder, configFile: params.configFile, env: process.env, stdout: sink, stderr: sink, signal: abort.signal });
       } catch (e) {
-        if (e instanceof RuntimeError) throw new ResponseError(RUNTIME_ERROR, e.message, { code: e.code });
-        throw e;
+        throw toResponseError(e);
       }
       let text = Buffer.concat(chunks).toString('utf8');
       if (text.length > max) {

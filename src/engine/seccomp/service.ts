@@ -2,7 +2,8 @@
 // progress, cancellation and error conventions as the runtime service.
 import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompShow, SeccompValidate } from '../../protocol';
 import { connectEngine, withEngine } from '../runtime/docker';
-import { abortSignal, reporter, toResponseError } from '../runtime/service';
+import { toResponseError } from '../rpc/errors';
+import { abortSignal, reporter } from '../runtime/service';
 import type { ServiceRegistration } from '../services';
 import { applySeccomp, generateSeccomp, recordSeccomp, showSeccomp, validateSeccomp } from './ops';
 
