@@ -36,9 +36,12 @@ const reader = new ResyncingMessageReader(process.stdin, {
 });
 const conn = createMessageConnection(reader, writer);
 
+// One path per log line: a LogMessage notification once a client has said hello (Initialize); before
+// that, or for a peer that never does, stderr as `[level] message`, which the editor shows at that level.
+let clientReady = false;
 function send(level: LogLevel, message: string): void {
-  process.stderr.write(`[${level}] ${message}\n`);
-  conn.sendNotification(LogMessage, { level, message }).catch(() => undefined);
+  if (clientReady) conn.sendNotification(LogMessage, { level, message }).catch(() => undefined);
+  else process.stderr.write(`[${level}] ${message}\n`);
 }
 const log: EngineLog = {
   info: (m) => send('info', m),
@@ -51,13 +54,16 @@ const log: EngineLog = {
 process.on('uncaughtException', (e) => log.error(`uncaught: ${e?.stack ?? e}`));
 process.on('unhandledRejection', (e) => log.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
 
-conn.onRequest(Initialize, () => ({
+conn.onRequest(Initialize, () => {
+  clientReady = true;
+  return {
   version: VERSION,
   protocolVersion: PROTOCOL_VERSION,
   capabilities: SERVICES.flatMap((s) => s.capabilities),
   pid: process.pid,
   node: process.version,
-}));
+  };
+});
 conn.onRequest(Ping, () => ({ uptimeMs: Date.now() - started, rssBytes: process.memoryUsage().rss }));
 const disposables = SERVICES.map((service) => service.register(conn, log)).filter((d) => !!d);
 /** How long the services may take to end their work (forwards, watchers) before the engine exits anyway. */

@@ -491,13 +491,14 @@ function logAt(logger: EngineLogger, level: string, message: string): void {
 const STDERR_LEVEL = /^\[(trace|debug|info|warn|error)\] /;
 
 /**
- * The engine copies each log message to stderr as `[level] message` (for `hb` and for logs taken
- * before a client connects); those arrive as LogMessage notifications too, so here they go to the
- * trace level only. Anything else on stderr (a crash's stack trace, a runtime warning) is shown.
+ * The engine logs to stderr as `[level] message` until the client has said hello (after that, as
+ * LogMessage notifications only): those lines are shown at their level. Anything else on stderr (a
+ * crash's stack trace, a runtime warning) is shown as a warning.
  */
 export function logStderr(logger: EngineLogger, line: string): void {
   if (!line.trim()) return;
-  if (STDERR_LEVEL.test(line)) logger.trace(`engine stderr: ${line}`);
+  const m = STDERR_LEVEL.exec(line);
+  if (m) logAt(logger, m[1], `engine: ${line.slice(m[0].length)}`);
   else logger.warn(`engine stderr: ${line}`);
 }
 

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ConfigDiscover, ConfigResolve, Initialize, Ping, Shutdown, type ResolvedConfig } from '../../../src/protocol';
+import { ConfigDiscover, ConfigResolve, Initialize, LogMessage, Ping, Shutdown, type ResolvedConfig } from '../../../src/protocol';
 import { ENGINE, ensureBuilt } from '../helpers/build';
 import { makeFolder, removeAll } from '../helpers/folders';
 
@@ -159,6 +159,8 @@ interface Engine {
   conn: MessageConnection;
   stdout: FrameChecker;
   stderr: () => string;
+  /** The LogMessage notifications so far, as `[level] message` lines. */
+  logs: () => string;
   exited: Promise<number | null>;
 }
 
@@ -174,9 +176,11 @@ function startEngine(): Engine {
   });
   const quiet = { error: () => {}, warn: () => {}, info: () => {}, log: () => {} };
   const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), quiet);
+  let logged = '';
+  conn.onNotification(LogMessage, (m) => void (logged += `[${m.level}] ${m.message}\n`));
   conn.listen();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, conn, stdout, stderr: () => err, exited };
+  return { child, conn, stdout, stderr: () => err, logs: () => logged, exited };
 }
 
 function within<T>(p: Promise<T>, ms: number, what: string, engine: Engine): Promise<T> {
@@ -184,7 +188,7 @@ function within<T>(p: Promise<T>, ms: number, what: string, engine: Engine): Pro
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms to ${what}\nengine stderr (tail):\n${engine.stderr().slice(-2000)}`)), ms);
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms to ${what}\nengine stderr (tail):\n${engine.stderr().slice(-2000)}\nengine log (tail):\n${engine.logs().slice(-2000)}`)), ms);
     }),
   ]);
 }
@@ -312,7 +316,9 @@ describe(`engine robustness (seed ${SEED.toString(16)})`, function () {
       );
       assert.deepEqual(result.problems, []);
       assert.equal(engine.child.exitCode, null, 'the engine is still running');
-      assert.match(engine.stderr(), /skipped \d+ byte\(s\) of input that is not a JSON-RPC message/);
+      // said once, to the client that said hello: as a LogMessage, not also on stderr
+      assert.match(engine.logs(), /skipped \d+ byte\(s\) of input that is not a JSON-RPC message/);
+      assert.doesNotMatch(engine.stderr(), /skipped \d+ byte/);
       await stop(engine);
       assert.equal(await engine.exited, 0);
       assert.deepEqual(engine.stdout.errors, [], 'stdout carries protocol messages only');
