@@ -5,7 +5,8 @@ import { createMessageConnection, StreamMessageWriter, type Message, type Reques
 import { Initialize, LogMessage, Ping, PROTOCOL_VERSION, Shutdown, type LogLevel } from '../protocol';
 import { answerBatch, answerUnparsable, checkMessage } from './rpc/params';
 import { ResyncingMessageReader } from './rpc/reader';
-import { SERVICES, type EngineLog } from './services';
+import { SERVICES } from './services';
+import type { EngineLog } from './serviceTypes';
 import { VERSION } from './version';
 
 // Nothing but the protocol may reach stdout: route console output to stderr.

@@ -1,6 +1,6 @@
 // The devcontainer.json service over JSON-RPC.
 import { ConfigDiscover, ConfigResolve } from '../../protocol';
-import type { ServiceRegistration } from '../services';
+import type { ServiceRegistration } from '../serviceTypes';
 import { discoverConfigs } from './discover';
 import { ConfigReadError } from './parse';
 import { resolveConfig } from './resolve';

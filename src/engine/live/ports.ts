@@ -5,7 +5,7 @@
 // again); a `docker start` brings the forwards back. Also answers RuntimePorts / Add / Remove.
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { RuntimePorts, RuntimePortsAdd, RuntimePortsRemove, type PortsResult, type RuntimeTarget } from '../../protocol';
-import type { EngineLog } from '../services';
+import type { EngineLog } from '../serviceTypes';
 import { findContainer, loadConfig } from '../runtime/container';
 import type { Engine } from '../runtime/docker';
 import { changePort, describePorts, ForwardManager, listPorts } from '../runtime/portsOps';

@@ -20,7 +20,7 @@ import {
   type UpResult,
 } from '../../protocol';
 import { mapErrors } from '../rpc/errors';
-import type { EngineLog } from '../services';
+import type { EngineLog } from '../serviceTypes';
 import { findContainer, loadConfig } from '../runtime/container';
 import { isTrusted } from '../runtime/trust';
 import { connectEngine, engineError, type Engine } from '../runtime/docker';

@@ -17,7 +17,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { LiveSettings, TracesSidecarProblem, TrustFinding } from '../../protocol';
-import type { EngineLog } from '../services';
+import type { EngineLog } from '../serviceTypes';
 import type { Engine } from '../runtime/docker';
 import { isLocalEngine } from '../runtime/endpoint';
 import { NetnsRelay, relayUnavailable } from '../runtime/forward';

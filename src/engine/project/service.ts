@@ -1,6 +1,6 @@
 // Project detection, language profiles and "Add Dev Container Configuration" over JSON-RPC.
 import { Capability, ProjectDetect, ProjectInit, ProjectProfile } from '../../protocol';
-import type { ServiceRegistration } from '../services';
+import type { ServiceRegistration } from '../serviceTypes';
 import { mapErrors } from '../rpc/errors';
 import { detectProject } from './detect';
 import { initProject } from './init';

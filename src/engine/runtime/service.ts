@@ -18,7 +18,7 @@ import {
   RuntimeTrustPreview,
   RuntimeUp,
 } from '../../protocol';
-import type { EngineLog, ServiceRegistration } from '../services';
+import type { EngineLog, ServiceRegistration } from '../serviceTypes';
 import { toResponseError } from '../rpc/errors';
 import { registerLive } from '../live/service';
 import { LIFECYCLE_HOOKS, type LifecycleHook } from './metadata';

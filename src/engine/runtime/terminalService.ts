@@ -13,7 +13,7 @@ import {
   RuntimeTerminalOutput,
   RuntimeTerminalResize,
 } from '../../protocol';
-import type { ServiceRegistration } from '../services';
+import type { ServiceRegistration } from '../serviceTypes';
 import { RuntimeError } from './errors';
 import { exec, logs, status } from './ops';
 import { toResponseError } from '../rpc/errors';

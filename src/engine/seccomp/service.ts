@@ -4,7 +4,7 @@ import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompShow, SeccompValid
 import { connectEngine, withEngine } from '../runtime/docker';
 import { toResponseError } from '../rpc/errors';
 import { abortSignal, reporter } from '../runtime/service';
-import type { ServiceRegistration } from '../services';
+import type { ServiceRegistration } from '../serviceTypes';
 import { applySeccomp, generateSeccomp, recordSeccomp, showSeccomp, validateSeccomp } from './ops';
 
 export const registerSeccompService: ServiceRegistration = {

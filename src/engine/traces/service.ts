@@ -4,7 +4,7 @@
 // off never loads it.
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { TracesChanged, TracesGet, TracesList, TracesServices, TracesStart, TracesStatusRequest, TracesStop } from '../../protocol';
-import type { EngineLog, ServiceRegistration } from '../services';
+import type { EngineLog, ServiceRegistration } from '../serviceTypes';
 import { TRACES_OFF, tracesHub } from './hub';
 
 export const registerTracesService: ServiceRegistration = {
