@@ -2,7 +2,7 @@
 // bench/up: `hb up` (node dist/cli.js up) against the reference `devcontainer up`
 // (@devcontainers/cli), same configs, same local images, same engine, in one run.
 //
-//   node esbuild.mjs && node bench/up.mjs [--runs N] [--quick]
+//   node esbuild.mjs && node bench/up.mjs [--runs N] [--quick] [--own-only]
 //
 // Two configs: trivial (root, no lifecycle commands) and realistic (non-root remoteUser, four
 // in-container lifecycle commands: onCreate, updateContent, postCreate, postStart). Three states:
@@ -10,7 +10,8 @@
 // is the median wall time of N runs (default 5) after one warm-up, printed without and with
 // NODE_EXTRA_CA_CERTS, with the ratio against the goals of issue 4 (3x, 2x, 2x). Then the editor's
 // path: an already running engine (dist/engine.js over JSON-RPC), `up` on a running and on a
-// stopped container of the trivial config, against 50 ms and 400 ms.
+// stopped container of the trivial config, against 50 ms and 400 ms. Last, issue 12's goals for
+// HyperBox's own steps (--own-only: only those).
 // Both tools talk to Debian's docker (/usr/bin/docker) where the reference needs a docker CLI.
 // Work folders live in bench/.work (removed at the end, with their containers).
 import { spawn, spawnSync } from 'node:child_process';
@@ -119,8 +120,12 @@ function measure(tool, config, state, withCa) {
   return median(times);
 }
 
-const fmt = (s) => `${s.toFixed(3)} s`;
+const OWN_ONLY = args.includes('--own-only');
 const results = [];
+let er;
+let es;
+if (!OWN_ONLY) {
+const fmt = (s) => `${s.toFixed(3)} s`;
 console.log(`bench/up: ${RUNS} runs per figure (median), after one warm-up`);
 console.log(`  engine: ${docker(['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'])}, node ${process.version}, reference @devcontainers/cli ${JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@devcontainers', 'cli', 'package.json'), 'utf8')).version}`);
 console.log(`  images: ${busybox} (trivial), ${devImage} (realistic)`);
@@ -165,14 +170,77 @@ for (let i = 0; i < Math.max(RUNS, 5); i++) {
 }
 conn.dispose();
 child.kill();
-const er = median(runningTimes);
-const es = median(stoppedTimes);
+er = median(runningTimes);
+es = median(stoppedTimes);
 console.log('\neditor path (engine already running, trivial config)');
 console.log(`  up, container running: ${er.toFixed(1)} ms (goal <= 50 ms: ${er <= 50 ? 'yes' : 'NO'})`);
 console.log(`  up, container stopped: ${es.toFixed(1)} ms (goal <= 400 ms: ${es <= 400 ? 'yes' : 'NO'})`);
 
+}
+
+// Issue 12's goals for HyperBox's own steps, from `hb up --json` (realistic config, without
+// NODE_EXTRA_CA_CERTS): own = the up's total (in the process, from config read to result) minus
+// Docker's create and start calls and the time the user's lifecycle commands ran; the exec that
+// runs them (and the user-environment probe) counts as ours. Beside them, in the same run: a bare
+// `node -e 0` start and one exec of `true` through the Engine API.
+const HOOK_STEPS = new Set(['initializeCommand', 'onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand']);
+function hbJson(folder) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [CLI, 'up', folder, '--trust', '--json'], { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`hb up --json ${folder} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const result = JSON.parse(r.stdout);
+  const docker = result.timings.filter((t) => t.step === 'create' || t.step === 'start').reduce((a, t) => a + t.ms, 0);
+  const hooks = result.timings.filter((t) => HOOK_STEPS.has(t.step)).reduce((a, t) => a + t.ms, 0);
+  return { wallMs, totalMs: result.totalMs, startMs: result.timings.filter((t) => t.step === 'start').reduce((a, t) => a + t.ms, 0), ownMs: result.totalMs - docker - hooks, timings: result.timings };
+}
+const nodeStart = median(Array.from({ length: 5 }, () => {
+  const t = process.hrtime.bigint();
+  spawnSync(process.execPath, ['-e', '0'], { env });
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}));
+const ownFolder = folderFor('own', 'realistic');
+const own = { missing: [], stopped: [], running: [] };
+for (let i = 0; i < RUNS; i++) {
+  for (const state of ['missing', 'stopped', 'running']) {
+    prepare(state, ownFolder);
+    own[state].push(hbJson(ownFolder));
+  }
+}
+const Docker = (await import('dockerode')).default;
+const api = new Docker({ socketPath: '/var/run/docker.sock' });
+const target = api.getContainer(containersOf(ownFolder)[0]);
+const execTrue = async () => {
+  const t = performance.now();
+  const ex = await target.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+  const stream = await ex.start({});
+  await new Promise((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.resume();
+  });
+  return performance.now() - t;
+};
+const execTimes = [];
+for (let i = 0; i < 5; i++) execTimes.push(await execTrue());
+const oneExec = median(execTimes);
+const mid = (state, key) => median(own[state].map((r) => r[key]));
+const coldOwn = mid('missing', 'ownMs');
+const stoppedTotal = mid('stopped', 'totalMs');
+const stoppedStart = mid('stopped', 'startMs');
+const stoppedOwn = mid('stopped', 'ownMs');
+const runningWall = mid('running', 'wallMs');
+const runningGoal = 1.2 * nodeStart + oneExec;
+console.log('\nissue 12: HyperBox\'s own steps (realistic config, without NODE_EXTRA_CA_CERTS, medians)');
+console.log(`  node -e 0: ${nodeStart.toFixed(1)} ms; one exec of true through the Engine API: ${oneExec.toFixed(1)} ms`);
+console.log(`  cold up: own steps ${coldOwn.toFixed(1)} ms (goal <= 100 ms: ${coldOwn <= 100 ? 'yes' : 'NO'})`);
+const coldSteps = own.missing[Math.floor(own.missing.length / 2)].timings.filter((t) => t.step !== 'create' && t.step !== 'start' && !HOOK_STEPS.has(t.step) && t.ms >= 1);
+console.log(`    its steps (one run): ${coldSteps.map((t) => `${t.step} ${t.ms.toFixed(0)}`).join(', ')}`);
+console.log(`  up of a stopped container: ${stoppedTotal.toFixed(1)} ms, Docker's start ${stoppedStart.toFixed(1)} ms, own ${stoppedOwn.toFixed(1)} ms (goal: start + 60 ms: ${stoppedOwn <= 60 ? 'yes' : 'NO'})`);
+console.log(`  up of a running container: ${runningWall.toFixed(1)} ms wall (goal <= 1.2 x node -e 0 + one exec = ${runningGoal.toFixed(1)} ms: ${runningWall <= runningGoal ? 'yes' : 'NO'})`);
+
 // clean up: containers of the bench folders, the reference's derived images, the work folder
-for (const f of ['hyperbox', 'reference', 'engine'].flatMap((t) => ['trivial', 'realistic'].map((c) => path.join(WORK, `${t}-${c}`)))) {
+for (const f of ['hyperbox', 'reference', 'engine', 'own'].flatMap((t) => ['trivial', 'realistic'].map((c) => path.join(WORK, `${t}-${c}`)))) {
   for (const id of containersOf(f)) docker(['rm', '-f', id], true);
 }
 const refImages = docker(['images', '--format', '{{.Repository}}'], true).split('\n').filter((r) => /^vsc-reference-(trivial|realistic)-/.test(r));
