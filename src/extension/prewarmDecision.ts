@@ -10,7 +10,7 @@ export interface PrewarmFacts {
   engineRunning: boolean;
   /** The folder's config is chosen and has no errors. */
   usable: boolean;
-  /** The config's kind (ResolvedConfig.kind): only Dockerfile builds are prewarmed. */
+  /** The config's kind (ResolvedConfig.kind): Dockerfile configs are prewarmed, and image configs' missing containers. */
   kind?: string | null;
   summary?: ContainerSummary;
   /** An up, stop or remove of the folder is under way. */
@@ -31,11 +31,13 @@ export function prewarmDecision(f: PrewarmFacts): PrewarmDecision {
   if (!f.workspaceTrusted) return { ask: false, why: 'the workspace is not trusted (Restricted Mode)' };
   if (!f.engineRunning) return { ask: false, why: 'the engine is not running' };
   if (!f.usable) return { ask: false, why: 'the config is not chosen or has errors' };
-  if (f.kind !== 'dockerfile') return { ask: false, why: `only Dockerfile configs are prewarmed (this one is ${f.kind ?? 'not known yet'})` };
+  if (f.kind !== 'dockerfile' && f.kind !== 'image') return { ask: false, why: `only image and Dockerfile configs are prewarmed (this one is ${f.kind ?? 'not known yet'})` };
   if (f.busy) return { ask: false, why: 'an operation on the container is under way' };
   const s = f.summary;
   if (!s) return { ask: false, why: "the container's state is not known yet" };
   if (s.state !== 'missing' && s.state !== 'stale') return { ask: false, why: `the container is ${s.state}: nothing to prepare` };
+  // an image config has no image of its own to build: a stale container is rebuilt by its up
+  if (f.kind === 'image' && s.state !== 'missing') return { ask: false, why: 'the container is stale: an image config has nothing to prepare for its rebuild' };
   return { ask: true, situation: `${s.state}\n${s.containerId ?? ''}\n${[...s.drift.changed].sort().join('\n')}` };
 }
 

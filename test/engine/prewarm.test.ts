@@ -173,4 +173,37 @@ describe('engine: PSI-aware prewarming', () => {
       for (const t of tags) docker(['rmi', '-f', t], { allowFail: true });
     }
   });
+
+  it('an image config: its missing container is made stopped, the next up starts it; a stale one has nothing to prepare', async () => {
+    const config = (env: string) => ({ image: busyboxImage(), containerEnv: { WHICH: env }, postCreateCommand: 'echo created >> hooks.txt' });
+    const folder = workspace('prewarm-image', config('one'));
+    const o = { engine: () => connectEngine(process.env), env: process.env, report: quiet, root: procRoot(0, 0) };
+    try {
+      // nothing accepted yet: the postCreateCommand it would run was never trusted, so no container
+      const none = await prewarm({ folder, trusted: true, enabled: true }, o);
+      assert.equal(none.state, 'untrusted', none.reason);
+      assert.match(none.reason, /^No container was made: .*postCreateCommand/);
+      const accepted = (await previewTrust({ folder, env: process.env })).findings.map((f) => f.key);
+      const made = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, o);
+      assert.equal(made.state, 'ready', made.reason);
+      assert.equal(made.tag, undefined, 'an image config has no image of its own to build');
+      assert.match(made.reason, /^The dev container is prewarmed: its container .* made \(stopped\)/);
+      assert.equal(docker(['inspect', '--format', '{{.State.Status}}', made.containerId!]).stdout.trim(), 'created');
+      assert.equal(existsSync(path.join(folder, 'hooks.txt')), false, 'no lifecycle command ran');
+
+      let timeline: ReturnType<Timeline['snapshot']> | undefined;
+      const { result } = await hbUp(folder, { onTimeline: (t, final) => final && (timeline = t.snapshot()) });
+      assert.equal(result.containerId, made.containerId);
+      assert.ok(timeline!.entries.some((e) => e.step === 'prewarmed container'), timeline!.entries.map((e) => e.step).join(', '));
+      assert.equal(readFileSync(path.join(folder, 'hooks.txt'), 'utf8').trim(), 'created');
+
+      writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), JSON.stringify(config('two')));
+      assert.equal((await status({ folder, env: process.env })).state, 'stale');
+      const stale = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, o);
+      assert.equal(stale.state, 'not-needed');
+      assert.match(stale.reason, /only a missing container is prewarmed/);
+    } finally {
+      await down({ folder, env: process.env, report: quiet }).catch(() => undefined);
+    }
+  });
 });

@@ -77,24 +77,28 @@ export async function prewarm(
   if (!target.enabled) return { state: 'off', reason: 'hyperbox.prewarm is off.' };
   if (!target.trusted) return { state: 'untrusted', reason: 'The folder is not trusted: HyperBox prepares nothing for it.' };
   const resolved = await loadConfig(path.resolve(target.folder), target.configFile, o.env);
-  if (resolved.kind !== 'dockerfile' || !resolved.paths.dockerfile || !resolved.paths.context) {
-    return { state: 'not-needed', reason: `Only Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
+  const dockerfile = resolved.kind === 'dockerfile' && !!resolved.paths.dockerfile && !!resolved.paths.context;
+  if (!dockerfile && resolved.kind !== 'image') {
+    return { state: 'not-needed', reason: `Only image and Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
   }
   // the build runs the Dockerfile's RUN steps: trusted before, by hb's trust store or the findings accepted in the editor
-  const finding = dockerfileFinding(resolved)!;
-  if (!target.acceptedFindings?.includes(finding.key) && !(await isTrusted(o.env, resolved.workspaceFolder, [finding], resolved.configFile))) {
+  const finding = dockerfile ? dockerfileFinding(resolved)! : undefined;
+  if (finding && !target.acceptedFindings?.includes(finding.key) && !(await isTrusted(o.env, resolved.workspaceFolder, [finding], resolved.configFile))) {
     return {
       state: 'untrusted',
       reason: `HyperBox has no record that you trusted this folder's build (${finding.text}). Start its dev container once (HyperBox: Start, or hb up) and prewarming takes over from then on.`,
     };
   }
   const summary = await status({ folder: resolved.workspaceFolder, configFile: resolved.configFile!, env: o.env });
+  // an image config has no image of its own to build: only its missing container is prepared
+  if (!dockerfile && summary.state !== 'missing') return { state: 'not-needed', reason: `The container is ${summary.state}: for an image config, only a missing container is prewarmed.` };
   if (summary.state !== 'missing' && summary.state !== 'stale') return { state: 'not-needed', reason: `The container is ${summary.state} and up to date.` };
   const busy = hostBusy(o.calm ?? DEFAULT_CALM, o.root);
   if (busy) {
     o.report.info(`Prewarming ${resolved.workspaceFolder} deferred: ${busy}.`);
     return { state: 'deferred', reason: `Deferred: ${busy}.` };
   }
+  if (!dockerfile) return prewarmContainer(resolved, undefined, target, o);
   const engine = await o.engine();
   const inputs = await computeInputs(resolved, o.env);
   const tag = prewarmTag(resolved.devcontainerId!, inputs);
@@ -139,13 +143,15 @@ async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof 
  */
 async function prewarmContainer(
   resolved: Awaited<ReturnType<typeof loadConfig>>,
-  image: PrewarmStatus,
+  image: PrewarmStatus | undefined,
   target: { acceptedFindings?: string[]; runtime?: string },
   o: PrewarmOptions,
 ): Promise<PrewarmStatus> {
   const folder = resolved.workspaceFolder;
-  const imageOnly = (why: string): PrewarmStatus => ({ ...image, reason: `${image.reason} No container was made: ${why}` });
-  if (resolved.config.initializeCommand !== undefined) return imageOnly('the config has an initializeCommand, which runs on the host before the container is made, so only a real up makes it.');
+  // (an image config: nothing was prepared when no container is made)
+  const imageOnly = (why: string, state: PrewarmStatus['state']): PrewarmStatus =>
+    image ? { ...image, reason: `${image.reason} No container was made: ${why}` } : { state, reason: `No container was made: ${why}` };
+  if (resolved.config.initializeCommand !== undefined) return imageOnly('the config has an initializeCommand, which runs on the host before the container is made, so only a real up makes it.', 'not-needed');
   const accepted = new Set([...(target.acceptedFindings ?? []), ...(await trustedKeys(o.env, folder, resolved.configFile))]);
   const decider: TrustDecider = {
     check: async (findings) => findings.every((f) => accepted.has(f.key)),
@@ -171,14 +177,14 @@ async function prewarmContainer(
       ...image,
       state: 'ready',
       containerId: result.containerId ?? undefined,
-      reason: `The dev container is prewarmed: its image is built and its container ${result.name} made (stopped); the next start only starts it.`,
+      reason: `The dev container is prewarmed: ${image ? 'its image is built and ' : ''}its container ${result.name} made (stopped); the next start only starts it.`,
     };
   } catch (e) {
     if (o.signal?.aborted) throw e;
     if (e instanceof RuntimeError && e.code === 'trust-required') {
       const fresh = (e.data?.findings ?? []).filter((f) => !accepted.has(f.key)).map((f) => f.text);
-      return imageOnly(`its container reaches or runs what you have not trusted before (${fresh.join('; ') || 'new findings'}); start it once yourself.`);
+      return imageOnly(`its container reaches or runs what you have not trusted before (${fresh.join('; ') || 'new findings'}); start it once yourself.`, 'untrusted');
     }
-    return imageOnly(`${(e as Error).message}`);
+    return imageOnly(`${(e as Error).message}`, 'failed');
   }
 }

@@ -38,6 +38,8 @@ describe('extension: prewarming', () => {
     it('asks for a trusted folder with the setting on whose Dockerfile container is stale or missing', () => {
       assert.equal(prewarmDecision(calm).ask, true);
       assert.equal(prewarmDecision({ ...calm, summary: summary('missing') }).ask, true);
+      // an image config: its missing container (there is no image of its own to build)
+      assert.equal(prewarmDecision({ ...calm, kind: 'image', summary: summary('missing') }).ask, true);
     });
     it('does not ask, and says why, in every other case', () => {
       const why = (f: Partial<PrewarmFacts>) => {
@@ -49,8 +51,8 @@ describe('extension: prewarming', () => {
       assert.match(why({ workspaceTrusted: false }), /not trusted/);
       assert.match(why({ engineRunning: false }), /engine is not running/);
       assert.match(why({ usable: false }), /errors/);
-      assert.match(why({ kind: 'image' }), /only Dockerfile configs.*image/);
-      assert.match(why({ kind: 'compose' }), /compose/);
+      assert.match(why({ kind: 'image' }), /stale: an image config has nothing to prepare/);
+      assert.match(why({ kind: 'compose' }), /only image and Dockerfile configs.*compose/);
       assert.match(why({ busy: true }), /under way/);
       assert.match(why({ summary: summary('running') }), /running: nothing to prepare/);
       assert.match(why({ summary: summary('stopped') }), /stopped/);
@@ -162,11 +164,11 @@ describe('extension: prewarming', () => {
       assert.match(log.text(), /Prewarmed app: The dev container is prewarmed: its image is built and its container hb-app-1 made \(stopped\); the next start only starts it\. The build took 4\.0 s/);
     });
 
-    it('asks nothing in Restricted Mode, with the setting off, or for an image config; turning the setting on asks', async () => {
+    it('asks nothing in Restricted Mode, with the setting off, or for a Compose config; turning the setting on asks', async () => {
       workspace.isTrusted = false;
       becomes(summary('missing'));
       workspace.isTrusted = true;
-      project.result = { kind: 'image', problems: [] } as unknown as ResolvedConfig;
+      project.result = { kind: 'compose', problems: [] } as unknown as ResolvedConfig;
       changed.fire();
       project.result = { kind: 'dockerfile', problems: [] } as unknown as ResolvedConfig;
       stub.setConfig('hyperbox.prewarm', { globalValue: false });
