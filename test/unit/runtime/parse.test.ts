@@ -56,6 +56,9 @@ describe('runtime: runArgs', () => {
     assert.deepEqual(p.hostConfig.Sysctls, { 'net.ipv4.ip_forward': '1' });
     assert.deepEqual(p.hostConfig.Tmpfs, { '/run': 'size=64m' });
     assert.deepEqual(p.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9 });
+    // Go's spellings of microseconds, both of them
+    const micro = parseRunArgs(['--health-cmd', 'true', '--health-timeout', '1500\u00b5s', '--health-start-period', '2us'], opts);
+    assert.deepEqual(micro.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Timeout: 1.5e6, StartPeriod: 2e3 });
   });
 
   it('refuses what it cannot map, naming the flag, and stray values', () => {
