@@ -4,7 +4,7 @@
 //  - webviews:  the panels' browser apps, media/<panel>/main.ts -> dist/media/<panel>.js and .css
 // Type checking is a separate step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -72,6 +72,15 @@ const slimDockerode = {
     build.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
       args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'docker-modem-ssh', namespace: 'hb-shim' } : undefined,
     );
+    // docker-modem formats every request's options (util.inspect with showHidden, no depth limit:
+    // the agent and its sockets too) for its `debug` log even when that log is off, a few ms per
+    // request; formatted only when DEBUG turns the log on
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "debug('Sending: %s', util.inspect(options, {";
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `docker-modem changed: "${eager}" not found, its debug formatting is left as it is` }] };
+      return { contents: source.replace(eager, `debug.enabled && ${eager}`), loader: 'js' };
+    });
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'

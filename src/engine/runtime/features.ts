@@ -234,11 +234,15 @@ export async function readFeatures(resolved: ResolvedConfig, o: ReadFeaturesOpti
   };
   const base = path.dirname(file);
   const out: LocalFeature[] = [];
+  // the config's registry and tarball Features, fetched side by side; taken in the config's order
+  // below (so the first that fails, in that order, is the error)
+  const fetching = new Map(fetchRemote ? keys.filter((k) => !isLocalFeature(k)).map((k) => [k, fetchOne(k)] as const) : []);
+  for (const p of fetching.values()) p.catch(() => undefined);
   for (const key of keys) {
     const given = (value as Record<string, unknown>)[key];
     if (!isLocalFeature(key)) {
       if (!fetchRemote) continue;
-      const fetched = await fetchOne(key);
+      const fetched = await fetching.get(key)!;
       const manifest = await readManifest(key, fetched.dir, 'The Feature as published is broken: tell its publisher.');
       await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
       out.push({ key, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(key)?.id ?? key, manifest, options: featureOptions(manifest, given), fetched });
