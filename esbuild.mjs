@@ -4,7 +4,7 @@
 //  - webviews:  the panels' browser apps, media/<panel>/main.ts -> dist/media/<panel>.js and .css
 // Type checking is a separate step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -26,18 +26,22 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
-// The runtime's heavy modules live in files of their own, loaded on first use: in src/engine/runtime,
-// `require('./lazy.js')` (dockerode) becomes `require('./docker.js')`, `require('./lazy-build.js')`
-// (tar packing, .dockerignore) becomes `require('./docker-build.js')` and `require('./lazy-ssh.js')`
-// (ssh2) becomes `require('./docker-ssh.js')` in the engine and CLI bundles,
-// so starting the engine never loads them.
-const LAZY = { './lazy.js': './docker.js', './lazy-build.js': './docker-build.js', './lazy-ssh.js': './docker-ssh.js' };
+// The runtime's heavy modules live in files of their own, loaded on first use. In the engine and CLI
+// bundles, `require('./lazy.js')` (dockerode) becomes `require('./docker.js')`,
+// `require('./lazy-build.js')` (tar packing, .gitignore matching) `require('./docker-build.js')`,
+// `require('./lazy-ssh.js')` (ssh2) `require('./docker-ssh.js')` and `require('./lazy-compose.js')`
+// (js-yaml, for Compose files) `require('./docker-compose.js')`: from src/engine/runtime as
+// `./lazy*.js`, from the engine's other folders (registry, reload) as `../runtime/lazy*.js`.
+// So starting the engine, or an `hb up` that builds and downloads nothing, never loads them.
+const LAZY = { 'lazy.js': './docker.js', 'lazy-build.js': './docker-build.js', 'lazy-ssh.js': './docker-ssh.js', 'lazy-compose.js': './docker-compose.js' };
 const lazyRuntime = {
   name: 'lazy-runtime',
   setup(build) {
-    build.onResolve({ filter: /^\.\/lazy(-build|-ssh)?\.js$/ }, (args) =>
-      args.resolveDir.endsWith(path.join('src', 'engine', 'runtime')) ? { path: LAZY[args.path], external: true } : undefined,
-    );
+    build.onResolve({ filter: /^(\.\/|\.\.\/runtime\/)lazy(-build|-ssh|-compose)?\.js$/ }, (args) => {
+      const engineDir = path.join('src', 'engine');
+      const from = args.path.startsWith('./') ? args.resolveDir.endsWith(path.join(engineDir, 'runtime')) : path.basename(path.dirname(args.resolveDir)) === 'engine' && path.dirname(args.resolveDir).endsWith(engineDir);
+      return from ? { path: LAZY[path.posix.basename(args.path)], external: true } : undefined;
+    });
   },
 };
 // The OTLP trace receiver (protobufjs and the generated OTLP messages) is dist/traces.js: in
@@ -68,6 +72,15 @@ const slimDockerode = {
     build.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
       args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'docker-modem-ssh', namespace: 'hb-shim' } : undefined,
     );
+    // docker-modem formats every request's options (util.inspect with showHidden, no depth limit:
+    // the agent and its sockets too) for its `debug` log even when that log is off, a few ms per
+    // request; formatted only when DEBUG turns the log on
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "debug('Sending: %s', util.inspect(options, {";
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `docker-modem changed: "${eager}" not found, its debug formatting is left as it is` }] };
+      return { contents: source.replace(eager, `debug.enabled && ${eager}`), loader: 'js' };
+    });
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'
@@ -137,6 +150,12 @@ const contexts = [
     name: 'docker-build',
     ...common,
     entryPoints: { 'docker-build': 'src/engine/runtime/lazy-build.ts' },
+    outdir: 'dist',
+  },
+  {
+    name: 'docker-compose',
+    ...common,
+    entryPoints: { 'docker-compose': 'src/engine/runtime/lazy-compose.ts' },
     outdir: 'dist',
   },
   {

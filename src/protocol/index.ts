@@ -1206,12 +1206,7 @@ export interface SeccompInUse {
   allowed?: number;
 }
 
-/** The seccomp profile in use, in words (hb status, the HyperBox view). */
-export function seccompText(s: SeccompInUse | undefined): string {
-  if (!s || s.mode === 'default') return "the engine's default profile";
-  if (s.mode === 'unconfined') return 'unconfined (no seccomp filter)';
-  return `${s.file ?? 'a custom profile'}${s.allowed !== undefined ? ` (${s.allowed} syscalls allowed)` : ''}`;
-}
+export { seccompText } from './text';
 
 /** One syscall a profile allows, with what the recordings say about it. */
 export interface SeccompSyscallView {

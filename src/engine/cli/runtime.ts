@@ -1,7 +1,8 @@
 // What the container commands (up, stop, down, rebuild, exec, logs, status, ps) share: progress
 // on stderr, the trust question, the folder argument and the human form of a container's state.
 import * as path from 'node:path';
-import { seccompText, type ContainerSummary, type UpResult } from '../../protocol';
+import type { ContainerSummary, UpResult } from '../../protocol';
+import { seccompText } from '../../protocol/text';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
 import { isTrusted, rememberTrust, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';

@@ -2,7 +2,7 @@
 // covers are skipped) and what is known about the container. The I/O around buildProfile.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DetectionResult, LanguageProfile } from '../../protocol';
+import type { DetectionResult, LanguageProfile, ResolvedConfig } from '../../protocol';
 import { resolveConfig } from '../devcontainer/resolve';
 import { detectProject } from './detect';
 import { asRecord, asString } from './manifests';
@@ -13,6 +13,8 @@ export interface ProfileFolderOptions {
   inotify?: boolean | null;
   /** A detection already made for the folder (saves walking it again). */
   detection?: DetectionResult;
+  /** The folder's config as the caller resolved it (hb up's: the one the container is made from), instead of reading the folder's again. */
+  resolved?: ResolvedConfig;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -27,7 +29,7 @@ function mountTarget(m: unknown): string | null {
 export async function profileFolder(folder: string, options: ProfileFolderOptions = {}): Promise<{ profile: LanguageProfile; detection: DetectionResult }> {
   const detection = options.detection ?? (await detectProject(folder));
   const root = detection.folder;
-  const resolved = await resolveConfig({ folder: root, env: options.env });
+  const resolved = options.resolved && path.resolve(options.resolved.workspaceFolder) === path.resolve(root) ? options.resolved : await resolveConfig({ folder: root, env: options.env });
   let config: ProfileContext['config'] = null;
   if (resolved.config && resolved.configFile) {
     const c = resolved.config;

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import * as tarFs from 'tar-fs';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
@@ -79,6 +78,7 @@ export async function unpack(env: NodeJS.ProcessEnv, digest: string, bytes: Buff
   try {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
     // only files and folders, inside the target: a Feature has no business with links or devices
+    const { tarFs } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
     const extract = tarFs.extract(tmp, { ignore: (_name, header) => !!header && header.type !== 'file' && header.type !== 'directory', dmode: 0o755, fmode: 0o644 });
     if (gz) await pipeline(Readable.from([bytes]), createGunzip(), extract);
     else await pipeline(Readable.from([bytes]), extract);

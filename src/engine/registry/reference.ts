@@ -1,7 +1,10 @@
 // References to things in an OCI registry ("ghcr.io/devcontainers/features/node:1",
 // "localhost:5000/team/tool@sha256:…", "debian:12"), parsed without I/O. Feature references always
 // name their registry; image references without one are Docker Hub's ("docker.io/library/debian").
-import * as semver from 'semver';
+
+// semver, required on first use: only a registry's tag list needs it, and building its ranges and
+// patterns costs every up a few ms otherwise (esbuild runs a required package at its first require)
+const semverLib = (): typeof import('semver') => require('semver') as typeof import('semver');
 
 export interface OciRef {
   /** The registry host (and port): "ghcr.io", "localhost:5000". */
@@ -96,12 +99,14 @@ export function isPartialVersion(tag: string): boolean {
 export function resolveTag(tag: string, tags: readonly string[]): string | undefined {
   if (tags.includes(tag)) return tag;
   if (!isPartialVersion(tag)) return undefined;
+  const semver = semverLib();
   const versions = tags.filter((t) => semver.valid(t) && !semver.prerelease(t));
   return semver.maxSatisfying(versions, `${tag}.x`) ?? undefined;
 }
 
 /** The highest release among the tags (for `hb features outdated`), optionally within a major. */
 export function latestVersion(tags: readonly string[], major?: number): string | undefined {
+  const semver = semverLib();
   const versions = tags.filter((t) => semver.valid(t) && !semver.prerelease(t));
   return semver.maxSatisfying(versions, major === undefined ? '*' : `${major}.x`) ?? undefined;
 }

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { load as loadYaml } from 'js-yaml';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ResolvedConfig } from '../../protocol';
 import { idLabels } from '../devcontainer/id';
@@ -29,6 +28,12 @@ import { featuresImage, type LocalFeature } from './features';
 import type { Reporter } from './report';
 import { KEEP_ALIVE } from './snippets';
 import { buildFinding, commandFindings, healthcheckFinding, ownCommandFinding, requestFindings, type CreateRequestLike, type RequestScope, type TrustFinding } from './trust';
+
+/** Parses YAML with js-yaml, loaded on first use (lazy-compose.ts): an up of an image or Dockerfile config never needs it. */
+function loadYaml(text: string): unknown {
+  const { yaml } = require('./lazy-compose.js') as typeof import('./lazy-compose.js');
+  return yaml.load(text);
+}
 
 export const LABEL_COMPOSE_PROJECT = 'com.docker.compose.project';
 export const LABEL_COMPOSE_SERVICE = 'com.docker.compose.service';

@@ -227,51 +227,68 @@ export async function readFeatures(resolved: ResolvedConfig, o: ReadFeaturesOpti
   const report = o.report ?? quietReport;
   const lock: Lockfile | undefined = fetchRemote && !o.noLockfile && resolved.configFile ? await readLockfile(resolved.configFile) : undefined;
   let client: RegistryClient | undefined;
+  // ends the downloads still running once one Feature failed (the caller's cancel ends them too)
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const fetchOne = async (key: string): Promise<FetchedFeature> => {
-    client ??= new RegistryClient({ env, signal: o.signal });
+    client ??= new RegistryClient({ env, signal });
     const locked = o.upgradeLockfile ? undefined : lock?.features?.[key];
-    return isTarballFeature(key) ? fetchTarballFeature(key, { client, report, env, locked, signal: o.signal }) : fetchOciFeature(key, { client, report, env, locked });
+    return isTarballFeature(key) ? fetchTarballFeature(key, { client, report, env, locked, signal }) : fetchOciFeature(key, { client, report, env, locked });
   };
   const base = path.dirname(file);
   const out: LocalFeature[] = [];
-  for (const key of keys) {
-    const given = (value as Record<string, unknown>)[key];
-    if (!isLocalFeature(key)) {
-      if (!fetchRemote) continue;
-      const fetched = await fetchOne(key);
-      const manifest = await readManifest(key, fetched.dir, 'The Feature as published is broken: tell its publisher.');
-      await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
-      out.push({ key, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(key)?.id ?? key, manifest, options: featureOptions(manifest, given), fetched });
-      continue;
-    }
-    const dir = path.resolve(base, key);
-    const manifest = await readManifest(key, dir, 'A local Feature is a folder with devcontainer-feature.json and install.sh, relative to the folder of devcontainer.json.');
-    if (!(await fs.stat(path.join(dir, 'install.sh')).catch(() => undefined))?.isFile()) {
-      throw new RuntimeError('config', `Feature "${key}" has no install.sh (looked at ${path.join(dir, 'install.sh')}). Add the script that installs it.`);
-    }
-    await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
-    out.push({ key, dir, id: typeof manifest.id === 'string' ? manifest.id : key, manifest, options: featureOptions(manifest, given) });
-  }
-  if (fetchRemote) {
-    // dependsOn: fetched (from registries too) with the options given there, until none is missing
-    for (let i = 0; i < out.length; i++) {
-      const deps = out[i].manifest.dependsOn && typeof out[i].manifest.dependsOn === 'object' ? (out[i].manifest.dependsOn as Record<string, unknown>) : {};
-      for (const [ref, opts] of Object.entries(deps)) {
-        if (out.some((f) => f !== out[i] && names(ref, f))) continue;
-        if (isLocalFeature(ref)) continue; // orderFeatures says it is missing
-        if (out.length > 100) throw new RuntimeError('config', `The Features' dependsOn chains add more than 100 Features; one of them is probably circular (last: "${out[i].key}" dependsOn "${ref}").`);
-        const fetched = await fetchOne(ref);
-        const manifest = await readManifest(ref, fetched.dir, `It is a dependency of Feature "${out[i].key}"; the Feature as published is broken.`);
-        await checkOptions(`${ref}" (dependsOn of "${out[i].key}`, manifest, opts, null, undefined);
-        out.push({ key: ref, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(ref)?.id ?? ref, manifest, options: featureOptions(manifest, opts), fetched, dependency: true });
-      }
-    }
-    if (resolved.configFile && !o.noLockfile && out.some((f) => f.fetched)) {
-      await writeLockfile(resolved.configFile, lockEntries(out), { frozen: o.frozenLockfile, previous: lock });
-    }
+  // the config's registry and tarball Features, fetched side by side; taken in the config's order
+  // below (so the first that fails, in that order, is the error)
+  const fetching = new Map(fetchRemote ? keys.filter((k) => !isLocalFeature(k)).map((k) => [k, fetchOne(k)] as const) : []);
+  for (const p of fetching.values()) p.catch(() => undefined);
+  try {
+    await collect();
+  } catch (e) {
+    stop.abort();
+    throw e;
   }
   const override = Array.isArray(config.overrideFeatureInstallOrder) ? config.overrideFeatureInstallOrder.map(String) : [];
   return orderFeatures(out, override);
+
+  // the Features in the config's order, then what their dependsOn add; the lockfile written
+  async function collect(): Promise<void> {
+    for (const key of keys) {
+      const given = (value as Record<string, unknown>)[key];
+      if (!isLocalFeature(key)) {
+        if (!fetchRemote) continue;
+        const fetched = await fetching.get(key)!;
+        const manifest = await readManifest(key, fetched.dir, 'The Feature as published is broken: tell its publisher.');
+        await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
+        out.push({ key, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(key)?.id ?? key, manifest, options: featureOptions(manifest, given), fetched });
+        continue;
+      }
+      const dir = path.resolve(base, key);
+      const manifest = await readManifest(key, dir, 'A local Feature is a folder with devcontainer-feature.json and install.sh, relative to the folder of devcontainer.json.');
+      if (!(await fs.stat(path.join(dir, 'install.sh')).catch(() => undefined))?.isFile()) {
+        throw new RuntimeError('config', `Feature "${key}" has no install.sh (looked at ${path.join(dir, 'install.sh')}). Add the script that installs it.`);
+      }
+      await checkOptions(key, manifest, given, resolved.configFile, ['features', key]);
+      out.push({ key, dir, id: typeof manifest.id === 'string' ? manifest.id : key, manifest, options: featureOptions(manifest, given) });
+    }
+    if (fetchRemote) {
+      // dependsOn: fetched (from registries too) with the options given there, until none is missing
+      for (let i = 0; i < out.length; i++) {
+        const deps = out[i].manifest.dependsOn && typeof out[i].manifest.dependsOn === 'object' ? (out[i].manifest.dependsOn as Record<string, unknown>) : {};
+        for (const [ref, opts] of Object.entries(deps)) {
+          if (out.some((f) => f !== out[i] && names(ref, f))) continue;
+          if (isLocalFeature(ref)) continue; // orderFeatures says it is missing
+          if (out.length > 100) throw new RuntimeError('config', `The Features' dependsOn chains add more than 100 Features; one of them is probably circular (last: "${out[i].key}" dependsOn "${ref}").`);
+          const fetched = await fetchOne(ref);
+          const manifest = await readManifest(ref, fetched.dir, `It is a dependency of Feature "${out[i].key}"; the Feature as published is broken.`);
+          await checkOptions(`${ref}" (dependsOn of "${out[i].key}`, manifest, opts, null, undefined);
+          out.push({ key: ref, dir: fetched.dir, id: typeof manifest.id === 'string' ? manifest.id : parseRef(ref)?.id ?? ref, manifest, options: featureOptions(manifest, opts), fetched, dependency: true });
+        }
+      }
+      if (resolved.configFile && !o.noLockfile && out.some((f) => f.fetched)) {
+        await writeLockfile(resolved.configFile, lockEntries(out), { frozen: o.frozenLockfile, previous: lock });
+      }
+    }
+  }
 }
 
 /** The metadata entry a Feature contributes (its id and the spec's container properties). */

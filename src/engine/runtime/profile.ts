@@ -29,7 +29,8 @@ function profileSetting(config: Record<string, unknown> | undefined): string | u
 async function profileOf(resolved: ResolvedConfig, env: NodeJS.ProcessEnv, memoryLimitBytes?: number | null, inotify?: boolean | null): Promise<LanguageProfile> {
   // loaded on use: `up` of an existing container without a profile need not load detection
   const { profileFolder } = require('../project/profile-folder') as typeof import('../project/profile-folder');
-  const { profile } = await profileFolder(resolved.workspaceFolder, { memoryLimitBytes, inotify, env });
+  // the config the up resolved already: its settings (containerEnv, mounts, the profile's own) are the ones the container gets
+  const { profile } = await profileFolder(resolved.workspaceFolder, { memoryLimitBytes, inotify, env, resolved });
   return profile;
 }
 

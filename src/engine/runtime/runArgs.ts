@@ -77,8 +77,10 @@ export const bytes = (v: string, ctx: ParseContext) => parseBytes(v, `${ctx.wher
 
 /** Go-style durations: 30s, 1m30s, 500ms, 2h. Returns nanoseconds. */
 export function parseDuration(v: string, ctx: ParseContext): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  // \u00b5 (µ) escaped: esbuild keeps a regular expression's characters as written, and one
+  // non-ASCII character makes Node decode the whole CLI bundle as UTF-16 (slower to read and compile)
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g;
+  const unit: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
   let total = 0;
   let consumed = 0;
   for (const m of v.matchAll(re)) {

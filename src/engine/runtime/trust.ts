@@ -394,16 +394,20 @@ export async function isTrusted(env: NodeJS.ProcessEnv, folder: string, findings
 
 /**
  * Records that the folder is trusted for exactly these findings (a finding that changes later is a
- * new one, and asks again). The store is
+ * new one, and asks again); a record of exactly these already is left as it is. The store is
  * read, changed and written (temp file + rename) under a lock across processes, so concurrent
  * ups of different folders all keep their records.
  */
 export async function rememberTrust(env: NodeJS.ProcessEnv, folder: string, findings: TrustFinding[], configFile?: string | null): Promise<void> {
+  const key = recordKey(folder, configFile);
+  const keys = [...new Set(findings.map((f) => f.key))].sort();
+  // already recorded as exactly these (every hb up --trust, at each of its gates): nothing to write
+  const recorded = ((await readJson<TrustStore>(storeFile(env))) ?? {})[key]?.findings;
+  if (Array.isArray(recorded) && recorded.length === keys.length && recorded.every((k, i) => k === keys[i])) return;
   const release = await acquireLock('trust-store', 'an update of the trust store', { env });
   try {
     const store = (await readJson<TrustStore>(storeFile(env))) ?? {};
-    const key = recordKey(folder, configFile);
-    store[key] = { findings: [...new Set(findings.map((f) => f.key))].sort(), trustedAt: new Date().toISOString() };
+    store[key] = { findings: keys, trustedAt: new Date().toISOString() };
     await writeJson(storeFile(env), store);
   } finally {
     await release();

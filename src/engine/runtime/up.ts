@@ -239,6 +239,13 @@ async function upWithEngine(
 ): Promise<UpOutcome> {
   const { report, signal, env, folder } = opts;
   const config = resolved.config;
+  // reads that change nothing, asked now and answered while the Features are read (or downloaded):
+  // who the engine is (for the result), and an image config's image (its metadata label, for the
+  // first trust gate; the image step uses it too when no initializeCommand ran in between)
+  const engineInfo = engine.info();
+  engineInfo.catch(() => undefined);
+  const configImage = resolved.kind === 'image' ? inspectImage(engine, String(config.image)) : undefined;
+  configImage?.catch(() => undefined);
   const featureSet = config.features === undefined ? [] : await timer.time('features fetch', () => readFeatures(resolved, { env, report, signal, frozenLockfile: opts.frozenLockfile }));
   const configFile = resolved.configFile!;
   const id = resolved.devcontainerId!;
@@ -249,6 +256,9 @@ async function upWithEngine(
       onWait: (h) => report.info(`Another up of this dev container is in progress (pid ${h.pid}); waiting for it to finish.`),
     }),
   );
+  // the folder's container, looked up (under the lock) while the first trust gate is worked out
+  const finding = timer.time('find container', () => findContainer(engine, folder, configFile));
+  finding.catch(() => undefined);
   let keepLock = false;
   let createdId: string | undefined;
   let builtTag: string | undefined;
@@ -286,12 +296,11 @@ async function upWithEngine(
     const composeConfig = resolved.kind === 'compose' ? await timer.time('compose config', () => readComposeConfig(engine, resolved, env, report, signal)) : undefined;
     // (and the eBPF sidecar the user's settings would start beside it: privileged, so it asks too)
     const configFindings = [...preGateFindings(resolved, featureSet), ...[ebpfTrustFinding(config, opts.settings)].filter((f): f is TrustFinding => !!f)];
-    await timer.time('trust', async () => gate.pass([...configFindings, ...(await provisionalFindings(engine, resolved, featureSet, scope, env, composeConfig))]));
+    await timer.time('trust', async () =>
+      gate.pass([...configFindings, ...(await provisionalFindings(engine, resolved, featureSet, scope, env, composeConfig, { image: configImage && (await configImage) }))]),
+    );
 
-    // who the engine is, for the result: asked now, awaited at the end
-    const engineInfo = engine.info();
-    engineInfo.catch(() => undefined);
-    const found = await timer.time('find container', () => findContainer(engine, folder, configFile));
+    const found = await finding;
     let existing = found;
     if (existing && opts.rebuild) {
       report.step(`Removing container ${existing.Id.slice(0, 12)} to rebuild`);
@@ -420,7 +429,9 @@ async function upWithEngine(
       let imageName: string;
       if (resolved.kind === 'image') {
         imageName = String(config.image);
-        image = await timer.time('image', () => ensureImage(engine, imageName, report, signal, env));
+        // (inspected at the start: again, or pulled, only when missing or when initializeCommand could have changed it)
+        const seen = initEntries.length ? undefined : await configImage;
+        image = await timer.time('image', async () => seen ?? ensureImage(engine, imageName, report, signal, env));
       } else {
         imageName = imageTag(folder, id);
         const build = (config.build as Record<string, unknown>) ?? {};
@@ -919,7 +930,7 @@ async function provisionalFindings(
   scope: RequestScope,
   env: NodeJS.ProcessEnv,
   composeConfig: ComposeConfig | undefined,
-  onImage?: (image: ImageInspectInfo | undefined) => void,
+  o: { onImage?: (image: ImageInspectInfo | undefined) => void; image?: ImageInspectInfo } = {},
 ): Promise<TrustFinding[]> {
   const config = resolved.config;
   const featureEntries = features.map(featureEntry);
@@ -928,8 +939,8 @@ async function provisionalFindings(
     const merged = mergeMetadata(entries, [...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
     return composeFindings(composeConfig.doc, composeConfig.project, scope, { merged }, composeConfig.envFiles);
   }
-  const image = resolved.kind === 'image' && engine ? await inspectImage(engine, String(config.image)) : undefined;
-  onImage?.(image);
+  const image = resolved.kind === 'image' && engine ? (o.image ?? (await inspectImage(engine, String(config.image)))) : undefined;
+  o.onImage?.(image);
   const imageEntries = parseMetadataLabel(image?.Config?.Labels?.[LABEL_METADATA]);
   const entries = [...imageEntries, ...featureEntries, configEntry(config)];
   const merged = mergeMetadata(entries, [...imageEntries.map(() => 'image metadata'), ...featureEntries.map((e) => `Feature "${e.id}"`), 'devcontainer.json']);
@@ -969,7 +980,7 @@ export async function previewTrust(o: { folder: string; configFile?: string; env
   const findings = [
     ...preGateFindings(resolved, features),
     ...remote.map((k) => buildFinding(`feature:${k}`, `it installs the Feature ${k} (its install.sh runs in an image build)`)),
-    ...(await provisionalFindings(engine, resolved, features, scope, o.env, composeConfig, (i) => (image = i))),
+    ...(await provisionalFindings(engine, resolved, features, scope, o.env, composeConfig, { onImage: (i) => (image = i) })),
   ];
   if (resolved.kind === 'image') {
     const hc = image ? healthcheckFinding(image.Config?.Healthcheck?.Test, `the image ${String(config.image)}`) : undefined;

@@ -7,7 +7,7 @@
 // (node_modules, build output, caches: what postCreateCommand makes again). Files that
 // .gitignore excludes but the container needs (a local .env) must be copied by hand.
 import { promises as fs } from 'node:fs';
-import ignore, { type Ignore } from 'ignore';
+import type { Ignore } from 'ignore';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine } from './docker';
@@ -21,6 +21,7 @@ export type IgnoreRules = Ignore;
 
 /** Parses a .gitignore. */
 export function parseGitignore(text: string): IgnoreRules {
+  const { ignore } = require('./lazy-build.js') as typeof import('./lazy-build.js');
   return ignore().add(text);
 }
 

@@ -7,6 +7,7 @@ import type { DetectionResult, LanguageProfile, ProfileEntry, ProfileEnvEntry, P
 import { detectProject } from '../../../src/engine/project/detect';
 import { buildProfile, CACHE_ROOT, evaluateRule, parseSize } from '../../../src/engine/project/profile';
 import { profileFolder } from '../../../src/engine/project/profile-folder';
+import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'projects');
 const detections = new Map<string, DetectionResult>();
@@ -155,6 +156,13 @@ describe('project detection: language profiles', () => {
       assert.match(entry(profile, 'pip-volume').skipReason!, /already mounts/);
       assert.equal(profile.memoryLimitBytes, 2 * 1024 ** 3);
       assert.equal(profile.inotify, false);
+      // hb up passes the config it resolved (here another file, as with --config): that one counts, not the folder's default
+      fs.writeFileSync(path.join(dir, '.devcontainer', 'other.json'), '{ "image": "python:3.12" }\n');
+      const other = await resolveConfig({ folder: dir, configFile: path.join(dir, '.devcontainer', 'other.json') });
+      const withOther = (await profileFolder(dir, { memoryLimitBytes: 2 * 1024 ** 3, inotify: false, resolved: other })).profile;
+      assert.equal(withOther.configFile, path.join('.devcontainer', 'other.json'));
+      assert.equal(env(withOther, 'PYTHONUNBUFFERED')!.status, 'apply');
+      assert.equal(entry(withOther, 'pip-volume').status, 'apply');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { RegistryClient, RegistryError } from '../../../src/engine/registry/client';
 import { fetchOciFeature, fetchTarballFeature } from '../../../src/engine/registry/features';
 import { parseRef, resolveTag } from '../../../src/engine/registry/reference';
+import { readFeatures } from '../../../src/engine/runtime/features';
+import type { ResolvedConfig } from '../../../src/protocol';
 import type { Reporter } from '../../../src/engine/runtime/report';
 import { makeFolder, removeAll } from '../helpers/folders';
 import { blobFile, freePort, publishFeature, startRegistry, tarOf, type TestRegistry } from '../helpers/registry';
@@ -74,6 +76,23 @@ describe('registry: docker-registry, anonymous', function () {
     const byDigest = await fetchOciFeature(`${reg.host}/hb/features/hello@${pub.manifestDigest}`, { client: new RegistryClient({ env }), report: again, env });
     assert.equal(byDigest.dir, f.dir);
     assert.deepEqual(again.steps, []);
+  });
+
+  it('reads a config\'s registry Features side by side, in the config\'s order; the first to fail in that order is the error', async () => {
+    await publishFeature(reg, 'hb/features/par-a', { id: 'par-a', version: '1.0.0' }, 'true\n', ['1']);
+    await publishFeature(reg, 'hb/features/par-b', { id: 'par-b', version: '1.0.0' }, 'true\n', ['1']);
+    const folder = makeFolder({ '.devcontainer/': '' });
+    const resolved = (features: Record<string, unknown>) =>
+      ({ configFile: path.join(folder, '.devcontainer', 'devcontainer.json'), workspaceFolder: folder, config: { image: 'x', features }, kind: 'image', paths: {} }) as unknown as ResolvedConfig;
+    const report = recorder();
+    const list = await readFeatures(resolved({ [`${reg.host}/hb/features/par-b:1`]: {}, [`${reg.host}/hb/features/par-a:1`]: {} }), { env, report });
+    assert.deepEqual(list.map((f) => f.id), ['par-b', 'par-a']);
+    assert.equal(report.steps.filter((s) => s.startsWith('Downloading Feature')).length, 2);
+    // two that do not exist: whichever 404 comes back first, the error names the first in the config
+    const err = await readFeatures(resolved({ [`${reg.host}/hb/features/par-a:1`]: {}, [`${reg.host}/hb/features/par-none-x:1`]: {}, [`${reg.host}/hb/features/par-none-y:1`]: {} }), { env, report: recorder() }).catch((e: unknown) => e);
+    assert.ok(err instanceof RegistryError, String(err));
+    assert.match(err.message, /par-none-x:1/);
+    assert.doesNotMatch(err.message, /par-none-y/);
   });
 
   it('resolves "2" against the tags when only full versions are published', async () => {

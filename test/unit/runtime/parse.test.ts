@@ -9,10 +9,10 @@ import { mergeMetadata } from '../../../src/engine/runtime/metadata';
 import { mountField, parseBytes, parseMount } from '../../../src/engine/runtime/mounts';
 import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
 import { makeFolder, removeAll } from '../helpers/folders';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/runArgs';
-import { commandFindings, healthcheckFinding, requestFindings } from '../../../src/engine/runtime/trust';
+import { buildFinding, commandFindings, healthcheckFinding, isTrusted, rememberTrust, requestFindings } from '../../../src/engine/runtime/trust';
 
 const opts = { baseDir: '/tmp', env: { HOME_VAR: 'from-host' } };
 
@@ -57,6 +57,9 @@ describe('runtime: runArgs', () => {
     assert.deepEqual(p.hostConfig.Sysctls, { 'net.ipv4.ip_forward': '1' });
     assert.deepEqual(p.hostConfig.Tmpfs, { '/run': 'size=64m' });
     assert.deepEqual(p.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9 });
+    // Go's spellings of microseconds, both of them
+    const micro = parseRunArgs(['--health-cmd', 'true', '--health-timeout', '1500\u00b5s', '--health-start-period', '2us'], opts);
+    assert.deepEqual(micro.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Timeout: 1.5e6, StartPeriod: 2e3 });
   });
 
   it('refuses what it cannot map, naming the flag, and stray values', () => {
@@ -250,6 +253,25 @@ describe('runtime: metadata, inputs, trust, errors', () => {
     assert.deepEqual(await key(`seccomp:${path.join(folder, 'p.json')}`), byPath, 'an absolute path, ":" form');
     assert.notDeepEqual(await key('seccomp=q.json'), byPath, 'another content: asks again');
     removeAll();
+  });
+
+  it('hb up --trust records exactly the findings: the same again leaves the record as it is, others replace it', async () => {
+    const env = { HB_CONFIG_DIR: makeFolder() };
+    const store = path.join(env.HB_CONFIG_DIR, 'trust.json');
+    const [a, b] = [buildFinding('feature:a', 'it installs a'), buildFinding('feature:b', 'it installs b')];
+    await rememberTrust(env, '/w', [a, b], '/w/c.json');
+    const first = readFileSync(store, 'utf8');
+    const mtime = statSync(store).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    // the same findings (in another order, one twice), as each gate of every up --trust has them: not written
+    await rememberTrust(env, '/w', [b, a, b], '/w/c.json');
+    assert.equal(readFileSync(store, 'utf8'), first);
+    assert.equal(statSync(store).mtimeMs, mtime);
+    // fewer findings: the record becomes exactly those, so the one dropped asks again later
+    await rememberTrust(env, '/w', [a], '/w/c.json');
+    assert.deepEqual(JSON.parse(readFileSync(store, 'utf8'))['/w\u0000/w/c.json'].findings, ['build:feature:a']);
+    assert.equal(await isTrusted(env, '/w', [a, b], '/w/c.json'), false);
+    assert.equal(await isTrusted(env, '/w', [a], '/w/c.json'), true);
   });
 
   it('turns "no engine" into one message with the fix', () => {
