@@ -76,37 +76,56 @@ const port = v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(
 /** Messages without parameters: none, or an empty list or object. */
 const none = v.union([v.undefined(), v.null(), v.pipe(v.array(v.unknown()), v.length(0)), v.pipe(v.looseObject({}), v.check((o) => Object.keys(o).length === 0, 'takes no parameters'))]);
 
+/**
+ * One method's entry: its name and schema. The compiler checks that what the schema lets through
+ * (its output) fits the parameters the protocol declares for the message, so the schema and the
+ * protocol's types cannot drift apart (a field the protocol requires but the schema does not check
+ * is a type error here).
+ */
+function param<P, S extends v.GenericSchema>(
+  // a request's signature is [params, result, error, ...], a notification's [params, ...]
+  type: { method: string; readonly _: [P, unknown, unknown, unknown] | [P, unknown] | undefined },
+  schema: S & ([v.InferOutput<S>] extends [P] ? unknown : { 'the schema lets through what the protocol does not declare': v.InferOutput<S>; protocol: P }),
+): [string, v.GenericSchema] {
+  return [type.method, schema];
+}
+
+/** A message without parameters (RequestType0, NotificationType0). */
+function noParams(type: { method: string; readonly _: [unknown, unknown, unknown] | [unknown] | undefined }): [string, v.GenericSchema] {
+  return [type.method, none];
+}
+
 /** The schema of each method the engine serves, by method name. A method missing here is refused (see params.test.ts). */
-export const PARAMS: Record<string, v.GenericSchema> = {
-  [Initialize.method]: v.object({ clientName: text, clientVersion: text }),
-  [Shutdown.method]: none,
-  [Ping.method]: none,
-  [ConfigDiscover.method]: v.object({ folder: path }),
-  [ConfigResolve.method]: v.object({ folder: path, configFile: v.optional(path), text: v.optional(text) }),
-  [ProjectDetect.method]: v.object({ folder: path }),
-  [ProjectProfile.method]: v.object({ folder: path, memoryLimitBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), inotify: v.optional(v.boolean()) }),
-  [ProjectInit.method]: v.object({ folder: path, write: v.optional(v.boolean()), text: v.optional(text), texts: v.optional(v.record(v.string(), text)) }),
-  [RuntimeUp.method]: v.object(up),
-  [RuntimeRunHooks.method]: v.object({ ...up, hooks: v.optional(v.array(hook)) }),
-  [RuntimeStatus.method]: v.object(target),
-  [RuntimeTrustPreview.method]: v.object(target),
-  [RuntimeStop.method]: v.object(target),
-  [RuntimeDown.method]: v.object({ ...target, volumes: v.optional(v.boolean()), confirmVolumes: v.optional(v.array(text)) }),
-  [RuntimeList.method]: none,
-  [RuntimeTimeline.method]: v.object(target),
-  [RuntimeWatch.method]: none,
-  [RuntimePorts.method]: v.object(target),
-  [RuntimePortsAdd.method]: v.object({ ...target, port }),
-  [RuntimePortsRemove.method]: v.object({ ...target, port }),
-  [RuntimeTerminalOpen.method]: v.object({ ...target, cols: size, rows: size, cmd: v.optional(v.pipe(v.array(text), v.minLength(1, 'must name a command'))) }),
-  [RuntimeContainerLogs.method]: v.object({ ...target, maxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) }),
-  [RuntimeTerminalInput.method]: v.object({ terminalId: text, data: text }),
-  [RuntimeTerminalResize.method]: v.object({ terminalId: text, cols: size, rows: size }),
-  [RuntimeTerminalClose.method]: v.object({ terminalId: text }),
-  [TracesStart.method]: v.object({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535))) }),
-  [TracesStop.method]: none,
-  [TracesStatusRequest.method]: none,
-  [TracesList.method]: v.object({
+export const PARAMS: Record<string, v.GenericSchema> = Object.fromEntries([
+  param(Initialize, v.object({ clientName: text, clientVersion: text })),
+  noParams(Shutdown),
+  noParams(Ping),
+  param(ConfigDiscover, v.object({ folder: path })),
+  param(ConfigResolve, v.object({ folder: path, configFile: v.optional(path), text: v.optional(text) })),
+  param(ProjectDetect, v.object({ folder: path })),
+  param(ProjectProfile, v.object({ folder: path, memoryLimitBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), inotify: v.optional(v.boolean()) })),
+  param(ProjectInit, v.object({ folder: path, write: v.optional(v.boolean()), text: v.optional(text), texts: v.optional(v.record(v.string(), text)) })),
+  param(RuntimeUp, v.object(up)),
+  param(RuntimeRunHooks, v.object({ ...up, hooks: v.optional(v.array(hook)) })),
+  param(RuntimeStatus, v.object(target)),
+  param(RuntimeTrustPreview, v.object(target)),
+  param(RuntimeStop, v.object(target)),
+  param(RuntimeDown, v.object({ ...target, volumes: v.optional(v.boolean()), confirmVolumes: v.optional(v.array(text)) })),
+  noParams(RuntimeList),
+  param(RuntimeTimeline, v.object(target)),
+  noParams(RuntimeWatch),
+  param(RuntimePorts, v.object(target)),
+  param(RuntimePortsAdd, v.object({ ...target, port })),
+  param(RuntimePortsRemove, v.object({ ...target, port })),
+  param(RuntimeTerminalOpen, v.object({ ...target, cols: size, rows: size, cmd: v.optional(v.pipe(v.array(text), v.minLength(1, 'must name a command'))) })),
+  param(RuntimeContainerLogs, v.object({ ...target, maxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
+  param(RuntimeTerminalInput, v.object({ terminalId: text, data: text })),
+  param(RuntimeTerminalResize, v.object({ terminalId: text, cols: size, rows: size })),
+  param(RuntimeTerminalClose, v.object({ terminalId: text })),
+  param(TracesStart, v.object({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535))) })),
+  noParams(TracesStop),
+  noParams(TracesStatusRequest),
+  param(TracesList, v.object({
     service: v.optional(text),
     operation: v.optional(text),
     attribute: v.optional(v.object({ key: text, value: v.optional(text) })),
@@ -114,15 +133,15 @@ export const PARAMS: Record<string, v.GenericSchema> = {
     maxDurationMs: v.optional(v.number()),
     receivedAfterMs: v.optional(v.number()),
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  }),
-  [TracesGet.method]: v.object({ traceId: v.pipe(text, v.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits')) }),
-  [TracesServices.method]: none,
-  [ReloadSaved.method]: v.object({ folder: path, configFile: v.optional(path), paths: v.array(path) }),
-  [ReloadToggle.method]: v.object({ folder: path, configFile: v.optional(path), enabled: v.boolean(), trusted: v.boolean() }),
-  [PressureSubscribe.method]: v.object({ who: text }),
-  [PressureUnsubscribe.method]: v.object({ subscription: v.number() }),
-  [PrewarmRequest.method]: v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)), runtime: v.optional(text) }),
-  [LiveSettingsUpdate.method]: v.object({
+  })),
+  param(TracesGet, v.object({ traceId: v.pipe(text, v.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits')) })),
+  noParams(TracesServices),
+  param(ReloadSaved, v.object({ folder: path, configFile: v.optional(path), paths: v.array(path) })),
+  param(ReloadToggle, v.object({ folder: path, configFile: v.optional(path), enabled: v.boolean(), trusted: v.boolean() })),
+  param(PressureSubscribe, v.object({ who: text })),
+  param(PressureUnsubscribe, v.object({ subscription: v.number() })),
+  param(PrewarmRequest, v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)), runtime: v.optional(text) })),
+  param(LiveSettingsUpdate, v.object({
     pressure: v.optional(v.object({ memorySomeWarning: v.number(), memoryFullError: v.number() })),
     traces: v.optional(
       v.object({
@@ -132,16 +151,16 @@ export const PARAMS: Record<string, v.GenericSchema> = {
       }),
     ),
     prewarm: v.optional(v.boolean()),
-  }),
-  [SeccompRecord.method]: v.object({ ...target, trusted: v.boolean(), command: v.optional(v.array(text)), durationS: v.optional(v.number()) }),
-  [SeccompGenerate.method]: v.object({ ...target, name: v.optional(text) }),
-  [SeccompValidate.method]: v.object({ ...target, trusted: v.boolean(), command: v.optional(v.array(text)), durationS: v.optional(v.number()), profile: v.optional(text) }),
-  [SeccompApply.method]: v.object({ ...target, profile: v.optional(text) }),
-  [SeccompShow.method]: v.object(target),
+  })),
+  param(SeccompRecord, v.object({ ...target, trusted: v.boolean(), command: v.optional(v.array(text)), durationS: v.optional(v.number()) })),
+  param(SeccompGenerate, v.object({ ...target, name: v.optional(text) })),
+  param(SeccompValidate, v.object({ ...target, trusted: v.boolean(), command: v.optional(v.array(text)), durationS: v.optional(v.number()), profile: v.optional(text) })),
+  param(SeccompApply, v.object({ ...target, profile: v.optional(text) })),
+  param(SeccompShow, v.object(target)),
   // vscode-jsonrpc's own
-  '$/cancelRequest': v.object({ id: v.union([v.number(), v.string()]) }),
-  '$/setTrace': v.object({ value: text }),
-};
+  ['$/cancelRequest', v.object({ id: v.union([v.number(), v.string()]) })],
+  ['$/setTrace', v.object({ value: text })],
+]);
 
 type Id = number | string | null;
 
