@@ -21,7 +21,7 @@ describe('engine: lifecycle commands', () => {
       initializeCommand: 'echo init >> host-side.log',
       onCreateCommand: `echo onCreate >> ${LOG}`,
       updateContentCommand: ['sh', '-c', `echo updateContent >> ${LOG}`],
-      postCreateCommand: { one: `sleep 0.2; echo postCreate-one >> ${LOG}`, two: ['sh', '-c', `echo postCreate-two >> ${LOG}`] },
+      postCreateCommand: { one: `sleep 1; echo postCreate-one >> ${LOG}`, two: ['sh', '-c', `echo postCreate-two >> ${LOG}`] },
       postStartCommand: `echo postStart >> ${LOG}`,
       postAttachCommand: `echo postAttach >> ${LOG}; echo visible output`,
     });

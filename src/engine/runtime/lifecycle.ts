@@ -100,14 +100,21 @@ export interface ContainerContext {
   signal?: AbortSignal;
 }
 
-const MARKER_SCRIPT = 'd="${HOME:-/root}/.devcontainer"; mkdir -p "$d" 2>/dev/null && echo "$0" > "$d/.$1Marker" 2>/dev/null; shift; exec "$@"';
+/**
+ * The run-once markers, written once for every script that touches them (runHook, the batch
+ * driver, readMarkers): `$hb_md` is their folder, `hb_mark HOOK VALUE` writes one, `hb_unmark HOOK`
+ * removes one.
+ */
+const MARKERS = 'hb_md="${HOME:-/root}/.devcontainer"; hb_mark() { mkdir -p "$hb_md" 2>/dev/null && echo "$2" > "$hb_md/.$1Marker" 2>/dev/null; }; hb_unmark() { rm -f "$hb_md/.$1Marker"; }; ';
+
+const MARKER_SCRIPT = `${MARKERS}hb_mark "$1" "$0"; shift; exec "$@"`;
 
 /** What to do after a hook failed: true, as a failed hook keeps no marker (see runBatch's driver). */
 function fixHint(hook: LifecycleHook): string {
   return `Fix the command in devcontainer.json, then run hb up again: it runs ${hook} again (hb run-hooks --hook ${hook} runs just that one; hb rebuild starts from a fresh container).`;
 }
 
-const UNMARK_SCRIPT = 'rm -f "${HOME:-/root}/.devcontainer/.$0Marker"';
+const UNMARK_SCRIPT = `${MARKERS}hb_unmark "$0"`;
 
 /** Runs one hook's commands. `marker` (creation or start time) is written first when given. */
 export async function runHook(ctx: ContainerContext, hook: LifecycleHook, entries: { command: CommandSpec; origin: string }[], marker?: string): Promise<void> {
@@ -204,9 +211,9 @@ export async function readMarkers(
   startedAt: string,
 ): Promise<Set<LifecycleHook>> {
   const script =
-    'd="${HOME:-/root}/.devcontainer"; ' +
-    'for h in onCreateCommand updateContentCommand postCreateCommand; do c=$(cat "$d/.${h}Marker" 2>/dev/null || echo ENOENT); [ "${c:-$0}" = "$0" ] && echo "$h"; done; ' +
-    'c=$(cat "$d/.postStartCommandMarker" 2>/dev/null || echo ENOENT); [ "${c:-$1}" = "$1" ] && echo postStartCommand; true';
+    MARKERS +
+    `for h in ${CREATE_HOOKS.join(' ')}; do c=$(cat "$hb_md/.\${h}Marker" 2>/dev/null || echo ENOENT); [ "\${c:-$0}" = "$0" ] && echo "$h"; done; ` +
+    'c=$(cat "$hb_md/.postStartCommandMarker" 2>/dev/null || echo ENOENT); [ "${c:-$1}" = "$1" ] && echo postStartCommand; true';
   const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, created, startedAt], user, env });
   const done = new Set<LifecycleHook>();
   for (const l of res.stdout.split('\n')) if (l.trim()) done.add(l.trim() as LifecycleHook);
@@ -241,12 +248,7 @@ export async function probeUserEnv(
     const start = res.stdout.indexOf(PROBE_MARK);
     const end = res.stdout.lastIndexOf(PROBE_MARK);
     if (start < 0 || end <= start) throw new Error(`the shell printed no environment (exit code ${res.exitCode})`);
-    const env: Record<string, string> = {};
-    for (const pair of res.stdout.slice(start + PROBE_MARK.length, end).split('\0')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0 && !DROP.has(pair.slice(0, eq))) env[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
-    return env;
+    return parseEnviron(res.stdout.slice(start + PROBE_MARK.length, end));
   } catch (e) {
     if (signal?.aborted) throw new RuntimeError('cancelled', 'Probing the user environment was cancelled.');
     report.warn(
@@ -272,6 +274,13 @@ export function hookEnv(probed: Record<string, string>, remoteEnv: Record<string
   return env;
 }
 
+/** A process's environment as /proc/<pid>/environ gives it (NUL-separated), without the shell's own variables (DROP) or those `skip` names. */
+function parseEnviron(text: string, skip: (name: string) => boolean = () => false): Record<string, string> {
+  const env = parseEnvList(text.split('\0'));
+  for (const k of Object.keys(env)) if (DROP.has(k) || skip(k)) delete env[k];
+  return env;
+}
+
 export function parseEnvList(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of list ?? []) {
@@ -293,6 +302,7 @@ export function parseEnvList(list: string[] | undefined): Record<string, string>
 
 const CTRL = '\u001eHB-';
 const DRIVER = [
+  MARKERS,
   'n=$HB_N; envs=$HB_ENV_SCRIPT; dump=$HB_DUMP',
   'i=0; while [ "$i" -lt "$n" ]; do eval "c_$i=\\$HB_C_$i; h_$i=\\$HB_H_$i; m_$i=\\$HB_M_$i; unset HB_C_$i HB_H_$i HB_M_$i"; i=$((i+1)); done',
   'unset HB_N HB_ENV_SCRIPT HB_DUMP HB_DRIVER',
@@ -302,12 +312,12 @@ const DRIVER = [
   'eval "$envs"',
   'i=0; while [ "$i" -lt "$n" ]; do',
   '  eval "c=\\$c_$i; h=\\$h_$i; m=\\$m_$i"',
-  '  if [ -n "$m" ]; then d="${HOME:-/root}/.devcontainer"; mkdir -p "$d" 2>/dev/null && echo "$m" > "$d/.${h}Marker" 2>/dev/null; mk=$h; fi',
+  '  if [ -n "$m" ]; then hb_mark "$h" "$m"; mk=$h; fi',
   `  printf '${CTRL}START %s\\n' "$i"`,
   '  (eval "exec $c") </dev/null 2>&1; rc=$?',
   `  printf '\\n${CTRL}END %s %s\\n' "$i" "$rc"`,
   // a hook that failed has not run: its marker goes, so the next up runs it again
-  '  if [ "$rc" -ne 0 ]; then [ "$mk" = "$h" ] && rm -f "${HOME:-/root}/.devcontainer/.${h}Marker"; exit 0; fi',
+  '  if [ "$rc" -ne 0 ]; then [ "$mk" = "$h" ] && hb_unmark "$h"; exit 0; fi',
   '  i=$((i+1))',
   'done',
 ].join('\n');
@@ -436,12 +446,8 @@ export async function runBatch(opts: BatchOptions, items: BatchItem[]): Promise<
         if (end < 0) return;
         envText += buffer.slice(0, end);
         buffer = buffer.slice(end + `\n${CTRL}ENV-END\n`.length);
-        probed = {};
-        for (const pair of envText.split('\0')) {
-          const eq = pair.indexOf('=');
-          const k = pair.slice(0, eq);
-          if (eq > 0 && !DROP.has(k) && !k.startsWith('HB_')) probed[k] = pair.slice(eq + 1);
-        }
+        // (the driver's own HB_ variables are not the user's)
+        probed = parseEnviron(envText, (k) => k.startsWith('HB_'));
         envText = undefined;
         continue;
       }
