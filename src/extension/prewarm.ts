@@ -39,6 +39,9 @@ export class Prewarming implements vscode.Disposable {
   private readonly asked = new Map<string, string>();
   private readonly inflight = new Map<string, vscode.CancellationTokenSource>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** Folders whose container was seen in this window, and those whose container then went missing (removed by the user). */
+  private readonly hadContainer = new Set<string>();
+  private readonly removed = new Set<string>();
   private statusMessage: vscode.Disposable | undefined;
 
   constructor(private readonly deps: PrewarmingDeps) {
@@ -65,6 +68,11 @@ export class Prewarming implements vscode.Disposable {
       if (p.choice.kind !== 'chosen') continue;
       const folder = p.folder.uri.fsPath;
       const configFile = p.choice.configFile;
+      const state = p.container.summary?.state;
+      if (state && state !== 'missing') {
+        this.hadContainer.add(folder);
+        this.removed.delete(folder);
+      } else if (state === 'missing' && this.hadContainer.has(folder)) this.removed.add(folder);
       const d = prewarmDecision({
         workspaceTrusted: vscode.workspace.isTrusted,
         enabled: this.enabled,
@@ -73,6 +81,7 @@ export class Prewarming implements vscode.Disposable {
         kind: p.result?.kind,
         summary: p.container.summary,
         busy: !!p.container.busy,
+        removed: this.removed.has(folder),
       });
       if (!d.ask) {
         // the user starts or rebuilds it now: that up builds what it needs itself
@@ -83,11 +92,11 @@ export class Prewarming implements vscode.Disposable {
       }
       if (this.asked.get(folder) === d.situation || this.inflight.has(folder)) continue;
       this.asked.set(folder, d.situation);
-      void this.ask(p, folder, configFile);
+      void this.ask(p, folder, configFile, d.container);
     }
   }
 
-  private async ask(p: Project, folder: string, configFile: string): Promise<void> {
+  private async ask(p: Project, folder: string, configFile: string, container: boolean): Promise<void> {
     const cts = new vscode.CancellationTokenSource();
     this.inflight.set(folder, cts);
     clearTimeout(this.retries.get(folder));
@@ -96,7 +105,7 @@ export class Prewarming implements vscode.Disposable {
     try {
       const answer = await this.deps.request(
         PrewarmRequest,
-        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.deps.accepted(folder, configFile), ...(runtime ? { runtime } : {}) },
+        { folder, configFile, trusted: vscode.workspace.isTrusted, acceptedFindings: this.deps.accepted(folder, configFile), ...(runtime ? { runtime } : {}), ...(container ? {} : { container: false }) },
         // a build: as long as it takes (cancelled when the setting goes off or the window closes)
         { token: cts.token, timeoutMs: PREWARM_TIMEOUT_MS },
       );

@@ -15,11 +15,17 @@ export interface PrewarmFacts {
   summary?: ContainerSummary;
   /** An up, stop or remove of the folder is under way. */
   busy: boolean;
+  /**
+   * The folder's container was there earlier in this window and is gone now: the user removed it
+   * (HyperBox: Remove, hb down, docker rm). Prewarming does not make it again; a Dockerfile
+   * config's image is still prepared.
+   */
+  removed?: boolean;
 }
 
 export type PrewarmDecision =
-  /** Ask the engine; `situation` names what is prewarmed for (the same one is asked once). */
-  | { ask: true; situation: string }
+  /** Ask the engine; `situation` names what is prewarmed for (the same one is asked once); `container`: whether a missing container may be made. */
+  | { ask: true; situation: string; container: boolean }
   | { ask: false; why: string };
 
 /**
@@ -38,7 +44,8 @@ export function prewarmDecision(f: PrewarmFacts): PrewarmDecision {
   if (s.state !== 'missing' && s.state !== 'stale') return { ask: false, why: `the container is ${s.state}: nothing to prepare` };
   // an image config has no image of its own to build: a stale container is rebuilt by its up
   if (f.kind === 'image' && s.state !== 'missing') return { ask: false, why: 'the container is stale: an image config has nothing to prepare for its rebuild' };
-  return { ask: true, situation: `${s.state}\n${s.containerId ?? ''}\n${[...s.drift.changed].sort().join('\n')}` };
+  if (f.kind === 'image' && f.removed) return { ask: false, why: 'you removed the container in this window: prewarming does not make it again' };
+  return { ask: true, situation: `${s.state}\n${s.containerId ?? ''}\n${[...s.drift.changed].sort().join('\n')}${f.removed ? '\nremoved' : ''}`, container: !f.removed };
 }
 
 /** The user-facing line for an answer of the engine (undefined: nothing worth saying). */

@@ -90,6 +90,8 @@ export const PrewarmRequest = new RequestType<
     acceptedFindings?: string[];
     /** The editor's hyperbox.runtime setting, as its up would pass it (RuntimeUpParams.runtime): the container made is the one its up would make. */
     runtime?: string;
+    /** false: the user removed the folder's container in this window; prepare the image only, never the container again. */
+    container?: boolean;
   },
   PrewarmStatus,
   void

@@ -157,6 +157,12 @@ describe('engine: PSI-aware prewarming', () => {
       const first = await hbUp(folder);
       await down({ folder, env: process.env, report: quiet });
       const accepted = (first.result.findings ?? []).map((f) => f.key);
+      // the editor saw that container removed in this window: the image again, never the container
+      const afterRemove = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted, container: false }, o);
+      assert.equal(afterRemove.state, 'ready', afterRemove.reason);
+      assert.equal(afterRemove.containerId, undefined);
+      assert.match(afterRemove.reason, /No container was made: you removed its container in this window/);
+      assert.equal(docker(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${folder}`]).stdout.trim(), '');
       const calm = await prewarm({ folder, trusted: true, enabled: true, acceptedFindings: accepted }, o);
       assert.ok(calm.containerId, calm.reason);
       assert.ok(docker(['inspect', '--format', '{{json .HostConfig.Mounts}}', calm.containerId]).stdout.includes(outside), 'made with the mount it was trusted for');

@@ -71,7 +71,7 @@ export interface PrewarmOptions {
  * `acceptedFindings` the finding keys the user accepted for it in the editor.
  */
 export async function prewarm(
-  target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[]; runtime?: string },
+  target: { folder: string; configFile?: string; trusted: boolean; enabled: boolean; acceptedFindings?: string[]; runtime?: string; container?: boolean },
   o: PrewarmOptions,
 ): Promise<PrewarmStatus> {
   if (!target.enabled) return { state: 'off', reason: 'hyperbox.prewarm is off.' };
@@ -91,6 +91,8 @@ export async function prewarm(
   }
   const summary = await status({ folder: resolved.workspaceFolder, configFile: resolved.configFile!, env: o.env });
   // an image config has no image of its own to build: only its missing container is prepared
+  const removed = 'you removed its container in this window, and prewarming does not make it again (the next start does).';
+  if (!dockerfile && target.container === false) return { state: 'not-needed', reason: `Nothing to prepare: ${removed}` };
   if (!dockerfile && summary.state !== 'missing') return { state: 'not-needed', reason: `The container is ${summary.state}: for an image config, only a missing container is prewarmed.` };
   if (summary.state !== 'missing' && summary.state !== 'stale') return { state: 'not-needed', reason: `The container is ${summary.state} and up to date.` };
   const busy = hostBusy(o.calm ?? DEFAULT_CALM, o.root);
@@ -104,6 +106,7 @@ export async function prewarm(
   const tag = prewarmTag(resolved.devcontainerId!, inputs);
   const image = await prewarmImage(engine, resolved, tag, o);
   if (image.state !== 'ready' || summary.state !== 'missing') return image;
+  if (target.container === false) return { ...image, reason: `${image.reason} No container was made: ${removed}` };
   return prewarmContainer(resolved, image, target, o);
 }
 

@@ -124,7 +124,7 @@ export function registerLive(conn: MessageConnection, log: EngineLog): Live {
       .catch(() => undefined)
       .then(() =>
         prewarm(
-          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm, acceptedFindings: p.acceptedFindings, runtime: p.runtime },
+          { folder: p.folder, configFile: p.configFile, trusted: p.trusted, enabled: settings.prewarm, acceptedFindings: p.acceptedFindings, runtime: p.runtime, container: p.container },
           { engine, env, settings, signal: controller.signal, report: { step: () => undefined, output: () => undefined, info: (m) => log.info(m), warn: (m) => log.warn(m) } },
         ),
       );

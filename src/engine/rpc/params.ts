@@ -140,7 +140,7 @@ export const PARAMS: Record<string, v.GenericSchema> = Object.fromEntries([
   param(ReloadToggle, v.object({ folder: path, configFile: v.optional(path), enabled: v.boolean(), trusted: v.boolean() })),
   param(PressureSubscribe, v.object({ who: text })),
   param(PressureUnsubscribe, v.object({ subscription: v.number() })),
-  param(PrewarmRequest, v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)), runtime: v.optional(text) })),
+  param(PrewarmRequest, v.object({ folder: path, configFile: v.optional(path), trusted: v.boolean(), acceptedFindings: v.optional(v.array(text)), runtime: v.optional(text), container: v.optional(v.boolean()) })),
   param(LiveSettingsUpdate, v.object({
     pressure: v.optional(v.object({ memorySomeWarning: v.number(), memoryFullError: v.number() })),
     traces: v.optional(

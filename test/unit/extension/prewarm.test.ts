@@ -40,6 +40,9 @@ describe('extension: prewarming', () => {
       assert.equal(prewarmDecision({ ...calm, summary: summary('missing') }).ask, true);
       // an image config: its missing container (there is no image of its own to build)
       assert.equal(prewarmDecision({ ...calm, kind: 'image', summary: summary('missing') }).ask, true);
+      // a container the user removed in this window: the image again, not the container
+      assert.deepEqual(prewarmDecision({ ...calm, summary: summary('missing'), removed: true }), { ask: true, situation: 'missing\n\n\nremoved', container: false });
+      assert.equal((prewarmDecision({ ...calm, summary: summary('missing') }) as { container: boolean }).container, true);
     });
     it('does not ask, and says why, in every other case', () => {
       const why = (f: Partial<PrewarmFacts>) => {
@@ -52,6 +55,7 @@ describe('extension: prewarming', () => {
       assert.match(why({ engineRunning: false }), /engine is not running/);
       assert.match(why({ usable: false }), /errors/);
       assert.match(why({ kind: 'image' }), /stale: an image config has nothing to prepare/);
+      assert.match(why({ kind: 'image', summary: summary('missing'), removed: true }), /you removed the container in this window/);
       assert.match(why({ kind: 'compose' }), /only image and Dockerfile configs.*compose/);
       assert.match(why({ busy: true }), /under way/);
       assert.match(why({ summary: summary('running') }), /running: nothing to prepare/);
@@ -159,9 +163,16 @@ describe('extension: prewarming', () => {
       answers.push({ state: 'ready', reason: 'The dev container is prewarmed: its image is built and its container hb-app-1 made (stopped); the next start only starts it.', tag: 'hb-prewarm-abc:1', buildMs: 4_000, containerId: 'c0ffee' });
       becomes(summary('missing'));
       await waitFor(() => refreshed.length === 1, 'the container asked for again');
+      assert.equal((sent[0] as { container?: boolean }).container, undefined, 'a container never seen in this window may be made');
       assert.equal(refreshed[0], project);
       assert.equal((sent[0] as { runtime?: string }).runtime, 'crun', 'made under the runtime the user\'s own up would use');
       assert.match(log.text(), /Prewarmed app: The dev container is prewarmed: its image is built and its container hb-app-1 made \(stopped\); the next start only starts it\. The build took 4\.0 s/);
+      // the user removes that container: the next prewarm prepares the image only
+      becomes(summary('stopped'));
+      answers.push({ state: 'ready', reason: 'The image is prewarmed as hb-prewarm-abc:1. No container was made: you removed its container in this window.', tag: 'hb-prewarm-abc:1' });
+      becomes(summary('missing'));
+      await waitFor(() => sent.length === 2, 'the prewarm after the removal');
+      assert.equal((sent[1] as { container?: boolean }).container, false);
     });
 
     it('asks nothing in Restricted Mode, with the setting off, or for a Compose config; turning the setting on asks', async () => {
