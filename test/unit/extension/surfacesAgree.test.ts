@@ -17,7 +17,7 @@ import { ROOT, ensureBuilt, removeTempDirs, tempDir, waitFor } from './helpers';
 const LABEL_FOLDER = 'devcontainer.local_folder';
 
 describe('every surface says the same thing (vscode stubbed, real engine)', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   const saved = { host: process.env.DOCKER_HOST, engine: process.env.HYPERBOX_ENGINE_PATH };
   const folders: string[] = [];
   let context: ReturnType<typeof stub.extensionContext> | undefined;
@@ -127,7 +127,7 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     assert.deepEqual(s.panel!.ports.map((p) => p.containerPort), [3000], 'the panel lists the forwarded port, as the view does');
     assert.match(s.viewPorts!, /reachable/);
     const hostPort = s.panel!.ports[0].hostPort;
-    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port', 10_000);
+    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port', 30_000);
     // the lifecycle output streamed into the HyperBox log while the up ran
     assert.match(stub.log().text(), /app: \[postStartCommand\] hello-from-postStart/);
     assert.doesNotMatch(stub.log().text(), /can't access tty/);
@@ -150,7 +150,7 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     docker(['stop', '-t', '0', id]);
     s = await agree('stopped outside the editor, everywhere', (x) => / dev container stopped$/.test(x.status) && x.view === 'stopped' && x.panel?.stateKind === 'stopped' && /none reachable/.test(x.viewPorts ?? ''), 15_000);
     assert.ok(s.panel!.ports.every((p) => p.state !== 'forwarded' && p.state !== 'published'), 'the panel says the port is not forwarded, as the view does');
-    await waitFor(async () => (await httpGet(hostPort).catch((e: NodeJS.ErrnoException) => e.code)) === 'ECONNREFUSED', 'the forwarded port refuses once the container stopped', 10_000);
+    await waitFor(async () => (await httpGet(hostPort).catch((e: NodeJS.ErrnoException) => e.code)) === 'ECONNREFUSED', 'the forwarded port refuses once the container stopped', 30_000);
     // started outside the editor (docker start): forwarding comes back with it, on the same host port
     docker(['start', id]);
     s = await agree(
@@ -160,7 +160,7 @@ describe('every surface says the same thing (vscode stubbed, real engine)', func
     );
     assert.equal(s.panel!.ports[0].hostPort, hostPort);
     docker(['exec', id, 'sh', '-c', APP]); // docker start runs no postStartCommand: start the app as a user would
-    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port after docker start', 10_000);
+    await waitFor(async () => (await httpGet(hostPort).catch(() => '')) === 'hello-from-app\n', 'an HTTP answer through the forwarded port after docker start', 30_000);
     await run(Commands.start, folder);
     await agree('running once more', (x) => / dev container running$/.test(x.status) && x.panel?.stateKind === 'running');
 
