@@ -1152,8 +1152,10 @@ export interface SeccompValidateResult {
   denials: SeccompDenial[];
   /** When the workload failed: whether it fails without the profile too (then it is not the profile's doing); null when it did not fail. */
   failsWithoutProfile: boolean | null;
+  /** The dev container's own process (HyperBox's keep-alive or the image's command), when it ended under the profile while the workload ran: its exit code; null when it stayed up. */
+  ownProcessExit: number | null;
   ok: boolean;
-  /** The workload's last output when it failed. */
+  /** The workload's last output when it failed (or the container's own, when that ended). */
   logTail: string;
 }
 

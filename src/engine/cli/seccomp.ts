@@ -114,7 +114,8 @@ export const seccompCommand: Command = {
           for (const d of r.denials) ctx.out(`${c.red('blocked:')} ${d.name} (${d.count}×) by ${d.processes.join(', ')}\n`);
           if (r.failsWithoutProfile === true) ctx.out(`The workload ${how}, and fails without the profile too: it fails on its own, not because of ${r.file}.\n`);
           else if (r.failsWithoutProfile === false) ctx.out(`The workload ${how} under ${r.file} but works without it: the profile breaks it.\n`);
-          if (r.logTail && r.failsWithoutProfile !== null) ctx.err(`Its last output:\n${r.logTail}`);
+          if (r.ownProcessExit !== null) ctx.out(`${c.red('stopped:')} the dev container's own process exited with ${r.ownProcessExit} under ${r.file}: a dev container made with this profile would not stay up.\n`);
+          if (r.logTail && (r.failsWithoutProfile !== null || r.ownProcessExit !== null)) ctx.err(`Its last output:\n${r.logTail}`);
           if (r.ok) ctx.out(`${c.green('ok:')} no call blocked under ${r.file}; the workload ${how}.\n`);
           else if (r.denials.length) ctx.out(`${r.denials.length} syscall${r.denials.length === 1 ? '' : 's'} blocked under ${r.file}: record the workload doing this, then hb seccomp generate again.\n`);
         }

@@ -13,6 +13,8 @@ export interface ExecOptions {
   onOutput?(text: string, from: 'stdout' | 'stderr'): void;
   /** Keep at most this many characters of output for the result (default 16k). */
   keep?: number;
+  /** Called once the exec runs, with what inspecting it tells (its host process id). */
+  onStart?(info: { pid: number }): void;
 }
 
 export interface ExecResult {
@@ -35,6 +37,10 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
     Tty: false,
   });
   const stream = await exec.start({ hijack: true, stdin: false });
+  if (opts.onStart) {
+    const started = await exec.inspect();
+    opts.onStart({ pid: started.Pid });
+  }
   const keep = opts.keep ?? 16_384;
   let output = '';
   let stdout = '';

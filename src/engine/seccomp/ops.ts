@@ -49,6 +49,7 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   await resolveNames(syscalls.map((s) => s.name), hostArchitectures(), o.env);
   const warnings: string[] = [];
   if (run.durationMs < SHORT_RECORDING_MS) warnings.push(`The recording lasted only ${run.durationMs} ms: calls the workload makes later (when it serves requests, on a timer) are not in it. Record again with a longer --duration, or while the app is in use.`);
+  if (run.ownExit) warnings.push(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} while the workload ran: the recording covers it only until then.\n${run.ownExit.logTail.trim()}`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
   // what the engine's own default allows, once per engine (the panel shows the profile beside it)
   if (!(await cachedEngineDefault(o.engine, o.env).catch(() => undefined))) {
@@ -180,6 +181,7 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
   const run = await runWorkload({ ...o, profile: marked, deniedErrno: VALIDATION_ERRNO_NAME });
   const denials: SeccompDenial[] = [...run.trace!.denied.entries()].map(([name, d]) => ({ name, count: d.count, processes: d.exes })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const failed = run.ended === 'exited' && run.exitCode !== 0;
+  if (run.ownExit) o.report.warn(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} under the profile: a dev container made with it would stop.`);
   let failsWithoutProfile: boolean | null = null;
   if (failed) {
     o.report.step('The workload failed: running it once more without the profile');
@@ -194,8 +196,9 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
     durationMs: run.durationMs,
     denials,
     failsWithoutProfile,
-    ok: !denials.length && !failed,
-    logTail: failed ? run.logTail : '',
+    ownProcessExit: run.ownExit?.exitCode ?? null,
+    ok: !denials.length && !failed && !run.ownExit,
+    logTail: failed ? run.logTail : run.ownExit ? run.ownExit.logTail : '',
   };
   await updateState(o.env, where.workspaceFolder, { lastValidation: { ...result, time: new Date().toISOString() } });
   return result;

@@ -93,7 +93,7 @@ describe('HyperBox: Generate Seccomp Profile and the Seccomp panel', function ()
         if (type.method === 'hyperbox/seccomp/generate') return (await generateSeccomp({ folder: p.folder, configFile: p.configFile, env })) as R;
         if (type.method === 'hyperbox/seccomp/validate') {
           const file = path.join(folder, '.devcontainer', 'seccomp', 'default.json');
-          const result: SeccompValidateResult = { file, command: ['python3', 'app.py'], exitCode: null, ended: 'stopped', durationMs: 20_000, denials: [{ name: 'clock_nanosleep', count: 3, processes: ['/usr/bin/python3'] }], failsWithoutProfile: null, ok: false, logTail: '' };
+          const result: SeccompValidateResult = { file, command: ['python3', 'app.py'], exitCode: null, ended: 'stopped', durationMs: 20_000, denials: [{ name: 'clock_nanosleep', count: 3, processes: ['/usr/bin/python3'] }], failsWithoutProfile: null, ownProcessExit: null, ok: false, logTail: '' };
           await updateState(env, folder, { lastValidation: { ...result, time: '2026-12-04T10:01:00.000Z' } });
           return result as R;
         }
