@@ -1092,12 +1092,18 @@ export interface SeccompWorkloadParams extends RuntimeTarget {
   command?: string[];
   /** Stop the workload after this many seconds. */
   durationS?: number;
+  /** record: how (default: the kernel's seccomp log when it can be read, else strace). */
+  mechanism?: 'strace' | 'seccomp-log';
 }
 
 export interface SeccompRecordResult {
   /** The recording's file (under the cache folder). */
   file: string;
   workspaceFolder: string;
+  /** How it was recorded: strace, or the kernel's seccomp log (no arguments or failures seen). */
+  mechanism: 'strace' | 'seccomp-log';
+  /** When the workload's process ended (ms since the epoch). */
+  workloadEndedAt: number;
   command: string[];
   durationMs: number;
   /** null when hb stopped the workload (--duration, cancel). */

@@ -14,6 +14,7 @@ import { hb, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers
 import { busyboxImage, pythonImage } from './images';
 
 const WORKLOAD = ['--', 'sh', '-c', 'ls /; cat /etc/passwd'];
+const ratelimit = readFileSync('/proc/sys/kernel/printk_ratelimit', 'utf8').trim();
 
 describe('hb seccomp: record, generate, validate, apply', function () {
   this.timeout(180_000);
@@ -33,8 +34,11 @@ describe('hb seccomp: record, generate, validate, apply', function () {
   it('records the workload, writes a minimal profile within a second, and the workload runs under it with no call blocked', () => {
     const rec = hb(['seccomp', 'record', folder, '--trust', '--json', ...WORKLOAD], { env });
     assert.equal(rec.code, 0, rec.stderr);
-    const r = JSON.parse(rec.stdout) as { syscalls: number; exitCode: number; recordings: number };
+    const r = JSON.parse(rec.stdout) as { syscalls: number; exitCode: number; recordings: number; mechanism: string };
     assert.equal(r.exitCode, 0);
+    // the kernel's seccomp log by default (this machine has no audit daemon), and printk's rate limit put back
+    assert.equal(r.mechanism, 'seccomp-log');
+    assert.equal(readFileSync('/proc/sys/kernel/printk_ratelimit', 'utf8').trim(), ratelimit);
     assert.ok(r.syscalls > 10 && r.syscalls < 80, `${r.syscalls} distinct syscalls`);
 
     const started = Date.now();
@@ -163,10 +167,18 @@ describe('hb seccomp on a Python workload with threads', function () {
     if (folder) await removeEverythingUnder(path.join(TEST_ROOT, 'seccomp-python'));
   });
 
-  it('records the calls of a thread made inside the container, and the workload runs under the profile', () => {
-    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', '--', 'python3', '-c', PY]);
+  it('records the calls of a thread made inside the container (with strace, and with the kernel\'s seccomp log), and the workload runs under the profile', () => {
+    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', '--strace', '--', 'python3', '-c', PY]);
     assert.equal(rec.code, 0, rec.stderr);
     assert.equal(JSON.parse(rec.stdout).exitCode, 0);
+    assert.equal(JSON.parse(rec.stdout).mechanism, 'strace');
+    const viaLog = hb(['seccomp', 'record', folder, '--trust', '--json', '--', 'python3', '-c', PY]);
+    assert.equal(viaLog.code, 0, viaLog.stderr);
+    assert.equal(JSON.parse(viaLog.stdout).mechanism, 'seccomp-log');
+    // the kernel logs the thread's call as any other: the log's recording has it by itself
+    const logged = JSON.parse(readFileSync(JSON.parse(viaLog.stdout).file, 'utf8')) as { syscalls: { name: string; count: number; firstExe: string }[] };
+    const prio = logged.syscalls.find((x) => x.name === 'sched_get_priority_max');
+    assert.ok(prio && prio.count >= 1 && /python3/.test(prio.firstExe), JSON.stringify(prio));
     const gen = hb(['seccomp', 'generate', folder, '--json']);
     assert.equal(gen.code, 0, gen.stderr);
     const g = JSON.parse(gen.stdout) as { allowed: string[] };

@@ -11,6 +11,7 @@ import { RuntimeError } from '../runtime/errors';
 import { generateProfile, mergeRecordings, parseProfile, profileNames, profileText, type SeccompProfile } from './profile';
 import { allSyscallNames, hostArchitectures, resolveNames, unknownNames } from './resolver';
 import { folderKey, RECORDING_PROFILE, runWorkload, VALIDATION_ERRNO, VALIDATION_ERRNO_NAME, type WorkloadOptions } from './run';
+import { LOG_RECORDING_PROFILE, seccompLogUnavailable } from './seccompLog';
 import type { SeccompRecording } from './types';
 import type { Engine } from '../runtime/docker';
 import { cachedEngineDefault, measureEngineDefault } from './engineDefault';
@@ -35,19 +36,30 @@ export async function loadRecordings(env: NodeJS.ProcessEnv, workspaceFolder: st
   return out;
 }
 
-/** Runs the workload traced and saves the recording beside the folder's earlier ones. */
+/**
+ * Runs the workload recorded and saves the recording beside the folder's earlier ones. The kernel's
+ * seccomp log is used when it can be (the workload runs at about its own speed); strace when it
+ * cannot (the reason is a warning) or when asked for (`mechanism: 'strace'`).
+ */
 export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordResult> {
   const time = new Date().toISOString();
-  const run = await runWorkload({ ...o, profile: RECORDING_PROFILE });
+  const warnings: string[] = [];
+  let mechanism = o.mechanism;
+  if (!mechanism) {
+    const why = await seccompLogUnavailable();
+    mechanism = why ? 'strace' : 'seccomp-log';
+    if (why) warnings.push(`Recorded with strace, which stops the workload at every call (slower), instead of the kernel's seccomp log: ${why}.`);
+  }
+  const run = await runWorkload({ ...o, mechanism, profile: mechanism === 'seccomp-log' ? LOG_RECORDING_PROFILE : RECORDING_PROFILE });
   const syscalls = [...run.trace!.calls.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const recording: SeccompRecording = { version: 1, time, command: run.command, image: run.image, durationMs: run.durationMs, exitCode: run.exitCode, ended: run.ended, syscalls };
+  if (mechanism === 'seccomp-log') for (const s of syscalls) if (s.name === 'socket' || s.name === 'personality') s.argsUnknown = true;
+  const recording: SeccompRecording = { version: 1, time, command: run.command, image: run.image, durationMs: run.durationMs, exitCode: run.exitCode, ended: run.ended, mechanism, syscalls };
   const dir = recordingsDir(o.env, run.workspaceFolder);
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${time.replace(/[:.]/g, '-')}.json`);
   await fs.writeFile(file, JSON.stringify(recording, null, 1) + '\n');
   // resolve the names now, so generate answers from the cache
   await resolveNames(syscalls.map((s) => s.name), hostArchitectures(), o.env);
-  const warnings: string[] = [];
   if (run.durationMs < SHORT_RECORDING_MS) warnings.push(`The recording lasted only ${run.durationMs} ms: calls the workload makes later (when it serves requests, on a timer) are not in it. Record again with a longer --duration, or while the app is in use.`);
   if (run.ownExit) warnings.push(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} while the workload ran: the recording covers it only until then.\n${run.ownExit.logTail.trim()}`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
@@ -64,6 +76,8 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   return {
     file,
     workspaceFolder: run.workspaceFolder,
+    mechanism,
+    workloadEndedAt: run.endedAt,
     command: run.command,
     durationMs: run.durationMs,
     exitCode: run.exitCode,

@@ -39,12 +39,23 @@ export function mergeRecordings(recordings: SeccompRecording[]): SyscallRecord[]
       }
       m.count += s.count;
       m.failed += s.failed;
+      if (s.argsUnknown) m.argsUnknown = true;
       m.errnos = [...new Set([...m.errnos, ...s.errnos])].sort();
       if (s.firstArgs || m.firstArgs) m.firstArgs = [...new Set([...(m.firstArgs ?? []), ...(s.firstArgs ?? [])])].sort((a, b) => a - b);
     }
   }
   return [...merged.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/**
+ * Docker's default profile's rules for the two calls it allows only with some arguments: socket
+ * for every address family but AF_VSOCK, personality for PER_LINUX, PER_LINUX32, UNAME26 (alone and
+ * with PER_LINUX32) and the query 0xffffffff. Used when a recording did not see the arguments.
+ */
+export const DOCKER_ARG_RULES: Record<'socket' | 'personality', SeccompRule[]> = {
+  socket: [{ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] }],
+  personality: [0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value) => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] })),
+};
 
 export interface Generated {
   profile: SeccompProfile;
@@ -72,6 +83,11 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
       const errno = c.errnos.includes('ENOSYS') ? 'ENOSYS' : 'EPERM';
       refused.push({ name: c.name, errno, count: c.count, firstExe: c.firstExe });
       (errno === 'ENOSYS' ? enosys : eperm).add(c.name);
+      continue;
+    }
+    if ((c.name === 'socket' || c.name === 'personality') && c.argsUnknown) {
+      // a recording that could not see arguments: Docker's own argument rules for these two
+      rules.push(...DOCKER_ARG_RULES[c.name]);
       continue;
     }
     if (c.name === 'socket' && c.firstArgs?.length) {

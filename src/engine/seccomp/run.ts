@@ -16,6 +16,7 @@ import type { Reporter } from '../runtime/report';
 import { execIn } from '../runtime/exec';
 import { probeUserEnv } from '../runtime/lifecycle';
 import { fixedTrust, workloadFinding, type TrustDecider } from '../runtime/trust';
+import { seccompLogCalls, startLogRecorder, type LogRecorder } from './seccompLog';
 import { parseTrace, type ParsedTrace } from './strace';
 
 export const LABEL_SECCOMP = 'hyperbox.seccomp';
@@ -44,8 +45,10 @@ export interface WorkloadOptions {
   durationS?: number;
   /** The profile to run under (default: the recording profile). */
   profile?: object;
-  /** Whether to trace (a plain run without strace is used to tell if a workload fails on its own). */
+  /** Whether to record (a plain run without it is used to tell if a workload fails on its own). */
   trace?: boolean;
+  /** How to record: strace from the host (default), or the kernel's seccomp log (seccompLog.ts; with its recording profile). */
+  mechanism?: 'strace' | 'seccomp-log';
   /** The editor's Workspace Trust (a boolean), or hb's decider (the trust store, --trust, a prompt). */
   trusted: boolean | TrustDecider;
   report: Reporter;
@@ -68,6 +71,8 @@ export interface WorkloadRun {
   logTail: string;
   /** The dev container's own entrypoint and command (they keep a container running). */
   keepAlive: { entrypoint: string[]; cmd: string[] };
+  /** When the workload's process ended (ms since the epoch). */
+  endedAt: number;
   /** The container's own process (keep-alive or image command), when it ended while the workload ran. */
   ownExit: { exitCode: number; logTail: string } | null;
 }
@@ -190,7 +195,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const target = { folder: resolved.workspaceFolder, configFile: resolved.configFile! };
   if (!(await decider.check(findings, target))) await decider.ask(findings, target);
 
-  const trace = o.trace !== false;
+  const logging = o.trace !== false && o.mechanism === 'seccomp-log';
+  const trace = o.trace !== false && !logging;
   let pids: number[] = [];
   if (trace) {
     if (!(await which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb seccomp records and validates by tracing the container from the host. Install it with: apt-get install strace');
@@ -227,6 +233,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   });
   const file = path.join(cacheDir(o.env), 'seccomp', `trace-${randomBytes(6).toString('hex')}.txt`);
   let strace: ChildProcess | undefined;
+  let kmsg: LogRecorder | undefined;
   const state: { ended: WorkloadRun['ended'] } = { ended: 'exited' };
   const started = Date.now();
   const blockedIn = async (): Promise<string> => {
@@ -241,6 +248,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       await fs.mkdir(path.dirname(file), { recursive: true });
       o.report.step('Attaching strace to containerd');
       strace = await startStrace(pids, file, o.signal);
+    }
+    if (logging) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      o.report.step("Reading the kernel's seccomp log");
+      kmsg = await startLogRecorder(file);
     }
     o.report.step(`Starting a temporary copy of the dev container from ${info.Config.Image} (it runs ${own || "the image's command"})`);
     const waiting = container.wait({ condition: 'next-exit' });
@@ -309,6 +321,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       await stopWorkload();
     }
     const result = await workload.catch((e: Error) => ({ exitCode: -1, output: e.message, stdout: '' }));
+    const endedAt = Date.now();
     if (timer) clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
     const durationMs = Date.now() - started;
@@ -330,6 +343,17 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
         throw new RuntimeError('unsupported', `The container's seccomp filter was never loaded while strace watched, so nothing could be recorded. hb seccomp needs an engine that applies seccomp profiles with runc or crun (docker info shows "seccomp" under Security Options).`);
       }
     }
+    if (kmsg) {
+      const log = await kmsg.stop();
+      kmsg = undefined;
+      const got = await seccompLogCalls(log.text, log.since, container.id, o.env);
+      const lost = log.lost ?? got.lost;
+      if (lost) throw new RuntimeError('command-failed', `The kernel's seccomp log lost records while recording: ${lost}. Nothing was saved. Record again on a calmer machine, or with --strace (slower, but it cannot lose calls).`);
+      if (!got.records) {
+        throw new RuntimeError('unsupported', `The kernel's seccomp log showed no call of the container, so nothing could be recorded (the engine may not apply seccomp profiles, or the records went elsewhere). Record with --strace.`);
+      }
+      parsed = { calls: got.calls, denied: new Map(), sawFilter: true, filters: [] };
+    }
     if (driveError) {
       const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
       throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs}`);
@@ -344,10 +368,12 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       trace: parsed,
       logTail: logs,
       keepAlive,
+      endedAt,
       ownExit: ownExit === null ? null : { exitCode: ownExit, logTail: ownLogs },
     };
   } finally {
     if (strace) await stopStrace(strace);
+    if (kmsg) await kmsg.stop().catch(() => undefined);
     await container.remove({ force: true }).catch(() => undefined);
     await fs.rm(file, { force: true });
   }
