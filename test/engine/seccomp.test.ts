@@ -138,6 +138,19 @@ describe('hb seccomp: record, generate, validate, apply', function () {
     assert.match(ex.stdout, /^root:x:0:0/m);
     assert.equal((await engine.docker.getContainer(found.Id).inspect()).State.Running, true);
   });
+
+  it('stops a workload that does not end by itself after --duration (SIGTERM to its process), and records it', () => {
+    const started = Date.now();
+    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', '--duration', '2', '--', 'sh', '-c', 'trap "echo bye; exit 0" TERM; while :; do sleep 1; done'], { env });
+    assert.equal(rec.code, 0, rec.stderr);
+    const r = JSON.parse(rec.stdout) as { ended: string; exitCode: number | null; file: string };
+    assert.equal(r.ended, 'stopped');
+    assert.equal(r.exitCode, null);
+    assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
+    // the trap ran: sh woke from its wait (wait4 interrupted) and wrote "bye"
+    const calls = (JSON.parse(readFileSync(r.file, 'utf8')) as { syscalls: { name: string }[] }).syscalls.map((x) => x.name);
+    for (const n of ['wait4', 'rt_sigreturn', 'write', 'exit_group']) assert.ok(calls.includes(n), `${n}: ${calls.join(' ')}`);
+  });
 });
 
 // a Python workload: the request-serving work happens in a thread, as in a threaded Flask server

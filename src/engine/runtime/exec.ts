@@ -38,7 +38,12 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
   });
   const stream = await exec.start({ hijack: true, stdin: false });
   if (opts.onStart) {
-    const started = await exec.inspect();
+    // the engine answers the start before the process runs: its pid is known a moment later
+    let started = await exec.inspect();
+    for (let i = 0; i < 200 && !started.Pid && started.ExitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      started = await exec.inspect();
+    }
     opts.onStart({ pid: started.Pid });
   }
   const keep = opts.keep ?? 16_384;

@@ -304,7 +304,12 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
             return false;
           }
         };
-        if (!signal('SIGTERM')) return;
+        if (!signal('SIGTERM')) {
+          // its pid is not known (or not ours to signal): stop the copy, which ends it too
+          await container.stop({ t: 5 }).catch(() => undefined);
+          await ended;
+          return;
+        }
         const killed = setTimeout(() => signal('SIGKILL'), 5000);
         await ended;
         clearTimeout(killed);
