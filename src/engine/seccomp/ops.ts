@@ -58,8 +58,8 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${time.replace(/[:.]/g, '-')}.json`);
   await fs.writeFile(file, JSON.stringify(recording, null, 1) + '\n');
-  // resolve the names now, so generate answers from the cache
-  await resolveNames(syscalls.map((s) => s.name), hostArchitectures(), o.env);
+  // resolve the names now, so generate answers from the cache (it checks them on the native architecture)
+  await resolveNames(syscalls.map((s) => s.name), hostArchitectures().slice(0, 1), o.env);
   if (run.durationMs < SHORT_RECORDING_MS) warnings.push(`The recording lasted only ${run.durationMs} ms: calls the workload makes later (when it serves requests, on a timer) are not in it. Record again with a longer --duration, or while the app is in use.`);
   if (run.ownExit) warnings.push(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} while the workload ran: the recording covers it only until then.\n${run.ownExit.logTail.trim()}`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
@@ -110,7 +110,8 @@ export async function generateSeccomp(o: GenerateOptions): Promise<SeccompGenera
   const calls = mergeRecordings(recordings);
   const archs = hostArchitectures();
   const names = calls.map((c) => c.name);
-  const table = await resolveNames(names, archs, o.env);
+  // every recorded call must be a syscall of the native architecture (the recordings are made there)
+  const table = await resolveNames(names, archs.slice(0, 1), o.env);
   const unknown = names.filter((n) => table.get(n)!.get(archs[0]) === -1);
   if (unknown.length) throw new RuntimeError('config', `These recorded calls are not syscalls on ${archs[0]} for libseccomp: ${unknown.join(', ')}. The recording may come from another machine or a newer kernel; update libseccomp (apt-get install seccomp libseccomp2) or record again.`);
   const gen = generateProfile(calls, archs);

@@ -90,7 +90,7 @@ export async function namesOfNumbers(arch: string, numbers: number[], env: NodeJ
   const tool = await resolverPath(env);
   const st = await fs.stat(tool);
   const whole = await readJson<[number, string][]>(path.join(cacheDir(env), 'seccomp', `numbers-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`));
-  if (whole?.length) return new Map(whole);
+  if (whole?.length) return seeded(arch, new Map(whole), tool, env);
   // number → name, or null for a number libseccomp does not know there
   const file = path.join(cacheDir(env), 'seccomp', `names-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
   const cache = (await readJson<Record<string, string | null>>(file)) ?? {};
@@ -110,7 +110,23 @@ export async function namesOfNumbers(arch: string, numbers: number[], env: NodeJ
     const name = cache[String(n)];
     if (name) out.set(n, name);
   }
-  return out;
+  return seeded(arch, out, tool, env);
+}
+
+/** The names' numbers go into resolveNames' cache too (the same table answered): checking them later runs nothing. */
+async function seeded(arch: string, names: Map<number, string>, tool: string, env: NodeJS.ProcessEnv): Promise<Map<number, string>> {
+  const st = await fs.stat(tool);
+  const file = path.join(cacheDir(env), 'seccomp', `resolver-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  const cache = (await readJson<Record<string, number>>(file)) ?? {};
+  let added = false;
+  for (const [n, name] of names) {
+    if (cache[`${arch}:${name}`] !== n) {
+      cache[`${arch}:${name}`] = n;
+      added = true;
+    }
+  }
+  if (added) await writeJson(file, cache);
+  return names;
 }
 
 /** Syscall number to name on the architecture, for 0..511, from libseccomp's table (cached). */

@@ -252,7 +252,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     if (logging) {
       await fs.mkdir(path.dirname(file), { recursive: true });
       o.report.step("Reading the kernel's seccomp log");
-      kmsg = await startLogRecorder(file);
+      kmsg = await startLogRecorder(file, o.env);
     }
     o.report.step(`Starting a temporary copy of the dev container from ${info.Config.Image} (it runs ${own || "the image's command"})`);
     const waiting = container.wait({ condition: 'next-exit' });

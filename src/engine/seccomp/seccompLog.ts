@@ -21,6 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, promises as fs } from 'node:fs';
 import { RuntimeError } from '../runtime/errors';
 import { namesOfNumbers } from './resolver';
+import { which } from './run';
 import type { SyscallRecord } from './types';
 
 const KMSG = '/dev/kmsg';
@@ -82,14 +83,17 @@ export interface LogRecorder {
 }
 
 /** Starts reading the kernel log (a `cat` of /dev/kmsg writing to `file`) with printk's rate limit lifted. */
-export async function startLogRecorder(file: string): Promise<LogRecorder> {
+export async function startLogRecorder(file: string, env: NodeJS.ProcessEnv): Promise<LogRecorder> {
   const since = lastSequence();
   const saved = (await fs.readFile(RATELIMIT, 'utf8')).trim();
   if (saved !== '0') await fs.writeFile(RATELIMIT, '0');
   const out = await fs.open(file, 'w');
   let cat: ChildProcess;
   try {
-    cat = spawn('cat', [KMSG], { stdio: ['ignore', out.fd, 'pipe'] });
+    // the reader runs at a real-time priority (chrt, util-linux) so a busy workload on a loaded
+    // machine cannot keep it from the CPU until the ring overflows; plain cat where chrt is missing
+    const chrt = await which('chrt', env);
+    cat = chrt ? spawn(chrt, ['--fifo', '10', 'cat', KMSG], { stdio: ['ignore', out.fd, 'pipe'] }) : spawn('cat', [KMSG], { stdio: ['ignore', out.fd, 'pipe'] });
   } catch (e) {
     await out.close();
     if (saved !== '0') await fs.writeFile(RATELIMIT, saved);
