@@ -57,6 +57,20 @@ export const DOCKER_ARG_RULES: Record<'socket' | 'personality', SeccompRule[]> =
   personality: [0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value) => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] })),
 };
 
+/**
+ * Calls every generated profile allows whether or not a recording saw them, each for a reason: a
+ * recording sees them only when a signal happens to arrive at the right moment, and refusing them
+ * breaks the workload at that moment (validation found restart_syscall that way, under Python's
+ * time.sleep when the replay's SIGTERM came during a sleep).
+ */
+export const BASE_SET: { name: string; why: string }[] = [
+  {
+    name: 'restart_syscall',
+    why: "the kernel resumes with it a sleep (nanosleep, clock_nanosleep, poll, futex with a timeout) that a handled signal interrupted; no program calls it by itself, so a recording has it only when a signal lands in such a sleep",
+  },
+  { name: 'rt_sigreturn', why: 'the return from every signal handler: a process that got no signal while recorded still gets one later (SIGCHLD, SIGINT, SIGTERM at stop)' },
+];
+
 export interface Generated {
   profile: SeccompProfile;
   /** Names allowed (with or without argument rules). */
@@ -66,7 +80,7 @@ export interface Generated {
 }
 
 /**
- * The minimal profile for these calls: everything else fails with EPERM; clone3 with ENOSYS so
+ * The minimal profile for these calls (and BASE_SET's): everything else fails with EPERM; clone3 with ENOSYS so
  * glibc falls back to clone; socket only for the address families the workload used (never
  * AF_VSOCK); personality only with the values seen.
  */
@@ -105,6 +119,7 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
     }
     plain.push(c.name);
   }
+  for (const b of BASE_SET) if (!plain.includes(b.name) && !enosys.has(b.name) && !eperm.has(b.name)) plain.push(b.name);
   const syscalls: SeccompRule[] = [];
   if (plain.length) syscalls.push({ names: plain.sort(), action: 'SCMP_ACT_ALLOW' });
   syscalls.push(...rules);

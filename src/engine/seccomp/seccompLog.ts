@@ -27,6 +27,8 @@ import type { SyscallRecord } from './types';
 const KMSG = '/dev/kmsg';
 const RATELIMIT = '/proc/sys/kernel/printk_ratelimit';
 const ACTIONS_LOGGED = '/proc/sys/kernel/seccomp/actions_logged';
+/** The rate limit as it was before a recording lifted it, kept until it is put back (a recording killed meanwhile leaves it: the next one puts it back). */
+const SAVED_RATELIMIT = '/run/hyperbox-printk-ratelimit';
 /** The filter's return value for SCMP_ACT_LOG, as the audit record writes it. */
 const CODE_LOG = '0x7ffc0000';
 
@@ -82,11 +84,22 @@ export interface LogRecorder {
   stop(): Promise<{ text: string; since: number; lost?: string }>;
 }
 
+async function putBack(value: string): Promise<void> {
+  await fs.writeFile(RATELIMIT, value);
+  await fs.rm(SAVED_RATELIMIT, { force: true });
+}
+
 /** Starts reading the kernel log (a `cat` of /dev/kmsg writing to `file`) with printk's rate limit lifted. */
 export async function startLogRecorder(file: string, env: NodeJS.ProcessEnv): Promise<LogRecorder> {
   const since = lastSequence();
-  const saved = (await fs.readFile(RATELIMIT, 'utf8')).trim();
-  if (saved !== '0') await fs.writeFile(RATELIMIT, '0');
+  const current = (await fs.readFile(RATELIMIT, 'utf8')).trim();
+  const left = (await fs.readFile(SAVED_RATELIMIT, 'utf8').catch(() => '')).trim();
+  // 0 now and a value kept: a recording that was killed lifted it; that value is the one to put back
+  const saved = current === '0' && /^\d+$/.test(left) ? left : current;
+  if (saved !== '0') {
+    await fs.writeFile(SAVED_RATELIMIT, saved);
+    await fs.writeFile(RATELIMIT, '0');
+  }
   const out = await fs.open(file, 'w');
   let cat: ChildProcess;
   try {
@@ -96,7 +109,7 @@ export async function startLogRecorder(file: string, env: NodeJS.ProcessEnv): Pr
     cat = chrt ? spawn(chrt, ['--fifo', '10', 'cat', KMSG], { stdio: ['ignore', out.fd, 'pipe'] }) : spawn('cat', [KMSG], { stdio: ['ignore', out.fd, 'pipe'] });
   } catch (e) {
     await out.close();
-    if (saved !== '0') await fs.writeFile(RATELIMIT, saved);
+    if (saved !== '0') await putBack(saved);
     throw e;
   }
   let err = '';
@@ -116,7 +129,7 @@ export async function startLogRecorder(file: string, env: NodeJS.ProcessEnv): Pr
       await exit;
       await out.close();
       const now = (await fs.readFile(RATELIMIT, 'utf8')).trim();
-      if (saved !== '0') await fs.writeFile(RATELIMIT, saved);
+      if (saved !== '0') await putBack(saved);
       const text = await fs.readFile(file, 'utf8');
       let lost: string | undefined;
       if (early) lost = `the reader of ${KMSG} stopped: ${err.trim() || 'it exited'} (the kernel log overflowed before it was read)`;
