@@ -59,9 +59,9 @@ export const DOCKER_ARG_RULES: Record<'socket' | 'personality', SeccompRule[]> =
 
 /**
  * Calls every generated profile allows whether or not a recording saw them, each for a reason: a
- * recording sees them only when a signal happens to arrive at the right moment, and refusing them
+ * recording sees them only when a signal or a contended lock happens at the right moment, and refusing them
  * breaks the workload at that moment (validation found restart_syscall that way, under Python's
- * time.sleep when the replay's SIGTERM came during a sleep).
+ * time.sleep when the replay's SIGTERM came during a sleep), or only under contention.
  */
 export const BASE_SET: { name: string; why: string }[] = [
   {
@@ -69,6 +69,10 @@ export const BASE_SET: { name: string; why: string }[] = [
     why: "the kernel resumes with it a sleep (nanosleep, clock_nanosleep, poll, futex with a timeout) that a handled signal interrupted; no program calls it by itself, so a recording has it only when a signal lands in such a sleep",
   },
   { name: 'rt_sigreturn', why: 'the return from every signal handler: a process that got no signal while recorded still gets one later (SIGCHLD, SIGINT, SIGTERM at stop)' },
+  {
+    name: 'sched_yield',
+    why: "thread libraries and runtimes (glibc's locks, V8, Go) call it when a lock is contended, which depends on timing and load, not on what the workload does: a replay of the Node bench app under concurrent requests was refused it after a recording of sequential ones; it only gives up the CPU",
+  },
 ];
 
 export interface Generated {
