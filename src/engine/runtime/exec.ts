@@ -37,14 +37,17 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
     Tty: false,
   });
   const stream = await exec.start({ hijack: true, stdin: false });
+  let ended = false;
   if (opts.onStart) {
     // the engine answers the start before the process runs: its pid is known a moment later
-    let started = await exec.inspect();
-    for (let i = 0; i < 200 && !started.Pid && started.ExitCode === null; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      started = await exec.inspect();
-    }
-    opts.onStart({ pid: started.Pid });
+    const onStart = opts.onStart;
+    void (async () => {
+      for (let i = 0; i < 1000 && !ended; i++) {
+        const info = await exec.inspect().catch(() => undefined);
+        if (info?.Pid) return onStart({ pid: info.Pid });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
   }
   const keep = opts.keep ?? 16_384;
   let output = '';
@@ -67,6 +70,7 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
     unwatch = endWhenExited(exec, stream);
     await done;
   } finally {
+    ended = true;
     unwatch();
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -287,15 +287,17 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     // the workload, exec'd as HyperBox runs commands in the dev container; stopped with SIGTERM
     // to its process (from the host), then SIGKILL after 5 s
     let pid: number | undefined;
+    let exited = false;
+    /** The copy was stopped to end the workload: its own process's end says nothing then. */
+    let stoppedCopy = false;
     let stopping: Promise<void> | undefined;
     const workload = execIn(o.engine, container.id, { cmd: command, keep: 8000, onStart: (s) => (pid = s.pid) });
     const ended = workload.then(
-      () => undefined,
-      () => undefined,
+      () => void (exited = true),
+      () => void (exited = true),
     );
     const stopWorkload = (): Promise<void> =>
       (stopping ??= (async () => {
-        state.ended = 'stopped';
         const signal = (sig: NodeJS.Signals) => {
           try {
             if (pid) process.kill(pid, sig);
@@ -304,8 +306,13 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
             return false;
           }
         };
+        // its pid comes a moment after the exec starts
+        for (let i = 0; i < 500 && !pid && !exited; i++) await new Promise((r) => setTimeout(r, 10));
+        if (exited) return;
+        state.ended = 'stopped';
         if (!signal('SIGTERM')) {
           // its pid is not known (or not ours to signal): stop the copy, which ends it too
+          stoppedCopy = true;
           await container.stop({ t: 5 }).catch(() => undefined);
           await ended;
           return;
@@ -332,7 +339,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     const durationMs = Date.now() - started;
     // the container's own process must still run: under a profile that stops it, the dev container would stop too
     const after = await container.inspect();
-    const ownExit = after.State.Running ? null : after.State.ExitCode;
+    const ownExit = after.State.Running || stoppedCopy ? null : after.State.ExitCode;
     const ownLogs = ownExit === null ? '' : await containerLogs(container);
     // then stopped as docker stop does (SIGTERM to it): its way out is recorded too
     await container.stop({ t: 5 }).catch(() => undefined);
