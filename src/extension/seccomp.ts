@@ -73,7 +73,9 @@ export async function generateSeccompProfile(ctx: SeccompCommandCtx, panels: Sec
       ? 'the workload ran under it with no call blocked'
       : validated.denials.length
         ? `validation blocked ${validated.denials.map((d) => `${d.name} (by ${d.processes.join(', ')})`).join(', ')}`
-        : `the workload failed under it (exit ${validated.exitCode})${validated.failsWithoutProfile ? ', and also without it: it fails on its own' : ''}`;
+        : validated.ownProcessExit !== null
+          ? `the dev container's own process exited under it (exit ${validated.ownProcessExit}): a container made with it would not stay up`
+          : `the workload failed under it (exit ${validated.exitCode})${validated.failsWithoutProfile ? ', and also without it: it fails on its own' : ''}`;
     ctx.log.info(`${name}: seccomp profile ${generated.file}: ${generated.allowed.length} syscalls allowed; ${verdict}.`);
     const shown = panels.show(project);
     void shown.refresh();

@@ -13,12 +13,18 @@ export interface SeccompWorkloadParams extends RuntimeTarget {
   command?: string[];
   /** Stop the workload after this many seconds. */
   durationS?: number;
+  /** record: how (default: the kernel's seccomp log when it can be read, else strace). */
+  mechanism?: 'strace' | 'seccomp-log';
 }
 
 export interface SeccompRecordResult {
   /** The recording's file (under the cache folder). */
   file: string;
   workspaceFolder: string;
+  /** How it was recorded: strace, or the kernel's seccomp log (no arguments or failures seen). */
+  mechanism: 'strace' | 'seccomp-log';
+  /** When the workload's process ended (ms since the epoch). */
+  workloadEndedAt: number;
   command: string[];
   durationMs: number;
   /** null when hb stopped the workload (--duration, cancel). */
@@ -73,8 +79,10 @@ export interface SeccompValidateResult {
   denials: SeccompDenial[];
   /** When the workload failed: whether it fails without the profile too (then it is not the profile's doing); null when it did not fail. */
   failsWithoutProfile: boolean | null;
+  /** The dev container's own process (HyperBox's keep-alive or the image's command), when it ended under the profile while the workload ran: its exit code; null when it stayed up. */
+  ownProcessExit: number | null;
   ok: boolean;
-  /** The workload's last output when it failed. */
+  /** The workload's last output when it failed (or the container's own, when that ended). */
   logTail: string;
 }
 

@@ -30,12 +30,14 @@ function duration(ctx: CommandContext): number | undefined {
 export const seccompCommand: Command = {
   name: 'seccomp',
   summary: 'Record the syscalls a workload makes, generate a minimal seccomp profile, validate and apply it',
-  usage: 'hb seccomp record|generate|validate|apply [folder] [--duration S] [--trust] [--name N] [--profile FILE] [--json] [-- CMD...]',
+  usage: 'hb seccomp record|generate|validate|apply [folder] [--duration S] [--strace] [--trust] [--name N] [--profile FILE] [--json] [-- CMD...]',
   help: [
     'record    runs the workload (CMD after --, else customizations.hyperbox.devCommand, else the',
-    '          detected dev command) in a temporary container made from the dev container\'s image',
-    '          and settings, and records every syscall its processes make (strace from the host,',
-    '          from the moment the runtime loads the container\'s filter). Recordings add up.',
+    '          detected dev command) in a temporary copy of the dev container (its image, settings',
+    '          and own command), and records every syscall its processes make, from the moment the',
+    '          runtime loads the container\'s filter: through the kernel\'s seccomp log (SCMP_ACT_LOG,',
+    '          read from /dev/kmsg; no arguments or failures seen), or strace from the host when the',
+    '          log cannot be read or with --strace. Recordings add up.',
     'generate  writes .devcontainer/seccomp/<name>.json from every recording: only the calls made',
     '          are allowed; clone3 gets ENOSYS (glibc falls back to clone); socket only for the',
     '          address families used; personality only with the values seen.',
@@ -44,11 +46,13 @@ export const seccompCommand: Command = {
     'apply     sets customizations.hyperbox.seccomp.profile in devcontainer.json (comments kept).',
     '',
     'Recording and validation need the dev container (hb up first), root on the Docker host,',
-    'strace (apt-get install strace) and scmp_sys_resolver (apt-get install seccomp).',
+    'strace (apt-get install strace; validation, and recording with --strace) and',
+    'scmp_sys_resolver (apt-get install seccomp).',
     '',
     'Options:',
     '  --config FILE     the devcontainer.json to use (default: the folder\'s)',
     '  --duration S      stop the workload after S seconds (a server does not end by itself)',
+    '  --strace          record: with strace (slower; sees arguments and failed calls)',
     '  --trust           trust the folder: recording and validation run its code',
     '  --name N          generate: the profile\'s name (default "default")',
     '  --profile FILE    validate, apply: the profile file (default: the configured one, else',
@@ -60,6 +64,7 @@ export const seccompCommand: Command = {
   options: {
     config: { type: 'string' },
     duration: { type: 'string' },
+    strace: { type: 'boolean' },
     trust: { type: 'boolean' },
     name: { type: 'string' },
     profile: { type: 'string' },
@@ -95,13 +100,13 @@ export const seccompCommand: Command = {
       return await withEngine(ctx.env, async (engine) => {
         const base = { engine, folder, configFile: configOf(ctx), env: ctx.env, command, durationS, trusted: cliTrust(ctx), report, signal: ctx.signal };
         if (sub === 'record') {
-          const r = await recordSeccomp(base);
+          const r = await recordSeccomp({ ...base, mechanism: ctx.values.strace ? 'strace' : undefined });
           report.flush();
           for (const w of r.warnings) report.warn(w);
           if (ctx.values.json) json(r);
           else
             ctx.out(
-              `Recorded ${r.syscalls} distinct syscalls (${r.calls} calls) in ${(r.durationMs / 1000).toFixed(1)} s; the workload ${r.ended === 'stopped' ? 'was stopped' : `exited with ${r.exitCode}`}. ` +
+              `Recorded ${r.syscalls} distinct syscalls (${r.calls} calls${r.mechanism === 'seccomp-log' ? ", from the kernel's seccomp log" : ', with strace'}) in ${(r.durationMs / 1000).toFixed(1)} s; the workload ${r.ended === 'stopped' ? 'was stopped' : `exited with ${r.exitCode}`}. ` +
                 `${r.recordings} recording${r.recordings === 1 ? '' : 's'} of this folder so far; hb seccomp generate makes the profile.\n`,
             );
           return EXIT_OK;
@@ -114,7 +119,8 @@ export const seccompCommand: Command = {
           for (const d of r.denials) ctx.out(`${c.red('blocked:')} ${d.name} (${d.count}×) by ${d.processes.join(', ')}\n`);
           if (r.failsWithoutProfile === true) ctx.out(`The workload ${how}, and fails without the profile too: it fails on its own, not because of ${r.file}.\n`);
           else if (r.failsWithoutProfile === false) ctx.out(`The workload ${how} under ${r.file} but works without it: the profile breaks it.\n`);
-          if (r.logTail && r.failsWithoutProfile !== null) ctx.err(`Its last output:\n${r.logTail}`);
+          if (r.ownProcessExit !== null) ctx.out(`${c.red('stopped:')} the dev container's own process exited with ${r.ownProcessExit} under ${r.file}: a dev container made with this profile would not stay up.\n`);
+          if (r.logTail && (r.failsWithoutProfile !== null || r.ownProcessExit !== null)) ctx.err(`Its last output:\n${r.logTail}`);
           if (r.ok) ctx.out(`${c.green('ok:')} no call blocked under ${r.file}; the workload ${how}.\n`);
           else if (r.denials.length) ctx.out(`${r.denials.length} syscall${r.denials.length === 1 ? '' : 's'} blocked under ${r.file}: record the workload doing this, then hb seccomp generate again.\n`);
         }

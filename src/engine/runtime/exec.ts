@@ -13,6 +13,8 @@ export interface ExecOptions {
   onOutput?(text: string, from: 'stdout' | 'stderr'): void;
   /** Keep at most this many characters of output for the result (default 16k). */
   keep?: number;
+  /** Called once the exec runs, with what inspecting it tells (its host process id). */
+  onStart?(info: { pid: number }): void;
 }
 
 export interface ExecResult {
@@ -35,6 +37,18 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
     Tty: false,
   });
   const stream = await exec.start({ hijack: true, stdin: false });
+  let ended = false;
+  if (opts.onStart) {
+    // the engine answers the start before the process runs: its pid is known a moment later
+    const onStart = opts.onStart;
+    void (async () => {
+      for (let i = 0; i < 1000 && !ended; i++) {
+        const info = await exec.inspect().catch(() => undefined);
+        if (info?.Pid) return onStart({ pid: info.Pid });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+  }
   const keep = opts.keep ?? 16_384;
   let output = '';
   let stdout = '';
@@ -56,6 +70,7 @@ export async function execIn(engine: Engine, containerId: string, opts: ExecOpti
     unwatch = endWhenExited(exec, stream);
     await done;
   } finally {
+    ended = true;
     unwatch();
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -11,6 +11,7 @@ import { RuntimeError } from '../runtime/errors';
 import { generateProfile, mergeRecordings, parseProfile, profileNames, profileText, type SeccompProfile } from './profile';
 import { allSyscallNames, hostArchitectures, resolveNames, unknownNames } from './resolver';
 import { folderKey, RECORDING_PROFILE, runWorkload, VALIDATION_ERRNO, VALIDATION_ERRNO_NAME, type WorkloadOptions } from './run';
+import { LOG_RECORDING_PROFILE, seccompLogUnavailable } from './seccompLog';
 import type { SeccompRecording } from './types';
 import type { Engine } from '../runtime/docker';
 import { cachedEngineDefault, measureEngineDefault } from './engineDefault';
@@ -35,20 +36,32 @@ export async function loadRecordings(env: NodeJS.ProcessEnv, workspaceFolder: st
   return out;
 }
 
-/** Runs the workload traced and saves the recording beside the folder's earlier ones. */
+/**
+ * Runs the workload recorded and saves the recording beside the folder's earlier ones. The kernel's
+ * seccomp log is used when it can be (the workload runs at about its own speed); strace when it
+ * cannot (the reason is a warning) or when asked for (`mechanism: 'strace'`).
+ */
 export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordResult> {
   const time = new Date().toISOString();
-  const run = await runWorkload({ ...o, profile: RECORDING_PROFILE });
+  const warnings: string[] = [];
+  let mechanism = o.mechanism;
+  if (!mechanism) {
+    const why = await seccompLogUnavailable();
+    mechanism = why ? 'strace' : 'seccomp-log';
+    if (why) warnings.push(`Recorded with strace, which stops the workload at every call (slower), instead of the kernel's seccomp log: ${why}.`);
+  }
+  const run = await runWorkload({ ...o, mechanism, profile: mechanism === 'seccomp-log' ? LOG_RECORDING_PROFILE : RECORDING_PROFILE });
   const syscalls = [...run.trace!.calls.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const recording: SeccompRecording = { version: 1, time, command: run.command, image: run.image, durationMs: run.durationMs, exitCode: run.exitCode, ended: run.ended, syscalls };
+  if (mechanism === 'seccomp-log') for (const s of syscalls) if (s.name === 'socket' || s.name === 'personality') s.argsUnknown = true;
+  const recording: SeccompRecording = { version: 1, time, command: run.command, image: run.image, durationMs: run.durationMs, exitCode: run.exitCode, ended: run.ended, mechanism, syscalls };
   const dir = recordingsDir(o.env, run.workspaceFolder);
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${time.replace(/[:.]/g, '-')}.json`);
   await fs.writeFile(file, JSON.stringify(recording, null, 1) + '\n');
-  // resolve the names now, so generate answers from the cache
-  await resolveNames(syscalls.map((s) => s.name), hostArchitectures(), o.env);
-  const warnings: string[] = [];
+  // resolve the names now, so generate answers from the cache (it checks them on the native architecture)
+  await resolveNames(syscalls.map((s) => s.name), hostArchitectures().slice(0, 1), o.env);
   if (run.durationMs < SHORT_RECORDING_MS) warnings.push(`The recording lasted only ${run.durationMs} ms: calls the workload makes later (when it serves requests, on a timer) are not in it. Record again with a longer --duration, or while the app is in use.`);
+  if (run.ownExit) warnings.push(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} while the workload ran: the recording covers it only until then.\n${run.ownExit.logTail.trim()}`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
   // what the engine's own default allows, once per engine (the panel shows the profile beside it)
   if (!(await cachedEngineDefault(o.engine, o.env).catch(() => undefined))) {
@@ -63,6 +76,8 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   return {
     file,
     workspaceFolder: run.workspaceFolder,
+    mechanism,
+    workloadEndedAt: run.endedAt,
     command: run.command,
     durationMs: run.durationMs,
     exitCode: run.exitCode,
@@ -95,7 +110,8 @@ export async function generateSeccomp(o: GenerateOptions): Promise<SeccompGenera
   const calls = mergeRecordings(recordings);
   const archs = hostArchitectures();
   const names = calls.map((c) => c.name);
-  const table = await resolveNames(names, archs, o.env);
+  // every recorded call must be a syscall of the native architecture (the recordings are made there)
+  const table = await resolveNames(names, archs.slice(0, 1), o.env);
   const unknown = names.filter((n) => table.get(n)!.get(archs[0]) === -1);
   if (unknown.length) throw new RuntimeError('config', `These recorded calls are not syscalls on ${archs[0]} for libseccomp: ${unknown.join(', ')}. The recording may come from another machine or a newer kernel; update libseccomp (apt-get install seccomp libseccomp2) or record again.`);
   const gen = generateProfile(calls, archs);
@@ -180,6 +196,7 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
   const run = await runWorkload({ ...o, profile: marked, deniedErrno: VALIDATION_ERRNO_NAME });
   const denials: SeccompDenial[] = [...run.trace!.denied.entries()].map(([name, d]) => ({ name, count: d.count, processes: d.exes })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const failed = run.ended === 'exited' && run.exitCode !== 0;
+  if (run.ownExit) o.report.warn(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} under the profile: a dev container made with it would stop.`);
   let failsWithoutProfile: boolean | null = null;
   if (failed) {
     o.report.step('The workload failed: running it once more without the profile');
@@ -194,8 +211,9 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
     durationMs: run.durationMs,
     denials,
     failsWithoutProfile,
-    ok: !denials.length && !failed,
-    logTail: failed ? run.logTail : '',
+    ownProcessExit: run.ownExit?.exitCode ?? null,
+    ok: !denials.length && !failed && !run.ownExit,
+    logTail: failed ? run.logTail : run.ownExit ? run.ownExit.logTail : '',
   };
   await updateState(o.env, where.workspaceFolder, { lastValidation: { ...result, time: new Date().toISOString() } });
   return result;

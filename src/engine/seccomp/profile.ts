@@ -39,12 +39,41 @@ export function mergeRecordings(recordings: SeccompRecording[]): SyscallRecord[]
       }
       m.count += s.count;
       m.failed += s.failed;
+      if (s.argsUnknown) m.argsUnknown = true;
       m.errnos = [...new Set([...m.errnos, ...s.errnos])].sort();
       if (s.firstArgs || m.firstArgs) m.firstArgs = [...new Set([...(m.firstArgs ?? []), ...(s.firstArgs ?? [])])].sort((a, b) => a - b);
     }
   }
   return [...merged.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/**
+ * Docker's default profile's rules for the two calls it allows only with some arguments: socket
+ * for every address family but AF_VSOCK, personality for PER_LINUX, PER_LINUX32, UNAME26 (alone and
+ * with PER_LINUX32) and the query 0xffffffff. Used when a recording did not see the arguments.
+ */
+export const DOCKER_ARG_RULES: Record<'socket' | 'personality', SeccompRule[]> = {
+  socket: [{ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] }],
+  personality: [0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value) => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] })),
+};
+
+/**
+ * Calls every generated profile allows whether or not a recording saw them, each for a reason: a
+ * recording sees them only when a signal or a contended lock happens at the right moment, and refusing them
+ * breaks the workload at that moment (validation found restart_syscall that way, under Python's
+ * time.sleep when the replay's SIGTERM came during a sleep), or only under contention.
+ */
+export const BASE_SET: { name: string; why: string }[] = [
+  {
+    name: 'restart_syscall',
+    why: "the kernel resumes with it a sleep (nanosleep, clock_nanosleep, poll, futex with a timeout) that a handled signal interrupted; no program calls it by itself, so a recording has it only when a signal lands in such a sleep",
+  },
+  { name: 'rt_sigreturn', why: 'the return from every signal handler: a process that got no signal while recorded still gets one later (SIGCHLD, SIGINT, SIGTERM at stop)' },
+  {
+    name: 'sched_yield',
+    why: "thread libraries and runtimes (glibc's locks, V8, Go) call it when a lock is contended, which depends on timing and load, not on what the workload does: a replay of the Node bench app under concurrent requests was refused it after a recording of sequential ones; it only gives up the CPU",
+  },
+];
 
 export interface Generated {
   profile: SeccompProfile;
@@ -55,7 +84,7 @@ export interface Generated {
 }
 
 /**
- * The minimal profile for these calls: everything else fails with EPERM; clone3 with ENOSYS so
+ * The minimal profile for these calls (and BASE_SET's): everything else fails with EPERM; clone3 with ENOSYS so
  * glibc falls back to clone; socket only for the address families the workload used (never
  * AF_VSOCK); personality only with the values seen.
  */
@@ -74,6 +103,11 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
       (errno === 'ENOSYS' ? enosys : eperm).add(c.name);
       continue;
     }
+    if ((c.name === 'socket' || c.name === 'personality') && c.argsUnknown) {
+      // a recording that could not see arguments: Docker's own argument rules for these two
+      rules.push(...DOCKER_ARG_RULES[c.name]);
+      continue;
+    }
     if (c.name === 'socket' && c.firstArgs?.length) {
       const families = new Set(c.firstArgs.filter((f) => f !== AF_VSOCK));
       // an IP client gets IPv4 or IPv6 addresses depending on name resolution: allow both
@@ -89,6 +123,7 @@ export function generateProfile(calls: SyscallRecord[], archs: string[]): Genera
     }
     plain.push(c.name);
   }
+  for (const b of BASE_SET) if (!plain.includes(b.name) && !enosys.has(b.name) && !eperm.has(b.name)) plain.push(b.name);
   const syscalls: SeccompRule[] = [];
   if (plain.length) syscalls.push({ names: plain.sort(), action: 'SCMP_ACT_ALLOW' });
   syscalls.push(...rules);

@@ -84,6 +84,53 @@ export async function allSyscallNames(arch: string, env: NodeJS.ProcessEnv): Pro
   return [...new Set((await syscallNumbers(arch, env)).values())].sort();
 }
 
+/**
+ * The names of some syscall numbers on the architecture, from libseccomp's table: from the whole
+ * table when it was listed before (syscallNumbers), else one resolver run per number not cached yet.
+ */
+export async function namesOfNumbers(arch: string, numbers: number[], env: NodeJS.ProcessEnv): Promise<Map<number, string>> {
+  const tool = await resolverPath(env);
+  const st = await fs.stat(tool);
+  const whole = await readJson<[number, string][]>(path.join(cacheDir(env), 'seccomp', `numbers-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`));
+  if (whole?.length) return seeded(arch, new Map(whole), tool, env);
+  // number → name, or null for a number libseccomp does not know there
+  const file = path.join(cacheDir(env), 'seccomp', `names-${arch}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  const cache = (await readJson<Record<string, string | null>>(file)) ?? {};
+  const todo = [...new Set(numbers)].filter((n) => !(String(n) in cache));
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const n = todo[next++];
+      const out = await run(tool, ['-a', arch, String(n)]).catch(() => '');
+      cache[String(n)] = /^[a-z_][a-z0-9_]*$/.test(out) ? out : null;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  if (todo.length) await writeJson(file, cache);
+  const out = new Map<number, string>();
+  for (const n of numbers) {
+    const name = cache[String(n)];
+    if (name) out.set(n, name);
+  }
+  return seeded(arch, out, tool, env);
+}
+
+/** The names' numbers go into resolveNames' cache too (the same table answered): checking them later runs nothing. */
+async function seeded(arch: string, names: Map<number, string>, tool: string, env: NodeJS.ProcessEnv): Promise<Map<number, string>> {
+  const st = await fs.stat(tool);
+  const file = path.join(cacheDir(env), 'seccomp', `resolver-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  const cache = (await readJson<Record<string, number>>(file)) ?? {};
+  let added = false;
+  for (const [n, name] of names) {
+    if (cache[`${arch}:${name}`] !== n) {
+      cache[`${arch}:${name}`] = n;
+      added = true;
+    }
+  }
+  if (added) await writeJson(file, cache);
+  return names;
+}
+
 /** Syscall number to name on the architecture, for 0..511, from libseccomp's table (cached). */
 export async function syscallNumbers(arch: string, env: NodeJS.ProcessEnv): Promise<Map<number, string>> {
   const tool = await resolverPath(env);

@@ -1,5 +1,5 @@
-// Runs a dev container's workload in a temporary container made from the dev container's image and
-// settings, while strace, attached from the host to containerd (and so to the shim, the OCI runtime
+// Runs a dev container's workload in a temporary copy of the dev container (its image, settings and
+// own command), exec'd into it, while strace, attached from the host to containerd (and so to the shim, the OCI runtime
 // and everything they start), sees every syscall. parseTrace keeps the calls made under the
 // container's own filter: from the runtime's filter load on, which covers the runtime's last steps
 // (setting the user, capabilities, exec) as well as the workload.
@@ -7,13 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { findContainer, loadConfig } from '../runtime/container';
+import { findContainer, loadConfig, mergedForContainer, remoteUserOf } from '../runtime/container';
 import { detectProject } from '../project/detect';
 import { cacheDir } from '../runtime/dirs';
 import type { Engine } from '../runtime/docker';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
+import { execIn } from '../runtime/exec';
+import { probeUserEnv } from '../runtime/lifecycle';
 import { fixedTrust, workloadFinding, type TrustDecider } from '../runtime/trust';
+import { seccompLogCalls, startLogRecorder, type LogRecorder } from './seccompLog';
 import { parseTrace, type ParsedTrace } from './strace';
 
 export const LABEL_SECCOMP = 'hyperbox.seccomp';
@@ -42,8 +45,10 @@ export interface WorkloadOptions {
   durationS?: number;
   /** The profile to run under (default: the recording profile). */
   profile?: object;
-  /** Whether to trace (a plain run without strace is used to tell if a workload fails on its own). */
+  /** Whether to record (a plain run without it is used to tell if a workload fails on its own). */
   trace?: boolean;
+  /** How to record: strace from the host (default), or the kernel's seccomp log (seccompLog.ts; with its recording profile). */
+  mechanism?: 'strace' | 'seccomp-log';
   /** The editor's Workspace Trust (a boolean), or hb's decider (the trust store, --trust, a prompt). */
   trusted: boolean | TrustDecider;
   report: Reporter;
@@ -66,6 +71,10 @@ export interface WorkloadRun {
   logTail: string;
   /** The dev container's own entrypoint and command (they keep a container running). */
   keepAlive: { entrypoint: string[]; cmd: string[] };
+  /** When the workload's process ended (ms since the epoch). */
+  endedAt: number;
+  /** The container's own process (keep-alive or image command), when it ended while the workload ran. */
+  ownExit: { exitCode: number; logTail: string } | null;
 }
 
 export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -160,7 +169,19 @@ export function stopStrace(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Runs the workload once in a temporary container; traced unless `trace` is false. */
+/** The last `n` lines of a text. */
+const lastLines = (text: string, n = 20) => text.trimEnd().split('\n').slice(-n).join('\n');
+
+/**
+ * Runs the workload once in a temporary copy of the dev container; traced unless `trace` is false.
+ * The copy runs what the dev container runs (its entrypoint and command: HyperBox's keep-alive or
+ * the image's own command, with docker-init when the config asks for it), from its start, and the
+ * workload is exec'd into it as HyperBox runs commands in the dev container, after the user
+ * environment probe HyperBox runs before each such command: a profile made from the recording
+ * covers the container's own processes, the runtime's exec, HyperBox's probe and the workload. The
+ * workload is stopped with SIGTERM (then the copy, as `docker stop` would), so both stop paths are
+ * seen too.
+ */
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
   const found = await findContainer(o.engine, resolved.workspaceFolder, resolved.configFile!);
@@ -174,7 +195,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const target = { folder: resolved.workspaceFolder, configFile: resolved.configFile! };
   if (!(await decider.check(findings, target))) await decider.ask(findings, target);
 
-  const trace = o.trace !== false;
+  const logging = o.trace !== false && o.mechanism === 'seccomp-log';
+  const trace = o.trace !== false && !logging;
   let pids: number[] = [];
   if (trace) {
     if (!(await which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb seccomp records and validates by tracing the container from the host. Install it with: apt-get install strace');
@@ -188,10 +210,13 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   }
   const profile = o.profile ?? RECORDING_PROFILE;
   const hc = info.HostConfig;
+  const keepAlive = { entrypoint: asList(info.Config.Entrypoint), cmd: asList(info.Config.Cmd) };
+  const own = [...keepAlive.entrypoint, ...keepAlive.cmd].join(' ');
   const container = await o.engine.docker.createContainer({
     Image: info.Config.Image || info.Image,
-    Entrypoint: [],
-    Cmd: command,
+    // the dev container's own process tree, as it runs it
+    Entrypoint: keepAlive.entrypoint,
+    Cmd: keepAlive.cmd,
     Env: info.Config.Env,
     User: info.Config.User,
     WorkingDir: info.Config.WorkingDir,
@@ -201,61 +226,126 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       Mounts: hc.Mounts,
       CapAdd: hc.CapAdd ?? undefined,
       CapDrop: hc.CapDrop ?? undefined,
+      Init: hc.Init ?? undefined,
       SecurityOpt: [`seccomp=${JSON.stringify(profile)}`, ...(hc.SecurityOpt ?? []).filter((s: string) => !s.startsWith('seccomp'))],
       Runtime: hc.Runtime,
     },
   });
   const file = path.join(cacheDir(o.env), 'seccomp', `trace-${randomBytes(6).toString('hex')}.txt`);
   let strace: ChildProcess | undefined;
+  let kmsg: LogRecorder | undefined;
   const state: { ended: WorkloadRun['ended'] } = { ended: 'exited' };
   const started = Date.now();
+  const blockedIn = async (): Promise<string> => {
+    if (!strace || !o.deniedErrno) return '';
+    await stopStrace(strace);
+    strace = undefined;
+    const t = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
+    return [...t.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ');
+  };
   try {
     if (trace) {
       await fs.mkdir(path.dirname(file), { recursive: true });
       o.report.step('Attaching strace to containerd');
       strace = await startStrace(pids, file, o.signal);
     }
-    o.report.step(`Running ${command.join(' ')} in a temporary container from ${info.Config.Image}`);
+    if (logging) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      o.report.step("Reading the kernel's seccomp log");
+      kmsg = await startLogRecorder(file, o.env);
+    }
+    o.report.step(`Starting a temporary copy of the dev container from ${info.Config.Image} (it runs ${own || "the image's command"})`);
     const waiting = container.wait({ condition: 'next-exit' });
-    let driveError: Error | undefined;
     try {
       await container.start();
     } catch (e) {
       // under a profile that lacks a call the runtime needs after loading it, the container never starts
-      let blocked = '';
-      if (strace && o.deniedErrno) {
-        await stopStrace(strace);
-        strace = undefined;
-        const t = parseTrace(await fs.readFile(file, 'utf8'), container.id, o.deniedErrno);
-        blocked = [...t.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ');
-      }
+      const blocked = await blockedIn();
       throw new RuntimeError(
         'create-failed',
         `The container did not start under the profile: ${(e as Error).message.trim()}` +
           (blocked ? `\nThe profile blocked: ${blocked}. The runtime (${info.HostConfig.Runtime || 'runc'}) makes these after loading the filter: record again, or add them.` : ''),
       );
     }
-    const stop = async () => {
-      state.ended = 'stopped';
-      await container.stop({ t: 5 }).catch(() => undefined);
-    };
-    const onAbort = () => void stop();
+    const first = await container.inspect();
+    if (!first.State.Running) {
+      const logs = await containerLogs(container);
+      const blocked = await blockedIn();
+      throw new RuntimeError(
+        'command-failed',
+        `The dev container's own command (${own || "the image's command"}) exited with ${first.State.ExitCode} at once in the copy${o.deniedErrno ? ' under the profile' : ''}, so the workload could not run in it.` +
+          (blocked ? `\nThe profile blocked: ${blocked}.` : '') +
+          (logs.trim() ? `\n${logs.trim()}` : ''),
+      );
+    }
+    // what HyperBox itself runs in the dev container before each command it execs there (hb exec,
+    // lifecycle commands, the dev command): the remote user's shell, printing its environment
+    const merged = mergedForContainer(info.Config.Labels, resolved.config);
+    const quiet = { ...o.report, warn: () => undefined };
+    await probeUserEnv(o.engine, container.id, remoteUserOf(merged, info.Config.User), merged.userEnvProbe, quiet, o.signal);
+    o.report.step(`Running ${command.join(' ')} in it`);
+    // the workload, exec'd as HyperBox runs commands in the dev container; stopped with SIGTERM
+    // to its process (from the host), then SIGKILL after 5 s
+    let pid: number | undefined;
+    let exited = false;
+    /** The copy was stopped to end the workload: its own process's end says nothing then. */
+    let stoppedCopy = false;
+    let stopping: Promise<void> | undefined;
+    const workload = execIn(o.engine, container.id, { cmd: command, keep: 8000, onStart: (s) => (pid = s.pid) });
+    const ended = workload.then(
+      () => void (exited = true),
+      () => void (exited = true),
+    );
+    const stopWorkload = (): Promise<void> =>
+      (stopping ??= (async () => {
+        const signal = (sig: NodeJS.Signals) => {
+          try {
+            if (pid) process.kill(pid, sig);
+            return Boolean(pid);
+          } catch {
+            return false;
+          }
+        };
+        // its pid comes a moment after the exec starts
+        for (let i = 0; i < 500 && !pid && !exited; i++) await new Promise((r) => setTimeout(r, 10));
+        if (exited) return;
+        state.ended = 'stopped';
+        if (!signal('SIGTERM')) {
+          // its pid is not known (or not ours to signal): stop the copy, which ends it too
+          stoppedCopy = true;
+          await container.stop({ t: 5 }).catch(() => undefined);
+          await ended;
+          return;
+        }
+        const killed = setTimeout(() => signal('SIGKILL'), 5000);
+        await ended;
+        clearTimeout(killed);
+      })());
+    const onAbort = () => void stopWorkload();
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = o.durationS ? setTimeout(() => void stop(), o.durationS * 1000) : undefined;
+    const timer = o.durationS ? setTimeout(() => void stopWorkload(), o.durationS * 1000) : undefined;
+    let driveError: Error | undefined;
     if (o.drive) {
-      const ip = (await container.inspect()).NetworkSettings.IPAddress;
-      driveError = await o.drive(ip).then(
+      driveError = await o.drive(first.NetworkSettings.IPAddress).then(
         () => undefined,
         (e: unknown) => e as Error,
       );
-      await stop();
+      await stopWorkload();
     }
-    const result = (await waiting) as { StatusCode: number };
+    const result = await workload.catch((e: Error) => ({ exitCode: -1, output: e.message, stdout: '' }));
+    const endedAt = Date.now();
     if (timer) clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
     const durationMs = Date.now() - started;
+    // the container's own process must still run: under a profile that stops it, the dev container would stop too
+    const after = await container.inspect();
+    const ownExit = after.State.Running || stoppedCopy ? null : after.State.ExitCode;
+    const ownLogs = ownExit === null ? '' : await containerLogs(container);
+    // then stopped as docker stop does (SIGTERM to it): its way out is recorded too
+    await container.stop({ t: 5 }).catch(() => undefined);
+    await waiting.catch(() => undefined);
     if (o.signal?.aborted) throw new RuntimeError('cancelled', 'Cancelled: the workload was stopped and nothing was saved.');
-    const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8').replace(/[\x00-\x08]/g, ''); // eslint-disable-line no-control-regex -- the stream headers' bytes
+    const logs = lastLines(result.output);
     let parsed: ParsedTrace | undefined;
     if (strace) {
       await stopStrace(strace);
@@ -265,14 +355,43 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
         throw new RuntimeError('unsupported', `The container's seccomp filter was never loaded while strace watched, so nothing could be recorded. hb seccomp needs an engine that applies seccomp profiles with runc or crun (docker info shows "seccomp" under Security Options).`);
       }
     }
+    if (kmsg) {
+      const log = await kmsg.stop();
+      kmsg = undefined;
+      const got = await seccompLogCalls(log.text, log.since, container.id, o.env);
+      const lost = log.lost ?? got.lost;
+      if (lost) throw new RuntimeError('command-failed', `The kernel's seccomp log lost records while recording: ${lost}. Nothing was saved. Record again on a calmer machine, or with --strace (slower, but it cannot lose calls).`);
+      if (!got.records) {
+        throw new RuntimeError('unsupported', `The kernel's seccomp log showed no call of the container, so nothing could be recorded (the engine may not apply seccomp profiles, or the records went elsewhere). Record with --strace.`);
+      }
+      parsed = { calls: got.calls, denied: new Map(), sawFilter: true, filters: [] };
+    }
     if (driveError) {
       const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
-      throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs.trim()}`);
+      throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs}`);
     }
-    return { command, image: info.Config.Image, workspaceFolder: resolved.workspaceFolder, durationMs, exitCode: state.ended === 'stopped' ? null : result.StatusCode, ended: state.ended, trace: parsed, logTail: logs, keepAlive: { entrypoint: asList(info.Config.Entrypoint), cmd: asList(info.Config.Cmd) } };
+    return {
+      command,
+      image: info.Config.Image,
+      workspaceFolder: resolved.workspaceFolder,
+      durationMs,
+      exitCode: state.ended === 'stopped' ? null : result.exitCode,
+      ended: state.ended,
+      trace: parsed,
+      logTail: logs,
+      keepAlive,
+      endedAt,
+      ownExit: ownExit === null ? null : { exitCode: ownExit, logTail: ownLogs },
+    };
   } finally {
     if (strace) await stopStrace(strace);
+    if (kmsg) await kmsg.stop().catch(() => undefined);
     await container.remove({ force: true }).catch(() => undefined);
     await fs.rm(file, { force: true });
   }
+}
+
+async function containerLogs(container: { logs(o: { stdout: boolean; stderr: boolean; tail: number }): Promise<Buffer> }): Promise<string> {
+  const raw = await container.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
+  return raw.toString('utf8').replace(/[\x00-\x08]/g, ''); // eslint-disable-line no-control-regex -- the stream headers' bytes
 }

@@ -20,7 +20,7 @@ export const registerSeccompService: ServiceRegistration = {
     conn.onRequest(SeccompRecord, (p, token) =>
       wrap(() =>
         withEngine(process.env, (engine) =>
-          recordSeccomp({ engine, folder: p.folder, configFile: p.configFile, env: process.env, command: p.command, durationS: p.durationS, trusted: p.trusted, report: reporter(conn, log, p.progressToken), signal: abortSignal(token) }),
+          recordSeccomp({ engine, folder: p.folder, configFile: p.configFile, env: process.env, command: p.command, durationS: p.durationS, mechanism: p.mechanism, trusted: p.trusted, report: reporter(conn, log, p.progressToken), signal: abortSignal(token) }),
         ),
       ),
     );

@@ -1,6 +1,7 @@
 // Reads what `strace -f -X raw --pidns-translation -o FILE -p <containerd>` wrote while a container started and ran,
 // and keeps the calls that the container's own filter would see: the OCI runtime (runc, crun)
-// started for this container id loads the container's seccomp filter in its init process; from
+// started for this container id (to create it, or to exec a process in it) loads the container's
+// seccomp filter in its init process; from
 // that successful load on, every call of that process, its threads (the filter is synchronised
 // across threads) and every process it forks or execs is recorded. The runtime's calls before the
 // load, containerd's and every other container's are not.
@@ -96,7 +97,7 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
       const exe = /^execve(?:at)?\((?:[^,]+, )?"([^"]*)", \["([^"]*)"(?:, "([^"]*)")?/.exec(start);
       // runc and crun re-exec themselves through /proc/self/exe or a memfd (execveat(fd, "")): name them by their arguments ("runc init")
       if (exe && ret === '0') p.exe = !exe[1] || exe[1].startsWith('/proc/self/') ? [exe[2], exe[3]].filter(Boolean).join(' ') : exe[1];
-      if (ret === '0' && start.includes(containerId) && /"(create|run)"/.test(start)) p.ours = true;
+      if (ret === '0' && start.includes(containerId) && /"(create|run|exec)"/.test(start)) p.ours = true;
     }
     if (p.filtered) {
       let r = records.get(name);

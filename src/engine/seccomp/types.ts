@@ -10,6 +10,8 @@ export interface SyscallRecord {
   errnos: string[];
   /** First-argument values seen, for calls whose profile rule looks at it (personality, socket). */
   firstArgs?: number[];
+  /** The recording could not see arguments (the kernel's seccomp log): firstArgs is not all there is. */
+  argsUnknown?: boolean;
 }
 
 export interface SeccompRecording {
@@ -22,5 +24,10 @@ export interface SeccompRecording {
   exitCode: number | null;
   /** Why the workload ended: it exited by itself, or hb stopped it after --duration. */
   ended: 'exited' | 'stopped';
+  /**
+   * How the calls were recorded: strace (counts, arguments and failures seen), or the kernel's
+   * seccomp log (counts and the first process seen; arguments and failures not). Absent: strace.
+   */
+  mechanism?: 'strace' | 'seccomp-log';
   syscalls: SyscallRecord[];
 }

@@ -93,7 +93,7 @@ describe('HyperBox: Generate Seccomp Profile and the Seccomp panel', function ()
         if (type.method === 'hyperbox/seccomp/generate') return (await generateSeccomp({ folder: p.folder, configFile: p.configFile, env })) as R;
         if (type.method === 'hyperbox/seccomp/validate') {
           const file = path.join(folder, '.devcontainer', 'seccomp', 'default.json');
-          const result: SeccompValidateResult = { file, command: ['python3', 'app.py'], exitCode: null, ended: 'stopped', durationMs: 20_000, denials: [{ name: 'clock_nanosleep', count: 3, processes: ['/usr/bin/python3'] }], failsWithoutProfile: null, ok: false, logTail: '' };
+          const result: SeccompValidateResult = { file, command: ['python3', 'app.py'], exitCode: null, ended: 'stopped', durationMs: 20_000, denials: [{ name: 'clock_nanosleep', count: 3, processes: ['/usr/bin/python3'] }], failsWithoutProfile: null, ownProcessExit: null, ok: false, logTail: '' };
           await updateState(env, folder, { lastValidation: { ...result, time: '2026-12-04T10:01:00.000Z' } });
           return result as R;
         }
@@ -114,13 +114,14 @@ describe('HyperBox: Generate Seccomp Profile and the Seccomp panel', function ()
     const file = path.join(folder, '.devcontainer', 'seccomp', 'default.json');
     const profile = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO');
-    assert.deepEqual(profile.syscalls[0], { names: ['capset', 'exit_group', 'read', 'recvfrom'], action: 'SCMP_ACT_ALLOW' });
+    // (and the base set, allowed without a recording)
+    assert.deepEqual(profile.syscalls[0], { names: ['capset', 'exit_group', 'read', 'recvfrom', 'restart_syscall', 'rt_sigreturn', 'sched_yield'], action: 'SCMP_ACT_ALLOW' });
     // progress: the engine's step reached the notification, which could be cancelled
     assert.equal(stub.progress[0].options.cancellable, true);
     assert.ok(stub.progress[0].messages.includes('Attaching strace to containerd'), stub.progress[0].messages.join(' | '));
     // the user is told what was blocked and by whom
     const warning = stub.messages.find((m) => m.level === 'warning');
-    assert.match(warning!.message, /5 syscalls allowed\); validation blocked clock_nanosleep \(by \/usr\/bin\/python3\)/);
+    assert.match(warning!.message, /8 syscalls allowed\); validation blocked clock_nanosleep \(by \/usr\/bin\/python3\)/);
     // the panel opened on the folder; once ready it shows the profile
     const [panel] = stub.webviewPanels;
     assert.equal(panel.viewType, SECCOMP_VIEW_TYPE);
@@ -129,10 +130,10 @@ describe('HyperBox: Generate Seccomp Profile and the Seccomp panel', function ()
     const state = await waitFor(() => panel.posted.map((m) => (m as { params: SeccompState }).params).find((s) => s.view?.exists), 'the profile in the panel');
     const v = state.view!;
     assert.equal(v.file, file);
-    assert.equal(v.allowed, 5);
+    assert.equal(v.allowed, 8);
     assert.deepEqual(
       v.groups.map((g) => [g.category, g.syscalls.map((s) => s.name)]),
-      [['files', ['read']], ['processes', ['exit_group']], ['network', ['recvfrom', 'socket']], ['identity & security', ['capset']]],
+      [['files', ['read']], ['processes', ['exit_group', 'sched_yield']], ['signals', ['restart_syscall', 'rt_sigreturn']], ['network', ['recvfrom', 'socket']], ['identity & security', ['capset']]],
     );
     const socket = v.groups.find((g) => g.category === 'network')!.syscalls[1];
     assert.deepEqual(socket, { name: 'socket', count: 2, firstExe: '/usr/bin/python3', rules: ['argument 0 = 2 (AF_INET)', 'argument 0 = 10 (AF_INET6)'] });

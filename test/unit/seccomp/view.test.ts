@@ -35,8 +35,8 @@ describe('the Seccomp panel\'s view of a profile', () => {
     assert.deepEqual(by, {
       files: ['openat', 'read'],
       memory: ['mmap'],
-      processes: ['clone', 'personality'],
-      signals: ['rt_sigaction'],
+      processes: ['clone', 'personality', 'sched_yield'],
+      signals: ['restart_syscall', 'rt_sigaction', 'rt_sigreturn'],
       network: ['recvfrom', 'socket'],
       time: ['clock_nanosleep'],
       'identity & security': ['capset'],
@@ -47,7 +47,9 @@ describe('the Seccomp panel\'s view of a profile', () => {
     const personality = v.groups.find((g) => g.category === 'processes')!.syscalls.find((s) => s.name === 'personality')!;
     assert.deepEqual(personality, { name: 'personality', count: 1, firstExe: 'runc init', rules: ['argument 0 = 4294967295 (query)'] });
     assert.deepEqual(v.groups.find((g) => g.category === 'files')!.syscalls[1], { name: 'read', count: 40, firstExe: '/usr/bin/python3', rules: [] });
-    assert.equal(v.allowed, 11);
+    assert.equal(v.allowed, 14);
+    // the base set is allowed without a recording: no count, no first process
+    assert.deepEqual(v.groups.find((g) => g.category === 'signals')!.syscalls.find((s) => s.name === 'restart_syscall'), { name: 'restart_syscall', count: null, firstExe: null, rules: [] });
     assert.deepEqual(v.refused, [{ name: 'clone3', errno: 'ENOSYS' }, { name: 'epoll_ctl', errno: 'EPERM' }]);
   });
 
