@@ -17,7 +17,7 @@
 //         work runs in it) against its RSS before.
 // Peers run in the same run, one after the other, on the same machine. Everything it starts is
 // removed at the end. Not part of the tests' pass/fail.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -207,10 +207,17 @@ async function main(): Promise<void> {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     const t0 = performance.now();
-    spawnSync(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`]);
-    const written = performance.now() - t0;
+    // another process (as git is), not awaited synchronously: the engine's event loop runs meanwhile
+    let written = 0;
+    const writer = new Promise<void>((resolve) =>
+      spawn(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`], { stdio: 'ignore' }).on('exit', () => {
+        written = performance.now() - t0;
+        resolve();
+      }),
+    );
     await until(ip, 3000, 'module.exports = 4999;\n', 30_000);
     const synced = performance.now() - t0;
+    await writer;
     await s.idle();
     await sleep(500);
     clearInterval(sampler);
@@ -229,4 +236,6 @@ main()
   .finally(() => {
     if (started.length) docker(['rm', '-f', ...started], { allowFail: true });
     rmSync(tmp, { recursive: true, force: true });
+    // a session left open by a failed measure (its watcher) must not keep the process alive
+    process.exit();
   });

@@ -68,7 +68,6 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
   private forced = false;
   /** An editor's save is pending: the flush is due now, and a watcher event does not put it off. */
   private now = false;
@@ -186,10 +185,7 @@ export class Batcher {
     clearTimeout(this.maxTimer);
     this.timer = this.maxTimer = undefined;
     this.now = false;
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
+    if (this.running) return this.running; // what is pending goes when it ended
     if (!this.count && !this.forced) return Promise.resolve();
     const paths = [...this.pending];
     if (this.bursting()) this.lastBurstAt = Date.now();
@@ -223,9 +219,12 @@ export class Batcher {
       .catch(() => undefined)
       .finally(() => {
         this.running = undefined;
-        if (this.again || this.count) {
-          this.again = false;
-          if (this.count) void this.flush();
+        // what changed meanwhile goes next (unless its quiet period still runs), but a burst
+        // still arriving settles first
+        if ((this.count || this.forced) && !this.timer) {
+          clearTimeout(this.maxTimer);
+          this.maxTimer = undefined;
+          this.maxWait();
         }
       });
     return this.running;

@@ -311,7 +311,8 @@ export class ReloadSession {
     try {
       if (this.copy) {
         try {
-          await timed('sync', () => syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore));
+          // past the batch's path limit not every path is named: everything is copied
+          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore)));
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change

@@ -88,6 +88,20 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches[1].paths.sort(), ['b.js', 'c.js']);
   });
 
+  it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, actMs: 150 });
+    b.add('server.js');
+    await sleep(20);
+    // a branch switch while the save's action still runs: 300 files over 400 ms
+    for (let i = 0; i < 300; i++) {
+      b.add(`src/f${i}.js`);
+      if (i % 30 === 29) await sleep(40);
+    }
+    await sleep(600);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.count), [1, 300]);
+  });
+
   it('a burst of 5 000 paths arriving over 300 ms is one batch; past maxPaths it only counts', async () => {
     const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, maxPaths: 1000 });
     for (let i = 0; i < 5000; i++) {
