@@ -152,10 +152,12 @@ async function main(): Promise<void> {
       const folder = mkdtempSync(path.join(tmp, 'flask-'));
       writeFileSync(path.join(folder, 'app.py'), flaskApp('f0'));
       const { id, ip } = run(image, folder, cmd, true);
-      const s = ours ? await session(engine, id, folder, { command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000', strategy: 'restart', ports: [5000], preload: ['flask'] }) : undefined;
+      const records: ReloadRecord[] = [];
+      const s = ours ? await session(engine, id, folder, { command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000', strategy: 'restart', ports: [5000], preload: ['flask'], records }) : undefined;
       await until(ip, 5000, 'f0', 60_000);
       await sleep(3000);
       p95.push(pct(await measure(label, folder, 'app.py', (i) => flaskApp(`f${i}`), ip, 5000, (i) => `f${i}`), 95));
+      if (s) console.log(`    phases p50 (ms): ${phases(records)}`);
       await s?.close();
     }
     console.log(`    p95 ratio (flask --reload / ours): ${(p95[1] / p95[0]).toFixed(1)}x (target >= 2x)`);
