@@ -40,8 +40,12 @@ export const MAX_PATHS = 10_000;
  * a loaded machine the watcher takes seconds to report thousands of new files.
  */
 export const BURST_MAX_MS = 5_000;
-/** From this many distinct paths on, a batch is a burst, and its quiet period at least this long. */
-export const BURST_PATHS = 20;
+/**
+ * From this many distinct paths on, a batch is a burst, and its quiet period at least this long.
+ * A save names a path or two; a branch switch's first files may come as a handful, then a pause
+ * on a busy machine, and must not make a reload of their own.
+ */
+export const BURST_PATHS = 5;
 export const BURST_QUIET_MS = 300;
 /**
  * A burst's quiet period follows how the watcher delivers it: three times the longest gap seen

@@ -88,6 +88,16 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches[1].paths.sort(), ['b.js', 'c.js']);
   });
 
+  it("a branch switch's first handful of files, then a pause (a busy machine), is not a reload of its own", async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50 });
+    for (let i = 0; i < 6; i++) b.add(`src/f${i}.js`);
+    await sleep(40);
+    for (let i = 6; i < 200; i++) b.add(`src/f${i}.js`);
+    await sleep(600);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.count), [200]);
+  });
+
   it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
     const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, actMs: 150 });
     b.add('server.js');
