@@ -177,7 +177,25 @@ export class ReloadSession {
         return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
       },
       act: (b) => this.act(b),
+      rescan: (dirs, since) => this.changedIn(dirs, since),
     });
+  }
+
+  /** What in these folders (not ignored) changed since `since`: each entry's ctime, read now. */
+  private async changedIn(dirs: string[], since: number): Promise<string[]> {
+    const found: string[] = [];
+    for (const dir of dirs) {
+      const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
+      const hits = await Promise.all(
+        names.map(async (name) => {
+          const rel = dir ? `${dir}/${name}` : name;
+          const st = await fs.lstat(path.join(this.opts.root, rel)).catch(() => null);
+          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? rel : null;
+        }),
+      );
+      for (const h of hits) if (h) found.push(h);
+    }
+    return found;
   }
 
   /** Starts watching and the app; resolves once both run. */

@@ -98,6 +98,26 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [200]);
   });
 
+  it('files of a burst whose events the watcher lost (its queue overflowed) are found by reading its folders again, and are in the one batch', async () => {
+    const batches: Batch[] = [];
+    const asked: string[][] = [];
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      // on disk: 150 files under src/, changed since the burst began; the watcher reported 100
+      rescan: async (dirs) => (asked.push(dirs), dirs.includes('src') ? Array.from({ length: 150 }, (_, i) => `src/f${i}.js`) : []),
+    });
+    for (let i = 0; i < 100; i++) b.add(`src/f${i}.js`);
+    await sleep(500);
+    await b.idle();
+    assert.deepEqual(asked, [['src']]);
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0].count, 150);
+    assert.ok(batches[0].paths.includes('src/f149.js'));
+  });
+
   it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
     const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, actMs: 150 });
     b.add('server.js');
