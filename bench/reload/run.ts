@@ -1,11 +1,13 @@
 // bench/reload: the figures of issue 14, "file written on the host -> first HTTP response carrying
 // the new content", timed from the host write() returning, the client requesting back-to-back.
 //
-//   node esbuild.mjs && node --import tsx bench/reload/run.ts [--saves N] [--only node,flask,copy,burst]
+//   node esbuild.mjs && node --import tsx bench/reload/run.ts [--saves N] [--gap MS] [--only node,flask,copy,burst]
 //
-//  node:  a bind-mounted hello-world Node server, N saves (default 50) each: HyperBox's restart
-//         strategy (supervisor + standby), `node --watch` in the container, and `docker restart -t 0`
-//         of a container run with --init; target p95 <= 150 ms for ours.
+//  node:  a bind-mounted hello-world Node server, N saves (default 50, --gap ms apart, default 400)
+//         each: HyperBox's restart strategy (supervisor + standby), `node --watch` in the container,
+//         and `docker restart -t 0` of a container run with --init; target p95 <= 150 ms for ours
+//         and at least 2x faster than both (the ratios printed). Twice: as is, and with
+//         NODE_EXTRA_CA_CERTS naming the machine's CA bundle (Node reads it at every start).
 //  flask: the same with a Flask app: ours (a standby that imported Flask) and `flask run --reload`
 //         (Werkzeug's reloader with watchdog) in the same kind of container.
 //  copy:  a container without the bind mount (as with an engine on another machine): one file
@@ -17,11 +19,12 @@
 //         work runs in it) against its RSS before.
 // Peers run in the same run, one after the other, on the same machine. Everything it starts is
 // removed at the end. Not part of the tests' pass/fail.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
+import { PRELOAD } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord, type ReloadStrategyName } from '../../src/engine/reload/session';
 import { docker, nodeImage, pythonImage, TEST_LABEL } from '../../test/engine/images';
 import { flaskApp, nodeServer, serves as until } from '../../test/engine/reloadApps';
@@ -33,16 +36,21 @@ const arg = (name: string) => {
 const SAVES = Number(arg('--saves') ?? 50);
 const ONLY = (arg('--only') ?? 'node,flask,copy,burst').split(',');
 const LABEL = 'hyperbox.bench=reload';
-const GAP_MS = 400;
+const GAP_MS = Number(arg('--gap') ?? 400);
+/** A CA bundle for the NODE_EXTRA_CA_CERTS pass (a corporate proxy's setup: Node reads it at every start). */
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const started: string[] = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hb-bench-reload-'));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)];
 
+/** Extra `docker run` arguments of the measure running (NODE_EXTRA_CA_CERTS for the second Node pass). */
+let runEnv: string[] = [];
+
 function run(image: string, folder: string | null, args: string[], init = false): { id: string; ip: string } {
   const id = docker([
-    'run', '-d', '--label', `${TEST_LABEL}=1`, '--label', LABEL, ...(init ? ['--init'] : []),
+    'run', '-d', '--label', `${TEST_LABEL}=1`, '--label', LABEL, ...(init ? ['--init'] : []), ...runEnv,
     ...(folder ? ['-v', `${folder}:/app`] : []), '-w', '/app', image, ...args,
   ]).stdout.trim();
   started.push(id);
@@ -61,7 +69,8 @@ async function measure(label: string, folder: string, file: string, content: (i:
     await until(at, port, want(i));
     times.push(performance.now() - t0);
   }
-  console.log(`  ${label.padEnd(44)} p50 ${pct(times, 50).toFixed(0).padStart(5)} ms   p95 ${pct(times, 95).toFixed(0).padStart(5)} ms`);
+  // the machine may be shared: the load average beside each figure says how far to trust it
+  console.log(`  ${label.padEnd(44)} p50 ${pct(times, 50).toFixed(0).padStart(5)} ms   p95 ${pct(times, 95).toFixed(0).padStart(5)} ms   (load ${os.loadavg()[0].toFixed(1)})`);
   return times;
 }
 
@@ -101,9 +110,14 @@ async function main(): Promise<void> {
   const engine = await connectEngine(process.env);
   console.log(`bench/reload: ${SAVES} saves each, ${GAP_MS} ms apart; file written on the host -> first response with the new content`);
 
-  if (ONLY.includes('node')) {
+  // Node's start matters to every peer (node --watch and docker restart start Node cold; ours
+  // starts its standby ahead): once as is, once with NODE_EXTRA_CA_CERTS naming a CA bundle
+  const nodePasses = ONLY.includes('node') ? (existsSync(CA_BUNDLE) ? [false, true] : [false]) : [];
+  for (const ca of nodePasses) {
     const image = nodeImage();
-    console.log('Node, bind mount:');
+    runEnv = ca ? ['-v', `${CA_BUNDLE}:/etc/hb-bench-ca.pem:ro`, '-e', 'NODE_EXTRA_CA_CERTS=/etc/hb-bench-ca.pem'] : [];
+    console.log(`Node, bind mount${ca ? `, NODE_EXTRA_CA_CERTS=${CA_BUNDLE}` : ''}:`);
+    const p95: Record<string, number> = {};
     {
       const folder = mkdtempSync(path.join(tmp, 'ours-'));
       writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
@@ -118,6 +132,8 @@ async function main(): Promise<void> {
       const saved = await measure('HyperBox restart (standby), editor save', folder, 'server.js', (i) => nodeServer(`w${i}`), ip, 3000, (i) => `w${i}`, () => s.saved('server.js'));
       console.log(`    phases p50 (ms): ${phases(records)}`);
       console.log(`    target p95 <= 150 ms: watcher ${pct(t, 95) <= 150 ? 'met' : 'NOT met'}, editor save ${pct(saved, 95) <= 150 ? 'met' : 'NOT met'}`);
+      p95.watcher = pct(t, 95);
+      p95.saved = pct(saved, 95);
       await s.close();
     }
     {
@@ -125,19 +141,21 @@ async function main(): Promise<void> {
       writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
       const { ip } = run(image, folder, ['node', '--watch', 'server.js']);
       await until(ip, 3000, 'v0');
-      await measure('node --watch in the container', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`);
+      p95.watch = pct(await measure('node --watch in the container', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`), 95);
     }
     {
       const folder = mkdtempSync(path.join(tmp, 'restart-'));
       writeFileSync(path.join(folder, 'server.js'), nodeServer('v0'));
       const { id, ip } = run(image, folder, ['node', 'server.js'], true);
       await until(ip, 3000, 'v0');
-      await measure('docker restart -t 0 (--init)', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`, () => {
+      p95.restart = pct(await measure('docker restart -t 0 (--init)', folder, 'server.js', (i) => nodeServer(`v${i}`), ip, 3000, (i) => `v${i}`, () => {
         // a restarted container may get another address on the default bridge
         docker(['restart', '-t', '0', id]);
         return docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', id]).stdout.trim();
-      });
+      }), 95);
     }
+    const ratio = (peer: number) => `${(peer / p95.watcher).toFixed(1)}x (watcher), ${(peer / p95.saved).toFixed(1)}x (editor save)`;
+    console.log(`    p95 ratio, node --watch / ours: ${ratio(p95.watch)}; docker restart / ours: ${ratio(p95.restart)} (target >= 2x)`);
   }
 
   if (ONLY.includes('flask')) {
@@ -152,13 +170,15 @@ async function main(): Promise<void> {
       const folder = mkdtempSync(path.join(tmp, 'flask-'));
       writeFileSync(path.join(folder, 'app.py'), flaskApp('f0'));
       const { id, ip } = run(image, folder, cmd, true);
-      const s = ours ? await session(engine, id, folder, { command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000', strategy: 'restart', ports: [5000], preload: ['flask'] }) : undefined;
+      const records: ReloadRecord[] = [];
+      const s = ours ? await session(engine, id, folder, { command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000', strategy: 'restart', ports: [5000], preload: PRELOAD.flask, records }) : undefined;
       await until(ip, 5000, 'f0', 60_000);
       await sleep(3000);
       p95.push(pct(await measure(label, folder, 'app.py', (i) => flaskApp(`f${i}`), ip, 5000, (i) => `f${i}`), 95));
+      if (s) console.log(`    phases p50 (ms): ${phases(records)}`);
       await s?.close();
     }
-    console.log(`    p95 ratio (flask --reload / ours): ${(p95[1] / p95[0]).toFixed(1)}x (target >= 2x)`);
+    console.log(`    p95 ratio, flask run --reload / ours: ${(p95[1] / p95[0]).toFixed(1)}x (target >= 2x)`);
   }
 
   if (ONLY.includes('copy')) {
@@ -207,14 +227,21 @@ async function main(): Promise<void> {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     const t0 = performance.now();
-    spawnSync(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`]);
-    const written = performance.now() - t0;
+    // another process (as git is), not awaited synchronously: the engine's event loop runs meanwhile
+    let written = 0;
+    const writer = new Promise<void>((resolve) =>
+      spawn(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`], { stdio: 'ignore' }).on('exit', () => {
+        written = performance.now() - t0;
+        resolve();
+      }),
+    );
     await until(ip, 3000, 'module.exports = 4999;\n', 30_000);
     const synced = performance.now() - t0;
+    await writer;
     await s.idle();
     await sleep(500);
     clearInterval(sampler);
-    console.log(`  written in ${written.toFixed(0)} ms; last file served from the container after ${synced.toFixed(0)} ms (target <= 2000 ms: ${synced <= 2000 ? 'met' : 'NOT met'})`);
+    console.log(`  (load ${os.loadavg()[0].toFixed(1)}) written in ${written.toFixed(0)} ms; last file served from the container after ${synced.toFixed(0)} ms (target <= 2000 ms: ${synced <= 2000 ? 'met' : 'NOT met'})`);
     console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`);
     console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
     await s.close();
@@ -229,4 +256,6 @@ main()
   .finally(() => {
     if (started.length) docker(['rm', '-f', ...started], { allowFail: true });
     rmSync(tmp, { recursive: true, force: true });
+    // a session left open by a failed measure (its watcher) must not keep the process alive
+    process.exit();
   });

@@ -152,7 +152,7 @@ export function pythonImage(): string {
   if (!pkgs.some((n) => /^flask$/i.test(n)) || !pkgs.some((n) => /^watchdog$/i.test(n))) {
     throw new Error(`Flask or watchdog is missing from ${dist}: install Debian's python3-flask and python3-watchdog (scripts/debian-packages.txt).`);
   }
-  const tag = `hyperbox-test/python:${hashOf(readFileSync(py), RECIPE_VERSION, 'python-2', pkgs.join(','))}`;
+  const tag = `hyperbox-test/python:${hashOf(readFileSync(py), RECIPE_VERSION, 'python-3', pkgs.join(','))}`;
   if (imageExists(tag)) return tag;
   const dockerfile = [
     `FROM ${busyboxImage()}`,
@@ -176,6 +176,10 @@ export function pythonImage(): string {
     const objects = [py, ...readdirSync(dynload).filter((n) => n.endsWith('.so')).map((n) => path.join(dynload, n))];
     const ldd = spawnSync('ldd', objects, { encoding: 'utf8' });
     const libs = new Set([...ldd.stdout.matchAll(/=> (\/\S+\.so[^\s]*)|^\s+(\/\S+\.so[^\s]*)/gm)].map((m) => m[1] ?? m[2]));
+    // glibc loads libgcc_s at run time (no ldd line) when a thread ends: without it Werkzeug's
+    // reloader aborts ("libgcc_s.so.1 must be installed for pthread_exit to work") at its first reload
+    const libc = [...libs].find((l) => /\/libc\.so/.test(l));
+    if (libc && existsSync(path.join(path.dirname(libc), 'libgcc_s.so.1'))) libs.add(path.join(path.dirname(libc), 'libgcc_s.so.1'));
     for (const lib of libs) if (existsSync(lib)) copyIn(lib);
   });
   return tag;

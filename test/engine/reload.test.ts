@@ -6,7 +6,7 @@
 // engine's own hot reload (reload.enabled) following the container through the live host.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
@@ -324,6 +324,48 @@ describe('hot reload: copy-sync (a workspace not bind-mounted, real Docker)', fu
         await session.idle();
         assert.equal(docker(['exec', id, 'test', '-e', '/app/old.txt'], { allowFail: true }).code, 1, 'the file deleted while the container was stopped is gone from it');
         assert.ok(existsSync(path.join(folder, 'server.js')));
+      } finally {
+        await session.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hot reload: copy-sync of a burst (real Docker)', function () {
+  this.timeout(180_000);
+  let id: string | undefined;
+  after(() => {
+    if (id) docker(['rm', '-f', id], { allowFail: true });
+  });
+
+  it('a burst of 1 500 files in a new folder (several tars) arrives whole: contents, mtimes, owner, a symbolic link; one action', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'hb-reload-copyburst-'));
+    try {
+      writeFileSync(path.join(folder, 'server.js'), server('b1'));
+      // the workspace belongs to uid 1000 in the container: copied files must too
+      id = docker(['run', '-d', '--label', `${TEST_LABEL}=1`, '-w', '/app', nodeImage(), 'sh', '-c', 'mkdir -p /app && chown 1000:1000 /app && exec sleep 1000000']).stdout.trim();
+      const info = await inspect(id);
+      const { session, records } = await openSession(info, folder, { containerWorkspace: '/app', command: 'node server.js', strategy: 'framework-native', ports: [3000] });
+      try {
+        await serves(info.NetworkSettings.IPAddress, 3000, 'b1', 15_000);
+        await sleep(300);
+        const before = records.length;
+        mkdirSync(path.join(folder, 'lib', 'deep'), { recursive: true });
+        for (let i = 0; i < 1500; i++) writeFileSync(path.join(folder, 'lib', i % 2 ? 'deep' : '', `m${i}.js`), `module.exports = ${i};\n`);
+        symlinkSync('deep/m1.js', path.join(folder, 'lib', 'link.js'));
+        await waitFor(() => records.length > before, 30_000, 'the burst to be copied');
+        await sleep(1500);
+        await session.idle();
+        const made = records.slice(before);
+        assert.equal(made.length, 1, JSON.stringify(made.map((r) => [r.action, r.count, r.error])));
+        assert.equal(made[0].action, 'synced', made[0].error);
+        const out = docker(['exec', id, 'sh', '-c', 'cd /app/lib && find . -type f | wc -l && cat deep/m1499.js m0.js && readlink link.js && stat -c "%u %Y" deep/m777.js']).stdout.trim().split('\n');
+        assert.deepEqual(out.slice(0, 4), ['1500', 'module.exports = 1499;', 'module.exports = 0;', 'deep/m1.js']);
+        const [uid, mtime] = out[4].split(' ').map(Number);
+        assert.equal(uid, 1000, 'owned by the workspace owner');
+        assert.equal(mtime, Math.floor(statSync(path.join(folder, 'lib', 'deep', 'm777.js')).mtimeMs / 1000), "the host file's mtime, so watchers in the container fire");
       } finally {
         await session.close();
       }

@@ -29,6 +29,13 @@ export interface BatcherOptions {
   stamp(rel: string): Promise<Stamp>;
   /** Acts on one batch; the next one waits until it resolves. */
   act(batch: Batch): Promise<void>;
+  /**
+   * A burst settled: the paths in these folders (relative to the root) changed since `since`
+   * (Date.now()), read from the file system. The watcher loses events when thousands arrive
+   * faster than it reads them (the kernel's inotify queue overflows), so a burst's folders are
+   * read again before it is acted on.
+   */
+  rescan?(dirs: string[], since: number): Promise<string[]>;
 }
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
@@ -40,8 +47,12 @@ export const MAX_PATHS = 10_000;
  * a loaded machine the watcher takes seconds to report thousands of new files.
  */
 export const BURST_MAX_MS = 5_000;
-/** From this many distinct paths on, a batch is a burst, and its quiet period at least this long. */
-export const BURST_PATHS = 20;
+/**
+ * From this many distinct paths on, a batch is a burst, and its quiet period at least this long.
+ * A save names a path or two; a branch switch's first files may come as a handful, then a pause
+ * on a busy machine, and must not make a reload of their own.
+ */
+export const BURST_PATHS = 5;
 export const BURST_QUIET_MS = 300;
 /**
  * A burst's quiet period follows how the watcher delivers it: three times the longest gap seen
@@ -49,6 +60,8 @@ export const BURST_QUIET_MS = 300;
  * arrives (the watcher first reads the whole folder).
  */
 export const BURST_QUIET_MAX_MS = 1_000;
+/** A burst's folders are read again at flush time when there are at most this many. */
+export const RESCAN_DIRS = 200;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
 export const BURST_TAIL_MS = 1_000;
 
@@ -68,7 +81,6 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
   private forced = false;
   /** An editor's save is pending: the flush is due now, and a watcher event does not put it off. */
   private now = false;
@@ -186,13 +198,11 @@ export class Batcher {
     clearTimeout(this.maxTimer);
     this.timer = this.maxTimer = undefined;
     this.now = false;
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
+    if (this.running) return this.running; // what is pending goes when it ended
     if (!this.count && !this.forced) return Promise.resolve();
     const paths = [...this.pending];
-    if (this.bursting()) this.lastBurstAt = Date.now();
+    const burst = this.bursting();
+    if (burst) this.lastBurstAt = Date.now();
     const overflow = this.dropped > 0;
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;
@@ -209,6 +219,15 @@ export class Batcher {
       const deleted: string[] = [];
       if (overflow) changed.push(...paths);
       else {
+        if (burst && this.opts.rescan) {
+          const dirs = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
+          if (dirs.size <= RESCAN_DIRS) {
+            const known = new Set(paths);
+            // (a second's slack: file times are set before the watcher reports, clocks are coarse)
+            const missed = await this.opts.rescan([...dirs], firstAt - 1000).catch(() => [] as string[]);
+            for (const m of missed) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
+          }
+        }
         const stamps = await Promise.all(paths.map((p) => this.opts.stamp(p).catch(() => null)));
         paths.forEach((p, i) => {
           const s = stamps[i];
@@ -223,9 +242,12 @@ export class Batcher {
       .catch(() => undefined)
       .finally(() => {
         this.running = undefined;
-        if (this.again || this.count) {
-          this.again = false;
-          if (this.count) void this.flush();
+        // what changed meanwhile goes next (unless its quiet period still runs), but a burst
+        // still arriving settles first
+        if ((this.count || this.forced) && !this.timer) {
+          clearTimeout(this.maxTimer);
+          this.maxTimer = undefined;
+          this.maxWait();
         }
       });
     return this.running;

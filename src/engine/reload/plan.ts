@@ -34,6 +34,16 @@ export function reloadSettings(config: Record<string, unknown>): ReloadSettings 
   };
 }
 
+/**
+ * What a Python standby imports before it waits, by framework: the framework, and for Flask what
+ * `flask run` imports after (its CLI, Werkzeug's server, and importlib.metadata, which it uses
+ * to look for plugin commands: a quarter of a second on a busy machine).
+ */
+export const PRELOAD = {
+  flask: ['flask', 'flask.cli', 'werkzeug.serving', 'importlib.metadata'],
+  fastapi: ['fastapi'],
+};
+
 export interface ReloadPlan {
   command: string;
   /** Where the command came from: the config or detection. */
@@ -60,7 +70,7 @@ export async function planReload(folder: string, config: Record<string, unknown>
   }
   const watches = settings.devCommand ? /--watch|--reload|nodemon|vite|next dev|webpack serve|runserver|\bair\b|cargo[- ]watch/.test(command) : detection.devCommandWatches;
   const strategy: ReloadStrategyName = settings.strategy ?? (watches ? 'framework-native' : 'restart');
-  const preload = detection.framework === 'flask' || /\bflask\b/.test(command) ? ['flask'] : detection.framework === 'fastapi' ? ['fastapi'] : [];
+  const preload = detection.framework === 'flask' || /\bflask\b/.test(command) ? PRELOAD.flask : detection.framework === 'fastapi' ? PRELOAD.fastapi : [];
   return {
     command,
     source: settings.devCommand ? 'customizations.hyperbox.devCommand' : (detection.devCommandSource ?? 'detection'),

@@ -93,6 +93,11 @@ export interface SessionOptions {
 
 /** How long a restarted app may take to answer on its port before the reload is reported without it. */
 const SERVE_LIMIT_MS = 5_000;
+/**
+ * How long the app's first start may take to answer before its port is taken as not reachable
+ * from here (a cold Flask start on a busy machine takes more than SERVE_LIMIT_MS).
+ */
+const FIRST_SERVE_LIMIT_MS = 30_000;
 
 /** How a dependency manifest's change is acted on, by file name. */
 function installCommand(file: string): string | null {
@@ -154,6 +159,8 @@ export class ReloadSession {
   private release: () => void = () => {};
   /** Where the app is probed for readiness; undefined when it cannot be reached from here. */
   private probe: string | undefined;
+  /** The probe was answered once in this container: a later slow start is slow, not unreachable. */
+  private probeAnswered = false;
   private appEnded = new AbortController();
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
@@ -170,7 +177,25 @@ export class ReloadSession {
         return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
       },
       act: (b) => this.act(b),
+      rescan: (dirs, since) => this.changedIn(dirs, since),
     });
+  }
+
+  /** What in these folders (not ignored) changed since `since`: each entry's ctime, read now. */
+  private async changedIn(dirs: string[], since: number): Promise<string[]> {
+    const found: string[] = [];
+    for (const dir of dirs) {
+      const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
+      const hits = await Promise.all(
+        names.map(async (name) => {
+          const rel = dir ? `${dir}/${name}` : name;
+          const st = await fs.lstat(path.join(this.opts.root, rel)).catch(() => null);
+          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? rel : null;
+        }),
+      );
+      for (const h of hits) if (h) found.push(h);
+    }
+    return found;
   }
 
   /** Starts watching and the app; resolves once both run. */
@@ -214,6 +239,7 @@ export class ReloadSession {
     const app = await appEnvironment(o.engine, info, o.config, o.env);
     // bind-mounted means the engine is on this machine: the container's address answers here
     this.probe = !this.copy && o.ports?.length ? containerAddress(info) : undefined;
+    this.probeAnswered = false;
     this.appEnded = new AbortController();
     this.crashed = false;
     const sup = await Supervisor.start(o.engine, info.Id, {
@@ -241,18 +267,22 @@ export class ReloadSession {
       },
     });
     this.supervisor = sup;
-    if (this.probe) void this.serving().then(() => sup.prepare());
+    if (this.probe) void this.serving(FIRST_SERVE_LIMIT_MS).then(() => sup.prepare());
   }
 
-  /** Waits (at most SERVE_LIMIT_MS) for the app's port to answer; the ms it took, or undefined when not known. */
-  private async serving(): Promise<number | undefined> {
+  /** Waits (at most SERVE_LIMIT_MS, or `limitMs`) for the app's port to answer; the ms it took, or undefined when not known. */
+  private async serving(limitMs = SERVE_LIMIT_MS): Promise<number | undefined> {
     const host = this.probe;
     if (!host || !this.opts.ports?.length) return undefined;
     const t0 = Date.now();
-    const port = await waitServing(host, this.opts.ports, SERVE_LIMIT_MS, this.appEnded.signal);
-    if (port !== null) return Date.now() - t0;
-    // not reachable from here (or the app listens elsewhere): stop probing unless it crashed
-    if (!this.appEnded.signal.aborted) this.probe = undefined;
+    const port = await waitServing(host, this.opts.ports, limitMs, this.appEnded.signal);
+    if (port !== null) {
+      this.probeAnswered = true;
+      return Date.now() - t0;
+    }
+    // never reachable from here (or the app listens elsewhere): stop probing, unless it crashed or
+    // answered before (a start slower than the limit on a busy machine)
+    if (!this.appEnded.signal.aborted && !this.probeAnswered) this.probe = undefined;
     return undefined;
   }
 
@@ -311,7 +341,8 @@ export class ReloadSession {
     try {
       if (this.copy) {
         try {
-          await timed('sync', () => syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore));
+          // past the batch's path limit not every path is named: everything is copied
+          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore)));
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change

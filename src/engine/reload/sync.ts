@@ -1,11 +1,14 @@
 // Copy-sync for a workspace that is not bind-mounted (an engine on another machine): each batch is
-// one tar with the files' mtimes (so watchers in the container fire) and one removal of what was
+// tar with the files' mtimes (so watchers in the container fire) and one removal of what was
 // deleted, both through an agent kept open in the container for the session (one exec, frames on
-// its stdin: no new exec nor Engine API transfer per change, which cost 100+ ms each). Where the
-// agent cannot run (no sh, tar or head in the image) or a batch is large, the tar goes through the
-// Engine API (putArchive) instead. Every transfer has a time limit. A full copy runs when a
-// session starts (the container started or was recreated).
-import { promises as fs } from 'node:fs';
+// its stdin: no new exec nor Engine API transfer per change, which cost 100+ ms each). A large
+// batch (a branch switch) is several tars of at most FRAME_FILES files, each built from files read
+// in parallel while the container still unpacks the one before, so packing and unpacking overlap
+// and memory stays bounded by two frames. Where the agent cannot run (no
+// sh, tar or head in the image) or a file is large, the batch goes through the Engine API
+// (putArchive, streamed) instead. Every transfer has a time limit. A full copy runs when a session
+// starts (the container started or was recreated).
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -16,8 +19,13 @@ import type { IgnoreMatcher } from './ignore';
 import { CONTROL_PREFIX, SYNC_SH } from './supervisor-scripts';
 import { withTimeout } from './supervisor';
 
-/** Batches with more bytes than this go through the Engine API (the agent's tar is held in memory). */
-const AGENT_MAX_BYTES = 32 * 1024 * 1024;
+/** A batch with a file larger than this goes through the Engine API, streamed (the agent's frames are held in memory). */
+const AGENT_FILE_MAX = 8 * 1024 * 1024;
+/** A frame to the agent: at most this many entries and (but for one large file) bytes of content. */
+export const FRAME_FILES = 500;
+const FRAME_BYTES = 4 * 1024 * 1024;
+/** A batch's added folders are walked for at most this many entries; past it, the Engine API's streamed copy. */
+const WALK_MAX = 50_000;
 
 const BATCH_MS = 30_000;
 const FULL_MS = 300_000;
@@ -87,24 +95,26 @@ class SyncAgent {
     return agent;
   }
 
-  /** Sends one frame (a header line and its body) and waits for its answer. */
+  /**
+   * Sends one frame (a header line and its body) and waits for its answer. A frame is written only
+   * once the one before was answered: the agent's `head -c` may read past its frame's end.
+   */
   send(header: string, body: Buffer | string, what: string): Promise<void> {
-    const run = this.queue.then(
-      () =>
-        withTimeout(
-          new Promise<void>((resolve, reject) => {
-            if (this.ended) return reject(new Error('the copy agent in the container ended'));
-            this.answers.push((line) => (line === 'ok' ? resolve() : reject(new Error(`${what} in the container failed: ${line.replace(/^fail\s*/, '')}`))));
-            this.stream.write(`${header}\n`);
-            this.stream.write(body);
-          }),
-          BATCH_MS,
-          `${what} took longer than ${BATCH_MS / 1000} s`,
-        ).catch((e) => {
-          // out of step with the agent (a timeout, a frame half read): a new one serves the next batch
-          this.close();
-          throw e;
+    const run = this.queue.then(() =>
+      withTimeout(
+        new Promise<void>((resolve, reject) => {
+          if (this.ended) return reject(new Error('the copy agent in the container ended'));
+          this.answers.push((line) => (line === 'ok' ? resolve() : reject(new Error(`${what} in the container failed: ${line.replace(/^fail\s*/, '')}`))));
+          this.stream.write(`${header}\n`);
+          this.stream.write(body);
         }),
+        BATCH_MS,
+        `${what} took longer than ${BATCH_MS / 1000} s`,
+      ).catch((e) => {
+        // out of step with the agent (a timeout, a frame half read): a new one serves the next batch
+        this.close();
+        throw e;
+      }),
     );
     this.queue = run.catch(() => undefined);
     return run;
@@ -174,56 +184,132 @@ export function batchEntries(paths: string[], isDir: (rel: string) => boolean): 
   });
 }
 
+/** A file, folder or symbolic link of a batch as lstat saw it. */
+interface Item {
+  rel: string;
+  st: Stats;
+}
+
+/**
+ * The batch's entries in tar order: each named path, and under each added folder what the ignore
+ * rules keep (walked); null when the walk passes WALK_MAX entries.
+ */
+async function walkEntries(root: string, entries: Item[], ignore: IgnoreMatcher): Promise<Item[] | null> {
+  const out: Item[] = [];
+  const walk = async (item: Item): Promise<boolean> => {
+    out.push(item);
+    if (out.length > WALK_MAX) return false;
+    if (!item.st.isDirectory()) return true;
+    const names = await fs.readdir(path.join(root, item.rel)).catch(() => [] as string[]);
+    const kids = await Promise.all(
+      names.sort().map(async (name) => {
+        const rel = `${item.rel}/${name}`;
+        const st = await fs.lstat(path.join(root, rel)).catch(() => null);
+        return st && !ignore(rel, st.isDirectory()) ? { rel, st } : null;
+      }),
+    );
+    for (const k of kids) if (k && !(await walk(k))) return false;
+    return true;
+  };
+  for (const e of entries) if (!(await walk(e))) return null;
+  return out;
+}
+
+/** The items in groups of at most FRAME_FILES entries and FRAME_BYTES bytes (a larger file alone). */
+export function frameGroups<T extends { st: { size: number; isFile(): boolean } }>(items: T[], maxFiles = FRAME_FILES, maxBytes = FRAME_BYTES): T[][] {
+  const groups: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const size = it.st.isFile() ? it.st.size : 0;
+    if (cur.length && (cur.length >= maxFiles || bytes + size > maxBytes)) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += size;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+/** One frame's tar: its files read in parallel; a file gone since is left out (the next batch names it). */
+async function frameTar(root: string, items: Item[], uid: number, gid: number): Promise<Buffer> {
+  const { tarStream } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
+  const bodies = await Promise.all(
+    items.map((it) => {
+      const abs = path.join(root, it.rel);
+      if (it.st.isFile()) return fs.readFile(abs).catch(() => null);
+      if (it.st.isSymbolicLink()) return fs.readlink(abs).catch(() => null);
+      return Promise.resolve(it.st.isDirectory() ? '' : null);
+    }),
+  );
+  const p = tarStream.pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => p.once('end', resolve).once('error', reject));
+  items.forEach((it, i) => {
+    const body = bodies[i];
+    if (body === null) return;
+    const base = { name: it.rel, mode: it.st.mode & 0o7777, mtime: it.st.mtime, uid, gid };
+    if (it.st.isFile()) p.entry({ ...base, type: 'file', size: (body as Buffer).length }, body as Buffer);
+    else if (it.st.isSymbolicLink()) p.entry({ ...base, type: 'symlink', linkname: body as string });
+    else p.entry({ ...base, type: 'directory' });
+  });
+  p.finalize();
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Sends the items through the agent, frame after frame, each packed while the container still
+ * unpacks the one before; false when a frame failed (the caller copies the batch through the
+ * Engine API).
+ */
+async function sendFrames(agent: SyncAgent, k: string, root: string, items: Item[], uid: number, gid: number, what: string): Promise<boolean> {
+  let prev: Promise<boolean> = Promise.resolve(true);
+  for (const group of frameGroups(items)) {
+    const tar = await frameTar(root, group, uid, gid);
+    if (!(await prev)) return false;
+    prev = viaAgent(k, () => agent.send(`tar ${tar.length}`, tar, what));
+  }
+  return prev;
+}
+
 /** Copies the batch's present files (and the folders it added) in and removes its deleted ones. */
 export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false): Promise<void> {
   const deleted = new Set(b.deleted);
-  const present: string[] = [];
-  const dirs = new Set<string>();
-  let bytes = 0;
+  const stats = new Map<string, Stats>();
   await Promise.all(
     b.paths.map(async (p) => {
       if (deleted.has(p)) return;
       const st = await fs.lstat(path.join(root, p)).catch(() => null);
-      if (!st) return; // gone since: the next batch names it as deleted
-      present.push(p);
-      if (st.isDirectory()) dirs.add(p);
-      bytes += st.size;
+      if (st) stats.set(p, st); // else gone since: the next batch names it as deleted
     }),
   );
+  const k = key(id, containerWorkspace);
   const agent = await agentFor(engine, id, containerWorkspace);
-  if (present.length) {
+  if (stats.size) {
     const [uid, gid] = await owner(engine, id, containerWorkspace);
-    const entries = batchEntries(present.sort(), (p) => dirs.has(p));
-    const named = new Set(entries);
-    const what = `Copying ${present.length} changed file(s) into the container`;
+    const entries = batchEntries([...stats.keys()].sort(), (p) => stats.get(p)!.isDirectory());
+    const what = `Copying ${stats.size} changed file(s) into the container`;
     // what is under an added folder follows the ignore rules; the named paths were chosen already
-    const tar = () => pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
-    // (a folder's size is not known before packing: the tar is bounded while it is collected)
-    const body = agent && bytes <= AGENT_MAX_BYTES ? await collectBounded(tar(), AGENT_MAX_BYTES) : null;
-    if (!agent || !body || !(await viaAgent(key(id, containerWorkspace), () => agent.send(`tar ${body.length}`, body, what)))) await withTimeout(engine.docker.getContainer(id).putArchive(tar(), { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
+    const items = agent ? await walkEntries(root, entries.map((rel) => ({ rel, st: stats.get(rel)! })), ignore) : null;
+    const framed = !!agent && !!items && !items.some((it) => it.st.isFile() && it.st.size > AGENT_FILE_MAX);
+    if (!framed || !(await sendFrames(agent!, k, root, items!, uid, gid, what))) {
+      const named = new Set(entries);
+      const tar = pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
+      await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
+    }
   }
   if (b.deleted.length) {
     const what = `Removing ${b.deleted.length} deleted file(s) in the container`;
     const list = b.deleted.map((p) => `${p}\n`).join('');
-    if (agent && !b.deleted.some((p) => p.includes('\n')) && (await viaAgent(key(id, containerWorkspace), () => agent.send(`rm ${b.deleted.length}`, list, what)))) return;
+    if (agent && !agent.ended && !b.deleted.some((p) => p.includes('\n')) && (await viaAgent(k, () => agent.send(`rm ${b.deleted.length}`, list, what)))) return;
     const r = await withTimeout(execIn(engine, id, { cmd: ['rm', '-rf', '--', ...b.deleted.map((p) => path.posix.join(containerWorkspace, p))] }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
     if (r.exitCode !== 0) throw new Error(`Removing deleted files in the container failed: ${r.output.trim()}`);
   }
-}
-
-/** The stream's bytes, or null (the stream destroyed) once it passes `max`. */
-async function collectBounded(stream: Readable, max: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    size += (c as Buffer).length;
-    if (size > max) {
-      stream.destroy();
-      return null;
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Copies the whole workspace in (what the ignore rules keep). */

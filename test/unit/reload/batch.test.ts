@@ -88,6 +88,50 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches[1].paths.sort(), ['b.js', 'c.js']);
   });
 
+  it("a branch switch's first handful of files, then a pause (a busy machine), is not a reload of its own", async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50 });
+    for (let i = 0; i < 6; i++) b.add(`src/f${i}.js`);
+    await sleep(40);
+    for (let i = 6; i < 200; i++) b.add(`src/f${i}.js`);
+    await sleep(600);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.count), [200]);
+  });
+
+  it('files of a burst whose events the watcher lost (its queue overflowed) are found by reading its folders again, and are in the one batch', async () => {
+    const batches: Batch[] = [];
+    const asked: string[][] = [];
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      // on disk: 150 files under src/, changed since the burst began; the watcher reported 100
+      rescan: async (dirs) => (asked.push(dirs), dirs.includes('src') ? Array.from({ length: 150 }, (_, i) => `src/f${i}.js`) : []),
+    });
+    for (let i = 0; i < 100; i++) b.add(`src/f${i}.js`);
+    await sleep(500);
+    await b.idle();
+    assert.deepEqual(asked, [['src']]);
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0].count, 150);
+    assert.ok(batches[0].paths.includes('src/f149.js'));
+  });
+
+  it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
+    const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, actMs: 150 });
+    b.add('server.js');
+    await sleep(20);
+    // a branch switch while the save's action still runs: 300 files over 400 ms
+    for (let i = 0; i < 300; i++) {
+      b.add(`src/f${i}.js`);
+      if (i % 30 === 29) await sleep(40);
+    }
+    await sleep(600);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.count), [1, 300]);
+  });
+
   it('a burst of 5 000 paths arriving over 300 ms is one batch; past maxPaths it only counts', async () => {
     const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, maxPaths: 1000 });
     for (let i = 0; i < 5000; i++) {
