@@ -16,7 +16,8 @@ import type { Engine } from '../runtime/docker';
 import { RuntimeError } from '../runtime/errors';
 import { allowedNumbers, AUDIT_ARCH_AARCH64, AUDIT_ARCH_X86_64, parseStraceFilter } from './bpf';
 import { hostArchitectures, MAX_SYSCALL, syscallNumbers } from './resolver';
-import { containerdPids, startStrace, stopStrace, which } from './run';
+import { containerdPids, startStrace, stopStrace } from './run';
+import { which } from '../util/program';
 import { parseTrace } from './strace';
 
 /** strace's options for reading a filter back: process events and filter loads, unabbreviated. */

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { RuntimeError } from '../runtime/errors';
-import { runProgram } from '../util/program';
+import { runProgram, which } from '../util/program';
 
 export const RESOLVER = 'scmp_sys_resolver';
 
@@ -24,15 +24,8 @@ export function profileArch(a: string): string {
 }
 
 async function resolverPath(env: NodeJS.ProcessEnv): Promise<string> {
-  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin'])) {
-    const p = path.join(dir || '.', RESOLVER);
-    try {
-      await fs.access(p, 1);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
+  const found = await which(RESOLVER, { ...env, PATH: `${env.PATH ?? '/usr/bin:/bin'}:/usr/bin` });
+  if (found) return found;
   throw new RuntimeError('missing-tool', `${RESOLVER} was not found on PATH: hb seccomp checks every syscall name with libseccomp's own table. Install it with: apt-get install seccomp`);
 }
 

@@ -18,6 +18,7 @@ import { probeUserEnv } from '../runtime/lifecycle';
 import { fixedTrust, workloadFinding, type TrustDecider } from '../runtime/trust';
 import { seccompLogCalls, startLogRecorder, type LogRecorder } from './seccompLog';
 import { parseTrace, type ParsedTrace } from './strace';
+import { which } from '../util/program';
 
 export const LABEL_SECCOMP = 'hyperbox.seccomp';
 
@@ -75,19 +76,6 @@ export interface WorkloadRun {
   endedAt: number;
   /** The container's own process (keep-alive or image command), when it ended while the workload ran. */
   ownExit: { exitCode: number; logTail: string } | null;
-}
-
-export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const p = path.join(dir || '.', name);
-    try {
-      await fs.access(p, 1);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
 }
 
 /** containerd's process ids on this host (the engine's containers are started through it). */

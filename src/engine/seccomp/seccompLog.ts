@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, promises as fs } from 'node:fs';
 import { RuntimeError } from '../runtime/errors';
 import { namesOfNumbers } from './resolver';
-import { which } from './run';
+import { which } from '../util/program';
 import type { SyscallRecord } from './types';
 
 const KMSG = '/dev/kmsg';

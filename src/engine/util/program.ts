@@ -4,6 +4,8 @@
 // execFile does the work; long-running or streaming children (builds, Compose, initializeCommand,
 // strace, port relays) need their output as it comes and are spawned where they are handled.
 import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
 export interface ProgramResult {
   /** The exit code; -1 when the program did not run or did not exit by itself (not found, timed out, killed). */
@@ -33,4 +35,18 @@ export function runProgram(
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(o.input ?? '');
   });
+}
+
+/** The first executable `name` on the PATH (or undefined). */
+export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      await fs.access(p, 1);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
 }
