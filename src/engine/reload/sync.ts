@@ -297,7 +297,7 @@ export async function syncBatch(engine: Engine, id: string, root: string, contai
     // what is under an added folder follows the ignore rules; the named paths were chosen already
     const items = agent ? await walkEntries(root, entries.map((rel) => ({ rel, st: stats.get(rel)! })), ignore) : null;
     const framed = !!agent && !!items && !items.some((it) => it.st.isFile() && it.st.size > AGENT_FILE_MAX);
-    if (!framed || !(await sendFrames(agent!, k, root, items!, uid, gid, what))) {
+    if (!framed || !(await sendFrames(agent, k, root, items, uid, gid, what))) {
       const named = new Set(entries);
       const tar = pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
       await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
