@@ -76,8 +76,8 @@ function render(s: SeccompState): void {
   const parts: (Node | null)[] = [
     h('header', {}, h('h1', {}, `Seccomp: ${s.folderName}`), v ? h('p', { class: 'muted', 'data-testid': 'file' }, v.file) : null),
     h('p', {}, generate, v?.exists ? open : null, s.busy ? h('span', { class: 'muted', 'data-testid': 'busy' }, s.busy) : null),
-    s.notice ? h('p', { class: 'notice', 'data-testid': 'notice' }, s.notice) : null,
-    v?.problem ? h('p', { class: 'notice bad', 'data-testid': 'problem' }, v.problem) : null,
+    s.notice ? h('p', { class: 'notice warning', 'data-testid': 'notice' }, s.notice) : null,
+    v?.problem ? h('p', { class: 'notice warning bad', 'data-testid': 'problem' }, v.problem) : null,
     ...(v?.exists && !v.problem ? [summary(v), applied(v), difference(v), validation(v), groups(v)] : v ? [applied(v)] : []),
   ];
   app.replaceChildren(...parts.filter((x): x is Node => x !== null));

@@ -43,7 +43,7 @@ const status = h('p', { class: 'muted', 'data-testid': 'receiver' });
 const noticeText = h('span', {});
 const startButton = h('button', { 'data-testid': 'start-receiver', hidden: '' }, 'Start receiving traces');
 startButton.addEventListener('click', () => vscode.postMessage({ type: TracesStartMessage.type, params: {} }));
-const notice = h('p', { class: 'notice', 'data-testid': 'notice', hidden: '' }, noticeText, ' ', startButton);
+const notice = h('p', { class: 'notice warning', 'data-testid': 'notice', hidden: '' }, noticeText, ' ', startButton);
 
 function input(name: string, label: string, type = 'text', value = ''): HTMLInputElement {
   const el = h('input', { type, name, 'aria-label': label, placeholder: label, 'data-testid': `filter-${name}` });
