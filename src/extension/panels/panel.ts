@@ -105,3 +105,28 @@ function describe(raw: unknown): string {
     return String(raw);
   }
 }
+
+/**
+ * The one open panel of a kind (Seccomp, Traces, Pressure): a panel adopted replaces the one open
+ * before it (disposed first), and is forgotten when it closes; `onClosed` hears of each close.
+ */
+export class PanelSlot<P extends Panel<{ type: string }>> implements vscode.Disposable {
+  current: P | undefined;
+  constructor(private readonly onClosed?: () => void) {}
+
+  /** Disposes the open panel, then makes (`make`) and keeps the new one. */
+  adopt(make: () => P): P {
+    this.current?.dispose();
+    const p = make();
+    this.current = p;
+    p.onDidDispose(() => {
+      if (this.current === p) this.current = undefined;
+      this.onClosed?.();
+    });
+    return p;
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+  }
+}

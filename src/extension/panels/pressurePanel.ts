@@ -9,7 +9,7 @@ import { PRESSURE_VIEW_TYPE, PressureSamplesMessage, validatePressureMessage, ty
 import { Commands, SETTINGS_SECTION, Settings } from '../contributions';
 import type { Ctx } from '../context';
 import { pressureStatusView } from '../pressureStatus';
-import { Panel, webviewOptions } from './panel';
+import { Panel, PanelSlot, webviewOptions } from './panel';
 
 export type PressureCtx = Pick<Ctx, 'extension' | 'log' | 'request' | 'onNotification' | 'onDidRender' | 'engineState' | 'enginePid' | 'liveSettingsReady'>;
 
@@ -44,7 +44,10 @@ export class PressureMonitor implements vscode.Disposable {
   readonly history: PressureUpdate[] = [];
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private panel: PressurePanel | undefined;
+  private readonly slot = new PanelSlot<PressurePanel>(() => this.sync());
+  private get panel(): PressurePanel | undefined {
+    return this.slot.current;
+  }
   /** The engine (by pid) this window's subscription is with, and its id. */
   private subscribed: { pid: number | undefined; id: number | undefined } | undefined;
   private failure: string | undefined;
@@ -143,18 +146,12 @@ export class PressureMonitor implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
-    this.panel?.dispose();
-    const p = new PressurePanel(panel, this.ctx, this);
-    this.panel = p;
-    p.onDidDispose(() => {
-      if (this.panel === p) this.panel = undefined;
-      this.sync();
-    });
+    this.slot.adopt(() => new PressurePanel(panel, this.ctx, this));
     this.sync();
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    this.slot.dispose();
     const s = this.subscribed;
     this.subscribed = undefined;
     if (s?.id !== undefined && this.ctx.engineState.kind === 'running') void this.ctx.request(PressureUnsubscribe, { subscription: s.id }).catch(() => undefined);

@@ -8,7 +8,7 @@ import { SeccompShow } from '../../protocol';
 import { SECCOMP_VIEW_TYPE, SeccompStateMessage, validateSeccompMessage, validateSeccompWebviewState, type SeccompState, type SeccompToHost } from '../../protocol/webview';
 import type { Ctx } from '../context';
 import type { Project } from '../projects';
-import { Panel, webviewOptions } from './panel';
+import { Panel, PanelSlot, webviewOptions } from './panel';
 
 export type SeccompPanelCtx = Pick<Ctx, 'extension' | 'log' | 'projects' | 'request' | 'engineState'>;
 
@@ -68,7 +68,10 @@ export class SeccompPanel extends Panel<SeccompToHost> {
 
 /** The window's Seccomp panel and the serializer that restores it. */
 export class SeccompPanels implements vscode.Disposable {
-  private current: SeccompPanel | undefined;
+  private readonly slot = new PanelSlot<SeccompPanel>();
+  private get current(): SeccompPanel | undefined {
+    return this.slot.current;
+  }
   private readonly registration: vscode.Disposable;
 
   constructor(
@@ -111,17 +114,11 @@ export class SeccompPanels implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel, project: Project): SeccompPanel {
-    this.current?.dispose();
-    const p = new SeccompPanel(panel, this.ctx, project, this.generate);
-    this.current = p;
-    p.onDidDispose(() => {
-      if (this.current === p) this.current = undefined;
-    });
-    return p;
+    return this.slot.adopt(() => new SeccompPanel(panel, this.ctx, project, this.generate));
   }
 
   dispose(): void {
     this.registration.dispose();
-    this.current?.dispose();
+    this.slot.dispose();
   }
 }

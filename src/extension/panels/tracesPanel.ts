@@ -27,7 +27,7 @@ import {
   type TracesToHost,
 } from '../../protocol/webview';
 import type { Ctx } from '../context';
-import { Panel, webviewOptions } from './panel';
+import { Panel, PanelSlot, webviewOptions } from './panel';
 import { resolveSourceFile, type SourceRoot } from './sourcePath';
 
 export type TracesPanelCtx = Pick<Ctx, 'extension' | 'log' | 'projects' | 'request' | 'request0' | 'onNotification' | 'model' | 'engineState'>;
@@ -164,7 +164,10 @@ export class TracesPanel extends Panel<TracesToHost> {
 
 /** The window's Traces panel and the serializer that restores it; the engine's word on the eBPF sidecar. */
 export class TracesPanels implements vscode.Disposable {
-  private current: TracesPanel | undefined;
+  private readonly slot = new PanelSlot<TracesPanel>();
+  private get current(): TracesPanel | undefined {
+    return this.slot.current;
+  }
   private readonly registration: vscode.Disposable;
   private readonly sidecarNotices: vscode.Disposable;
   private readonly recreateOffers: vscode.Disposable;
@@ -215,19 +218,13 @@ export class TracesPanels implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel, query: TraceQuery): TracesPanel {
-    this.current?.dispose();
-    const p = new TracesPanel(panel, this.ctx, query);
-    this.current = p;
-    p.onDidDispose(() => {
-      if (this.current === p) this.current = undefined;
-    });
-    return p;
+    return this.slot.adopt(() => new TracesPanel(panel, this.ctx, query));
   }
 
   dispose(): void {
     this.registration.dispose();
     this.sidecarNotices.dispose();
     this.recreateOffers.dispose();
-    this.current?.dispose();
+    this.slot.dispose();
   }
 }
