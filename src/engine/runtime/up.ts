@@ -333,8 +333,11 @@ async function upWithEngine(
     // a container prewarming made stopped (never started): this up finishes making it, unless its
     // inputs changed since, when it is replaced (it never ran, and no one else used it)
     let prewarmed: ContainerState['prewarmed'];
+    // (inspected here, the container is not inspected again below)
+    let createdInspect: ContainerInspectInfo | undefined;
     if (existing && existing.State === 'created') {
       const made = await timer.time('inspect', () => engine.docker.getContainer(existing!.Id).inspect());
+      createdInspect = made;
       prewarmed = (await readState(env, made.Id, made.Created)).prewarmed;
       const changed = prewarmed ? driftOf(made.Config.Labels, await inputsHash).changed : [];
       if (changed.length) {
@@ -343,6 +346,7 @@ async function upWithEngine(
         await forgetState(env, made.Id);
         existing = undefined;
         prewarmed = undefined;
+        createdInspect = undefined;
       }
     }
     // a new image's build does not need the drift hash (only the container's label does): the two
@@ -361,7 +365,7 @@ async function upWithEngine(
     // the image build a prewarm did for this up (createOnly: part of what the container it makes saves)
     let prewarmedBuildMs = 0;
     if (existing) {
-      info = await timer.time('inspect', () => engine.docker.getContainer(existing.Id).inspect());
+      info = createdInspect ?? (await timer.time('inspect', () => engine.docker.getContainer(existing.Id).inspect()));
       merged = mergedForContainer(info.Config.Labels, config);
       // what the container was made with, and the commands that run in it now
       const agent = await sshAgentSocket(env);
