@@ -25,7 +25,7 @@ import { prewarmTag, readPrewarmBuildMs, recordPrewarmBuild } from '../runtime/p
 import { status } from '../runtime/ops';
 import type { Reporter } from '../runtime/report';
 import { RuntimeError } from '../runtime/errors';
-import { isTrusted, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
+import { acceptedTrust, trustedKeys } from '../runtime/trust';
 import { dockerfileFinding, up } from '../runtime/up';
 
 /** The host is calm when memory and IO "some" avg10 are below these (percent). */
@@ -82,8 +82,10 @@ export async function prewarm(
     return { state: 'not-needed', reason: `Only image and Dockerfile configs are prewarmed (this one is ${resolved.kind ?? 'incomplete'}).` };
   }
   // the build runs the Dockerfile's RUN steps: trusted before, by hb's trust store or the findings accepted in the editor
+  // what the folder was trusted for before: the findings accepted in the editor, and hb's trust store
+  const accepted = [...new Set([...(target.acceptedFindings ?? []), ...(await trustedKeys(o.env, resolved.workspaceFolder, resolved.configFile))])];
   const finding = dockerfile ? dockerfileFinding(resolved)! : undefined;
-  if (finding && !target.acceptedFindings?.includes(finding.key) && !(await isTrusted(o.env, resolved.workspaceFolder, [finding], resolved.configFile))) {
+  if (finding && !accepted.includes(finding.key)) {
     return {
       state: 'untrusted',
       reason: `HyperBox has no record that you trusted this folder's build (${finding.text}). Start its dev container once (HyperBox: Start, or hb up) and prewarming takes over from then on.`,
@@ -100,14 +102,14 @@ export async function prewarm(
     o.report.info(`Prewarming ${resolved.workspaceFolder} deferred: ${busy}.`);
     return { state: 'deferred', reason: `Deferred: ${busy}.` };
   }
-  if (!dockerfile) return prewarmContainer(resolved, undefined, target, o);
+  if (!dockerfile) return prewarmContainer(resolved, undefined, accepted, target, o);
   const engine = await o.engine();
   const inputs = await computeInputs(resolved, o.env);
   const tag = prewarmTag(resolved.devcontainerId!, inputs);
   const image = await prewarmImage(engine, resolved, tag, o);
   if (image.state !== 'ready' || summary.state !== 'missing') return image;
   if (target.container === false) return { ...image, reason: `${image.reason} No container was made: ${removed}` };
-  return prewarmContainer(resolved, image, target, o);
+  return prewarmContainer(resolved, image, accepted, target, o);
 }
 
 /** The image, built under `tag` unless it is there already. */
@@ -147,7 +149,8 @@ async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof 
 async function prewarmContainer(
   resolved: Awaited<ReturnType<typeof loadConfig>>,
   image: PrewarmStatus | undefined,
-  target: { acceptedFindings?: string[]; runtime?: string },
+  accepted: string[],
+  target: { runtime?: string },
   o: PrewarmOptions,
 ): Promise<PrewarmStatus> {
   const folder = resolved.workspaceFolder;
@@ -155,19 +158,12 @@ async function prewarmContainer(
   const imageOnly = (why: string, state: PrewarmStatus['state']): PrewarmStatus =>
     image ? { ...image, reason: `${image.reason} No container was made: ${why}` } : { state, reason: `No container was made: ${why}` };
   if (resolved.config.initializeCommand !== undefined) return imageOnly('the config has an initializeCommand, which runs on the host before the container is made, so only a real up makes it.', 'not-needed');
-  const accepted = new Set([...(target.acceptedFindings ?? []), ...(await trustedKeys(o.env, folder, resolved.configFile))]);
-  const decider: TrustDecider = {
-    check: async (findings) => findings.every((f) => accepted.has(f.key)),
-    ask: async (findings, t) => {
-      throw trustRequired(t.folder, findings, 'Prewarming makes a container only from what you trusted before.', [...accepted]);
-    },
-  };
   try {
     const { result } = await up({
       folder,
       configFile: resolved.configFile ?? undefined,
       env: o.env,
-      trusted: decider,
+      trusted: acceptedTrust(accepted, 'Prewarming makes a container only from what you trusted before.'),
       report: { ...o.report, output: () => undefined, step: () => undefined },
       signal: o.signal,
       defaultRuntime: target.runtime,
@@ -185,7 +181,7 @@ async function prewarmContainer(
   } catch (e) {
     if (o.signal?.aborted) throw e;
     if (e instanceof RuntimeError && e.code === 'trust-required') {
-      const fresh = (e.data?.findings ?? []).filter((f) => !accepted.has(f.key)).map((f) => f.text);
+      const fresh = (e.data?.findings ?? []).filter((f) => !accepted.includes(f.key)).map((f) => f.text);
       return imageOnly(`its container reaches or runs what you have not trusted before (${fresh.join('; ') || 'new findings'}); start it once yourself.`, 'untrusted');
     }
     return imageOnly(`${(e as Error).message}`, 'failed');

@@ -315,12 +315,15 @@ export function fixedTrust(trusted: boolean, next = 'Trust the folder first: Wor
   };
 }
 
-/** The editor's auto-start: trusted for exactly the findings the user accepted before. */
-export function acceptedTrust(accepted: string[]): TrustDecider {
+/**
+ * Trusted for exactly the findings accepted before, never asking: the editor's auto-start, and
+ * prewarming (`next` says what to do when something new is found).
+ */
+export function acceptedTrust(accepted: string[], next = 'The editor asks before starting a dev container whose findings changed since you last started it.'): TrustDecider {
   return {
     check: async (findings) => findings.every((f) => accepted.includes(f.key)),
     ask: async (findings, target) => {
-      throw trustRequired(target.folder, findings, 'The editor asks before starting a dev container whose findings changed since you last started it.', accepted);
+      throw trustRequired(target.folder, findings, next, accepted);
     },
   };
 }
