@@ -5,9 +5,8 @@
 // first on PATH, beside Debian's 20.10 in /usr/bin. HB_DOCKER_PATH always wins; otherwise each
 // `docker` on PATH is asked in turn, then /usr/bin/docker, and the first that can build is used,
 // and said so. The Compose plugin is looked for the same way.
-import { runProgram as run } from '../util/program';
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import { findAllOnPath, isExecutableFile, runProgram as run } from '../util/program';
+import { realpathSync } from 'node:fs';
 import { RuntimeError } from './errors';
 import type { Reporter } from './report';
 
@@ -32,27 +31,6 @@ export const runProgram: Runner = async (file, args, env) => {
   const r = await run(file, args, { env, timeoutMs: 15_000 });
   return { code: r.code, stdout: r.stdout };
 };
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Every executable `name` on env.PATH, in PATH order. */
-export function findAllOnPath(name: string, env: NodeJS.ProcessEnv, isExecutable: (p: string) => boolean = isExecutableFile): string[] {
-  const out: string[] = [];
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    if (isExecutable(p)) out.push(p);
-  }
-  return out;
-}
 
 function realOrSelf(p: string): string {
   try {

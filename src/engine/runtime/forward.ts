@@ -19,6 +19,7 @@ import type { PortForward } from '../../protocol';
 import type { Engine } from './docker';
 import { RuntimeError } from './errors';
 import { dropLease, portHolder, readLease, specKey, takenMessage, writeLease, type PortSpec } from './ports';
+import { which } from '../util/program';
 
 /** Where a forwarded port leads: a container and its port. */
 export interface ForwardTarget {
@@ -67,14 +68,9 @@ process.stdin.on('error', bye);
 process.stdin.resume();
 `;
 
-export function which(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir, cmd);
-    if (dir && existsSync(p)) return p;
-  }
-  for (const dir of ['/usr/bin', '/usr/sbin', '/bin', '/sbin']) if (existsSync(path.join(dir, cmd))) return path.join(dir, cmd);
-  return undefined;
-}
+
+/** Where nsenter is looked for when PATH lacks the sbin folders. */
+const SYSTEM_DIRS = ['/usr/bin', '/usr/sbin', '/bin', '/sbin'];
 
 /** Why a relay into a container's network namespace is impossible here, or undefined when it is possible. */
 export function relayUnavailable(engine: Engine, pid: number): string | undefined {
@@ -82,7 +78,7 @@ export function relayUnavailable(engine: Engine, pid: number): string | undefine
   const o = engine.endpoint.options;
   if (!o.socketPath) return `the engine at ${engine.endpoint.host} is not on this machine`;
   if (process.getuid?.() !== 0) return 'entering a container\'s network namespace needs root, and HyperBox runs as a normal user';
-  if (!which('nsenter')) return 'nsenter is not installed (Debian: util-linux)';
+  if (!which('nsenter', process.env, SYSTEM_DIRS)) return 'nsenter is not installed (Debian: util-linux)';
   if (!pid || !existsSync(`/proc/${pid}/ns/net`)) return 'the container\'s process is not visible from here (an engine in another PID namespace, such as rootless Podman)';
   return undefined;
 }
@@ -107,7 +103,7 @@ export class NetnsRelay {
   }
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const child = spawn(which('nsenter')!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', this.program, this.socket, ...this.args], {
+      const child = spawn(which('nsenter', process.env, SYSTEM_DIRS)!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', this.program, this.socket, ...this.args], {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' },
       });

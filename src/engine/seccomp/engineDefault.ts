@@ -53,7 +53,7 @@ export async function measureEngineDefault(o: { engine: Engine; env: NodeJS.Proc
   const arch = hostArchitectures()[0];
   const audit = AUDIT_ARCH[arch];
   if (audit === undefined) throw new RuntimeError('unsupported', `hb cannot evaluate seccomp filters for ${arch} yet.`);
-  if (!(await which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb reads the engine\'s default filter by tracing a container from the host. Install it with: apt-get install strace');
+  if (!(which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb reads the engine\'s default filter by tracing a container from the host. Install it with: apt-get install strace');
   const pids = await containerdPids();
   if (!pids.length || process.getuid?.() !== 0) throw new RuntimeError('unsupported', 'Reading the engine\'s default seccomp filter traces containerd, which needs root on the Docker host.');
   const trace = path.join(cacheDir(o.env), 'seccomp', `default-${randomBytes(6).toString('hex')}.txt`);

@@ -24,7 +24,7 @@ export function profileArch(a: string): string {
 }
 
 async function resolverPath(env: NodeJS.ProcessEnv): Promise<string> {
-  const found = await which(RESOLVER, { ...env, PATH: `${env.PATH ?? '/usr/bin:/bin'}:/usr/bin` });
+  const found = which(RESOLVER, env, ['/usr/bin']);
   if (found) return found;
   throw new RuntimeError('missing-tool', `${RESOLVER} was not found on PATH: hb seccomp checks every syscall name with libseccomp's own table. Install it with: apt-get install seccomp`);
 }

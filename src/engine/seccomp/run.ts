@@ -187,7 +187,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const trace = o.trace !== false && !logging;
   let pids: number[] = [];
   if (trace) {
-    if (!(await which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb seccomp records and validates by tracing the container from the host. Install it with: apt-get install strace');
+    if (!(which('strace', o.env))) throw new RuntimeError('missing-tool', 'strace is not installed: hb seccomp records and validates by tracing the container from the host. Install it with: apt-get install strace');
     const local = Boolean(o.engine.endpoint.options.socketPath);
     if (!local || process.getuid?.() !== 0) {
       if (!local) throw new RuntimeError('unsupported', `The Docker engine at ${o.engine.endpoint.host} is not on this machine: hb seccomp traces the container from the host, so it runs where the engine runs.`);

@@ -105,7 +105,7 @@ export async function startLogRecorder(file: string, env: NodeJS.ProcessEnv): Pr
   try {
     // the reader runs at a real-time priority (chrt, util-linux) so a busy workload on a loaded
     // machine cannot keep it from the CPU until the ring overflows; plain cat where chrt is missing
-    const chrt = await which('chrt', env);
+    const chrt = which('chrt', env);
     cat = chrt ? spawn(chrt, ['--fifo', '10', 'cat', KMSG], { stdio: ['ignore', out.fd, 'pipe'] }) : spawn('cat', [KMSG], { stdio: ['ignore', out.fd, 'pipe'] });
   } catch (e) {
     await out.close();

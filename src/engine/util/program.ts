@@ -4,7 +4,7 @@
 // execFile does the work; long-running or streaming children (builds, Compose, initializeCommand,
 // strace, port relays) need their output as it comes and are spawned where they are handled.
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface ProgramResult {
@@ -37,16 +37,29 @@ export function runProgram(
   });
 }
 
-/** The first executable `name` on the PATH (or undefined). */
-export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const p = path.join(dir || '.', name);
-    try {
-      await fs.access(p, 1);
-      return p;
-    } catch {
-      /* next */
-    }
+/** Whether `p` is a file this process may execute. */
+export function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
+}
+
+/** Every executable `name` on env.PATH, in PATH order. */
+export function findAllOnPath(name: string, env: NodeJS.ProcessEnv, isExecutable: (p: string) => boolean = isExecutableFile): string[] {
+  const out: string[] = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    if (isExecutable(p)) out.push(p);
+  }
+  return out;
+}
+
+/** The first executable `name` on env.PATH (/usr/bin:/bin when it is unset), then in `alsoIn`; undefined when there is none. */
+export function which(name: string, env: NodeJS.ProcessEnv = process.env, alsoIn: string[] = []): string | undefined {
+  return findAllOnPath(name, { PATH: [env.PATH ?? '/usr/bin:/bin', ...alsoIn].join(path.delimiter) })[0];
 }

@@ -1,6 +1,9 @@
 // runProgram: the one way the engine runs a short host program and reads its answer.
 import * as assert from 'node:assert/strict';
-import { runProgram } from '../../../src/engine/util/program';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runProgram, which } from '../../../src/engine/util/program';
 
 describe('runProgram', () => {
   it('gives the exit code, stdout and stderr, and feeds stdin', async () => {
@@ -21,5 +24,19 @@ describe('runProgram', () => {
   it('a program that exits without reading its input is no error', async () => {
     const r = await runProgram('/bin/sh', ['-c', 'exit 0'], { input: 'x'.repeat(1 << 20) });
     assert.equal(r.code, 0);
+  });
+
+  it('which: the first executable on PATH, then in the extra folders; a file that cannot run is skipped', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'hb-which-'));
+    const [a, b, c] = ['a', 'b', 'c'].map((d) => path.join(root, d));
+    for (const d of [a, b, c]) mkdirSync(d);
+    writeFileSync(path.join(a, 'tool'), 'not executable');
+    writeFileSync(path.join(b, 'tool'), '#!/bin/sh\n');
+    chmodSync(path.join(b, 'tool'), 0o755);
+    writeFileSync(path.join(c, 'extra'), '#!/bin/sh\n');
+    chmodSync(path.join(c, 'extra'), 0o755);
+    assert.equal(which('tool', { PATH: `${a}:${b}` }), path.join(b, 'tool'));
+    assert.equal(which('extra', { PATH: a }), undefined);
+    assert.equal(which('extra', { PATH: a }, [c]), path.join(c, 'extra'));
   });
 });
