@@ -21,6 +21,8 @@ const ALLOWED: Record<string, string> = {
   hb: "HyperBox's own CLI (package.json bin), linked onto PATH by scripts/start.sh",
   'code-server': 'installed from npm by scripts/code-server.sh into ~/.cache/hyperbox',
   'nvidia-smi': 'asked only to find a GPU (hostRequirements.gpu); machines without one do not have it, and HyperBox then says so',
+  'hb-which-tool': 'not a real program: test/unit/util/program.test.ts writes it into a temporary folder to test which()',
+  'hb-which-extra': 'not a real program: test/unit/util/program.test.ts writes it into a temporary folder to test which()',
 };
 
 function listed(): Map<string, { groups: string[]; why: string }> {
