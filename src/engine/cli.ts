@@ -1,6 +1,10 @@
 // `hb`: the engine's services as a command line. Results on stdout, messages on stderr.
 import { isatty } from 'node:tty';
 import { runCli } from './cli/run';
+import { enableCompileCache } from './compileCache';
+
+// before any command module (dist/cli-*.js, dist/docker.js) is loaded
+enableCompileCache(__dirname);
 
 /**
  * A reader that goes away (`hb status | head -2`, `hb up | head -1`) must neither stop the work nor
