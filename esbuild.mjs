@@ -27,21 +27,20 @@ const common = {
 };
 
 // The runtime's heavy modules live in files of their own, loaded on first use. In the engine and CLI
-// bundles, `require('./lazy.js')` (dockerode) becomes `require('./docker.js')`,
-// `require('./lazy-build.js')` (tar packing, .gitignore matching) `require('./docker-build.js')`,
-// `require('./lazy-ssh.js')` (ssh2) `require('./docker-ssh.js')` and `require('./lazy-compose.js')`
-// (js-yaml, for Compose files) `require('./docker-compose.js')`: from src/engine/runtime as
-// `./lazy*.js`, from the engine's other folders (registry, reload) as `../runtime/lazy*.js`.
-// So starting the engine, or an `hb up` that builds and downloads nothing, never loads them.
+// bundles, a `require()` of src/engine/runtime/lazy.ts (dockerode) becomes `require('./docker.js')`,
+// of lazy-build.ts (tar packing, .gitignore matching) `require('./docker-build.js')`, of lazy-ssh.ts
+// (ssh2) `require('./docker-ssh.js')` and of lazy-compose.ts (js-yaml, for Compose files)
+// `require('./docker-compose.js')`, from whichever engine folder it is written (`../lazy.js`,
+// `../runtime/lazy-build.js`, ...). So starting the engine, or an `hb up` that builds and downloads
+// nothing, never loads them.
 const LAZY = { 'lazy.js': './docker.js', 'lazy-build.js': './docker-build.js', 'lazy-ssh.js': './docker-ssh.js', 'lazy-compose.js': './docker-compose.js' };
 const lazyRuntime = {
   name: 'lazy-runtime',
   setup(build) {
-    build.onResolve({ filter: /^(\.\/|\.\.\/runtime\/)lazy(-build|-ssh|-compose)?\.js$/ }, (args) => {
-      const engineDir = path.join('src', 'engine');
-      const from = args.path.startsWith('./') ? args.resolveDir.endsWith(path.join(engineDir, 'runtime')) : path.basename(path.dirname(args.resolveDir)) === 'engine' && path.dirname(args.resolveDir).endsWith(engineDir);
-      return from ? { path: LAZY[path.posix.basename(args.path)], external: true } : undefined;
-    });
+    const runtimeDir = path.resolve('src', 'engine', 'runtime');
+    build.onResolve({ filter: /^\.\.?\/.*lazy(-build|-ssh|-compose)?\.js$/ }, (args) =>
+      path.resolve(args.resolveDir, path.dirname(args.path)) === runtimeDir ? { path: LAZY[path.posix.basename(args.path)], external: true } : undefined,
+    );
   },
 };
 // The OTLP trace receiver (protobufjs and the generated OTLP messages) is dist/traces.js: in

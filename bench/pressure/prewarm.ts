@@ -16,9 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prewarm } from '../../src/engine/live/prewarm';
-import { connectEngine } from '../../src/engine/runtime/docker';
-import { previewTrust } from '../../src/engine/runtime/up';
-import { loadTimeline } from '../../src/engine/runtime/timelineStore';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
+import { previewTrust } from '../../src/engine/runtime/up/up';
+import { loadTimeline } from '../../src/engine/runtime/up/timelineStore';
 import { busyboxImage, docker } from '../../test/engine/images';
 
 const ROOT = path.resolve(__dirname, '..', '..');

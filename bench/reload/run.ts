@@ -23,7 +23,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectEngine, type Engine } from '../../src/engine/runtime/docker';
+import { connectEngine, type Engine } from '../../src/engine/runtime/engine/docker';
 import { PRELOAD } from '../../src/engine/reload/plan';
 import { ReloadSession, type ReloadRecord, type ReloadStrategyName } from '../../src/engine/reload/session';
 import { docker, nodeImage, pythonImage, TEST_LABEL } from '../../test/engine/images';

@@ -17,7 +17,7 @@ import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { connectEngine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { measureEngineDefault } from '../../src/engine/seccomp/engineDefault';
 import { generateSeccomp, recordSeccomp, validateSeccomp } from '../../src/engine/seccomp/ops';
 import { resolveNames } from '../../src/engine/seccomp/resolver';

@@ -1,6 +1,6 @@
 // dist/context-watch.js: the build-context watcher process (runtime/contextWatch.ts), started
 // detached by the drift check with the context folder and the socket to answer on.
-import { runWatcher } from './runtime/contextWatch';
+import { runWatcher } from './runtime/build/contextWatch';
 
 const [contextDir, socket] = process.argv.slice(2);
 if (!contextDir || !socket) {

@@ -6,7 +6,7 @@ import { registerConfigService } from './devcontainer/service';
 import { registerProjectService } from './project/service';
 import { registerRuntimeService } from './runtime/service';
 import { registerSeccompService } from './seccomp/service';
-import { registerTerminalService } from './runtime/terminalService';
+import { registerTerminalService } from './runtime/terminal/terminalService';
 import { registerTracesService } from './traces/service';
 
 export const SERVICES: ServiceRegistration[] = [registerConfigService, registerRuntimeService, registerProjectService, registerTerminalService, registerTracesService, registerSeccompService];

@@ -13,9 +13,9 @@ import { cp, readFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { discoverConfigs } from '../../src/engine/devcontainer/discover';
-import { connectEngine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { cacheDir } from '../../src/engine/runtime/dirs';
-import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
+import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/create/labels';
 import { down } from '../../src/engine/runtime/ops';
 import {
   exampleFixture, freePort, offlineExample, isPortFree, newProfile, packageExtension, removeDir, setLogPrefix, startCodeServer, type CodeServer,

@@ -5,10 +5,10 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
-import { findComposeCli, LABEL_COMPOSE_PROJECT, LABEL_COMPOSE_SERVICE } from '../../src/engine/runtime/compose';
-import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
+import { findComposeCli, LABEL_COMPOSE_PROJECT, LABEL_COMPOSE_SERVICE } from '../../src/engine/runtime/create/compose';
+import { LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/create/labels';
 import { down, status, stop } from '../../src/engine/runtime/ops';
-import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/userFiles';
+import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/create/userFiles';
 import { busyboxImage, docker } from './images';
 import { collector, dockerExec, envWithDockerWithoutBuildx, hbUp, inspect, reference, usedByReference, waitFor, workspace } from './helpers';
 

@@ -4,10 +4,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
-import { connectEngine } from '../../src/engine/runtime/docker';
-import { LABEL_IMAGE_FOLDER, LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
+import { LABEL_IMAGE_FOLDER, LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/create/labels';
 import type { Reporter } from '../../src/engine/runtime/report';
-import { up, type UpOptions, type UpOutcome } from '../../src/engine/runtime/up';
+import { up, type UpOptions, type UpOutcome } from '../../src/engine/runtime/up/up';
 import { DOCKER, TEST_LABEL, docker } from './images';
 
 export const REPO = path.resolve(__dirname, '..', '..');

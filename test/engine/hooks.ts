@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { connectEngine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { busyboxImage, devUserImage } from './images';
 import { REPO, TEST_ROOT, removeEverythingUnder } from './helpers';
 

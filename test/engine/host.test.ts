@@ -5,10 +5,10 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { connectEngine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { listRuntimes } from '../../src/engine/runtime/runtimes';
-import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/userFiles';
+import { listRuntimes } from '../../src/engine/runtime/engine/runtimes';
+import { CONTAINER_SSH_AUTH_SOCK } from '../../src/engine/runtime/create/userFiles';
 import { busyboxImage, derivedImage, devUserImage } from './images';
 import { CLI, containersOf, dockerExec, hb, hbUp, inspect, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
 

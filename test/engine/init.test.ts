@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LABEL_COMPOSE_PROJECT, LABEL_COMPOSE_SERVICE, findComposeCli } from '../../src/engine/runtime/compose';
+import { LABEL_COMPOSE_PROJECT, LABEL_COMPOSE_SERVICE, findComposeCli } from '../../src/engine/runtime/create/compose';
 import { down } from '../../src/engine/runtime/ops';
 import { busyboxImage, docker } from './images';
 import { TEST_ROOT, dockerExec, hb, hbUp, inspect, waitFor } from './helpers';

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../../src/engine/runtime/errors';
 import { stop } from '../../src/engine/runtime/ops';
-import { up } from '../../src/engine/runtime/up';
+import { up } from '../../src/engine/runtime/up/up';
 import { busyboxImage, devUserImage } from './images';
 import { collector, containersOf, dockerExec, hbUp, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
 

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { ContainerPressure, DoctorReport, PressureSample } from '../../src/protocol';
 import { PressureSampler } from '../../src/engine/pressure/sampler';
-import { LABEL_CONFIG_FILE, LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/labels';
+import { LABEL_CONFIG_FILE, LABEL_LOCAL_FOLDER } from '../../src/engine/runtime/create/labels';
 import { hb, hbAsync, waitFor, workspace } from './helpers';
 import { busyboxImage, docker, TEST_LABEL } from './images';
 

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { devUserImage, busyboxImage, docker } from './images';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { up } from '../../src/engine/runtime/up';
+import { up } from '../../src/engine/runtime/up/up';
 import { collector, containersOf, dockerExec, hb, hbUp, inspect, workspace, writeConfig } from './helpers';
 
 /** Runs `fn` with the named volumes absent at the start, and removes those it made at the end. */

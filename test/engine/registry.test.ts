@@ -3,8 +3,8 @@
 // says to log in without them), with the layers' progress as the step's message.
 import { strict as assert } from 'node:assert';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { connectEngine } from '../../src/engine/runtime/docker';
-import { ensureImage } from '../../src/engine/runtime/image';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
+import { ensureImage } from '../../src/engine/runtime/build/image';
 import { down } from '../../src/engine/runtime/ops';
 import { startRegistry, type TestRegistry } from '../unit/helpers/registry';
 import { makeFolder, removeAll } from '../unit/helpers/folders';

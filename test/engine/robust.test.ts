@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
-import { connectEngine, withEngine } from '../../src/engine/runtime/docker';
+import { connectEngine, withEngine } from '../../src/engine/runtime/engine/docker';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { findComposeCli, LABEL_COMPOSE_PROJECT } from '../../src/engine/runtime/compose';
+import { findComposeCli, LABEL_COMPOSE_PROJECT } from '../../src/engine/runtime/create/compose';
 import { busyboxImage, docker } from './images';
 import { CLI, containersOf, dockerExec, hb, hbAsync, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';
 

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { findContainer } from '../../src/engine/runtime/container';
-import { connectEngine } from '../../src/engine/runtime/docker';
+import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { measureEngineDefault } from '../../src/engine/seccomp/engineDefault';
 import { showSeccomp } from '../../src/engine/seccomp/ops';
 import { hb, hbUp, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';

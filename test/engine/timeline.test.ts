@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { loadTimeline } from '../../src/engine/runtime/timelineStore';
+import { loadTimeline } from '../../src/engine/runtime/up/timelineStore';
 import { Initialize, RuntimeDown, RuntimeTimeline, RuntimeTimelineChanged, RuntimeUp, Shutdown, type UpTimeline } from '../../src/protocol';
 import { busyboxImage } from './images';
 import { hb, hbUp, REPO, removeEverythingUnder, TEST_ROOT, waitFor, workspace, writeConfig } from './helpers';

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../../src/engine/runtime/errors';
-import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER, LABEL_METADATA } from '../../src/engine/runtime/labels';
+import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER, LABEL_METADATA } from '../../src/engine/runtime/create/labels';
 import { stop } from '../../src/engine/runtime/ops';
 import { busyboxImage, docker, TEST_LABEL } from './images';
 import { containersOf, dockerExec, hbUp, inspect, removeEverythingUnder, TEST_ROOT, workspace } from './helpers';

@@ -1,6 +1,6 @@
 // `hb features outdated` and `hb features upgrade`: the versions of a config's registry Features
 // against what is published, and devcontainer-lock.json brought up to the newest each reference allows.
-import { readFeatures } from '../runtime/features';
+import { readFeatures } from '../runtime/build/features';
 import { loadConfig } from '../runtime/container';
 import { lockfilePath, readLockfile } from '../registry/lockfile';
 import { outdatedFeatures } from '../registry/outdated';

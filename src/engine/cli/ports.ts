@@ -6,10 +6,10 @@
 import * as path from 'node:path';
 import type { PortForward, PortsResult } from '../../protocol';
 import { findContainer, loadConfig } from '../runtime/container';
-import { connectEngine, engineError } from '../runtime/docker';
+import { connectEngine, engineError } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
-import { watchContainerEvents } from '../runtime/events';
-import { changePort, ForwardManager, listPorts } from '../runtime/portsOps';
+import { watchContainerEvents } from '../runtime/live/events';
+import { changePort, ForwardManager, listPorts } from '../runtime/live/portsOps';
 import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors } from './format';
 import { configOf, failure } from './runtime';

@@ -4,7 +4,7 @@
 import type { ContainerPressure, PressureFigures, PressureSample, PsiResource } from '../../protocol';
 import { PressureSampler, type PressureTarget } from '../pressure/sampler';
 import { allDevContainerTargets, folderTarget } from '../pressure/targets';
-import { engineError, withEngine } from '../runtime/docker';
+import { engineError, withEngine } from '../runtime/engine/docker';
 import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors } from './format';
 import { configOf, failure, folderOf } from './runtime';

@@ -5,7 +5,7 @@ import type { ContainerSummary, UpResult } from '../../protocol';
 import { seccompText } from '../../protocol/text';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
-import { isTrusted, rememberTrust, trustedKeys, trustRequired, type TrustDecider } from '../runtime/trust';
+import { isTrusted, rememberTrust, trustedKeys, trustRequired, type TrustDecider } from '../runtime/create/trust';
 import { EXIT_FAILURE, type CommandContext } from './command';
 import { colors } from './format';
 

@@ -1,8 +1,8 @@
 // `hb runtimes [--json]`: the OCI runtimes the Docker engine has registered (runc, crun, youki,
 // gVisor's runsc, Kata), which is the default, and which one hb up would pick on this host.
 import * as os from 'node:os';
-import { connectEngine, engineError } from '../runtime/docker';
-import { chooseRuntime, listRuntimes } from '../runtime/runtimes';
+import { connectEngine, engineError } from '../runtime/engine/docker';
+import { chooseRuntime, listRuntimes } from '../runtime/engine/runtimes';
 import { EXIT_OK, type Command, type CommandContext } from './command';
 import { colors } from './format';
 import { failure } from './runtime';

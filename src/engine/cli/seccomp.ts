@@ -1,7 +1,7 @@
 // `hb seccomp record|generate|validate|apply`: seccomp profiles made from what the workload really
 // does (src/engine/seccomp), proven by running the workload again under them.
 import * as path from 'node:path';
-import { withEngine } from '../runtime/docker';
+import { withEngine } from '../runtime/engine/docker';
 import { applySeccomp, generateSeccomp, recordSeccomp, validateSeccomp } from '../seccomp/ops';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors } from './format';

@@ -2,9 +2,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
-import { lifecycleLogFile } from '../runtime/state';
-import { up } from '../runtime/up';
-import { LIFECYCLE_HOOKS, type LifecycleHook } from '../runtime/metadata';
+import { lifecycleLogFile } from '../runtime/up/state';
+import { up } from '../runtime/up/up';
+import { LIFECYCLE_HOOKS, type LifecycleHook } from '../runtime/build/metadata';
 import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors, formatProblem } from './format';
 import { cliReporter, cliTrust, configOf, failure, folderOf, printSummary } from './runtime';

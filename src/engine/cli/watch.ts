@@ -4,7 +4,7 @@
 // `hb watch` (or the editor's engine), through its local socket.
 import type { Writable } from 'node:stream';
 import { findContainer, loadConfig } from '../runtime/container';
-import { connectEngine } from '../runtime/docker';
+import { connectEngine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
 import { percentile, requestReload, serveControl, type ReloadState } from '../reload/control';
 import { alreadyRunning, planReload, reloadTrustFindings } from '../reload/plan';

@@ -9,7 +9,7 @@ import { devcontainerId } from './id';
 import { ConfigReadError, MAX_CONFIG_BYTES, MAX_PROBLEMS, parseDocument, problemAt, readConfigText, tooLarge, type ParsedDocument } from './parse';
 import { substituteString, substituteTree, type SubstitutionContext } from './substitute';
 import { configMember, validateDocument } from './validate';
-import { mountField } from '../runtime/mounts';
+import { mountField } from '../runtime/create/mounts';
 
 export interface ResolveOptions {
   folder: string;

@@ -7,9 +7,9 @@
 // A capability adds itself to CONTRIBUTORS (below); see README "Layout".
 import type { ContainerCreateOptions } from 'dockerode';
 import type { LiveSettings, ResolvedConfig } from '../../protocol';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
-import type { ApiMount } from '../runtime/mounts';
+import type { ApiMount } from '../runtime/create/mounts';
 import type { Reporter } from '../runtime/report';
 import { seccompContributor } from './seccomp';
 import { tracesContributor } from './traces';

@@ -8,7 +8,7 @@
 // capability that throws is logged under its name; the others carry on. See README "Layout".
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ContainerEvent, ResolvedConfig } from '../../protocol';
-import type { EventWatch } from '../runtime/events';
+import type { EventWatch } from '../runtime/live/events';
 
 /** A dev container's project: the local folder and config file (the reference labels on the container). */
 export interface LiveProject {

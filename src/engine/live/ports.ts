@@ -7,8 +7,8 @@ import type { MessageConnection } from 'vscode-jsonrpc';
 import { RuntimePorts, RuntimePortsAdd, RuntimePortsRemove, type PortsResult, type RuntimeTarget } from '../../protocol';
 import type { EngineLog } from '../serviceTypes';
 import { findContainer, loadConfig } from '../runtime/container';
-import type { Engine } from '../runtime/docker';
-import { changePort, describePorts, ForwardManager, listPorts } from '../runtime/portsOps';
+import type { Engine } from '../runtime/engine/docker';
+import { changePort, describePorts, ForwardManager, listPorts } from '../runtime/live/portsOps';
 import type { LiveCapability, LiveContainer, LiveEndReason } from './host';
 
 /** How often forwards are checked against ports added or removed by other processes (hb ports add). */

@@ -17,16 +17,16 @@ import { readFileSync } from 'node:fs';
 import type { LiveSettings, PrewarmStatus } from '../../protocol';
 import { parsePsi } from '../pressure/psi';
 import { loadConfig } from '../runtime/container';
-import type { Engine } from '../runtime/docker';
-import { buildImage, inspectImage } from '../runtime/image';
-import { computeInputs } from '../runtime/inputs';
-import { LABEL_IMAGE_FOLDER } from '../runtime/labels';
-import { prewarmTag, readPrewarmBuildMs, recordPrewarmBuild } from '../runtime/prewarmed';
+import type { Engine } from '../runtime/engine/docker';
+import { buildImage, inspectImage } from '../runtime/build/image';
+import { computeInputs } from '../runtime/build/inputs';
+import { LABEL_IMAGE_FOLDER } from '../runtime/create/labels';
+import { prewarmTag, readPrewarmBuildMs, recordPrewarmBuild } from '../runtime/up/prewarmed';
 import { status } from '../runtime/ops';
 import type { Reporter } from '../runtime/report';
 import { RuntimeError } from '../runtime/errors';
-import { acceptedTrust, trustedKeys } from '../runtime/trust';
-import { dockerfileFinding, up } from '../runtime/up';
+import { acceptedTrust, trustedKeys } from '../runtime/create/trust';
+import { dockerfileFinding, up } from '../runtime/up/up';
 
 /** The host is calm when memory and IO "some" avg10 are below these (percent). */
 export interface CalmThresholds {

@@ -22,9 +22,9 @@ import {
 import { mapErrors } from '../rpc/errors';
 import type { EngineLog } from '../serviceTypes';
 import { findContainer, loadConfig } from '../runtime/container';
-import { isTrusted } from '../runtime/trust';
-import { connectEngine, engineError, type Engine } from '../runtime/docker';
-import { watchContainerEvents } from '../runtime/events';
+import { isTrusted } from '../runtime/create/trust';
+import { connectEngine, engineError, type Engine } from '../runtime/engine/docker';
+import { watchContainerEvents } from '../runtime/live/events';
 import { tracesHub } from '../traces/hub';
 import { LiveHost, type LiveBackend, type LiveCapability } from './host';
 import { DEFAULT_THRESHOLDS } from '../pressure/alert';

@@ -3,9 +3,9 @@
 // `hb pressure`; the live-capability host gets the same facts from the containers it manages.
 import * as path from 'node:path';
 import { findContainer, loadConfig } from '../runtime/container';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
-import { LABEL_LOCAL_FOLDER } from '../runtime/labels';
+import { LABEL_LOCAL_FOLDER } from '../runtime/create/labels';
 import type { PressureTarget } from './sampler';
 
 async function targetOf(engine: Engine, id: string): Promise<PressureTarget | undefined> {

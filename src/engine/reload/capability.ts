@@ -10,8 +10,8 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { ReloadSaved, ReloadToggle, type ReloadEvent, type RuntimeTarget } from '../../protocol';
 import { loadConfig } from '../runtime/container';
-import type { Engine } from '../runtime/docker';
-import { isTrusted, rememberTrust } from '../runtime/trust';
+import type { Engine } from '../runtime/engine/docker';
+import { isTrusted, rememberTrust } from '../runtime/create/trust';
 import type { LiveCapability, LiveContainer, LiveEndReason } from '../live/host';
 import { percentile, serveControl, type ControlServer } from './control';
 import { alreadyRunning, planReload, reloadSettings, reloadTrustFindings, type ReloadPlan } from './plan';

@@ -4,7 +4,7 @@
 // build context use), the user's reload.ignore globs, and editors' temporary files.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isIgnored, parseGitignore, type IgnoreStack } from '../runtime/workspaceCopy';
+import { isIgnored, parseGitignore, type IgnoreStack } from '../runtime/create/workspaceCopy';
 
 /** Folders never watched, wherever they are. */
 export const IGNORED_DIRS = new Set([

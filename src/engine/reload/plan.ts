@@ -4,10 +4,10 @@
 // command, so it needs trust; it never starts a second copy of an app that postAttachCommand
 // starts or whose port is already served in the container.
 import type { ContainerInspectInfo } from 'dockerode';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { profileFolder } from '../project/profile-folder';
-import { execIn } from '../runtime/exec';
-import { workloadFinding } from '../runtime/trust';
+import { execIn } from '../runtime/lifecycle/exec';
+import { workloadFinding } from '../runtime/create/trust';
 import type { TrustFinding } from '../../protocol';
 import { withTimeout } from './supervisor';
 import type { ReloadStrategyName } from './session';

@@ -10,11 +10,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { mergedForContainer, remoteUserOf } from '../runtime/container';
-import { execIn } from '../runtime/exec';
-import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
-import { readState, writeState } from '../runtime/state';
+import { execIn } from '../runtime/lifecycle/exec';
+import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle/lifecycle';
+import { readState, writeState } from '../runtime/up/state';
 import { Batcher, type Batch } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';

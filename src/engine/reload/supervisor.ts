@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { demux, type Engine } from '../runtime/docker';
+import { demux, type Engine } from '../runtime/engine/docker';
 import { RuntimeError, lastLines } from '../runtime/errors';
 import { CONTROL_PREFIX, GATE_CJS, SITECUSTOMIZE_PY, SUPERVISE_SH } from './supervisor-scripts';
 

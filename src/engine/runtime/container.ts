@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import type { ContainerSummary, MountSummary, PortMapping, ResolvedConfig } from '../../protocol';
 import { resolveConfig } from '../devcontainer/resolve';
-import type { Engine, EngineInfo } from './docker';
+import type { Engine, EngineInfo } from './engine/docker';
 import { RuntimeError } from './errors';
-import { diffInputs, parseInputsLabel, type Inputs } from './inputs';
-import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER, LABEL_METADATA } from './labels';
-import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig } from './metadata';
+import { diffInputs, parseInputsLabel, type Inputs } from './build/inputs';
+import { LABEL_CONFIG_FILE, LABEL_INPUTS, LABEL_LOCAL_FOLDER, LABEL_METADATA } from './create/labels';
+import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig } from './build/metadata';
 import { seccompInUse } from '../live/seccomp';
 
 /** Reads and validates the config; a config with errors is a RuntimeError listing them. */

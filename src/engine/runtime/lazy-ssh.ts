@@ -21,7 +21,7 @@ import {
   knownHostsFiles,
   unreachableMessage,
   type SshTarget,
-} from './sshHost';
+} from './engine/sshHost';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 

@@ -21,13 +21,13 @@ import {
 import type { EngineLog, ServiceRegistration } from '../serviceTypes';
 import { toResponseError } from '../rpc/errors';
 import { registerLive } from '../live/service';
-import { LIFECYCLE_HOOKS, type LifecycleHook } from './metadata';
+import { LIFECYCLE_HOOKS, type LifecycleHook } from './build/metadata';
 import { down, list, status, stop } from './ops';
 import type { Reporter } from './report';
-import { Throttle, type Timeline } from './timeline';
-import { findTimeline, timelineKey } from './timelineStore';
-import { acceptedTrust } from './trust';
-import { previewTrust, up } from './up';
+import { Throttle, type Timeline } from './up/timeline';
+import { findTimeline, timelineKey } from './up/timelineStore';
+import { acceptedTrust } from './create/trust';
+import { previewTrust, up } from './up/up';
 
 /** RuntimeTimelineChanged is sent at most this often per up (and at once when it ends). */
 const TIMELINE_INTERVAL_MS = 100;

@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SeccompEngineDefault } from '../../protocol';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
 import { allowedNumbers, AUDIT_ARCH_AARCH64, AUDIT_ARCH_X86_64, parseStraceFilter } from './bpf';
 import { hostArchitectures, MAX_SYSCALL, syscallNumbers } from './resolver';

@@ -13,7 +13,7 @@ import { allSyscallNames, hostArchitectures, resolveNames, unknownNames } from '
 import { folderKey, RECORDING_PROFILE, runWorkload, VALIDATION_ERRNO, VALIDATION_ERRNO_NAME, type WorkloadOptions } from './run';
 import { LOG_RECORDING_PROFILE, seccompLogUnavailable } from './seccompLog';
 import type { SeccompRecording } from './types';
-import type { Engine } from '../runtime/docker';
+import type { Engine } from '../runtime/engine/docker';
 import { cachedEngineDefault, measureEngineDefault } from './engineDefault';
 import { buildView, generateMemo, readState, updateState } from './view';
 

@@ -1,7 +1,7 @@
 // The seccomp requests over JSON-RPC (for the editor's commands and Seccomp panel), on the same
 // progress, cancellation and error conventions as the runtime service.
 import { SeccompApply, SeccompGenerate, SeccompRecord, SeccompShow, SeccompValidate } from '../../protocol';
-import { connectEngine, withEngine } from '../runtime/docker';
+import { connectEngine, withEngine } from '../runtime/engine/docker';
 import { toResponseError } from '../rpc/errors';
 import { abortSignal, reporter } from '../runtime/service';
 import type { ServiceRegistration } from '../serviceTypes';

@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import type { Availability, DoctorFinding, DoctorReport } from '../../protocol';
 import { cgroupVersion, readCgroupMounts } from '../pressure/cgroup';
 import { PSI_RESOURCES } from '../pressure/psi';
-import { resolveEndpoint, isLocalEngine, type DockerEndpoint } from '../runtime/endpoint';
-import { connectEngine, engineError } from '../runtime/docker';
-import { detectGpu, type GpuInfo } from '../runtime/gpu';
-import { parseRuntimes, runtimeKind } from '../runtime/runtimes';
+import { resolveEndpoint, isLocalEngine, type DockerEndpoint } from '../runtime/engine/endpoint';
+import { connectEngine, engineError } from '../runtime/engine/docker';
+import { detectGpu, type GpuInfo } from '../runtime/create/gpu';
+import { parseRuntimes, runtimeKind } from '../runtime/engine/runtimes';
 import { cmdlineParam, enabled, option, readKernelFacts, type KernelFacts } from './kernel';
 import { findOnPath, probeStorage, type EngineStorageInfo } from './probe';
 

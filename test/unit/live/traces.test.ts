@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { applyContribution } from '../../../src/engine/live/contributions';
 import { customTraces, DEFAULT_EBPF_IMAGE, ebpfSidecarPlan, ebpfTrustFinding, LABEL_TRACES, sidecarTrustFindings, tracesContributor, tracesLabel, tracesWanted } from '../../../src/engine/live/traces';
 import type { Reporter } from '../../../src/engine/runtime/report';
-import type { Engine } from '../../../src/engine/runtime/docker';
+import type { Engine } from '../../../src/engine/runtime/engine/docker';
 
 function reporter(): Reporter & { lines: string[] } {
   const lines: string[] = [];

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { RegistryClient, RegistryError } from '../../../src/engine/registry/client';
 import { fetchOciFeature, fetchTarballFeature } from '../../../src/engine/registry/features';
 import { parseRef, resolveTag } from '../../../src/engine/registry/reference';
-import { readFeatures } from '../../../src/engine/runtime/features';
+import { readFeatures } from '../../../src/engine/runtime/build/features';
 import type { ResolvedConfig } from '../../../src/protocol';
 import type { Reporter } from '../../../src/engine/runtime/report';
 import { makeFolder, removeAll } from '../helpers/folders';

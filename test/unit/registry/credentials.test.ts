@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { dockerAuthConfig, lookupCredentials } from '../../../src/engine/registry/credentials';
 import { parseChallenge } from '../../../src/engine/registry/client';
-import { PullProgress } from '../../../src/engine/runtime/image';
+import { PullProgress } from '../../../src/engine/runtime/build/image';
 import { makeFolder, removeAll } from '../helpers/folders';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

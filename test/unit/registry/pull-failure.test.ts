@@ -1,7 +1,7 @@
 // Why an image pull failed, told apart from dockerd's own words (the engine does the pulling, so
 // its text is all there is): each kind a user meets gets its cause and its next step.
 import assert from 'node:assert/strict';
-import { classifyPullFailure } from '../../../src/engine/runtime/image';
+import { classifyPullFailure } from '../../../src/engine/runtime/build/image';
 
 describe('registry: why an image pull failed', () => {
   const cases: [string, string, RegExp][] = [

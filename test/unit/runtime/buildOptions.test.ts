@@ -2,9 +2,9 @@
 // BuildKit-only flags noted (they send the build through the docker CLI), anything else unmappable
 // an error that names the flag.
 import { strict as assert } from 'node:assert';
-import { parseBuildOptions } from '../../../src/engine/runtime/buildOptions';
+import { parseBuildOptions } from '../../../src/engine/runtime/build/buildOptions';
 import { RuntimeError } from '../../../src/engine/runtime/errors';
-import { parseRunArgs } from '../../../src/engine/runtime/runArgs';
+import { parseRunArgs } from '../../../src/engine/runtime/create/runArgs';
 
 const parse = (options: unknown, env: NodeJS.ProcessEnv = {}) => parseBuildOptions(options, { baseDir: '/tmp', env });
 

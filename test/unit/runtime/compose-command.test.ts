@@ -1,7 +1,7 @@
 // Compose's string form of a command or entrypoint, split as compose splits it, so Feature
 // entrypoints can run before the service's own command.
 import { strict as assert } from 'node:assert';
-import { splitCommand } from '../../../src/engine/runtime/compose';
+import { splitCommand } from '../../../src/engine/runtime/create/compose';
 
 describe('runtime: compose command strings', () => {
   it('splits as a shell would, without expanding', () => {

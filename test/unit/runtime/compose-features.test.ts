@@ -4,11 +4,11 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { builtImageName, overrideDocument, projectName, sanitizeProjectName } from '../../../src/engine/runtime/compose';
+import { builtImageName, overrideDocument, projectName, sanitizeProjectName } from '../../../src/engine/runtime/create/compose';
 import { RuntimeError } from '../../../src/engine/runtime/errors';
-import { featureOptions, featuresDockerfile, installAllScript, wrapEntrypoint, optionEnvName, optionsEnvFile, orderFeatures, readFeatures } from '../../../src/engine/runtime/features';
-import { mergeMetadata } from '../../../src/engine/runtime/metadata';
-import { parseMount } from '../../../src/engine/runtime/mounts';
+import { featureOptions, featuresDockerfile, installAllScript, wrapEntrypoint, optionEnvName, optionsEnvFile, orderFeatures, readFeatures } from '../../../src/engine/runtime/build/features';
+import { mergeMetadata } from '../../../src/engine/runtime/build/metadata';
+import { parseMount } from '../../../src/engine/runtime/create/mounts';
 import type { ResolvedConfig } from '../../../src/protocol';
 
 describe('runtime: compose project names', () => {

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
-import { contextFilter, packContext } from '../../../src/engine/runtime/context';
+import { contextFilter, packContext } from '../../../src/engine/runtime/build/context';
 import { makeFolder, removeAll } from '../helpers/folders';
 
 interface Entry {

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBuildKitCli, dockerCandidates, findComposePlugin, probeClient } from '../../../src/engine/runtime/dockerCli';
+import { chooseBuildKitCli, dockerCandidates, findComposePlugin, probeClient } from '../../../src/engine/runtime/engine/dockerCli';
 import { RuntimeError } from '../../../src/engine/runtime/errors';
 
 /** A fake `docker` in `dir`: its --version, whether `buildx version` and `compose version` work. */

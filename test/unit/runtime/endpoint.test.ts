@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDockerHost, resolveEndpoint } from '../../../src/engine/runtime/endpoint';
+import { parseDockerHost, resolveEndpoint } from '../../../src/engine/runtime/engine/endpoint';
 
 describe('runtime: docker endpoint', () => {
   let dir: string;

@@ -3,7 +3,7 @@
 // process still runs, is left alone, and an engine that does not answer the inspect holds nothing.
 import { strict as assert } from 'node:assert';
 import { PassThrough } from 'node:stream';
-import { endWhenExited } from '../../../src/engine/runtime/exec';
+import { endWhenExited } from '../../../src/engine/runtime/lifecycle/exec';
 
 const T = { quietMs: 30, afterExitMs: 60 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

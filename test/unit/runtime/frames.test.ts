@@ -2,7 +2,7 @@
 // any byte and for whole log buffers; output in the order it came, stdout and stderr apart.
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { demux, demuxText, isMultiplexed, readFrames } from '../../../src/engine/runtime/docker';
+import { demux, demuxText, isMultiplexed, readFrames } from '../../../src/engine/runtime/engine/docker';
 
 const frame = (stream: 1 | 2, text: string) => {
   const body = Buffer.from(text, 'utf8');

@@ -7,11 +7,11 @@ import { createServer, type Server } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { shutdownActionOf } from '../../../src/engine/runtime/container';
-import { describeGpu, detectGpu, gpuHostConfig } from '../../../src/engine/runtime/gpu';
-import { checkHostRequirements, formatSize, gpuWanted, parseSize, type HostFacts } from '../../../src/engine/runtime/host';
-import { applyHostSetup } from '../../../src/engine/runtime/hostSetup';
-import { chooseRuntime, configuredRuntime, parseRuntimes, requestedRuntime, runtimeKind } from '../../../src/engine/runtime/runtimes';
-import { CONTAINER_SSH_AUTH_SOCK, hostGitConfig, sshAgentForward, sshAgentSocket } from '../../../src/engine/runtime/userFiles';
+import { describeGpu, detectGpu, gpuHostConfig } from '../../../src/engine/runtime/create/gpu';
+import { checkHostRequirements, formatSize, gpuWanted, parseSize, type HostFacts } from '../../../src/engine/runtime/create/host';
+import { applyHostSetup } from '../../../src/engine/runtime/create/hostSetup';
+import { chooseRuntime, configuredRuntime, parseRuntimes, requestedRuntime, runtimeKind } from '../../../src/engine/runtime/engine/runtimes';
+import { CONTAINER_SSH_AUTH_SOCK, hostGitConfig, sshAgentForward, sshAgentSocket } from '../../../src/engine/runtime/create/userFiles';
 
 const GB = 1024 ** 3;
 

@@ -5,8 +5,8 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/engine/runtime/container';
-import { askWatcher, unchangedSince, watchSocket } from '../../../src/engine/runtime/contextWatch';
-import { computeInputs, diffInputs } from '../../../src/engine/runtime/inputs';
+import { askWatcher, unchangedSince, watchSocket } from '../../../src/engine/runtime/build/contextWatch';
+import { computeInputs, diffInputs } from '../../../src/engine/runtime/build/inputs';
 import { readJson } from '../../../src/engine/runtime/dirs';
 import { makeFolder, removeAll } from '../helpers/folders';
 

@@ -1,18 +1,18 @@
 // The runtime's pure parts: runArgs, mounts, ports, Dockerfiles, metadata merging, trust, errors.
 import { strict as assert } from 'node:assert';
-import { engineError } from '../../../src/engine/runtime/docker';
-import { buildKitReason, contextSources, globToRegExp, parseDockerfile } from '../../../src/engine/runtime/dockerfile';
+import { engineError } from '../../../src/engine/runtime/engine/docker';
+import { buildKitReason, contextSources, globToRegExp, parseDockerfile } from '../../../src/engine/runtime/build/dockerfile';
 import { RuntimeError } from '../../../src/engine/runtime/errors';
-import { diffInputs } from '../../../src/engine/runtime/inputs';
+import { diffInputs } from '../../../src/engine/runtime/build/inputs';
 import { canonical } from '../../../src/engine/util/canonical';
-import { mergeMetadata } from '../../../src/engine/runtime/metadata';
-import { mountField, parseBytes, parseMount } from '../../../src/engine/runtime/mounts';
+import { mergeMetadata } from '../../../src/engine/runtime/build/metadata';
+import { mountField, parseBytes, parseMount } from '../../../src/engine/runtime/create/mounts';
 import { resolveConfig } from '../../../src/engine/devcontainer/resolve';
 import { makeFolder, removeAll } from '../helpers/folders';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/runArgs';
-import { buildFinding, commandFindings, healthcheckFinding, isTrusted, rememberTrust, requestFindings } from '../../../src/engine/runtime/trust';
+import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/create/runArgs';
+import { buildFinding, commandFindings, healthcheckFinding, isTrusted, rememberTrust, requestFindings } from '../../../src/engine/runtime/create/trust';
 
 const opts = { baseDir: '/tmp', env: { HOME_VAR: 'from-host' } };
 

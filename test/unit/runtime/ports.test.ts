@@ -2,8 +2,8 @@
 // `hb ports` arguments, and Docker events turned into ContainerEvent.
 import { strict as assert } from 'node:assert';
 import { portsArgs } from '../../../src/engine/cli/ports';
-import { JsonLines, toContainerEvent } from '../../../src/engine/runtime/events';
-import { attributesFor, desiredPorts, mergedPortsAttributes, parsePortSpec, parseProcNetTcp } from '../../../src/engine/runtime/ports';
+import { JsonLines, toContainerEvent } from '../../../src/engine/runtime/live/events';
+import { attributesFor, desiredPorts, mergedPortsAttributes, parsePortSpec, parseProcNetTcp } from '../../../src/engine/runtime/live/ports';
 
 describe('runtime: ports', () => {
   it('parses port specs: numbers, strings and service:port', () => {
@@ -99,7 +99,7 @@ describe('runtime: container events', () => {
 
 describe('runtime: language profile variables', () => {
   it('resolves ${containerEnv:VAR:default}, ${containerWorkspaceFolder} and ${devcontainerId}', async () => {
-    const { resolveProfileVars } = await import('../../../src/engine/runtime/profile.js');
+    const { resolveProfileVars } = await import('../../../src/engine/runtime/create/profile.js');
     const vars = { containerEnv: { CARGO_HOME: '/opt/cargo' }, containerWorkspaceFolder: '/workspaces/p', devcontainerId: 'abc' };
     assert.equal(resolveProfileVars('${containerEnv:CARGO_HOME:/usr/local/cargo}/registry', vars), '/opt/cargo/registry');
     assert.equal(resolveProfileVars('${containerEnv:RUSTUP_HOME:/usr/local/rustup}/x', vars), '/usr/local/rustup/x');

@@ -5,11 +5,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isLocalEngine, parseDockerHost } from '../../../src/engine/runtime/endpoint';
-import { installedPodmanRuntimes } from '../../../src/engine/runtime/podman';
-import { authFailedMessage, checkHostKey, hostFieldMatches, hostKeyMessage, knownHostName, unreachableMessage } from '../../../src/engine/runtime/sshHost';
-import { isIgnored, listWorkspace, parseGitignore, planRemoteWorkspace } from '../../../src/engine/runtime/workspaceCopy';
-import type { Engine } from '../../../src/engine/runtime/docker';
+import { isLocalEngine, parseDockerHost } from '../../../src/engine/runtime/engine/endpoint';
+import { installedPodmanRuntimes } from '../../../src/engine/runtime/engine/podman';
+import { authFailedMessage, checkHostKey, hostFieldMatches, hostKeyMessage, knownHostName, unreachableMessage } from '../../../src/engine/runtime/engine/sshHost';
+import { isIgnored, listWorkspace, parseGitignore, planRemoteWorkspace } from '../../../src/engine/runtime/create/workspaceCopy';
+import type { Engine } from '../../../src/engine/runtime/engine/docker';
 
 describe('runtime: remote engines', () => {
   describe('local or remote', () => {

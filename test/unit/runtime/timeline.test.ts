@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UpTimeline } from '../../../src/protocol';
-import { appendTail, commandText, kindOf, OUTPUT_TAIL_CHARS, Throttle, Timeline } from '../../../src/engine/runtime/timeline';
-import { loadTimeline, saveTimeline, timelineFile } from '../../../src/engine/runtime/timelineStore';
+import { appendTail, commandText, kindOf, OUTPUT_TAIL_CHARS, Throttle, Timeline } from '../../../src/engine/runtime/up/timeline';
+import { loadTimeline, saveTimeline, timelineFile } from '../../../src/engine/runtime/up/timelineStore';
 
 /** A clock the test moves by hand. */
 function clock(start = 1000) {

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectEngine } from '../../../src/engine/runtime/docker';
-import { resolveEndpoint } from '../../../src/engine/runtime/endpoint';
+import { connectEngine } from '../../../src/engine/runtime/engine/docker';
+import { resolveEndpoint } from '../../../src/engine/runtime/engine/endpoint';
 
 function selfSigned(dir: string, name: string): { key: string; cert: string } {
   const key = path.join(dir, `${name}.key`);

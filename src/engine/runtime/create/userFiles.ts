@@ -1,0 +1,78 @@
+// What the user brings from the host into a new dev container, as the Dev Containers extension
+// does: their ~/.gitconfig (copied once, at create time, only when the remote user has none) and
+// their SSH agent (the SSH_AUTH_SOCK socket bind-mounted, and SSH_AUTH_SOCK set to it).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Engine } from '../engine/docker';
+import { execIn } from '../lifecycle/exec';
+import type { ApiMount } from './mounts';
+import type { Reporter } from '../report';
+
+/** Where the agent socket appears in the container. */
+export const CONTAINER_SSH_AUTH_SOCK = '/tmp/hyperbox-ssh-agent.sock';
+
+/** The host's SSH agent socket, when SSH_AUTH_SOCK names a socket that exists. */
+export async function sshAgentSocket(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const sock = env.SSH_AUTH_SOCK;
+  if (!sock || !path.isAbsolute(sock)) return undefined;
+  try {
+    return (await fs.stat(sock)).isSocket() ? sock : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bind mount and variable that forward the agent. */
+export function sshAgentForward(socket: string): { mount: ApiMount; env: string } {
+  return { mount: { Type: 'bind', Source: socket, Target: CONTAINER_SSH_AUTH_SOCK }, env: `SSH_AUTH_SOCK=${CONTAINER_SSH_AUTH_SOCK}` };
+}
+
+/** The user's git config: $HOME/.gitconfig (else $XDG_CONFIG_HOME/git/config), when readable. */
+export async function hostGitConfig(env: NodeJS.ProcessEnv): Promise<{ file: string; text: string } | undefined> {
+  const candidates: string[] = [];
+  if (env.HOME) candidates.push(path.join(env.HOME, '.gitconfig'));
+  const xdg = env.XDG_CONFIG_HOME || (env.HOME ? path.join(env.HOME, '.config') : undefined);
+  if (xdg) candidates.push(path.join(xdg, 'git', 'config'));
+  for (const file of candidates) {
+    try {
+      const text = await fs.readFile(file, 'utf8');
+      if (text.length > 256 * 1024) return undefined;
+      return { file, text };
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** Says what became of the copy: `copied`, `kept` (the user has a git config already) or `failed` (with why). */
+export function reportGitConfig(host: { file: string }, user: string, result: string, report: Reporter, why?: string): boolean {
+  if (result === 'copied') {
+    report.info(`Copied ${host.file} to ${user}'s ~/.gitconfig in the container.`);
+    return true;
+  }
+  if (result !== 'kept') report.warn(`Could not copy ${host.file} into the container for ${user}: ${why || 'its home folder is missing or not writable'}. Git in the container will lack your name and settings.`);
+  return false;
+}
+
+/**
+ * Copies the host's git config to the remote user's ~/.gitconfig, unless that file (or the
+ * user's ~/.config/git/config) exists in the container already. Returns whether it copied.
+ * When lifecycle commands run at create time, their exec writes the file instead (runBatch's
+ * gitConfig), which saves this exec.
+ */
+export async function copyGitConfig(engine: Engine, containerId: string, user: string, env: NodeJS.ProcessEnv, report: Reporter): Promise<boolean> {
+  const host = await hostGitConfig(env);
+  if (!host) return false;
+  const script = [
+    'u="$1"',
+    'home=$(grep "^$u:" /etc/passwd | cut -d: -f6); ug=$(grep "^$u:" /etc/passwd | cut -d: -f3-4)',
+    '[ -z "$home" ] && [ "$u" = root ] && home=/root && ug=0:0',
+    '[ -z "$home" ] || [ ! -d "$home" ] && { echo "no home folder for $u"; exit 3; }',
+    '[ -e "$home/.gitconfig" ] || [ -e "$home/.config/git/config" ] && exit 0',
+    'printf "%s" "$HB_GITCONFIG" > "$home/.gitconfig" && chown "$ug" "$home/.gitconfig" && echo copied',
+  ].join('\n');
+  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, 'sh', user], user: 'root', env: { HB_GITCONFIG: host.text } });
+  if (res.exitCode !== 0) return reportGitConfig(host, user, 'failed', report, res.output.trim() || `exit code ${res.exitCode}`);
+  return reportGitConfig(host, user, res.stdout.includes('copied') ? 'copied' : 'kept', report);
+}
