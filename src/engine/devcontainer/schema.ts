@@ -133,10 +133,7 @@ const customizations: JsonSchema = {
 };
 
 /** Every top-level property of devcontainer.json the spec defines. */
-export const devcontainerSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
+const specProperties = {
     $schema: str,
     name: str,
     // image / Dockerfile
@@ -187,8 +184,14 @@ export const devcontainerSchema: JsonSchema = {
     extensions: { ...strArray, deprecationMessage: 'Use "customizations": { "vscode": { "extensions": [...] } } instead.' },
     settings: { type: 'object', deprecationMessage: 'Use "customizations": { "vscode": { "settings": {...} } } instead.' },
     devPort: { type: 'integer', deprecationMessage: 'devPort is no longer used; remove it.' },
-  },
-};
+} satisfies Record<string, JsonSchema>;
+
+export const devcontainerSchema: JsonSchema = { type: 'object', additionalProperties: false, properties: specProperties };
+
+/** The names of the spec's properties (config.ts's DevContainerConfig must have exactly these). */
+export type SpecProperty = keyof typeof specProperties;
+/** The names of customizations.hyperbox's properties. */
+export type HyperboxProperty = keyof typeof hyperboxSchemaFile.properties;
 
 /** Properties that only make sense for image/Dockerfile configs (ignored with Compose). */
 export const NON_COMPOSE_PROPERTIES = ['image', 'build', 'dockerFile', 'context', 'appPort', 'workspaceMount', 'runArgs'] as const;

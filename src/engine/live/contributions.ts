@@ -5,8 +5,9 @@
 // the finished request into its override file), so the two kinds of container cannot differ.
 // They are applied before anything judges or sends the request, so the trust gate sees them.
 // A capability adds itself to CONTRIBUTORS (below); see README "Layout".
+import type { ValidConfig } from '../devcontainer/config';
 import type { ContainerCreateOptions } from 'dockerode';
-import type { LiveSettings, ResolvedConfig } from '../../protocol';
+import type { LiveSettings } from '../../protocol';
 import type { Engine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
 import type { ApiMount } from '../runtime/create/mounts';
@@ -43,7 +44,7 @@ export interface ContainerContribution {
 
 export interface ContributionContext {
   /** The config as read (config, configFile, workspaceFolder). */
-  resolved: ResolvedConfig & { config: Record<string, unknown> };
+  resolved: ValidConfig;
   engine?: Engine;
   env: NodeJS.ProcessEnv;
   report: Reporter;

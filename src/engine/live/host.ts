@@ -6,8 +6,9 @@
 // removed, or the engine shuts down; the function it returns is then called with the reason.
 // Transitions of one project happen one at a time, in the order Docker reported them. A
 // capability that throws is logged under its name; the others carry on. See README "Layout".
+import type { ValidConfig } from '../devcontainer/config';
 import type { ContainerInspectInfo } from 'dockerode';
-import type { ContainerEvent, ResolvedConfig } from '../../protocol';
+import type { ContainerEvent } from '../../protocol';
 import type { EventWatch } from '../runtime/live/events';
 
 /** A dev container's project: the local folder and config file (the reference labels on the container). */
@@ -21,7 +22,7 @@ export interface LiveContainer {
   id: string;
   project: LiveProject;
   /** The config as read now (config, paths, workspace). */
-  resolved: ResolvedConfig & { config: Record<string, unknown> };
+  resolved: ValidConfig;
   /** The container as the engine reported it when it started running. */
   info: ContainerInspectInfo;
 }

@@ -116,7 +116,7 @@ export async function prewarm(
 async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof loadConfig>>, tag: string, o: PrewarmOptions): Promise<PrewarmStatus> {
   const existing = await inspectImage(engine, tag);
   if (existing) return { state: 'ready', reason: `The image is prewarmed as ${tag}.`, tag, buildMs: (await readPrewarmBuildMs(o.env, tag)) };
-  const build = (resolved.config.build as Record<string, unknown>) ?? {};
+  const build = resolved.config.build ?? {};
   const t0 = performance.now();
   o.report.info(`Prewarming ${resolved.workspaceFolder}: building its image as ${tag} while the host is calm.`);
   await buildImage(
@@ -125,9 +125,9 @@ async function prewarmImage(engine: Engine, resolved: Awaited<ReturnType<typeof 
       dockerfile: resolved.paths.dockerfile!,
       context: resolved.paths.context!,
       tag,
-      args: build.args as Record<string, string> | undefined,
-      target: build.target as string | undefined,
-      cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : (build.cacheFrom as string[] | undefined),
+      args: build.args,
+      target: build.target,
+      cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : build.cacheFrom,
       options: build.options,
       labels: { [LABEL_IMAGE_FOLDER]: resolved.workspaceFolder },
       env: o.env,

@@ -4,6 +4,7 @@
 // is not a seccomp profile stops `up` with the file and the problem named: a security setting is
 // never ignored. The profile goes to the engine as "seccomp=<profile JSON>", as `docker run
 // --security-opt seccomp=<file>` sends it.
+import { hyperboxOf, type DevContainerConfig } from '../devcontainer/config';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../runtime/errors';
@@ -42,9 +43,8 @@ const OPERATORS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', '
 const ARCH = /^SCMP_ARCH_[A-Z0-9_]+$/;
 
 /** The configured profile path, resolved against the config file's folder; undefined when none is set. */
-export function seccompProfilePath(config: Record<string, unknown>, configFile: string): string | undefined {
-  const hb = (config.customizations as { hyperbox?: { seccomp?: { profile?: unknown } } } | undefined)?.hyperbox;
-  const p = hb?.seccomp?.profile;
+export function seccompProfilePath(config: DevContainerConfig, configFile: string): string | undefined {
+  const p = hyperboxOf(config).seccomp?.profile;
   if (p === undefined) return undefined;
   if (typeof p !== 'string' || !p.trim()) throw new RuntimeError('config', `${SECCOMP_SETTING} in ${configFile} must be the path of a seccomp profile (JSON), relative to that file.`);
   return path.resolve(path.dirname(configFile), p.trim());

@@ -13,6 +13,7 @@
 // engine serves, which leads to the receiver on the host's loopback. Where that is impossible (no
 // root, no nsenter, an engine in a VM), the container is pointed at its network's gateway address
 // and the engine listens there only — never on all interfaces — passing POST /v1/traces alone on.
+import { hyperboxOf, type DevContainerConfig } from '../devcontainer/config';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -41,18 +42,15 @@ export interface TracesLabel {
 export const OTEL_VARS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_SERVICE_NAME'] as const;
 
 /** customizations.hyperbox.traces: true, false, or {"port": N}. */
-export function customTraces(config: Record<string, unknown>): { on: boolean; port?: number } {
-  const t = ((config.customizations as Record<string, unknown> | undefined)?.hyperbox as Record<string, unknown> | undefined)?.traces;
+export function customTraces(config: DevContainerConfig): { on: boolean; port?: number } {
+  const t = hyperboxOf(config).traces;
   if (t === true) return { on: true };
-  if (t && typeof t === 'object') {
-    const port = (t as { port?: unknown }).port;
-    return { on: (t as { enabled?: unknown }).enabled !== false, ...(typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? { port } : {}) };
-  }
+  if (t && typeof t === 'object') return { on: t.enabled !== false, ...(t.port !== undefined ? { port: t.port } : {}) };
   return { on: false };
 }
 
 /** Whether traces are wanted for this config, and on which port (the user's setting first: the receiver is the user's). */
-export function tracesWanted(config: Record<string, unknown>, settings: LiveSettings | undefined): { on: boolean; port: number; by: string } {
+export function tracesWanted(config: DevContainerConfig, settings: LiveSettings | undefined): { on: boolean; port: number; by: string } {
   const custom = customTraces(config);
   const port = settings?.traces?.port ?? custom.port ?? DEFAULT_TRACES_PORT;
   if (settings?.traces?.enabled) return { on: true, port, by: 'the hyperbox.traces.enabled setting' };
@@ -94,7 +92,7 @@ export const tracesContributor: ContainerContributor = {
       return undefined;
     }
     const host = via === 'relay' ? '127.0.0.1' : '__GATEWAY__';
-    const set = new Set(Object.keys({ ...((ctx.resolved.config.containerEnv as object) ?? {}), ...((ctx.resolved.config.remoteEnv as object) ?? {}) }));
+    const set = new Set(Object.keys({ ...ctx.resolved.config.containerEnv, ...ctx.resolved.config.remoteEnv }));
     const defaults: Record<string, string> = {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${want.port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -117,7 +115,7 @@ export const tracesContributor: ContainerContributor = {
 
 /** The default bridge network's gateway address, for a container on it (no --network in runArgs). */
 async function bridgeGateway(ctx: ContributionContext): Promise<string | undefined> {
-  const args = (ctx.resolved.config.runArgs as unknown[] | undefined) ?? [];
+  const args = ctx.resolved.config.runArgs ?? [];
   if (args.some((a) => typeof a === 'string' && /^--net(work)?(=|$)/.test(a))) return undefined;
   const bridge = await ctx.engine?.docker.getNetwork('bridge').inspect().catch(() => undefined);
   const configs = (bridge?.IPAM?.Config ?? []) as { Gateway?: string }[];
@@ -474,7 +472,7 @@ function ebpfPlanFinding(plan: EbpfSidecarPlan): TrustFinding {
  * The trust finding of the eBPF sidecar a container of this config gets with these settings, for
  * up's gate (so the prompt lists it before the container is made); undefined when none would start.
  */
-export function ebpfTrustFinding(config: Record<string, unknown>, settings: LiveSettings | undefined): TrustFinding | undefined {
+export function ebpfTrustFinding(config: DevContainerConfig, settings: LiveSettings | undefined): TrustFinding | undefined {
   if (!settings?.traces?.ebpf?.enabled || !tracesWanted(config, settings).on) return undefined;
   const plan = ebpfSidecarPlan({ id: 'dev-container', info: { Name: '/dev-container', Config: { Env: [] } } } as never, settings);
   return plan && ebpfPlanFinding(plan);

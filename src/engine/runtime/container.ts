@@ -1,4 +1,5 @@
 // Finding a folder's dev container and describing it: shared by up, status, stop, down, exec, logs.
+import type { DevContainerConfig, ValidConfig } from '../devcontainer/config';
 import * as path from 'node:path';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import type { ContainerSummary, MountSummary, PortMapping, ResolvedConfig } from '../../protocol';
@@ -11,7 +12,7 @@ import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig } fro
 import { seccompInUse } from '../live/seccomp';
 
 /** Reads and validates the config; a config with errors is a RuntimeError listing them. */
-export async function loadConfig(folder: string, configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedConfig & { config: Record<string, unknown> }> {
+export async function loadConfig(folder: string, configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<ValidConfig> {
   const resolved = await resolveConfig({ folder, configFile, env });
   const errors = resolved.problems.filter((p) => p.severity === 'error');
   if (!resolved.config || errors.length) {
@@ -26,7 +27,7 @@ export async function loadConfig(folder: string, configFile: string | undefined,
         (resolved.config ? '\nFix them (hb config lists every problem), then run again.' : ''),
     );
   }
-  return resolved as ResolvedConfig & { config: Record<string, unknown> };
+  return resolved as ValidConfig;
 }
 
 export function idFilters(folder: string, configFile: string): string {
@@ -46,7 +47,7 @@ export async function findContainer(engine: Engine, folder: string, configFile: 
 }
 
 /** The merged config of an existing container: its metadata label (without the config entry it was made with), then the current config. */
-export function mergedForContainer(labels: Record<string, string> | undefined, config: Record<string, unknown>): MergedConfig {
+export function mergedForContainer(labels: Record<string, string> | undefined, config: DevContainerConfig): MergedConfig {
   const entries = parseMetadataLabel(labels?.[LABEL_METADATA]);
   const imageEntries = entries.slice(0, -1);
   return mergeMetadata([...imageEntries, configEntry(config)], [...imageEntries.map((e) => (typeof e.id === 'string' ? `Feature "${e.id}"` : 'image metadata')), 'devcontainer.json']);

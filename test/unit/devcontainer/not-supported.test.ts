@@ -32,4 +32,17 @@ describe('devcontainer.json: HyperBox settings', () => {
     assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
     assert.match(r.problems[0].message, /enable/);
   });
+
+  it('customizations.hyperbox.traces (true, or { port }) is valid: the README documents it and the engine reads it', async () => {
+    for (const traces of ['true', '{ "port": 4400 }', '{ "enabled": false }']) {
+      const folder = makeFolder({ '.devcontainer/devcontainer.json': lines('{', '  "image": "node:20",', `  "customizations": { "hyperbox": { "traces": ${traces} } }`, '}') });
+      const r = await resolveConfig({ folder, env: {} });
+      assert.deepEqual(r.problems, [], traces);
+    }
+    const folder = makeFolder({ '.devcontainer/devcontainer.json': lines('{', '  "image": "node:20",', '  "customizations": { "hyperbox": { "traces": { "port": "4400" } } }', '}') });
+    const r = await resolveConfig({ folder, env: {} });
+    assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
+    assert.equal(r.problems[0].severity, 'error');
+    assert.match(r.problems[0].message, /customizations\.hyperbox\.traces\.port/);
+  });
 });

@@ -84,8 +84,7 @@ describe('runtime: OCI runtimes', () => {
   });
 
   it('reads customizations.hyperbox.runtime', () => {
-    assert.equal(configuredRuntime({ customizations: { hyperbox: { runtime: ' crun ' } } }), 'crun');
-    assert.equal(configuredRuntime({ customizations: { hyperbox: { runtime: '' } } }), undefined);
+    assert.equal(configuredRuntime({ customizations: { hyperbox: { runtime: 'crun' } } }), 'crun');
     assert.equal(configuredRuntime({ customizations: { vscode: {} } }), undefined);
     assert.equal(configuredRuntime({}), undefined);
   });
@@ -317,7 +316,7 @@ describe('runtime: what the host adds to a create request', () => {
   });
 
   it('applies that precedence to the create request and says what it won over; youki on arm64', async () => {
-    const pick = async (o: { runArgs?: string; flag?: string; config?: string; setting?: string; arch?: string }) => {
+    const pick = async (o: { runArgs?: string; flag?: string; config?: 'runc' | 'crun' | 'youki'; setting?: string; arch?: string }) => {
       const body: { HostConfig: Record<string, unknown>; Env: string[] } = { HostConfig: o.runArgs ? { Runtime: o.runArgs } : {}, Env: [] };
       const q = quiet();
       await applyHostSetup({

@@ -10,6 +10,7 @@
 // registry/features.ts into the cache and then installed like local ones; their dependsOn are
 // fetched too (recursively, with the options given there), options are checked against each
 // Feature's manifest, and what was resolved goes into devcontainer-lock.json (lockfile.ts).
+import type { DevContainerConfig } from '../../devcontainer/config';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -358,7 +359,7 @@ export interface FeaturesImageOptions {
   baseName: string;
   baseImage: ImageInspectInfo;
   features: LocalFeature[];
-  config: Record<string, unknown>;
+  config: DevContainerConfig;
   folder: string;
   noCache?: boolean;
   env: NodeJS.ProcessEnv;

@@ -3,6 +3,7 @@
 // `privileged` and `init` are true when any entry sets them; lists like `capAdd` are unions;
 // `containerEnv`/`remoteEnv` merge per variable; `mounts` merge per target; lifecycle commands
 // are all kept and run in order; single values (remoteUser, ...) take the last one given.
+import type { DevContainerConfig } from '../../devcontainer/config';
 import { CONTAINER_HOOKS, type ContainerHook } from '../../../protocol';
 
 export const LIFECYCLE_HOOKS = CONTAINER_HOOKS;
@@ -66,9 +67,13 @@ export interface MergedConfig {
 }
 
 /** The config's own entry: the metadata properties it sets. */
-export function configEntry(config: Record<string, unknown>): MetadataEntry {
+export function configEntry(config: DevContainerConfig): MetadataEntry {
   const entry: MetadataEntry = {};
-  for (const key of METADATA_PROPERTIES) if (key !== 'id' && config[key] !== undefined) entry[key] = config[key];
+  for (const key of METADATA_PROPERTIES) {
+    // id and entrypoint are a Feature's, never devcontainer.json's
+    if (key === 'id' || key === 'entrypoint' || config[key] === undefined) continue;
+    (entry as Record<string, unknown>)[key] = config[key];
+  }
   return entry;
 }
 

@@ -6,6 +6,7 @@
 // reference implementation's rules, so a project started by either tool is found by the other.
 // Local Features are installed in an image derived from the service's (the override names it), and
 // what up adds to any new container (SSH agent, language profile) reaches the override too.
+import type { ValidConfig } from '../../devcontainer/config';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -305,7 +306,7 @@ export async function findServiceContainer(engine: Engine, project: string, serv
 }
 
 export interface ComposeUpOptions {
-  resolved: ResolvedConfig & { config: Record<string, unknown> };
+  resolved: ValidConfig;
   inputs: Inputs;
   env: NodeJS.ProcessEnv;
   report: Reporter;

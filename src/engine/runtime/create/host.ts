@@ -4,6 +4,7 @@
 // changed by failing, and the container usually still works, only slower. `gpu: true` with no GPU
 // is an error: a config that requires a GPU fails later in confusing ways without one, and
 // `"optional"` is the spec's way to say "use one when present".
+import type { DevContainerConfig } from '../../devcontainer/config';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { RuntimeError } from '../errors';
@@ -50,9 +51,8 @@ export function formatSize(bytes: number): string {
   return `${bytes} B`;
 }
 
-export function hostRequirementsOf(config: Record<string, unknown>): HostRequirements | undefined {
-  const r = config.hostRequirements;
-  return r && typeof r === 'object' && !Array.isArray(r) ? (r) : undefined;
+export function hostRequirementsOf(config: DevContainerConfig): HostRequirements | undefined {
+  return config.hostRequirements;
 }
 
 export function gpuWanted(req: HostRequirements | undefined): 'required' | 'optional' | undefined {

@@ -1,6 +1,7 @@
 // What `up` adds to a new container's create request from the host: the OCI runtime
 // (runtimes.ts), hostRequirements checked and a GPU when asked for (host.ts, gpu.ts), and the
 // SSH agent (userFiles.ts). One /info request serves all of them; it is made only at create time.
+import type { DevContainerConfig } from '../../devcontainer/config';
 import * as os from 'node:os';
 import type { Engine } from '../engine/docker';
 import { isLocalEngine } from '../engine/endpoint';
@@ -15,7 +16,7 @@ import { sshAgentForward, sshAgentSocket } from './userFiles';
 
 export interface HostSetupOptions {
   engine: Engine;
-  config: Record<string, unknown>;
+  config: DevContainerConfig;
   /** hostRequirements merged from image metadata and the config (the config's wins). */
   hostRequirements?: unknown;
   /** The create request's body: HostConfig, Env (changed in place). */

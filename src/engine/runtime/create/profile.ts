@@ -5,6 +5,7 @@
 // `customizations.hyperbox.profile` is "off". Volumes made for it are given to the remote user
 // when the entry says so. What was applied is written on the container (a label) and shown by
 // `hb up`; the plan is part of the drift hash, so turning the profile off marks the container stale.
+import { hyperboxOf, type DevContainerConfig } from '../../devcontainer/config';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -20,10 +21,8 @@ import type { Reporter } from '../report';
 /** On containers: JSON of the AppliedProfile. */
 export const LABEL_PROFILE = 'hyperbox.profile';
 
-function profileSetting(config: Record<string, unknown> | undefined): string | undefined {
-  const c = config?.customizations as Record<string, unknown> | undefined;
-  const h = c?.hyperbox as Record<string, unknown> | undefined;
-  return typeof h?.profile === 'string' ? h.profile : undefined;
+function profileSetting(config: DevContainerConfig | undefined): string | undefined {
+  return hyperboxOf(config).profile;
 }
 
 async function profileOf(resolved: ResolvedConfig, env: NodeJS.ProcessEnv, memoryLimitBytes?: number | null, inotify?: boolean | null): Promise<LanguageProfile> {

@@ -3,6 +3,7 @@
 // `customizations.hyperbox.runtime`, the editor's `hyperbox.runtime` setting (requestedRuntime);
 // with none asked for, on ARM hosts youki or crun when the engine has them (they start containers
 // faster and use less memory than runc on small boards).
+import { hyperboxOf, type DevContainerConfig } from '../../devcontainer/config';
 import type { Engine } from './docker';
 import { RuntimeError } from '../errors';
 import { installedPodmanRuntimes, isPodman } from './podman';
@@ -76,10 +77,8 @@ export interface RuntimeChoice {
 }
 
 /** `customizations.hyperbox.runtime` of a config, when it is a non-empty string. */
-export function configuredRuntime(config: Record<string, unknown>): string | undefined {
-  const c = config.customizations as { hyperbox?: { runtime?: unknown } } | undefined;
-  const r = c?.hyperbox?.runtime;
-  return typeof r === 'string' && r.trim() ? r.trim() : undefined;
+export function configuredRuntime(config: DevContainerConfig): string | undefined {
+  return hyperboxOf(config).runtime;
 }
 
 export interface RuntimeRequest {

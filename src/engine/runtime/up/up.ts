@@ -324,7 +324,7 @@ async function upWithEngine(
     }
 
     // initializeCommand: on the host, at every up, before anything else is made
-    const initEntries = config.initializeCommand !== undefined ? [{ command: config.initializeCommand as never, origin: 'devcontainer.json' }] : [];
+    const initEntries = config.initializeCommand !== undefined ? [{ command: config.initializeCommand, origin: 'devcontainer.json' }] : [];
     if (initEntries.length) await timer.time('initializeCommand', () => runInitializeCommand(initEntries, folder, env, report, signal), commandText(initEntries));
     throwIfCancelled(signal, 'hb up');
 
@@ -438,7 +438,7 @@ async function upWithEngine(
         image = await timer.time('image', async () => seen ?? ensureImage(engine, imageName, report, signal, env));
       } else {
         imageName = imageTag(folder, id);
-        const build = (config.build as Record<string, unknown>) ?? {};
+        const build = config.build ?? {};
         // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
         const t0 = performance.now();
         const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
@@ -459,9 +459,9 @@ async function upWithEngine(
               dockerfile: resolved.paths.dockerfile!,
               context: resolved.paths.context!,
               tag: imageName,
-              args: build.args as Record<string, string> | undefined,
-              target: build.target as string | undefined,
-              cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : (build.cacheFrom as string[] | undefined),
+              args: build.args,
+              target: build.target,
+              cacheFrom: typeof build.cacheFrom === 'string' ? [build.cacheFrom] : build.cacheFrom,
               noCache: opts.noCache,
               options: build.options,
               labels: { [LABEL_IMAGE_FOLDER]: folder },
