@@ -51,7 +51,7 @@ import { composeCreate, composeFindings, composeStart, LABEL_COMPOSE_PROJECT, re
 import { featureEntry, featuresImage, isLocalFeature, readFeatures, wrapEntrypoint, type LocalFeature } from './features';
 import { applyHostSetup } from './hostSetup';
 import { applyContributions, type ContainerContributor } from '../live/contributions';
-import { usePrewarmed } from './prewarmed';
+import { mayHavePrewarmed, usePrewarmed } from './prewarmed';
 import { KEEP_ALIVE } from './snippets';
 import { ebpfTrustFinding } from '../live/traces';
 import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from './userFiles';
@@ -441,7 +441,8 @@ async function upWithEngine(
         const build = (config.build as Record<string, unknown>) ?? {};
         // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
         const t0 = performance.now();
-        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
+        // without one prewarmed, the build starts while the inputs hash is still being computed
+        const pre = opts.noCache || !(await mayHavePrewarmed(env, id)) ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
         prewarmedBuildMs = pre?.savedMs ?? 0;
         if (pre) {
           const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
