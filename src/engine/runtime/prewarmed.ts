@@ -17,19 +17,7 @@ export function prewarmTag(devcontainerId: string, inputs: Inputs): string {
 }
 
 /** Where the build time of a prewarmed image is kept (the cache folder), for the up that uses it. */
-const timeFile = (env: NodeJS.ProcessEnv, tag: string) => path.join(cacheDir(env), 'prewarm', fileName(tag));
-const fileName = (tag: string) => `${tag.replace(/[^a-z0-9.-]/gi, '_')}.json`;
-
-/**
- * Whether an image may have been prewarmed for this dev container: prewarming keeps a build time
- * for each image it made. Without one, up need not wait for the inputs hash (which reads every
- * context file the first time) before it starts the build.
- */
-export async function mayHavePrewarmed(env: NodeJS.ProcessEnv, devcontainerId: string): Promise<boolean> {
-  const prefix = fileName(prewarmTag(devcontainerId, {})).replace(/[^_]*\.json$/, '');
-  const names = await fs.readdir(path.join(cacheDir(env), 'prewarm')).catch(() => [] as string[]);
-  return names.some((n) => n.startsWith(prefix));
-}
+const timeFile = (env: NodeJS.ProcessEnv, tag: string) => path.join(cacheDir(env), 'prewarm', `${tag.replace(/[^a-z0-9.-]/gi, '_')}.json`);
 
 /** Keeps how long the prewarm build of `tag` took, for the up that uses it. */
 export async function recordPrewarmBuild(env: NodeJS.ProcessEnv, tag: string, buildMs: number): Promise<void> {
