@@ -48,36 +48,73 @@ export interface ContextEntry {
   link?: string;
 }
 
-/** Every file (and symlink) under `root/sub` that the filter keeps, sorted by path. */
+/** How long a walk or the packer works without letting the event loop run (the engine serves requests meanwhile). */
+const SLICE_MS = 8;
+
+/** Resolves at once, or on the next turn of the event loop once the current slice has run for SLICE_MS. */
+function slicer(): () => Promise<void> | undefined {
+  let slice = performance.now();
+  return () => {
+    if (performance.now() - slice <= SLICE_MS) return undefined;
+    return new Promise<void>((r) =>
+      setImmediate(() => {
+        slice = performance.now();
+        r();
+      }),
+    );
+  };
+}
+
+const lstatOrNone = (abs: string): Stats | undefined => {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Every file (and symlink) under `root/sub` that the filter keeps, sorted by path. Folders are
+ * listed (their types come with the listing); files are lstat'ed directly, a few microseconds each
+ * where a round trip through libuv's thread pool costs tens, in slices that let the event loop run.
+ */
 export async function walkContext(contextDir: string, filter: ContextFilter, sub = ''): Promise<ContextEntry[]> {
   const out: ContextEntry[] = [];
-  const entry = async (rel: string): Promise<void> => {
-    const abs = path.join(contextDir, rel);
-    let st;
-    try {
-      st = await fs.lstat(abs);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) return folder(rel);
+  const breathe = slicer();
+  const file = (rel: string, st: Stats): void => {
     if (rel && filter.ignores(rel)) return;
     const e: ContextEntry = { rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode };
-    if (st.isSymbolicLink()) out.push({ ...e, link: await fs.readlink(abs) });
-    else if (st.isFile()) out.push(e);
+    if (st.isSymbolicLink()) {
+      try {
+        out.push({ ...e, link: readlinkSync(path.join(contextDir, rel)) });
+      } catch {
+        // gone since it was listed
+      }
+    } else if (st.isFile()) out.push(e);
   };
-  // folders come from the listing's types, so only files are stat'ed
   const folder = async (rel: string): Promise<void> => {
     const excluded = rel !== '' && filter.ignores(rel);
     if (excluded && !filter.hasExceptions && !filter.keptUnder(rel)) return;
-    let names;
+    let names: Dirent[];
     try {
       names = await fs.readdir(path.join(contextDir, rel), { withFileTypes: true });
     } catch {
       return;
     }
-    await Promise.all(names.map((d) => (d.isDirectory() ? folder(rel ? `${rel}/${d.name}` : d.name) : entry(rel ? `${rel}/${d.name}` : d.name))));
+    for (const d of names) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) await folder(r);
+      else if (!filter.ignores(r)) {
+        const st = lstatOrNone(path.join(contextDir, r));
+        if (st) file(r, st);
+        await breathe();
+      }
+    }
   };
-  await entry(sub.split(path.sep).join('/'));
+  const start = sub.split(path.sep).join('/');
+  const st = lstatOrNone(path.join(contextDir, start));
+  if (st?.isDirectory()) await folder(start);
+  else if (st) file(start, st);
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
@@ -85,8 +122,6 @@ export async function walkContext(contextDir: string, filter: ContextFilter, sub
 const READ_WHOLE = 1 << 20;
 /** How far the tar may run ahead of whoever reads it. */
 const HIGH_WATER = 8 << 20;
-/** How long the packer reads small files without letting the event loop run (the engine serves requests meanwhile). */
-const SLICE_MS = 8;
 
 /** A small regular file's stat and content, read with one open; undefined when it is gone or not a regular file. */
 function readSmall(abs: string): { st: Stats; content?: Buffer } | undefined {
@@ -138,13 +173,10 @@ export async function packContext(contextDir: string, filter: ContextFilter, ext
     wake = undefined;
     w?.();
   };
-  let slice = performance.now();
+  const slice = slicer();
   const breathe = async () => {
     while (pack.readableLength > HIGH_WATER) await new Promise<void>((r) => (wake = r));
-    if (performance.now() - slice > SLICE_MS) {
-      await new Promise<void>((r) => setImmediate(r));
-      slice = performance.now();
-    }
+    await slice();
   };
   const header = (name: string, st: Stats) => ({ name, mode: st.mode & 0o7777, mtime: new Date(st.mtimeMs), uid: 0, gid: 0 });
   const folder = async (rel: string): Promise<void> => {
