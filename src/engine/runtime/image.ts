@@ -284,7 +284,8 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
       if (!(e instanceof BuildKitRefused)) throw e;
       report.info(`The engine did not build with BuildKit (${e.message}); building with its classic builder.`);
     }
-  } else if (!/^DOCKER_BUILDKIT/.test(classic)) report.info(`Building with the engine's classic builder: ${classic}.`);
+  } else if (/^FROM names/.test(classic)) report.output('build', `Building with the engine's classic builder: ${classic}.\n`);
+  else if (!/^DOCKER_BUILDKIT/.test(classic)) report.info(`Building with the engine's classic builder: ${classic}.`);
   await buildThroughApi(engine, opts, text, report, signal, parts, false);
 }
 

@@ -1,10 +1,15 @@
-// BuildKit through the Engine API: reading its progress messages, and when a build goes to the
-// engine's classic builder instead.
+// BuildKit through the Engine API: reading its progress messages, when a build goes to the
+// engine's classic builder instead, and the classic build after an engine refuses BuildKit.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BuildKitProgress, decodeBuildKitStatus } from '../../../src/engine/runtime/buildkitProgress';
-import { classicBuilderReason } from '../../../src/engine/runtime/image';
+import { Readable } from 'node:stream';
+import DockerModem from 'docker-modem';
+import * as tarStream from 'tar-stream';
+import type { Engine } from '../../../src/engine/runtime/docker';
+import { buildImage, classicBuilderReason } from '../../../src/engine/runtime/image';
+import { makeFolder, removeAll } from '../helpers/folders';
 import { parseBuildOptions } from '../../../src/engine/runtime/buildOptions';
 
 // The response of Docker 20.10.24 to `POST /build?version=2&nocache=1` for this Dockerfile, as it sent it:
@@ -79,5 +84,49 @@ describe('which builder an Engine API build goes to', () => {
     assert.match(classicBuilderReason(docker, {}, df, parts(['--memory', '1g', '--cpu-shares', '512']))!, /build\.options has --memory, --cpu-shares, which only the classic builder applies/);
     assert.match(classicBuilderReason(docker, {}, df, parts(['--ulimit', 'nofile=1024:2048']))!, /--ulimit/);
     assert.match(classicBuilderReason(docker, {}, df, parts(['--network', 'mynet']))!, /--network mynet/);
+  });
+});
+
+describe('an engine that refuses BuildKit', () => {
+  after(removeAll);
+
+  it('gets the build again, context and all, on its classic builder, and the user is told why', async () => {
+    const dir = makeFolder({ 'Dockerfile': 'FROM busybox\nCOPY . /app\n', 'a.txt': 'a\n' });
+    const requests: { version?: string; files: string[] }[] = [];
+    const modem = new DockerModem();
+    const engine = {
+      endpoint: { source: 'default', host: 'unix:///var/run/docker.sock', options: {} },
+      info: async () => ({ name: 'Docker Engine', version: '20.10.24', apiVersion: '1.41', os: 'linux', arch: '', builder: '' }),
+      docker: {
+        modem: {
+          followProgress: modem.followProgress.bind(modem),
+          dial(o: { options: { version?: string }; file: NodeJS.ReadableStream }, cb: (err: unknown, res?: unknown) => void) {
+            const files: string[] = [];
+            const ex = tarStream.extract();
+            ex.on('entry', (h: { name: string }, s: NodeJS.ReadableStream, next: () => void) => {
+              files.push(h.name);
+              s.resume();
+              s.on('end', next);
+            });
+            ex.on('finish', () => {
+              requests.push({ version: o.options.version, files });
+              if (o.options.version === '2') cb(Object.assign(new Error('(HTTP code 400) unexpected - buildkit not supported by daemon'), { statusCode: 400, json: { message: 'buildkit not supported by daemon' } }));
+              else cb(null, Readable.from([`${JSON.stringify({ stream: 'Step 1/2 : FROM busybox\n' })}\n`, `${JSON.stringify({ stream: 'Successfully built 0123456789ab\n' })}\n`]));
+            });
+            o.file.pipe(ex);
+          },
+        },
+      },
+    } as unknown as Engine;
+    const infos: string[] = [];
+    const output: string[] = [];
+    const report = { step: () => undefined, info: (m: string) => infos.push(m), warn: () => undefined, output: (_: string, t: string) => output.push(t) };
+    assert.deepEqual(await buildImage(engine, { dockerfile: path.join(dir, 'Dockerfile'), context: dir, tag: 'hb-test:latest', env: {} }, report), { via: 'engine' });
+    assert.deepEqual(requests.map((r) => r.version), ['2', undefined]);
+    // the second request carries the whole context again
+    assert.deepEqual(requests[1].files.sort(), ['Dockerfile', 'a.txt']);
+    assert.deepEqual(requests[0].files.sort(), requests[1].files.sort());
+    assert.ok(infos.some((m) => /did not build with BuildKit \(buildkit not supported by daemon\); building with its classic builder/.test(m)), infos.join('\n'));
+    assert.match(output.join(''), /Step 1\/2 : FROM busybox/);
   });
 });
