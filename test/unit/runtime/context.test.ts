@@ -102,4 +102,18 @@ describe('runtime: the build context tar', () => {
     // a packer that read the large folder without a pause would hold the 1 ms timer back for most of the packing
     assert.ok(longest < ms / 4, `the event loop stalled for ${longest.toFixed(0)} ms of ${ms.toFixed(0)} ms of packing`);
   });
+
+  it('reaches its reader in pieces of 64 KB, not three small chunks per file', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 600; i++) files[`f${i}.txt`] = `${i}\n`;
+    const dir = makeFolder(files);
+    const sizes: number[] = [];
+    const stream = await packContext(dir, await contextFilter(dir));
+    for await (const c of stream) sizes.push((c as Buffer).length);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // 600 files of one block each, with their headers: over 600 KB in about ten pieces
+    assert.ok(total > 600 * 1024, `${total} bytes`);
+    assert.ok(sizes.length <= Math.ceil(total / (64 * 1024)) + 1, `${sizes.length} chunks`);
+    assert.ok(sizes.slice(0, -1).every((n) => n >= 64 * 1024));
+  });
 });
