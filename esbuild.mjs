@@ -54,10 +54,11 @@ const lazyTraces = {
     );
   },
 };
-// Inside dist/docker.js: dockerode's BuildKit support pulls in gRPC/protobuf and reads .proto files
-// at run time; HyperBox builds BuildKit Dockerfiles through the docker CLI instead, so it is left
-// out, and so is docker-modem's ssh transport: HyperBox's own (lazy-ssh.ts, with ssh2) is
-// dist/docker-ssh.js, loaded only for an ssh:// engine.
+// Inside dist/docker.js: dockerode's BuildKit support (a gRPC session, .proto files read at run
+// time) is left out: HyperBox gives the engine's BuildKit the context as a tar, with no session
+// (image.ts), reads its progress itself (buildkitProgress.ts), and builds Dockerfiles that need a
+// session (secrets, ssh) through the docker CLI. docker-modem's ssh transport is left out too:
+// HyperBox's own (lazy-ssh.ts, with ssh2) is dist/docker-ssh.js, loaded only for an ssh:// engine.
 const slimDockerode = {
   name: 'slim-dockerode',
   setup(build) {
@@ -83,7 +84,7 @@ const slimDockerode = {
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'
-          ? "module.exports = function () { throw new Error('BuildKit through the Engine API is not bundled; HyperBox builds BuildKit Dockerfiles with the docker CLI.'); };"
+          ? "module.exports = function () { throw new Error('dockerode\\'s BuildKit session is not bundled; HyperBox sends BuildKit builds their context as a tar (image.ts).'); };"
           : args.path === 'dockerode-context'
             ? "module.exports = function () { throw new Error('dockerode context packing is not bundled; pass a tar stream.'); };"
             : // HyperBox connects to ssh:// engines with its own transport (dist/docker-ssh.js, from lazy-ssh.ts)

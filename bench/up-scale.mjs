@@ -2,11 +2,15 @@
 // bench/up-scale: what `hb up` and `hb status` cost as the workspace grows, against the reference
 // `devcontainer up` (@devcontainers/cli) in the same run, on the same engine and local image.
 //
-//   node esbuild.mjs && node bench/up-scale.mjs [--sizes 1000,20000,100000] [--runs N] [--cold-runs N] [--no-ca | --ca-only]
+//   node esbuild.mjs && node bench/up-scale.mjs [--sizes 1000,20000,100000] [--runs N] [--cold-runs N] [--no-ca | --ca-only] [--reference-buildkit]
 //
 // The workspace: N small files (100 to a folder) and a Dockerfile that does `COPY . /app` FROM the
 // tests' busybox image (test/engine/images.ts, built locally: nothing is pulled). For each N:
-//  - cold up: no container, no image: build + create + start (median of --cold-runs, default 3);
+//  - cold up: no container, no image, and a file new to each run (so no build cache serves it):
+//    build + create + start (median of --cold-runs, default 3), with the 1-minute load average
+//    before each run (reference | hyperbox); the reference builds as its docker CLI does by default
+//    (here: the classic builder), --reference-buildkit adds a row with it on BuildKit
+//    (DOCKER_BUILDKIT=1);
 //  - up of the running container with nothing changed (median of --runs, default 5, after a warm-up);
 //  - hb status on that container (the reference has no status; the column shows `-`);
 //  - the drift check's own time: the "inputs hash" step of `hb up --json` (median).
@@ -15,6 +19,7 @@
 // Work folders live in bench/.work/up-scale (removed at the end, with their containers and images).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,10 +81,12 @@ function workspace(tool, n) {
 const TOOLS = {
   hyperbox: (folder, json) => [process.execPath, [CLI, 'up', folder, '--trust', ...(json ? ['--json'] : [])]],
   reference: (folder) => [REFERENCE, ['up', '--workspace-folder', folder, '--docker-path', DOCKER]],
+  // --reference-buildkit: the reference with DOCKER_BUILDKIT=1, so its docker CLI builds with BuildKit too
+  'reference-buildkit': (folder) => [REFERENCE, ['up', '--workspace-folder', folder, '--docker-path', DOCKER]],
 };
 
-function run(cmd, argv, withCa) {
-  const e = { ...env };
+function run(cmd, argv, withCa, extraEnv = {}) {
+  const e = { ...env, ...extraEnv };
   if (withCa) e.NODE_EXTRA_CA_CERTS = CA;
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { env: e, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -103,18 +110,26 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function measureTool(tool, n, withCa) {
+const load = () => loadavg()[0].toFixed(2);
+let coldRun = 0;
+
+function measureTool(tool, n, withCa, extraEnv = {}) {
   const folder = workspace(tool, n);
   const cold = [];
+  const loads = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     makeCold(folder);
-    cold.push(run(...TOOLS[tool](folder), withCa).s);
+    // a file new to every cold run: no builder's cache (BuildKit keeps one apart from the images) can serve it
+    writeFileSync(path.join(folder, '.bench-run'), `cold run ${++coldRun} ${process.pid} ${Date.now()}\n`);
+    loads.push(load());
+    cold.push(run(...TOOLS[tool](folder), withCa, extraEnv).s);
   }
+  if (tool === 'reference-buildkit') return { cold: median(cold), coldLoad: loads.join('/') };
   const [cmd, argv] = TOOLS[tool](folder);
   run(cmd, argv, withCa);
   const running = [];
   for (let i = 0; i < RUNS; i++) running.push(run(cmd, argv, withCa).s);
-  if (tool === 'reference') return { cold: median(cold), running: median(running) };
+  if (tool === 'reference') return { cold: median(cold), coldLoad: loads.join('/'), running: median(running) };
   const status = [];
   const drift = [];
   for (let i = 0; i < RUNS; i++) {
@@ -124,7 +139,7 @@ function measureTool(tool, n, withCa) {
     if (!step) throw new Error(`hb up --json has no "inputs hash" timing: ${JSON.stringify(out.timings)}`);
     drift.push(step.ms);
   }
-  return { cold: median(cold), running: median(running), status: median(status), driftMs: median(drift) };
+  return { cold: median(cold), coldLoad: loads.join('/'), running: median(running), status: median(status), driftMs: median(drift) };
 }
 
 const fmt = (s) => (s === undefined ? '-' : `${s.toFixed(2)} s`);
@@ -140,14 +155,16 @@ try {
     for (const n of SIZES) {
       const ref = measureTool('reference', n, withCa);
       const hb = measureTool('hyperbox', n, withCa);
-      results.push({ withCa, files: n, reference: ref, hyperbox: hb });
+      const kit = args.includes('--reference-buildkit') ? measureTool('reference-buildkit', n, withCa, { DOCKER_BUILDKIT: '1' }) : undefined;
+      results.push({ withCa, files: n, reference: ref, hyperbox: hb, ...(kit ? { referenceBuildKit: kit } : {}) });
       const goalCold = COLD_GOAL[n] ? `>= ${COLD_GOAL[n]}x: ${ref.cold / hb.cold >= COLD_GOAL[n] ? 'yes' : 'NO'}` : '';
       const goalDrift = DRIFT_GOALS[n] ? `<= ${DRIFT_GOALS[n]} ms: ${hb.driftMs <= DRIFT_GOALS[n] ? 'yes' : 'NO'}` : '';
       const row = (what, r, h, goal = '') => console.log(`  ${String(n).padStart(7)}  ${what.padEnd(16)} ${fmt(r).padStart(10)} ${fmt(h).padStart(10)} ${(r === undefined ? '-' : ratio(r, h)).padStart(7)}  ${goal}`);
-      row('cold up', ref.cold, hb.cold, goalCold);
-      row('up, running', ref.running, hb.running);
+      row('cold up', ref.cold, hb.cold, `${goalCold}${goalCold ? '  ' : ''}(load ${ref.coldLoad} | ${hb.coldLoad})`);
+      if (kit) row('cold up, ref BK', kit.cold, hb.cold, `reference with DOCKER_BUILDKIT=1 (load ${kit.coldLoad})`);
+      row('up, running', ref.running, hb.running, `(load ${load()})`);
       row('status, running', undefined, hb.status);
-      console.log(`  ${String(n).padStart(7)}  ${'drift check'.padEnd(16)} ${'-'.padStart(10)} ${`${hb.driftMs.toFixed(1)} ms`.padStart(10)} ${'-'.padStart(7)}  ${goalDrift}`);
+      console.log(`  ${String(n).padStart(7)}  ${'drift check'.padEnd(16)} ${'-'.padStart(10)} ${`${hb.driftMs.toFixed(1)} ms`.padStart(10)} ${'-'.padStart(7)}  ${goalDrift}${goalDrift ? '  ' : ''}(load ${load()})`);
     }
   }
 } finally {

@@ -1,5 +1,6 @@
-// hb up on `build` configs: the context tar and .dockerignore, args/target, BuildKit through the
-// docker CLI, a failing build, drift of the files COPY names, rebuild.
+// hb up on `build` configs: the context tar and .dockerignore, args/target, the engine's BuildKit
+// through the Engine API and its classic builder, BuildKit through the docker CLI, a failing build,
+// drift of the files COPY names, rebuild.
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -39,6 +40,9 @@ describe('engine: up (Dockerfile configs)', () => {
     const { result, log } = await hbUp(folder);
     assert.equal(result.state, 'running');
     assert.match(log.text, /Building image hb-build-/);
+    // the engine's BuildKit, given the tar as the context
+    assert.match(log.text, /#\d+ \[internal\] load remote build context/);
+    assert.match(log.text, /#\d+ \[dev \d\/\d\] COPY \. \/ctx/);
     const id = result.containerId!;
     assert.equal(dockerExec(id, 'cat /greeting').trim(), 'hello-arg');
     assert.equal(dockerExec(id, 'cat /stage').trim(), 'dev');
@@ -107,11 +111,21 @@ describe('engine: up (Dockerfile configs)', () => {
     assert.equal((await containersOf(bad)).length, 0);
   });
 
-  it('shows the failing step and its output when a build fails', async () => {
-    const folder = workspace('buildfail', { build: { dockerfile: 'Dockerfile' } }, {
-      '.devcontainer/Dockerfile': `FROM ${busyboxImage()}\nRUN echo fine\nRUN echo "about to fail" && echo "the reason" >&2 && exit 3\nRUN echo never\n`,
-    });
+  it('shows the failing step, its Dockerfile line and its output when a build fails, with BuildKit and with the classic builder', async () => {
+    const dockerfile = `FROM ${busyboxImage()}\nRUN echo fine\nRUN echo "about to fail" && echo "the reason" >&2 && exit 3\nRUN echo never\n`;
+    const folder = workspace('buildfail', { build: { dockerfile: 'Dockerfile' } }, { '.devcontainer/Dockerfile': dockerfile });
     await assert.rejects(hbUp(folder), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError);
+      assert.equal(e.code, 'build-failed');
+      assert.match(e.message, /failed at \[3\/4\] RUN echo "about to fail".*, Dockerfile line 3/);
+      assert.match(e.message, /exit code: 3/);
+      assert.match(e.message, /Last output:[\s\S]*about to fail[\s\S]*the reason/);
+      return true;
+    });
+    assert.equal((await containersOf(folder)).length, 0);
+
+    const classic = workspace('buildfail-classic', { build: { dockerfile: 'Dockerfile' } }, { '.devcontainer/Dockerfile': dockerfile });
+    await assert.rejects(hbUp(classic, { env: { ...process.env, DOCKER_BUILDKIT: '0' } }), (e: unknown) => {
       assert.ok(e instanceof RuntimeError);
       assert.equal(e.code, 'build-failed');
       assert.match(e.message, /failed at Step 3\/\d : RUN echo "about to fail".*, Dockerfile line 3/);
@@ -119,7 +133,6 @@ describe('engine: up (Dockerfile configs)', () => {
       assert.match(e.message, /Last output:[\s\S]*about to fail[\s\S]*the reason/);
       return true;
     });
-    assert.equal((await containersOf(folder)).length, 0);
   });
 
   it('finds drift in files COPY names (by size and mtime, hashing only what changed), and rebuild clears it', async () => {

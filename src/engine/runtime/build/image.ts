@@ -1,14 +1,17 @@
 // Getting the image a dev container runs: an `image` config uses the local image or pulls it; a
-// `build` config builds the Dockerfile — through the Engine API (classic builder, context sent as
-// a tar that respects .dockerignore), or, when the Dockerfile needs BuildKit, through a docker CLI
-// that can build with it (dockerCli.ts chooses which) with DOCKER_BUILDKIT=1.
+// `build` config builds the Dockerfile — through the Engine API (the context sent as a tar that
+// respects .dockerignore, to the engine's BuildKit where it has one, else its classic builder), or,
+// when the Dockerfile or build.options need what only a BuildKit client session gives (secrets,
+// ssh, cache mounts...), through a docker CLI that can build with it (dockerCli.ts chooses which)
+// with DOCKER_BUILDKIT=1.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageInspectInfo } from 'dockerode';
-import type { Engine } from '../engine/docker';
+import type { Engine, EngineInfo } from '../engine/docker';
 import { parseBuildOptions, type BuildParts } from './buildOptions';
 import { buildKitReason, parseDockerfile } from './dockerfile';
+import { BuildKitProgress } from './buildkitProgress';
 import { contextFilter, packContext } from './context';
 import { chooseBuildKitCli } from '../engine/dockerCli';
 import { lastLines, RuntimeError, throwIfCancelled } from '../errors';
@@ -220,7 +223,76 @@ function stepLine(instructions: ReturnType<typeof parseDockerfile>, step: string
   return ins && ins.keyword === m[3].toUpperCase() ? `, Dockerfile line ${ins.line}` : '';
 }
 
+/** Engine API build parameters (from build.options) that only the classic builder applies, by the flag that sets them. */
+const CLASSIC_ONLY: Record<string, string> = {
+  memory: '--memory',
+  memswap: '--memory-swap',
+  cpushares: '--cpu-shares',
+  cpuperiod: '--cpu-period',
+  cpuquota: '--cpu-quota',
+  cpusetcpus: '--cpuset-cpus',
+  cpusetmems: '--cpuset-mems',
+  cgroupparent: '--cgroup-parent',
+  isolation: '--isolation',
+  squash: '--squash',
+  shmsize: '--shm-size',
+};
+
+/**
+ * Why a build through the Engine API goes to the engine's classic builder rather than its
+ * BuildKit (undefined: BuildKit). BuildKit copies a large context much faster (the classic
+ * builder extracts the context, then copies it into a container and commits that), so it is
+ * used wherever the engine has it and the build asks for nothing only the classic builder does.
+ */
+export function classicBuilderReason(info: Pick<EngineInfo, 'name' | 'os' | 'apiVersion' | 'builder'> | undefined, env: NodeJS.ProcessEnv, dockerfile: string, parts?: BuildParts): string | undefined {
+  const setting = env.DOCKER_BUILDKIT?.trim().toLowerCase();
+  if (setting === '0' || setting === 'false') return `DOCKER_BUILDKIT=${env.DOCKER_BUILDKIT} asks for it`;
+  if (!info) return 'the engine did not say what it is';
+  if (/podman/i.test(info.name)) return `${info.name} builds with Buildah behind its Docker API`;
+  if (info.os && info.os !== 'linux') return `the engine runs on ${info.os}, where it has no BuildKit`;
+  if (info.builder === '1') return 'the engine is set to the classic builder (daemon.json "features": {"buildkit": false})';
+  const [major, minor] = info.apiVersion.split('.').map(Number);
+  if (!(major > 1 || (major === 1 && minor >= 39))) return `the engine's API ${info.apiVersion || '(unknown)'} is older than 1.39`;
+  const byId = parseDockerfile(dockerfile).find((i) => i.keyword === 'FROM' && /^(sha256:)?[0-9a-f]{12,64}$/.test(i.args.split(/\s+/).find((a) => !a.startsWith('--')) ?? ''));
+  if (byId) return `FROM names an image by its ID (line ${byId.line}), which BuildKit would look up in a registry`;
+  const flags = Object.keys(parts?.query ?? {}).filter((k) => CLASSIC_ONLY[k]).map((k) => CLASSIC_ONLY[k]);
+  if (parts?.ulimits.length) flags.push('--ulimit');
+  if (flags.length) return `build.options has ${flags.join(', ')}, which only the classic builder applies`;
+  const network = parts?.query.networkmode;
+  if (network !== undefined && !['', 'default', 'host', 'none'].includes(String(network))) return `build.options has --network ${network}, which BuildKit does not build in`;
+  return undefined;
+}
+
+/** Maps a BuildKit step name ("[3/4] RUN make", "[dev 2/3] COPY . /ctx") to its Dockerfile line, by its text. */
+function kitStepLine(instructions: ReturnType<typeof parseDockerfile>, name: string | undefined): string {
+  const m = name ? /^\[[^\]]*\d+\/\d+\] (\S+)\s+(.*)$/s.exec(name) : null;
+  if (!m) return '';
+  const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const found = instructions.filter((i) => i.keyword === m[1].toUpperCase() && flat(i.args) === flat(m[2]));
+  return found.length === 1 ? `, Dockerfile line ${found[0].line}` : '';
+}
+
 async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal?: AbortSignal, parts?: BuildParts): Promise<void> {
+  const info = await engine.info().catch(() => undefined);
+  const classic = classicBuilderReason(info, opts.env, text, parts);
+  if (!classic) {
+    try {
+      await buildThroughApi(engine, opts, text, report, signal, parts, true);
+      return;
+    } catch (e) {
+      // an engine that has no BuildKit (or has it turned off) says so before it builds anything
+      if (!(e instanceof BuildKitRefused)) throw e;
+      report.info(`The engine did not build with BuildKit (${e.message}); building with its classic builder.`);
+    }
+  } else if (/^FROM names/.test(classic)) report.output('build', `Building with the engine's classic builder: ${classic}.\n`);
+  else if (!/^DOCKER_BUILDKIT/.test(classic)) report.info(`Building with the engine's classic builder: ${classic}.`);
+  await buildThroughApi(engine, opts, text, report, signal, parts, false);
+}
+
+class BuildKitRefused extends Error {}
+
+/** One build through the Engine API: the context as a tar, to BuildKit (`version=2`, no session: the tar is the context) or to the classic builder. */
+async function buildThroughApi(engine: Engine, opts: BuildOptions, text: string, report: Reporter, signal: AbortSignal | undefined, parts: BuildParts | undefined, buildKit: boolean): Promise<void> {
   const rel = path.relative(opts.context, opts.dockerfile).split(path.sep).join('/');
   const outside = rel.startsWith('..') || path.isAbsolute(rel);
   const dockerfileInTar = outside ? `.hyperbox-Dockerfile-${process.pid}` : rel;
@@ -230,6 +302,7 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
   const instructions = parseDockerfile(text);
   let output = '';
   let step: string | undefined;
+  const kit = buildKit ? new BuildKitProgress() : undefined;
   let stream: NodeJS.ReadableStream;
   try {
     // build.options come after the config's args and target, as on a docker build command line
@@ -247,11 +320,21 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
       labels: { ...parts?.labels, ...opts.labels },
       extrahosts: parts?.extraHosts.length ? parts.extraHosts.join(',') : undefined,
       ulimits: parts?.ulimits.length ? JSON.stringify(parts.ulimits) : undefined,
+      version: buildKit ? '2' : undefined,
     };
     // a parameter left undefined would reach the engine as an empty value
     for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
-    stream = await engine.docker.buildImage(tar, params);
+    // the request dockerode's buildImage makes, without the gRPC session it opens for version=2
+    // (the session serves local folders, secrets and registry credentials; the tar is the context)
+    stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      (engine.docker.modem as unknown as { dial(o: object, cb: (err: unknown, res: unknown) => void): void }).dial(
+        { path: '/build?', method: 'POST', file: tar, options: params, isStream: true, abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } },
+        (err, res) => (err ? reject(err) : resolve(res as NodeJS.ReadableStream)),
+      ),
+    );
   } catch (e) {
+    tar.destroy();
+    if (buildKit && /buildkit/i.test(dockerMessage(e))) throw new BuildKitRefused(dockerMessage(e));
     throw new RuntimeError('build-failed', `The engine refused to build ${opts.dockerfile}: ${dockerMessage(e)}.`);
   }
   await new Promise<void>((resolve, reject) => {
@@ -260,6 +343,11 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
       reject(new RuntimeError('cancelled', 'The build was cancelled.'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    const show = (t: string) => {
+      output += t;
+      if (output.length > 64_000) output = output.slice(-32_000);
+      report.output('build', t);
+    };
     engine.docker.modem.followProgress(
       stream,
       (err: Error | null) => {
@@ -267,19 +355,27 @@ async function buildWithApi(engine: Engine, opts: BuildOptions, text: string, re
         if (err) reject(err);
         else resolve();
       },
-      (ev: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+      (ev: { stream?: string; id?: string; aux?: unknown; error?: string; errorDetail?: { message?: string } }) => {
+        if (kit && ev.id === 'moby.buildkit.trace' && typeof ev.aux === 'string') {
+          let lines = '';
+          try {
+            lines = kit.add(ev.aux);
+          } catch (e) {
+            lines = `(a BuildKit progress message could not be read: ${(e as Error).message})\n`;
+          }
+          if (lines) show(lines);
+        }
         if (ev.stream) {
-          output += ev.stream;
-          if (output.length > 64_000) output = output.slice(-32_000);
+          show(ev.stream);
           for (const l of ev.stream.split('\n')) if (l.startsWith('Step ')) step = l.trim();
-          report.output('build', ev.stream);
         }
         if (ev.error) {
           signal?.removeEventListener('abort', onAbort);
+          const at = kit ? (kit.failed ? ` at ${kit.failed}${kitStepLine(instructions, kit.failed)}` : '') : step ? ` at ${step}${stepLine(instructions, step)}` : '';
           reject(
             new RuntimeError(
               'build-failed',
-              `Building ${opts.dockerfile} failed${step ? ` at ${step}${stepLine(instructions, step)}` : ''}: ${ev.errorDetail?.message ?? ev.error}\n` +
+              `Building ${opts.dockerfile} failed${at}: ${ev.errorDetail?.message ?? ev.error}\n` +
                 `Last output:\n${lastLines(output)}\nFix the Dockerfile (or what it runs), then run hb up again.`,
             ),
           );

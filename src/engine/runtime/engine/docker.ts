@@ -14,6 +14,8 @@ export interface EngineInfo {
   os: string;
   /** Empty when the engine was asked the quick way (/_ping). */
   arch: string;
+  /** The builder the engine says it uses by default (/_ping's Builder-Version: "1" classic, "2" BuildKit); empty when it does not say. */
+  builder?: string;
 }
 
 export interface Engine {
@@ -155,6 +157,7 @@ async function whoIs(docker: Dockerode, endpoint: DockerEndpoint, pingLimitMs: n
         apiVersion: String(headers['api-version'] ?? ''),
         os: String(headers.ostype ?? ''),
         arch: '',
+        builder: String(headers['builder-version'] ?? ''),
       };
     }
   }

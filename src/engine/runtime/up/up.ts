@@ -349,8 +349,8 @@ async function upWithEngine(
         createdInspect = undefined;
       }
     }
-    // a new image's build does not need the drift hash (only the container's label does): the two
-    // run side by side, which on a large context hides the hash behind the build
+    // a new image needs the drift hash only for the container's label, but it is awaited before the
+    // build reads its context (below), so a file changed meanwhile shows as drift, never hides
     const buildsImage = !existing && resolved.kind === 'dockerfile';
     let inputs: Inputs = buildsImage ? {} : await inputsHash;
 
@@ -441,7 +441,9 @@ async function upWithEngine(
         const build = config.build ?? {};
         // an image prewarmed for exactly these inputs while the host was calm (live/prewarm.ts)
         const t0 = performance.now();
-        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, await inputsHash, imageName);
+        // the inputs are hashed before the context is packed: a file changed in between then shows as drift
+        const hashed = await inputsHash;
+        const pre = opts.noCache ? undefined : await usePrewarmed(engine, env, id, hashed, imageName);
         prewarmedBuildMs = pre?.savedMs ?? 0;
         if (pre) {
           const saved = pre.savedMs !== undefined ? `; it saved a ${(pre.savedMs / 1000).toFixed(1)} s build` : '';
