@@ -22,6 +22,7 @@ import { closeSync, constants, openSync, readSync, promises as fs } from 'node:f
 import { RuntimeError } from '../runtime/errors';
 import { namesOfNumbers } from './resolver';
 import { which } from '../util/program';
+import { programName } from './strace';
 import type { SyscallRecord } from './types';
 
 const KMSG = '/dev/kmsg';
@@ -143,6 +144,8 @@ interface Rec {
   seq: number;
   pid: number;
   exe: string;
+  /** The executable, with the applet's name for a multi-call binary (`/bin/busybox sleep`). */
+  program: string;
   arch: string;
   nr: number;
 }
@@ -184,11 +187,13 @@ export function parseKmsg(text: string, since: number): { records: Rec[]; lost?:
     const body = audit[3];
     const exe = field(body, 'exe', true);
     const comm = field(body, 'comm', true) ?? '?';
+    // runc's init runs from a memfd: its executable reads "/", its command names it
+    const named = exe && exe !== '/' && exe !== '(null)' ? exe : comm;
     records.push({
       seq,
       pid: Number(field(body, 'pid')),
-      // runc's init runs from a memfd: its executable reads "/", its command names it
-      exe: exe && exe !== '/' && exe !== '(null)' ? exe : comm,
+      exe: named,
+      program: programName(named, comm),
       arch: field(body, 'arch') ?? '',
       nr: Number(field(body, 'syscall')),
     });
@@ -212,13 +217,13 @@ export async function seccompLogCalls(text: string, since: number, containerId: 
   const pids = [...new Set(records.map((r) => r.pid))];
   const elsewhere = new Set<number>();
   await Promise.all(pids.map(async (p) => (await belongsElsewhere(p, containerId)) && elsewhere.add(p)));
-  const mine: { arch: string; nr: number; exe: string }[] = [];
+  const mine: { arch: string; nr: number; exe: string; program: string }[] = [];
   for (const r of records) {
     if (elsewhere.has(r.pid)) continue;
     // an x32 call comes under x86_64 with the x32 bit set in its number (libseccomp resolves it so)
     const arch = AUDIT_ARCH[r.arch] === 'x86_64' && r.nr & X32_BIT ? 'x32' : AUDIT_ARCH[r.arch];
     if (!arch) throw new RuntimeError('unsupported', `The seccomp log names architecture ${r.arch}, which hb does not know: record with --strace.`);
-    mine.push({ arch, nr: r.nr, exe: r.exe });
+    mine.push({ arch, nr: r.nr, exe: r.exe, program: r.program });
   }
   const tables = new Map<string, Map<number, string>>();
   for (const arch of new Set(mine.map((m) => m.arch))) {
@@ -228,8 +233,9 @@ export async function seccompLogCalls(text: string, since: number, containerId: 
   for (const r of mine) {
     const name = tables.get(r.arch)!.get(r.nr) ?? `#${r.nr}`;
     let c = calls.get(name);
-    if (!c) calls.set(name, (c = { name, count: 0, firstExe: r.exe, failed: 0, errnos: [] }));
+    if (!c) calls.set(name, (c = { name, count: 0, firstExe: r.exe, programs: [], failed: 0, errnos: [] }));
     c.count++;
+    if (!c.programs!.includes(r.program)) c.programs = [...c.programs!, r.program].sort();
   }
   const kept = mine.length;
   return { calls, lost, records: kept };
