@@ -22,7 +22,7 @@ import { measureEngineDefault } from '../../src/engine/seccomp/engineDefault';
 import { generateSeccomp, loadRecordings, recordSeccomp, validateSeccomp } from '../../src/engine/seccomp/ops';
 import { BASE_SET, mergeRecordings } from '../../src/engine/seccomp/profile';
 import { resolveNames } from '../../src/engine/seccomp/resolver';
-import { RECORDING_PROFILE, runWorkload } from '../../src/engine/seccomp/run';
+import { copiesRemoved, RECORDING_PROFILE, runWorkload } from '../../src/engine/seccomp/run';
 import { LOG_RECORDING_PROFILE, seccompLogUnavailable } from '../../src/engine/seccomp/seccompLog';
 import { busyboxImage, nodeImage, pythonImage } from '../../test/engine/images';
 
@@ -157,6 +157,8 @@ for (const app of APPS) {
     await runWorkload({ engine, folder, env, command, trusted: true, report, profile: RECORDING_PROFILE, trace: false, drive: driven(mixes.A, plain) });
     if (!logWhy) await runWorkload({ engine, folder, env, command, trusted: true, report, mechanism: 'seccomp-log', profile: LOG_RECORDING_PROFILE, drive: driven(mixes.A, logged) });
     await runWorkload({ engine, folder, env, command, trusted: true, report, mechanism: 'strace', profile: RECORDING_PROFILE, drive: driven(mixes.A, traced) });
+    // the copies' removal goes on after each run: done before the next round, so it does not weigh on it
+    await copiesRemoved();
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const all = (a: number[]) => a.map((x) => x.toFixed(0)).join(' ');
@@ -166,6 +168,7 @@ for (const app of APPS) {
   console.log(`${app.label} overhead recorded with strace (--strace): median ${median(traced).toFixed(0)} ms (${all(traced)}): ${(median(traced) / median(plain)).toFixed(2)}×, medians of ${runs} (${load()})`);
   spawnSync(process.execPath, ['dist/cli.js', 'down', folder], { env });
 }
+await copiesRemoved();
 await fs.rm(root, { recursive: true, force: true });
 }
 
