@@ -153,13 +153,30 @@ interface Rec {
 const AUDIT_ARCH: Record<string, string> = { c000003e: 'x86_64', '40000003': 'x86', c00000b7: 'aarch64', '40000028': 'arm' };
 const X32_BIT = 0x40000000;
 
-/** An audit field's value: bare (numbers), or for a string "quoted", or hex-encoded when it holds a space or a quote. */
-function field(body: string, name: string, text = false): string | undefined {
-  const m = new RegExp(`(?:^| )${name}=("([^"]*)"|\\S+)`).exec(body);
-  if (!m) return undefined;
-  if (m[2] !== undefined) return m[2];
-  return text && /^([0-9A-F]{2})+$/.test(m[1]) ? Buffer.from(m[1], 'hex').toString('utf8') : m[1];
+/**
+ * An audit record's fields, read in one pass (a Python app's recording has tens of thousands of
+ * records). Values are bare (numbers), "quoted", or hex-encoded when they hold a space or a quote:
+ * so a space always separates two fields.
+ */
+function fields(body: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of body.split(' ')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && !out.has(part.slice(0, eq))) out.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return out;
 }
+
+/** A string field's text: unquoted, or decoded from hex. */
+function textOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1);
+  return /^([0-9A-F]{2})+$/.test(value) ? Buffer.from(value, 'hex').toString('utf8') : value;
+}
+
+const LOST = /kauditd_printk_skb: \d+ callbacks suppressed|audit: audit_lost=|audit_backlog=\d+ > audit_backlog_limit/;
+const AUDIT = /^audit: type=(\d+) audit\(\d+\.\d+:(\d+)\): (.*)$/;
+const LINE = /^\d+,(\d+),\d+,[^;]*;(.*)$/;
 
 /**
  * The seccomp log records in the kernel log's text after sequence number `since`, and what shows
@@ -172,30 +189,33 @@ export function parseKmsg(text: string, since: number): { records: Rec[]; lost?:
   let prevSeq = -1;
   let lost: string | undefined;
   for (const line of text.split('\n')) {
-    const m = /^\d+,(\d+),\d+,[^;]*;(.*)$/.exec(line);
+    const m = LINE.exec(line);
     if (!m) continue;
     const seq = Number(m[1]);
     if (seq <= since) continue;
     if (prevSeq >= 0 && seq !== prevSeq + 1) lost ??= `the kernel log skipped records ${prevSeq + 1}-${seq - 1} (it overflowed before they were read)`;
     prevSeq = seq;
     const msg = m[2];
-    if (/kauditd_printk_skb: \d+ callbacks suppressed|audit: audit_lost=|audit_backlog=\d+ > audit_backlog_limit/.test(msg)) lost ??= `the kernel dropped audit records ("${msg.trim()}")`;
-    const audit = /^audit: type=(\d+) audit\(\d+\.\d+:(\d+)\): (.*)$/.exec(msg);
-    if (!audit) continue;
+    const audit = AUDIT.exec(msg);
+    if (!audit) {
+      if (LOST.test(msg)) lost ??= `the kernel dropped audit records ("${msg.trim()}")`;
+      continue;
+    }
     serials.add(Number(audit[2]));
-    if (audit[1] !== '1326' || field(audit[3], 'code') !== CODE_LOG) continue;
-    const body = audit[3];
-    const exe = field(body, 'exe', true);
-    const comm = field(body, 'comm', true) ?? '?';
+    if (audit[1] !== '1326') continue;
+    const f = fields(audit[3]);
+    if (f.get('code') !== CODE_LOG) continue;
+    const exe = textOf(f.get('exe'));
+    const comm = textOf(f.get('comm')) ?? '?';
     // runc's init runs from a memfd: its executable reads "/", its command names it
     const named = exe && exe !== '/' && exe !== '(null)' ? exe : comm;
     records.push({
       seq,
-      pid: Number(field(body, 'pid')),
+      pid: Number(f.get('pid')),
       exe: named,
       program: programName(named, comm),
-      arch: field(body, 'arch') ?? '',
-      nr: Number(field(body, 'syscall')),
+      arch: f.get('arch') ?? '',
+      nr: Number(f.get('syscall')),
     });
   }
   const sorted = [...serials].sort((a, b) => a - b);
