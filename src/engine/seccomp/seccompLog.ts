@@ -154,18 +154,12 @@ const AUDIT_ARCH: Record<string, string> = { c000003e: 'x86_64', '40000003': 'x8
 const X32_BIT = 0x40000000;
 
 /**
- * An audit record's fields, read in one pass (a Python app's recording has tens of thousands of
- * records). Values are bare (numbers), "quoted", or hex-encoded when they hold a space or a quote:
- * so a space always separates two fields.
+ * A seccomp record's fields, in the order the kernel writes them (audit_seccomp: the task's
+ * auid, uid, gid, ses, subj, pid, comm and exe, then sig, arch, syscall, compat, ip and code): one
+ * match per record, as a Python app's recording has tens of thousands of them. Values are bare,
+ * "quoted", or hex-encoded when they hold a space or a quote (the subject before pid may hold one).
  */
-function fields(body: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of body.split(' ')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && !out.has(part.slice(0, eq))) out.set(part.slice(0, eq), part.slice(eq + 1));
-  }
-  return out;
-}
+const SECCOMP_FIELDS = / pid=(\d+) comm=("[^"]*"|\S+) exe=("[^"]*"|\S+) sig=\d+ arch=([0-9a-f]+) syscall=(\d+) compat=\d+ ip=\S+ code=(\S+)/;
 
 /** A string field's text: unquoted, or decoded from hex. */
 function textOf(value: string | undefined): string | undefined {
@@ -203,19 +197,19 @@ export function parseKmsg(text: string, since: number): { records: Rec[]; lost?:
     }
     serials.add(Number(audit[2]));
     if (audit[1] !== '1326') continue;
-    const f = fields(audit[3]);
-    if (f.get('code') !== CODE_LOG) continue;
-    const exe = textOf(f.get('exe'));
-    const comm = textOf(f.get('comm')) ?? '?';
+    const f = SECCOMP_FIELDS.exec(audit[3]);
+    if (!f || f[6] !== CODE_LOG) continue;
+    const exe = textOf(f[3]);
+    const comm = textOf(f[2]) ?? '?';
     // runc's init runs from a memfd: its executable reads "/", its command names it
     const named = exe && exe !== '/' && exe !== '(null)' ? exe : comm;
     records.push({
       seq,
-      pid: Number(f.get('pid')),
+      pid: Number(f[1]),
       exe: named,
       program: programName(named, comm),
-      arch: f.get('arch') ?? '',
-      nr: Number(f.get('syscall')),
+      arch: f[4],
+      nr: Number(f[5]),
     });
   }
   const sorted = [...serials].sort((a, b) => a - b);
