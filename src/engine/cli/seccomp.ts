@@ -84,7 +84,7 @@ export const seccompCommand: Command = {
         for (const w of r.warnings) report.warn(w);
         if (ctx.values.json) json(r);
         else {
-          ctx.out(`Wrote ${r.file} in ${Math.round(performance.now() - started)} ms: ${r.allowed.length} syscalls allowed (the workload made ${r.distinct} distinct calls in ${r.recordings} recording${r.recordings === 1 ? '' : 's'}).\n`);
+          ctx.out(`Wrote ${r.file} in ${Math.round(performance.now() - started)} ms: ${r.allowed.length} syscalls allowed (${r.recordings} recording${r.recordings === 1 ? '' : 's'} hold ${r.distinct} distinct calls of the workload, the container's own processes and the runtime).\n`);
           if (r.added.length) ctx.out(`${c.green('added:')} ${r.added.join(' ')}\n`);
           if (r.removed.length) ctx.out(`${c.yellow('removed:')} ${r.removed.join(' ')}\n`);
           ctx.out(`Next: hb seccomp validate${ctx.positionals[1] ? ` ${ctx.positionals[1]}` : ''} runs the workload under it.\n`);
