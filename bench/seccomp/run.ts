@@ -19,9 +19,10 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { connectEngine } from '../../src/engine/runtime/engine/docker';
 import { measureEngineDefault } from '../../src/engine/seccomp/engineDefault';
-import { generateSeccomp, recordSeccomp, validateSeccomp } from '../../src/engine/seccomp/ops';
+import { generateSeccomp, loadRecordings, recordSeccomp, validateSeccomp } from '../../src/engine/seccomp/ops';
+import { BASE_SET, mergeRecordings } from '../../src/engine/seccomp/profile';
 import { resolveNames } from '../../src/engine/seccomp/resolver';
-import { RECORDING_PROFILE, runWorkload } from '../../src/engine/seccomp/run';
+import { copiesRemoved, RECORDING_PROFILE, runWorkload } from '../../src/engine/seccomp/run';
 import { LOG_RECORDING_PROFILE, seccompLogUnavailable } from '../../src/engine/seccomp/seccompLog';
 import { busyboxImage, nodeImage, pythonImage } from '../../test/engine/images';
 
@@ -125,7 +126,20 @@ for (const app of APPS) {
   const genMs = performance.now() - t0;
   const writtenAfter = Date.now() - rec.workloadEndedAt;
   const made = gen.allowed.length;
-  console.log(`${app.label}: ${made} syscalls allowed (goal ≤ ${app.goal}); the workload made ${gen.distinct} distinct calls (the floor); Docker's default allows ${measured.allowed} on ${measured.arch}: ${(100 * (1 - made / measured.allowed)).toFixed(0)} % fewer (${load()})`);
+  // who made what: the workload's own program (node, python3.x) against the container's other
+  // processes (the runtime's init, the keep-alive, HyperBox's environment probe)
+  const calls = mergeRecordings(await loadRecordings(env, rec.workspaceFolder));
+  const own = (p: string) => path.posix.basename(p.split(' ')[0]).startsWith(path.posix.basename(command[0]));
+  const workloadOwn = calls.filter((c) => c.programs!.some(own)).map((c) => c.name);
+  const others = new Map<string, string[]>();
+  for (const c of calls) if (!c.programs!.some(own)) others.set(c.programs!.join(' + '), [...(others.get(c.programs!.join(' + ')) ?? []), c.name]);
+  const base = BASE_SET.map((b) => b.name).filter((n) => !calls.some((c) => c.name === n));
+  console.log(`${app.label}: ${made} syscalls allowed (goal ≤ ${app.goal}); the workload itself (${command[0]}) made ${workloadOwn.length} distinct calls (the floor for any profile that runs it); with the container's other processes ${gen.distinct} distinct calls were recorded${gen.refused.length ? `, ${gen.refused.length} kept refused (${gen.refused.join(', ')})` : ''}${base.length ? `, plus the base set's unrecorded ${base.join(', ')}` : ''}; Docker's default allows ${measured.allowed} on ${measured.arch}: ${(100 * (1 - made / measured.allowed)).toFixed(0)} % fewer (${load()})`);
+  for (const [who, names] of [...others].sort()) console.log(`  only ${who}: ${names.length} (${names.join(' ')})`);
+  if (process.env.BENCH_PROGRAMS) {
+    const programs = [...new Set(calls.flatMap((c) => c.programs!))].sort();
+    for (const p of programs) console.log(`  ${p} made: ${calls.filter((c) => c.programs!.includes(p)).map((c) => c.name).join(' ')}`);
+  }
   console.log(`${app.label} recording (${rec.mechanism}): ${rec.calls} calls in ${(rec.durationMs / 1000).toFixed(1)} s; the profile was written ${writtenAfter} ms after the workload's process ended (stopping the copy, reading the record, generate: ${genMs.toFixed(0)} ms of it) (goal ≤ 1000) (${load()})`);
 
   // 2. three enforced replays with other mixes
@@ -143,6 +157,8 @@ for (const app of APPS) {
     await runWorkload({ engine, folder, env, command, trusted: true, report, profile: RECORDING_PROFILE, trace: false, drive: driven(mixes.A, plain) });
     if (!logWhy) await runWorkload({ engine, folder, env, command, trusted: true, report, mechanism: 'seccomp-log', profile: LOG_RECORDING_PROFILE, drive: driven(mixes.A, logged) });
     await runWorkload({ engine, folder, env, command, trusted: true, report, mechanism: 'strace', profile: RECORDING_PROFILE, drive: driven(mixes.A, traced) });
+    // the copies' removal goes on after each run: done before the next round, so it does not weigh on it
+    await copiesRemoved();
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const all = (a: number[]) => a.map((x) => x.toFixed(0)).join(' ');
@@ -152,6 +168,7 @@ for (const app of APPS) {
   console.log(`${app.label} overhead recorded with strace (--strace): median ${median(traced).toFixed(0)} ms (${all(traced)}): ${(median(traced) / median(plain)).toFixed(2)}×, medians of ${runs} (${load()})`);
   spawnSync(process.execPath, ['dist/cli.js', 'down', folder], { env });
 }
+await copiesRemoved();
 await fs.rm(root, { recursive: true, force: true });
 }
 

@@ -47,7 +47,7 @@ export interface SeccompGenerateResult {
   file: string;
   /** Syscalls the profile allows (some only with argument rules), sorted. */
   allowed: string[];
-  /** Distinct syscalls the recordings hold. */
+  /** Distinct syscalls the recordings hold: the workload's, the container's own processes' (keep-alive, HyperBox's probe) and the runtime's. */
   distinct: number;
   recordings: number;
   /** Calls made but always refused by the kernel: kept refused. */
@@ -158,7 +158,7 @@ export interface SeccompView {
   groups: { category: string; syscalls: SeccompSyscallView[] }[];
   /** Calls the profile refuses on purpose (they failed while recording too), with the errno. */
   refused: { name: string; errno: string }[];
-  /** Distinct syscalls in the recordings (the floor); null without a recording. */
+  /** Distinct syscalls in the recordings (the workload's, the container's own processes' and the runtime's); null without a recording. */
   distinct: number | null;
   recordings: number;
   /** What the engine's own default allows, when it was measured (while recording). */

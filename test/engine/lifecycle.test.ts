@@ -7,7 +7,7 @@ import { RuntimeError } from '../../src/engine/runtime/errors';
 import { stop } from '../../src/engine/runtime/ops';
 import { up } from '../../src/engine/runtime/up/up';
 import { busyboxImage, devUserImage } from './images';
-import { collector, containersOf, dockerExec, hbUp, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
+import { collector, containersOf, dockerExec, hb, hbUp, removeEverythingUnder, TEST_ROOT, waitFor, workspace } from './helpers';
 
 const LOG = '/tmp/hooks.log';
 const readLog = (id: string) => dockerExec(id, `cat ${LOG} 2>/dev/null || true`).trim().split('\n').filter(Boolean);
@@ -110,6 +110,29 @@ describe('engine: lifecycle commands', () => {
     const none = workspace('noprobe', { image: devUserImage(), remoteUser: 'dev', userEnvProbe: 'none', postCreateCommand: 'echo "[$PROFILE_LOADED]" > /tmp/probe' });
     const r2 = await hbUp(none);
     assert.equal(dockerExec(r2.result.containerId!, 'cat /tmp/probe').trim(), '[]');
+  });
+
+  it('hb exec gets the environment of the login shell /etc/passwd names, and of /bin/sh when that shell is missing', async () => {
+    // no hooks: the first hb exec probes (nothing was cached at up)
+    const folder = workspace('probeshell', { image: busyboxImage() });
+    const { result } = await hbUp(folder);
+    const id = result.containerId!;
+    // root's shell (passwd's first line): a script that marks the environment, then runs sh
+    dockerExec(id, `printf '#!/bin/sh\\nexport VIA_MYSHELL=yes\\nexec /bin/sh "$@"\\n' > /bin/myshell; chmod +x /bin/myshell; sed -i '1s#:/bin/sh$#:/bin/myshell#' /etc/passwd`);
+    assert.equal(dockerExec(id, 'head -n 1 /etc/passwd; /bin/myshell -c \'echo $VIA_MYSHELL\'').trim(), 'root:x:0:0:root:/root:/bin/myshell\nyes');
+    const ex = hb(['exec', '--folder', folder, '--', 'sh', '-c', 'echo "[$VIA_MYSHELL] [$PROFILE_LOADED]"']);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.equal(ex.stdout.trim(), '[yes] [yes]');
+    assert.doesNotMatch(ex.stderr, /Could not read/);
+
+    const gone = workspace('probenoshell', { image: busyboxImage() });
+    const r2 = await hbUp(gone);
+    dockerExec(r2.result.containerId!, `sed -i '1s#:/bin/sh$#:/bin/no-such-shell#' /etc/passwd`);
+    assert.equal(dockerExec(r2.result.containerId!, 'head -n 1 /etc/passwd').trim(), 'root:x:0:0:root:/root:/bin/no-such-shell');
+    const ex2 = hb(['exec', '--folder', gone, '--', 'sh', '-c', 'echo "[$PROFILE_LOADED]"']);
+    assert.equal(ex2.code, 0, ex2.stderr);
+    assert.equal(ex2.stdout.trim(), '[yes]');
+    assert.doesNotMatch(ex2.stderr, /Could not read/);
   });
 
   it('gives the remote user the local UID/GID (updateRemoteUserUID) before any command runs', async () => {

@@ -1,7 +1,8 @@
 // `hb seccomp record|generate|validate|apply`: seccomp profiles made from what the workload really
 // does (src/engine/seccomp), proven by running the workload again under them.
 import * as path from 'node:path';
-import { withEngine } from '../runtime/engine/docker';
+import { withEngine, type Engine } from '../runtime/engine/docker';
+import { copiesRemoved } from '../seccomp/run';
 import { applySeccomp, generateSeccomp, recordSeccomp, validateSeccomp } from '../seccomp/ops';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors } from './format';
@@ -83,7 +84,7 @@ export const seccompCommand: Command = {
         for (const w of r.warnings) report.warn(w);
         if (ctx.values.json) json(r);
         else {
-          ctx.out(`Wrote ${r.file} in ${Math.round(performance.now() - started)} ms: ${r.allowed.length} syscalls allowed (the workload made ${r.distinct} distinct calls in ${r.recordings} recording${r.recordings === 1 ? '' : 's'}).\n`);
+          ctx.out(`Wrote ${r.file} in ${Math.round(performance.now() - started)} ms: ${r.allowed.length} syscalls allowed (${r.recordings} recording${r.recordings === 1 ? '' : 's'} hold ${r.distinct} distinct calls of the workload, the container's own processes and the runtime).\n`);
           if (r.added.length) ctx.out(`${c.green('added:')} ${r.added.join(' ')}\n`);
           if (r.removed.length) ctx.out(`${c.yellow('removed:')} ${r.removed.join(' ')}\n`);
           ctx.out(`Next: hb seccomp validate${ctx.positionals[1] ? ` ${ctx.positionals[1]}` : ''} runs the workload under it.\n`);
@@ -97,7 +98,9 @@ export const seccompCommand: Command = {
         return EXIT_OK;
       }
       const durationS = duration(ctx);
-      return await withEngine(ctx.env, async (engine) => {
+      // the copies a run made are removed in the background once its result is in: hb waits for that before it exits
+      return await withEngine(ctx.env, (engine) => runIn(engine).finally(copiesRemoved));
+      async function runIn(engine: Engine): Promise<number> {
         const base = { engine, folder, configFile: configOf(ctx), env: ctx.env, command, durationS, trusted: cliTrust(ctx), report, signal: ctx.signal };
         if (sub === 'record') {
           const r = await recordSeccomp({ ...base, mechanism: ctx.values.strace ? 'strace' : undefined });
@@ -125,7 +128,7 @@ export const seccompCommand: Command = {
           else if (r.denials.length) ctx.out(`${r.denials.length} syscall${r.denials.length === 1 ? '' : 's'} blocked under ${r.file}: record the workload doing this, then hb seccomp generate again.\n`);
         }
         return r.ok ? EXIT_OK : EXIT_FAILURE;
-      });
+      }
     } catch (e) {
       report.flush();
       return failure(ctx, `seccomp ${sub}`, e);

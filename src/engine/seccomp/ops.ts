@@ -50,6 +50,8 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
     mechanism = why ? 'strace' : 'seccomp-log';
     if (why) warnings.push(`Recorded with strace, which stops the workload at every call (slower), instead of the kernel's seccomp log: ${why}.`);
   }
+  // whether the engine's default was measured before, asked now: not between the workload's end and the profile
+  const knownDefault = cachedEngineDefault(o.engine, o.env).catch(() => undefined);
   const run = await runWorkload({ ...o, mechanism, profile: mechanism === 'seccomp-log' ? LOG_RECORDING_PROFILE : RECORDING_PROFILE });
   const syscalls = [...run.trace!.calls.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   if (mechanism === 'seccomp-log') for (const s of syscalls) if (s.name === 'socket' || s.name === 'personality') s.argsUnknown = true;
@@ -64,7 +66,7 @@ export async function recordSeccomp(o: WorkloadOptions): Promise<SeccompRecordRe
   if (run.ownExit) warnings.push(`The dev container's own process (${[...run.keepAlive.entrypoint, ...run.keepAlive.cmd].join(' ')}) exited with ${run.ownExit.exitCode} while the workload ran: the recording covers it only until then.\n${run.ownExit.logTail.trim()}`);
   if (run.ended === 'exited' && run.exitCode !== 0) warnings.push(`The workload failed (exit code ${run.exitCode}): the recording shows what it did until then, which may not be what it does when it works.\n${run.logTail.trim()}`);
   // what the engine's own default allows, once per engine (the panel shows the profile beside it)
-  if (!(await cachedEngineDefault(o.engine, o.env).catch(() => undefined))) {
+  if (!(await knownDefault)) {
     o.report.step("Measuring the engine's default seccomp profile (once per engine)");
     await measureEngineDefault({ engine: o.engine, env: o.env, image: run.image, entrypoint: run.keepAlive.entrypoint, cmd: run.keepAlive.cmd, signal: o.signal }).catch((e: Error) =>
       warnings.push(`The engine's default seccomp profile could not be measured (${e.message}): the profile is not compared with it.`),

@@ -34,10 +34,11 @@ export function mergeRecordings(recordings: SeccompRecording[]): SyscallRecord[]
     for (const s of rec.syscalls) {
       const m = merged.get(s.name);
       if (!m) {
-        merged.set(s.name, { ...s, errnos: [...s.errnos], ...(s.firstArgs ? { firstArgs: [...s.firstArgs] } : {}) });
+        merged.set(s.name, { ...s, errnos: [...s.errnos], ...(s.firstArgs ? { firstArgs: [...s.firstArgs] } : {}), ...(s.programs ? { programs: [...s.programs] } : {}) });
         continue;
       }
       m.count += s.count;
+      if (s.programs || m.programs) m.programs = [...new Set([...(m.programs ?? []), ...(s.programs ?? [])])].sort();
       m.failed += s.failed;
       if (s.argsUnknown) m.argsUnknown = true;
       m.errnos = [...new Set([...m.errnos, ...s.errnos])].sort();

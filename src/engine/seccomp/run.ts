@@ -224,6 +224,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   let kmsg: LogRecorder | undefined;
   const state: { ended: WorkloadRun['ended'] } = { ended: 'exited' };
   const started = Date.now();
+  let removing: Promise<void> | undefined;
+  let done = false;
   const blockedIn = async (): Promise<string> => {
     if (!strace || !o.deniedErrno) return '';
     await stopStrace(strace);
@@ -243,7 +245,6 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       kmsg = await startLogRecorder(file, o.env);
     }
     o.report.step(`Starting a temporary copy of the dev container from ${info.Config.Image} (it runs ${own || "the image's command"})`);
-    const waiting = container.wait({ condition: 'next-exit' });
     try {
       await container.start();
     } catch (e) {
@@ -329,9 +330,16 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     const after = await container.inspect();
     const ownExit = after.State.Running || stoppedCopy ? null : after.State.ExitCode;
     const ownLogs = ownExit === null ? '' : await containerLogs(container);
-    // then stopped as docker stop does (SIGTERM to it): its way out is recorded too
-    await container.stop({ t: 5 }).catch(() => undefined);
-    await waiting.catch(() => undefined);
+    // then stopped as docker stop does (its stop signal, SIGKILL after 5 s): its way out is recorded too.
+    // A recording runs where the engine runs: the copy's own process is watched end on this host,
+    // which is when its last call was made (the engine's clean-up after it takes as long again)
+    if ((trace || logging) && first.State.Pid && ownExit === null) await stopWatching(container, first.State.Pid, (first.Config as { StopSignal?: string }).StopSignal || 'SIGTERM');
+    else await container.stop({ t: 5 }).catch(() => undefined);
+    // removed while the record is read and after (its processes are gone: it makes no more calls)
+    removing = container.remove({ force: true }).then(
+      () => undefined,
+      () => undefined,
+    );
     if (o.signal?.aborted) throw new RuntimeError('cancelled', 'Cancelled: the workload was stopped and nothing was saved.');
     const logs = lastLines(result.output);
     let parsed: ParsedTrace | undefined;
@@ -358,6 +366,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
       const blocked = parsed ? [...parsed.denied].map(([name, d]) => `${name} (by ${d.exes.join(', ')})`).join(', ') : '';
       throw new RuntimeError('command-failed', `Driving the workload failed: ${driveError.message}${blocked ? `\nBlocked under the profile: ${blocked}` : ''}\n${logs}`);
     }
+    done = true;
     return {
       command,
       image: info.Config.Image,
@@ -374,9 +383,49 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   } finally {
     if (strace) await stopStrace(strace);
     if (kmsg) await kmsg.stop().catch(() => undefined);
-    await container.remove({ force: true }).catch(() => undefined);
+    // a run that ended well leaves the copy's removal to finish in the background (copiesRemoved)
+    if (done && removing) {
+      const r = removing.finally(() => removals.delete(r));
+      removals.add(r);
+    } else await (removing ?? container.remove({ force: true }).catch(() => undefined));
     await fs.rm(file, { force: true });
   }
+}
+
+const removals = new Set<Promise<void>>();
+
+/**
+ * Resolves once the copies of finished runs are removed: a run returns while its copy's removal
+ * (the engine's clean-up, hundreds of milliseconds) goes on, so a profile can be written first.
+ * A process that exits after a run awaits this, so no copy is left behind.
+ */
+export async function copiesRemoved(): Promise<void> {
+  await Promise.all([...removals]);
+}
+
+/** Whether a host process still runs (not gone, not a zombie waiting to be reaped). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = /\) (\S)/.exec(stat)?.[1];
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/**
+ * Stops a container as docker stop does (`signal`, SIGKILL after `graceMs`), returning once its own
+ * process (host pid `pid`) has ended: every process of the container ends with it.
+ */
+export async function stopWatching(container: { kill(o: { signal: string }): Promise<unknown> }, pid: number, signal: string, graceMs = 5000): Promise<void> {
+  const ended = async (ms: number) => {
+    for (const until = Date.now() + ms; Date.now() < until; ) {
+      if (!(await running(pid))) return true;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return !(await running(pid));
+  };
+  await container.kill({ signal }).catch(() => undefined);
+  if (await ended(graceMs)) return;
+  await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+  await ended(5000);
 }
 
 async function containerLogs(container: { logs(o: { stdout: boolean; stderr: boolean; tail: number }): Promise<Buffer> }): Promise<string> {

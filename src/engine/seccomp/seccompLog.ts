@@ -22,6 +22,7 @@ import { closeSync, constants, openSync, readSync, promises as fs } from 'node:f
 import { RuntimeError } from '../runtime/errors';
 import { namesOfNumbers } from './resolver';
 import { which } from '../util/program';
+import { programName } from './strace';
 import type { SyscallRecord } from './types';
 
 const KMSG = '/dev/kmsg';
@@ -143,6 +144,8 @@ interface Rec {
   seq: number;
   pid: number;
   exe: string;
+  /** The executable, with the applet's name for a multi-call binary (`/bin/busybox sleep`). */
+  program: string;
   arch: string;
   nr: number;
 }
@@ -150,13 +153,24 @@ interface Rec {
 const AUDIT_ARCH: Record<string, string> = { c000003e: 'x86_64', '40000003': 'x86', c00000b7: 'aarch64', '40000028': 'arm' };
 const X32_BIT = 0x40000000;
 
-/** An audit field's value: bare (numbers), or for a string "quoted", or hex-encoded when it holds a space or a quote. */
-function field(body: string, name: string, text = false): string | undefined {
-  const m = new RegExp(`(?:^| )${name}=("([^"]*)"|\\S+)`).exec(body);
-  if (!m) return undefined;
-  if (m[2] !== undefined) return m[2];
-  return text && /^([0-9A-F]{2})+$/.test(m[1]) ? Buffer.from(m[1], 'hex').toString('utf8') : m[1];
+/**
+ * A seccomp record's fields, in the order the kernel writes them (audit_seccomp: the task's
+ * auid, uid, gid, ses, subj, pid, comm and exe, then sig, arch, syscall, compat, ip and code): one
+ * match per record, as a Python app's recording has tens of thousands of them. Values are bare,
+ * "quoted", or hex-encoded when they hold a space or a quote (the subject before pid may hold one).
+ */
+const SECCOMP_FIELDS = / pid=(\d+) comm=("[^"]*"|\S+) exe=("[^"]*"|\S+) sig=\d+ arch=([0-9a-f]+) syscall=(\d+) compat=\d+ ip=\S+ code=(\S+)/;
+
+/** A string field's text: unquoted, or decoded from hex. */
+function textOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1);
+  return /^([0-9A-F]{2})+$/.test(value) ? Buffer.from(value, 'hex').toString('utf8') : value;
 }
+
+const LOST = /kauditd_printk_skb: \d+ callbacks suppressed|audit: audit_lost=|audit_backlog=\d+ > audit_backlog_limit/;
+const AUDIT = /^audit: type=(\d+) audit\(\d+\.\d+:(\d+)\): (.*)$/;
+const LINE = /^\d+,(\d+),\d+,[^;]*;(.*)$/;
 
 /**
  * The seccomp log records in the kernel log's text after sequence number `since`, and what shows
@@ -169,28 +183,33 @@ export function parseKmsg(text: string, since: number): { records: Rec[]; lost?:
   let prevSeq = -1;
   let lost: string | undefined;
   for (const line of text.split('\n')) {
-    const m = /^\d+,(\d+),\d+,[^;]*;(.*)$/.exec(line);
+    const m = LINE.exec(line);
     if (!m) continue;
     const seq = Number(m[1]);
     if (seq <= since) continue;
     if (prevSeq >= 0 && seq !== prevSeq + 1) lost ??= `the kernel log skipped records ${prevSeq + 1}-${seq - 1} (it overflowed before they were read)`;
     prevSeq = seq;
     const msg = m[2];
-    if (/kauditd_printk_skb: \d+ callbacks suppressed|audit: audit_lost=|audit_backlog=\d+ > audit_backlog_limit/.test(msg)) lost ??= `the kernel dropped audit records ("${msg.trim()}")`;
-    const audit = /^audit: type=(\d+) audit\(\d+\.\d+:(\d+)\): (.*)$/.exec(msg);
-    if (!audit) continue;
+    const audit = AUDIT.exec(msg);
+    if (!audit) {
+      if (LOST.test(msg)) lost ??= `the kernel dropped audit records ("${msg.trim()}")`;
+      continue;
+    }
     serials.add(Number(audit[2]));
-    if (audit[1] !== '1326' || field(audit[3], 'code') !== CODE_LOG) continue;
-    const body = audit[3];
-    const exe = field(body, 'exe', true);
-    const comm = field(body, 'comm', true) ?? '?';
+    if (audit[1] !== '1326') continue;
+    const f = SECCOMP_FIELDS.exec(audit[3]);
+    if (!f || f[6] !== CODE_LOG) continue;
+    const exe = textOf(f[3]);
+    const comm = textOf(f[2]) ?? '?';
+    // runc's init runs from a memfd: its executable reads "/", its command names it
+    const named = exe && exe !== '/' && exe !== '(null)' ? exe : comm;
     records.push({
       seq,
-      pid: Number(field(body, 'pid')),
-      // runc's init runs from a memfd: its executable reads "/", its command names it
-      exe: exe && exe !== '/' && exe !== '(null)' ? exe : comm,
-      arch: field(body, 'arch') ?? '',
-      nr: Number(field(body, 'syscall')),
+      pid: Number(f[1]),
+      exe: named,
+      program: programName(named, comm),
+      arch: f[4],
+      nr: Number(f[5]),
     });
   }
   const sorted = [...serials].sort((a, b) => a - b);
@@ -212,13 +231,13 @@ export async function seccompLogCalls(text: string, since: number, containerId: 
   const pids = [...new Set(records.map((r) => r.pid))];
   const elsewhere = new Set<number>();
   await Promise.all(pids.map(async (p) => (await belongsElsewhere(p, containerId)) && elsewhere.add(p)));
-  const mine: { arch: string; nr: number; exe: string }[] = [];
+  const mine: { arch: string; nr: number; exe: string; program: string }[] = [];
   for (const r of records) {
     if (elsewhere.has(r.pid)) continue;
     // an x32 call comes under x86_64 with the x32 bit set in its number (libseccomp resolves it so)
     const arch = AUDIT_ARCH[r.arch] === 'x86_64' && r.nr & X32_BIT ? 'x32' : AUDIT_ARCH[r.arch];
     if (!arch) throw new RuntimeError('unsupported', `The seccomp log names architecture ${r.arch}, which hb does not know: record with --strace.`);
-    mine.push({ arch, nr: r.nr, exe: r.exe });
+    mine.push({ arch, nr: r.nr, exe: r.exe, program: r.program });
   }
   const tables = new Map<string, Map<number, string>>();
   for (const arch of new Set(mine.map((m) => m.arch))) {
@@ -228,8 +247,9 @@ export async function seccompLogCalls(text: string, since: number, containerId: 
   for (const r of mine) {
     const name = tables.get(r.arch)!.get(r.nr) ?? `#${r.nr}`;
     let c = calls.get(name);
-    if (!c) calls.set(name, (c = { name, count: 0, firstExe: r.exe, failed: 0, errnos: [] }));
+    if (!c) calls.set(name, (c = { name, count: 0, firstExe: r.exe, programs: [], failed: 0, errnos: [] }));
     c.count++;
+    if (!c.programs!.includes(r.program)) c.programs = [...c.programs!, r.program].sort();
   }
   const kept = mine.length;
   return { calls, lost, records: kept };

@@ -5,6 +5,7 @@
 // that successful load on, every call of that process, its threads (the filter is synchronised
 // across threads) and every process it forks or execs is recorded. The runtime's calls before the
 // load, containerd's and every other container's are not.
+import * as path from 'node:path';
 import type { SyscallRecord } from './types';
 
 interface Proc {
@@ -13,7 +14,14 @@ interface Proc {
   /** Under the container's filter. */
   filtered: boolean;
   exe: string;
+  /** The executable, with the applet's name for a multi-call binary (SyscallRecord.programs). */
+  program: string;
   tgid: number;
+}
+
+/** A process's program for SyscallRecord.programs: its executable, and for a multi-call binary (busybox) the command it runs as. */
+export function programName(exe: string, command: string): string {
+  return /(^|\/)busybox$/.test(exe) && command && command !== 'busybox' ? `${exe} ${command}` : exe;
 }
 
 const CLONE_THREAD = 0x10000;
@@ -81,7 +89,7 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
   const filters: string[] = [];
   const proc = (pid: number): Proc => {
     let p = procs.get(pid);
-    if (!p) procs.set(pid, (p = { ours: false, filtered: false, exe: '', tgid: pid }));
+    if (!p) procs.set(pid, (p = { ours: false, filtered: false, exe: '', program: '', tgid: pid }));
     return p;
   };
   for (const { pid, name, start, rest } of calls(text)) {
@@ -96,13 +104,17 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
     if (name === 'execve' || name === 'execveat') {
       const exe = /^execve(?:at)?\((?:[^,]+, )?"([^"]*)", \["([^"]*)"(?:, "([^"]*)")?/.exec(start);
       // runc and crun re-exec themselves through /proc/self/exe or a memfd (execveat(fd, "")): name them by their arguments ("runc init")
-      if (exe && ret === '0') p.exe = !exe[1] || exe[1].startsWith('/proc/self/') ? [exe[2], exe[3]].filter(Boolean).join(' ') : exe[1];
+      if (exe && ret === '0') {
+        p.exe = !exe[1] || exe[1].startsWith('/proc/self/') ? [exe[2], exe[3]].filter(Boolean).join(' ') : exe[1];
+        p.program = programName(p.exe, path.posix.basename(exe[2]));
+      }
       if (ret === '0' && start.includes(containerId) && /"(create|run|exec)"/.test(start)) p.ours = true;
     }
     if (p.filtered) {
       let r = records.get(name);
-      if (!r) records.set(name, (r = { name, count: 0, firstExe: p.exe || '?', failed: 0, errnos: [] }));
+      if (!r) records.set(name, (r = { name, count: 0, firstExe: p.exe || '?', programs: [], failed: 0, errnos: [] }));
       r.count++;
+      if (!r.programs!.includes(p.program || '?')) r.programs = [...r.programs!, p.program || '?'].sort();
       if (errno && /^(EPERM|ENOSYS)$/.test(errno)) {
         r.failed++;
         if (!r.errnos.includes(errno)) r.errnos.push(errno);
@@ -133,6 +145,7 @@ export function parseTrace(text: string, containerId: string, deniedErrno?: stri
       child.ours = p.ours;
       child.filtered = p.filtered;
       child.exe = p.exe;
+      child.program = p.program;
       child.tgid = thread ? p.tgid : child.tgid;
     }
   }

@@ -5,6 +5,13 @@ export interface SyscallRecord {
   count: number;
   /** The executable of the first process that made the call. */
   firstExe: string;
+  /**
+   * Every program that made the call (executables, sorted; busybox applets and runc's init named
+   * by their command too): what tells the workload's own calls from those only the container's
+   * other processes (its keep-alive, HyperBox's environment probe, the runtime's exec) needed.
+   * Absent in recordings made before it was kept.
+   */
+  programs?: string[];
   /** Calls that failed with EPERM or ENOSYS (the kernel refused them, not a filter: recording runs unfiltered). */
   failed: number;
   errnos: string[];

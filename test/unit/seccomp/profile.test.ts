@@ -19,6 +19,17 @@ describe('seccomp profile', () => {
     assert.equal(merged[0].count, 5);
     assert.equal(merged[0].firstExe, '/early');
     assert.deepEqual(merged[1].firstArgs, [1, 10]);
+    assert.equal(merged[0].programs, undefined);
+  });
+
+  it('merges the programs that made each call (recordings made before they were kept have none)', () => {
+    const merged = mergeRecordings([
+      rec('2026-01-02T00:00:00Z', [call('wait4', 1, { programs: ['/bin/busybox sh'] }), call('read', 1, { programs: ['/usr/bin/node', 'runc init'] })]),
+      rec('2026-01-01T00:00:00Z', [call('read', 2, { programs: ['/bin/busybox cat', '/usr/bin/node'] }), call('write')]),
+    ]);
+    assert.deepEqual(merged.find((m) => m.name === 'read')!.programs, ['/bin/busybox cat', '/usr/bin/node', 'runc init']);
+    assert.deepEqual(merged.find((m) => m.name === 'wait4')!.programs, ['/bin/busybox sh']);
+    assert.equal(merged.find((m) => m.name === 'write')!.programs, undefined);
   });
 
   it('allows exactly the calls made, sorted; clone3 gets ENOSYS; refused calls stay refused with their errno', () => {
@@ -115,6 +126,9 @@ describe('seccomp strace parser', () => {
     assert.deepEqual(t.calls.get('socket')!.firstArgs, [40]);
     assert.equal(t.calls.get('mount')!.failed, 1);
     assert.equal(t.calls.get('write')!.firstExe, '/bin/sh');
+    // every program that made a call, not only the first
+    assert.deepEqual(t.calls.get('capset')!.programs, ['runc init']);
+    assert.deepEqual(t.calls.get('exit_group')!.programs, ['/bin/sh']);
   });
 
   it('lists calls answered with the validation errno as denials, by process', () => {

@@ -4,6 +4,7 @@
 // could not see arguments.
 import { strict as assert } from 'node:assert';
 import { parseKmsg } from '../../../src/engine/seccomp/seccompLog';
+import { programName } from '../../../src/engine/seccomp/strace';
 import { generateProfile, mergeRecordings } from '../../../src/engine/seccomp/profile';
 import type { SeccompRecording, SyscallRecord } from '../../../src/engine/seccomp/types';
 
@@ -33,6 +34,20 @@ describe('seccomp log records (kernel log)', () => {
         [10, '/opt/my app', 'c000003e', 1],
       ],
     );
+    assert.deepEqual(r.records.map((x) => x.program), ['runc:[2:INIT]', '/usr/bin/python3.11', '/opt/my app']);
+  });
+
+  it('reads a record whose subject (an AppArmor profile) holds a space, as the kernel writes it', () => {
+    const line = audit(11, 101, 'subj=docker-default (enforce) pid=17195 comm="sh" exe="/bin/busybox" sig=0 arch=c000003e syscall=61 compat=0 ip=0x460a63 code=0x7ffc0000');
+    const r = parseKmsg(line, 10);
+    assert.deepEqual(r.records.map((x) => [x.pid, x.exe, x.program, x.arch, x.nr]), [[17195, '/bin/busybox', '/bin/busybox sh', 'c000003e', 61]]);
+  });
+
+  it('names a busybox applet\'s process by the applet as well (the keep-alive\'s sh and sleep, the probe\'s cat are one executable)', () => {
+    const r = parseKmsg([log(11, 101, 8, 'sleep', '"/bin/busybox"', 230), log(12, 102, 9, 'sh', '"/bin/busybox"', 61)].join('\n'), 10);
+    assert.deepEqual(r.records.map((x) => x.program), ['/bin/busybox sleep', '/bin/busybox sh']);
+    assert.equal(programName('/usr/bin/busybox', 'busybox'), '/usr/bin/busybox');
+    assert.equal(programName('/usr/local/bin/node', 'V8 Worker'), '/usr/local/bin/node');
   });
 
   it('says records were lost: a gap in the log\'s sequence, a gap in the audit serials, or the kernel saying it suppressed some', () => {

@@ -225,7 +225,37 @@ export async function readMarkers(
 
 const PROBE_MARK = '__HYPERBOX_ENV_7f3a__';
 const DROP = new Set(['_', 'PWD', 'OLDPWD', 'SHLVL', 'HOSTNAME']);
+/**
+ * Prints a file whole with plain read and write: `head` with a line count no file reaches. cat
+ * would do the same with one more syscall (busybox's sendfile, coreutils' fadvise64), which every
+ * seccomp profile hb seccomp records would then have to allow.
+ */
+const PRINT_FILE = ['head', '-n', '2147483647'];
 
+/**
+ * The login shell of `user` (a name or uid, with or without `:group`) in its /etc/passwd line, or
+ * undefined (no such line, no shell in it). The first line that matches wins, as for id -un.
+ */
+export function shellOf(passwd: string, user: string): string | undefined {
+  const u = user.split(':')[0];
+  if (!u) return undefined;
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || !(f[0] === u || (/^\d+$/.test(u) && f[2] === u))) continue;
+    const shell = f.slice(6).join(':').trim();
+    return shell.startsWith('/') ? shell : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The environment of the user's login / interactive shell, as userEnvProbe says. Two execs and
+ * no shell script around them, so the probe makes few distinct syscalls (a seccomp profile
+ * recorded by hb seccomp covers it): /etc/passwd printed with head gives the user's shell (no
+ * getent, which minimal images lack), then that shell, else /bin/sh, prints a mark and execs
+ * (through env) head on /proc/self/environ. No redirection, command substitution, `read` loop or
+ * child process of hb's own: no dup2, pipe, poll or wait4 for the profile to allow.
+ */
 export async function probeUserEnv(
   engine: Engine,
   containerId: string,
@@ -236,19 +266,21 @@ export async function probeUserEnv(
 ): Promise<Record<string, string>> {
   if (probe === 'none') return {};
   const flags = probe === 'loginShell' ? '-l' : probe === 'interactiveShell' ? '-i' : '-li';
-  // the user's shell from /etc/passwd (no getent needed), else /bin/sh
-  const script =
-    FIND_USER_SHELL +
-    '[ -x "$s" ] || s=/bin/sh; ' +
-    `exec "$s" ${flags} -c 'printf "%s" ${PROBE_MARK}; cat /proc/self/environ; printf "%s" ${PROBE_MARK}' </dev/null`;
   const timeout = AbortSignal.timeout(10_000);
   const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  // through env: a shell may run head inside itself on `exec head` (busybox sh does), where
+  // /proc/self/environ is still what the shell started with; env execs it afresh with the exports
+  const script = `printf "%s" ${PROBE_MARK}; exec env ${PRINT_FILE.join(' ')} /proc/self/environ`;
+  const inShell = (shell: string) => execIn(engine, containerId, { cmd: [shell, flags, '-c', script], user, signal: both, keep: 256_000 });
   try {
-    const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script], user, signal: both, keep: 256_000 });
+    const passwd = await execIn(engine, containerId, { cmd: [...PRINT_FILE, '/etc/passwd'], user, signal: both, keep: 256_000 });
+    const shell = passwd.exitCode === 0 ? shellOf(passwd.stdout, user) : undefined;
+    let res = await inShell(shell ?? '/bin/sh');
+    // a shell named in /etc/passwd that is not there (or cannot run): /bin/sh, as a login would not do but a probe may
+    if (!res.stdout.includes(PROBE_MARK) && shell && shell !== '/bin/sh') res = await inShell('/bin/sh');
     const start = res.stdout.indexOf(PROBE_MARK);
-    const end = res.stdout.lastIndexOf(PROBE_MARK);
-    if (start < 0 || end <= start) throw new Error(`the shell printed no environment (exit code ${res.exitCode})`);
-    return parseEnviron(res.stdout.slice(start + PROBE_MARK.length, end));
+    if (start < 0 || res.exitCode !== 0) throw new Error(`the shell printed no environment (exit code ${res.exitCode}${res.output.trim() ? `: ${lastLines(res.output.trim(), 3)}` : ''})`);
+    return parseEnviron(res.stdout.slice(start + PROBE_MARK.length));
   } catch (e) {
     if (signal?.aborted) throw new RuntimeError('cancelled', 'Probing the user environment was cancelled.');
     report.warn(
