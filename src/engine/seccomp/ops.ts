@@ -1,6 +1,7 @@
 // The four seccomp operations, shared by `hb seccomp` and the engine's RPC service: record a
 // workload's syscalls, generate a profile from the recordings, validate it by running the workload
 // under it, and apply it (set customizations.hyperbox.seccomp.profile).
+import { hyperboxOf } from '../devcontainer/config';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
@@ -171,8 +172,7 @@ export async function readProfileFile(file: string, env: NodeJS.ProcessEnv): Pro
 /** The profile a folder uses: --profile, else customizations.hyperbox.seccomp.profile, else the default name's file. */
 export async function profileOf(folder: string, configFile: string | undefined, env: NodeJS.ProcessEnv, given?: string): Promise<{ file: string; configFile: string; workspaceFolder: string }> {
   const resolved = await loadConfig(path.resolve(folder), configFile, env);
-  const hb = (resolved.config.customizations as Record<string, Record<string, unknown>> | undefined)?.hyperbox;
-  const configured = (hb?.seccomp as Record<string, unknown> | undefined)?.profile;
+  const configured = hyperboxOf(resolved.config).seccomp?.profile;
   const file = given
     ? path.resolve(given)
     : typeof configured === 'string'
@@ -228,7 +228,7 @@ export async function validateSeccomp(o: WorkloadOptions & { profileFile?: strin
 export async function showSeccomp(o: { folder: string; configFile?: string; env: NodeJS.ProcessEnv; engine?: Engine }): Promise<SeccompView> {
   const where = await profileOf(o.folder, o.configFile, o.env);
   const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
-  const configured = ((resolved.config.customizations as Record<string, Record<string, unknown>> | undefined)?.hyperbox?.seccomp as Record<string, unknown> | undefined)?.profile;
+  const configured = hyperboxOf(resolved.config).seccomp?.profile;
   const engineDefault = o.engine ? ((await cachedEngineDefault(o.engine, o.env).catch(() => undefined)) ?? null) : null;
   return buildView({
     workspaceFolder: where.workspaceFolder,

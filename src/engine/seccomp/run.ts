@@ -3,6 +3,7 @@
 // and everything they start), sees every syscall. parseTrace keeps the calls made under the
 // container's own filter: from the runtime's filter load on, which covers the runtime's last steps
 // (setting the user, capabilities, exec) as well as the workload.
+import { hyperboxOf, type DevContainerConfig } from '../devcontainer/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -95,10 +96,10 @@ export function folderKey(workspaceFolder: string): string {
   return createHash('sha256').update(workspaceFolder).digest('hex').slice(0, 16);
 }
 
-async function workloadCommand(o: WorkloadOptions, config: Record<string, unknown>, workspaceFolder: string): Promise<string[]> {
+async function workloadCommand(o: WorkloadOptions, config: DevContainerConfig, workspaceFolder: string): Promise<string[]> {
   if (o.command?.length) return o.command;
-  const hb = (config.customizations as Record<string, Record<string, unknown>> | undefined)?.hyperbox;
-  if (typeof hb?.devCommand === 'string' && hb.devCommand.trim()) return ['/bin/sh', '-c', hb.devCommand];
+  const devCommand = hyperboxOf(config).devCommand;
+  if (devCommand?.trim()) return ['/bin/sh', '-c', devCommand];
   const det = await detectProject(workspaceFolder);
   if (det.devCommand) return ['/bin/sh', '-c', det.devCommand];
   throw new RuntimeError(
