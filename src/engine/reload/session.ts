@@ -371,7 +371,8 @@ export class ReloadSession {
         const sup = this.supervisor;
         this.crashed = false;
         this.appEnded = new AbortController();
-        await timed('restart', () => sup.reload());
+        // reinstalled dependencies: a standby or warm parent started before would run the old ones
+        await timed('restart', () => sup.reload(installs.length > 0));
         if (action !== 'reinstalled') action = 'restarted';
         if (this.probe) {
           const serve = await this.serving();
