@@ -31,11 +31,22 @@ export interface BatcherOptions {
   act(batch: Batch): Promise<void>;
   /**
    * A burst settled: the paths in these folders (relative to the root) changed since `since`
-   * (Date.now()), read from the file system. The watcher loses events when thousands arrive
-   * faster than it reads them (the kernel's inotify queue overflows), so a burst's folders are
-   * read again before it is acted on.
+   * (Date.now()), read from the file system, each with its state as read then (so the burst's
+   * files are not read a second time for their stamps). The watcher loses events when thousands
+   * arrive faster than it reads them (the kernel's inotify queue overflows), so a burst's folders
+   * are read again before it is acted on.
    */
-  rescan?(dirs: string[], since: number): Promise<string[]>;
+  rescan?(dirs: string[], since: number): Promise<Map<string, Stamp>>;
+  /**
+   * Whether the file system says a burst's writing stopped: nothing in these folders (and the
+   * folders under them) was added or removed, and none of the recently reported files was written,
+   * in the last `quietMs`. The watcher reports a burst of thousands of files a second or more
+   * after the writer finished (it reads each folder again and watches each new file); asked
+   * while a burst arrives, so the burst is acted on once its writing stopped, not once the
+   * watcher caught up (the folders are read again at flush time: what it did not report yet is
+   * in the batch all the same).
+   */
+  settled?(dirs: string[], recent: string[], quietMs: number): Promise<boolean>;
 }
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
@@ -62,6 +73,12 @@ export const BURST_QUIET_MS = 300;
 export const BURST_QUIET_MAX_MS = 1_000;
 /** A burst's folders are read again at flush time when there are at most this many. */
 export const RESCAN_DIRS = 200;
+/** A burst's folders are read for what changed from this long before its first change (file times are set before the watcher reports; clocks are coarse). */
+export const RESCAN_SLACK_MS = 1_000;
+/** While a burst arrives, the file system is asked this often whether its writing stopped. */
+export const SETTLE_PROBE_MS = 100;
+/** How many of the latest new paths are checked for writes still going on. */
+const RECENT_PATHS = 20;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
 export const BURST_TAIL_MS = 1_000;
 
@@ -78,6 +95,10 @@ export class Batcher {
   private maxGap = 0;
   /** Folders added in the pending batch with nothing under them reported yet (bounded). */
   private newDirs = new Set<string>();
+  /** The latest new paths of the pending batch (at most RECENT_PATHS). */
+  private recent: string[] = [];
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -102,8 +123,36 @@ export class Batcher {
     if (this.closed) return;
     this.note(rel, dir);
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    if (this.bursting()) this.schedule(this.burstQuiet());
-    else if (!this.now) this.schedule(this.debounceMs);
+    if (this.bursting()) {
+      this.schedule(this.burstQuiet());
+      this.probe();
+    } else if (!this.now) this.schedule(this.debounceMs);
+  }
+
+  /** While a burst arrives: asks the file system whether its writing stopped, and flushes once it did. */
+  private probe(): void {
+    const settled = this.opts.settled;
+    if (!settled || this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.probing || !this.count || !this.bursting()) return;
+      const dirs = new Set(this.newDirs);
+      for (const p of this.pending) {
+        dirs.add(p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+        if (dirs.size > RESCAN_DIRS) return; // too spread out to ask cheaply: the quiet period decides
+      }
+      this.probing = true;
+      const firstAt = this.firstAt;
+      void settled([...dirs], [...this.recent], BURST_QUIET_MS)
+        .catch(() => false)
+        .then((settled) => {
+          this.probing = false;
+          // (the batch it asked about may have gone meanwhile: the quiet period flushed it)
+          if (this.closed || !this.count || this.firstAt !== firstAt) return;
+          if (settled) void this.flush();
+          else this.probe();
+        });
+    }, SETTLE_PROBE_MS);
   }
 
   /**
@@ -139,6 +188,10 @@ export class Batcher {
         if (this.newDirs.size < 100) this.newDirs.add(rel);
       } else if (this.newDirs.size) {
         for (const d of this.newDirs) if (rel.startsWith(`${d}/`)) this.newDirs.delete(d);
+      }
+      if (!dir) {
+        this.recent.push(rel);
+        if (this.recent.length > RECENT_PATHS) this.recent.shift();
       }
       if (this.pending.size < this.maxPaths) this.pending.add(rel);
       else this.dropped++;
@@ -185,6 +238,7 @@ export class Batcher {
     this.closed = true;
     clearTimeout(this.timer);
     clearTimeout(this.maxTimer);
+    clearTimeout(this.probeTimer);
     await this.running;
   }
 
@@ -213,22 +267,25 @@ export class Batcher {
     this.burst = false;
     this.maxGap = 0;
     this.newDirs.clear();
+    this.recent = [];
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     this.forced = false;
     this.running = (async () => {
       const changed: string[] = [];
       const deleted: string[] = [];
+      let read = new Map<string, Stamp>();
       if (overflow) changed.push(...paths);
       else {
         if (burst && this.opts.rescan) {
           const dirs = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
           if (dirs.size <= RESCAN_DIRS) {
             const known = new Set(paths);
-            // (a second's slack: file times are set before the watcher reports, clocks are coarse)
-            const missed = await this.opts.rescan([...dirs], firstAt - 1000).catch(() => [] as string[]);
-            for (const m of missed) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
+            read = await this.opts.rescan([...dirs], firstAt - RESCAN_SLACK_MS).catch(() => new Map<string, Stamp>());
+            for (const m of read.keys()) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
           }
         }
-        const stamps = await Promise.all(paths.map((p) => this.opts.stamp(p).catch(() => null)));
+        const stamps = await Promise.all(paths.map((p) => (read.has(p) ? Promise.resolve(read.get(p)!) : this.opts.stamp(p).catch(() => null))));
         paths.forEach((p, i) => {
           const s = stamps[i];
           if (this.seen.has(p) && this.seen.get(p) === s) return; // reported twice: acted on already

@@ -7,7 +7,7 @@
 // running, changes queue up in the batcher (bounded), and resume() with the started container
 // copies the workspace in again (copy-sync), starts the app and replays what was queued (deleted
 // files removed, a changed lockfile reinstalled, a changed config offered for rebuild).
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Engine } from '../runtime/docker';
@@ -15,7 +15,7 @@ import { mergedForContainer, remoteUserOf } from '../runtime/container';
 import { execIn } from '../runtime/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
 import { readState, writeState } from '../runtime/state';
-import { Batcher, type Batch } from './batch';
+import { Batcher, RESCAN_SLACK_MS, type Batch, type Stamp } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
@@ -99,6 +99,12 @@ const SERVE_LIMIT_MS = 5_000;
  */
 const FIRST_SERVE_LIMIT_MS = 30_000;
 
+/** A file's state as the batcher compares it: size, mtime and inode, or null when it is gone. */
+const stampOf = (st: Stats | null): Stamp => (st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null);
+
+/** How many folders a burst's check for writes still going on reads at most (each burst probe). */
+const QUIET_DIRS = 200;
+
 /** How a dependency manifest's change is acted on, by file name. */
 function installCommand(file: string): string | null {
   const name = path.posix.basename(file);
@@ -162,6 +168,8 @@ export class ReloadSession {
   /** The probe was answered once in this container: a later slow start is slow, not unreachable. */
   private probeAnswered = false;
   private appEnded = new AbortController();
+  /** What the last burst's folders held as read at its flush: the copy uses it instead of reading each file's state again. */
+  private scanned: { since: number; stats: Map<string, Stats> } | undefined;
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
 
@@ -172,28 +180,61 @@ export class ReloadSession {
     this.standby = opts.strategy === 'restart' ? standbyKind(opts.command) : null;
     this.batcher = new Batcher({
       debounceMs: opts.debounceMs,
-      stamp: async (rel) => {
-        const st = await fs.lstat(path.join(opts.root, rel)).catch(() => null);
-        return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
-      },
+      stamp: async (rel) => stampOf(await fs.lstat(path.join(opts.root, rel)).catch(() => null)),
       act: (b) => this.act(b),
       rescan: (dirs, since) => this.changedIn(dirs, since),
+      settled: (dirs, recent, quietMs) => this.quietOnDisk(dirs, recent, quietMs),
     });
   }
 
-  /** What in these folders (not ignored) changed since `since`: each entry's ctime, read now. */
-  private async changedIn(dirs: string[], since: number): Promise<string[]> {
-    const found: string[] = [];
+  /**
+   * Whether nothing was added to or removed from these folders and the folders under them (not
+   * ignored; at most QUIET_DIRS folders, else not known: false), nor any of `recent` written, in
+   * the last `quietMs`.
+   */
+  private async quietOnDisk(dirs: string[], recent: string[], quietMs: number): Promise<boolean> {
+    const since = Date.now() - quietMs;
+    const fresh = (st: Stats | null) => !!st && Math.max(st.mtimeMs, st.ctimeMs) > since;
+    const files = await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)));
+    if (files.some(fresh)) return false;
+    const queue = [...new Set(dirs)];
+    const seen = new Set(queue);
+    for (let i = 0; i < queue.length; i++) {
+      if (i >= QUIET_DIRS) return false;
+      const abs = path.join(this.opts.root, queue[i]);
+      const st = await fs.lstat(abs).catch(() => null);
+      if (fresh(st)) return false;
+      if (!st?.isDirectory()) continue;
+      for (const e of await fs.readdir(abs, { withFileTypes: true }).catch(() => [])) {
+        const rel = queue[i] ? `${queue[i]}/${e.name}` : e.name;
+        if (e.isDirectory() && !seen.has(rel) && !this.ignore(rel, true)) {
+          seen.add(rel);
+          queue.push(rel);
+        }
+      }
+    }
+    return true;
+  }
+
+  /** What in these folders (not ignored) changed since `since` (each entry's ctime, read now), with its stamp. */
+  private async changedIn(dirs: string[], since: number): Promise<Map<string, Stamp>> {
+    const found = new Map<string, Stamp>();
+    const scanned = new Map<string, Stats>();
+    this.scanned = { since, stats: scanned };
     for (const dir of dirs) {
       const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
       const hits = await Promise.all(
         names.map(async (name) => {
           const rel = dir ? `${dir}/${name}` : name;
           const st = await fs.lstat(path.join(this.opts.root, rel)).catch(() => null);
-          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? rel : null;
+          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? ([rel, st] as const) : null;
         }),
       );
-      for (const h of hits) if (h) found.push(h);
+      for (const h of hits) {
+        if (!h) continue;
+        found.set(h[0], stampOf(h[1]));
+        scanned.set(h[0], h[1]);
+      }
     }
     return found;
   }
@@ -334,6 +375,9 @@ export class ReloadSession {
       }
     };
     const id = this.info.Id;
+    // (read for this batch: the batcher reads its folders from RESCAN_SLACK_MS before its first change)
+    const scanned = this.scanned && this.scanned.since === b.firstAt - RESCAN_SLACK_MS ? this.scanned.stats : undefined;
+    this.scanned = undefined;
     const config = b.paths.filter((p) => CONFIG_FILES.test(p));
     const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));
     let action: ReloadAction = 'nothing';
@@ -342,7 +386,7 @@ export class ReloadSession {
       if (this.copy) {
         try {
           // past the batch's path limit not every path is named: everything is copied
-          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore)));
+          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned)));
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
