@@ -75,7 +75,7 @@ export interface SessionOptions {
   strategy: ReloadStrategyName;
   /** Globs (relative to root) whose change needs a dependency install or a rebuild. */
   rebuildOn: string[];
-  /** Python modules a standby imports ahead (flask, ...). */
+  /** Python modules the warm parent imports once (framework modules: flask, ...). */
   preload?: string[];
   /** reload.ignore globs. */
   ignore?: string[];
@@ -290,8 +290,8 @@ export class ReloadSession {
       env: app.env,
       standby: this.standby,
       preload: o.preload,
-      // the next standby starts once the app serves, or after the supervisor's short delay if that
-      // comes first (a slow start, Flask's, must not leave the next save without a standby)
+      // Node's next standby starts once the app serves, or after the supervisor's short delay if
+      // that comes first; Python's warm parent outlives each app (a new one only if it died)
       onOutput: o.events.output,
       onExit: (code, out) => {
         this.crashed = true;
