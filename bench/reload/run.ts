@@ -8,7 +8,7 @@
 //         and `docker restart -t 0` of a container run with --init; target p95 <= 150 ms for ours
 //         and at least 2x faster than both (the ratios printed). Twice: as is, and with
 //         NODE_EXTRA_CA_CERTS naming the machine's CA bundle (Node reads it at every start).
-//  flask: the same with a Flask app: ours (a standby that imported Flask) and `flask run --reload`
+//  flask: the same with a Flask app: ours (a warm parent that imported Flask forks the app) and `flask run --reload`
 //         (Werkzeug's reloader with watchdog) in the same kind of container.
 //  copy:  a container without the bind mount (as with an engine on another machine): one file
 //         copied in per save. "present": a server that reads the file on each request (the file is
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     const image = pythonImage();
     console.log('Flask, bind mount:');
     const runs: [string, string[], boolean][] = [
-      ['HyperBox restart (standby with Flask imported)', ['sleep', '1000000'], true],
+      ['HyperBox restart (warm parent, fork per reload)', ['sleep', '1000000'], true],
       ['flask run --reload (watchdog)', ['python3', '-m', 'flask', '--app', 'app', 'run', '--reload', '--host', '0.0.0.0', '--port', '5000'], false],
     ];
     const p95: number[] = [];

@@ -38,15 +38,15 @@ export interface BatcherOptions {
    */
   rescan?(dirs: string[], since: number): Promise<Map<string, Stamp>>;
   /**
-   * Whether the file system says a burst's writing stopped: nothing in these folders (and the
-   * folders under them) was added or removed, and none of the recently reported files was written,
-   * in the last `quietMs`. The watcher reports a burst of thousands of files a second or more
-   * after the writer finished (it reads each folder again and watches each new file); asked
-   * while a burst arrives, so the burst is acted on once its writing stopped, not once the
-   * watcher caught up (the folders are read again at flush time: what it did not report yet is
-   * in the batch all the same).
+   * When a burst was last written as the file system says: the latest time an entry was added to
+   * or removed from these folders (and the folders under them) or one of the recently reported
+   * files was written (Date.now() ms); null when it cannot tell cheaply. The watcher reports a
+   * burst of thousands of files a second or more after the writer finished (it reads each folder
+   * again and watches each new file); asked while a burst arrives, so the burst is acted on once
+   * its writing stopped, not once the watcher caught up (its folders are read again at flush
+   * time: what the watcher did not report yet is in the batch all the same).
    */
-  settled?(dirs: string[], recent: string[], quietMs: number): Promise<boolean>;
+  lastWrite?(dirs: string[], recent: string[]): Promise<number | null>;
 }
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
@@ -99,6 +99,9 @@ export class Batcher {
   private recent: string[] = [];
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** The burst's latest write the file system showed, and the longest step between two of them. */
+  private diskLast = 0;
+  private diskGap = 0;
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -129,10 +132,14 @@ export class Batcher {
     } else if (!this.now) this.schedule(this.debounceMs);
   }
 
-  /** While a burst arrives: asks the file system whether its writing stopped, and flushes once it did. */
+  /**
+   * While a burst arrives: asks the file system when it was last written, and flushes once that
+   * is a quiet period ago: the burst's (from the watcher's gaps), or three times the longest pause
+   * seen in its writing if longer (a writer stalled on a loaded machine), up to BURST_QUIET_MAX_MS.
+   */
   private probe(): void {
-    const settled = this.opts.settled;
-    if (!settled || this.probeTimer || this.closed) return;
+    const lastWrite = this.opts.lastWrite;
+    if (!lastWrite || this.probeTimer || this.closed) return;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       if (this.probing || !this.count || !this.bursting()) return;
@@ -143,13 +150,16 @@ export class Batcher {
       }
       this.probing = true;
       const firstAt = this.firstAt;
-      void settled([...dirs], [...this.recent], BURST_QUIET_MS)
-        .catch(() => false)
-        .then((settled) => {
+      void lastWrite([...dirs], [...this.recent])
+        .catch(() => null)
+        .then((at) => {
           this.probing = false;
           // (the batch it asked about may have gone meanwhile: the quiet period flushed it)
-          if (this.closed || !this.count || this.firstAt !== firstAt) return;
-          if (settled) void this.flush();
+          if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
+          if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
+          this.diskLast = Math.max(this.diskLast, at);
+          const quiet = Math.max(this.burstQuiet(), Math.min(BURST_QUIET_MAX_MS, 3 * this.diskGap));
+          if (Date.now() - this.diskLast >= quiet) void this.flush();
           else this.probe();
         });
     }, SETTLE_PROBE_MS);
@@ -268,6 +278,7 @@ export class Batcher {
     this.maxGap = 0;
     this.newDirs.clear();
     this.recent = [];
+    this.diskLast = this.diskGap = 0;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.forced = false;

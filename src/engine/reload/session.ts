@@ -102,7 +102,7 @@ const FIRST_SERVE_LIMIT_MS = 30_000;
 /** A file's state as the batcher compares it: size, mtime and inode, or null when it is gone. */
 const stampOf = (st: Stats | null): Stamp => (st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null);
 
-/** How many folders a burst's check for writes still going on reads at most (each burst probe). */
+/** How many folders a burst's probe for its latest write reads at most. */
 const QUIET_DIRS = 200;
 
 /** How a dependency manifest's change is acted on, by file name. */
@@ -183,27 +183,26 @@ export class ReloadSession {
       stamp: async (rel) => stampOf(await fs.lstat(path.join(opts.root, rel)).catch(() => null)),
       act: (b) => this.act(b),
       rescan: (dirs, since) => this.changedIn(dirs, since),
-      settled: (dirs, recent, quietMs) => this.quietOnDisk(dirs, recent, quietMs),
+      lastWrite: (dirs, recent) => this.lastWrite(dirs, recent),
     });
   }
 
   /**
-   * Whether nothing was added to or removed from these folders and the folders under them (not
-   * ignored; at most QUIET_DIRS folders, else not known: false), nor any of `recent` written, in
-   * the last `quietMs`.
+   * The latest time an entry was added to or removed from these folders and the folders under
+   * them (not ignored; at most QUIET_DIRS folders, else null: not known), or one of `recent` was
+   * written.
    */
-  private async quietOnDisk(dirs: string[], recent: string[], quietMs: number): Promise<boolean> {
-    const since = Date.now() - quietMs;
-    const fresh = (st: Stats | null) => !!st && Math.max(st.mtimeMs, st.ctimeMs) > since;
-    const files = await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)));
-    if (files.some(fresh)) return false;
+  private async lastWrite(dirs: string[], recent: string[]): Promise<number | null> {
+    let last = 0;
+    const note = (st: Stats | null) => st && (last = Math.max(last, st.mtimeMs, st.ctimeMs));
+    for (const st of await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)))) note(st);
     const queue = [...new Set(dirs)];
     const seen = new Set(queue);
     for (let i = 0; i < queue.length; i++) {
-      if (i >= QUIET_DIRS) return false;
+      if (i >= QUIET_DIRS) return null;
       const abs = path.join(this.opts.root, queue[i]);
       const st = await fs.lstat(abs).catch(() => null);
-      if (fresh(st)) return false;
+      note(st);
       if (!st?.isDirectory()) continue;
       for (const e of await fs.readdir(abs, { withFileTypes: true }).catch(() => [])) {
         const rel = queue[i] ? `${queue[i]}/${e.name}` : e.name;
@@ -213,7 +212,7 @@ export class ReloadSession {
         }
       }
     }
-    return true;
+    return last;
   }
 
   /** What in these folders (not ignored) changed since `since` (each entry's ctime, read now), with its stamp. */

@@ -123,18 +123,18 @@ describe('hot reload: batching', () => {
   it('a burst is acted on once the file system says its writing stopped, though the watcher still reports it (its events lag behind)', async () => {
     const batches: Batch[] = [];
     const asked: string[][] = [];
-    let writing = true;
+    let stoppedAt = 0;
     const b = new Batcher({
       debounceMs: 10,
       maxWaitMs: 50,
       stamp: async () => 'v1',
       act: async (batch) => void batches.push(batch),
-      settled: async (dirs, recent, quietMs) => (asked.push([...dirs, ...recent.slice(-1), String(quietMs)]), !writing),
+      lastWrite: async (dirs, recent) => (asked.push([...dirs, ...recent.slice(-1)]), stoppedAt || Date.now()),
     });
     // the watcher reports 5 paths every 20 ms for up to 2 s: its quiet period never comes; the
     // writer stopped after 200 ms
     const t0 = Date.now();
-    setTimeout(() => (writing = false), 200);
+    setTimeout(() => (stoppedAt = Date.now()), 200);
     for (let i = 0; !batches.length && Date.now() - t0 < 2000; i += 5) {
       for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
       await sleep(20);
@@ -156,7 +156,7 @@ describe('hot reload: batching', () => {
       maxWaitMs: 50,
       stamp: async () => 'v1',
       act: async (batch) => void batches.push(batch),
-      settled: async () => (asked++, false),
+      lastWrite: async () => (asked++, Date.now()),
     });
     for (let i = 0; i < 150; i += 5) {
       for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
@@ -167,6 +167,36 @@ describe('hot reload: batching', () => {
     await b.idle();
     assert.ok(asked > 0);
     assert.deepEqual(batches.map((x) => x.count), [150]);
+  });
+
+  it('a writer that pauses mid-burst (a loaded machine) lengthens the quiet period the file system is asked for: still one batch', async () => {
+    const batches: Batch[] = [];
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async () => wroteAt,
+    });
+    // written for 300 ms, a pause of 150 ms, 300 ms more, a pause of 350 ms (longer than the
+    // shortest quiet period, shorter than three times the first pause), then 300 ms more
+    const write = async (from: number) => {
+      for (let i = from; i < from + 75; i += 5) {
+        for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+        wroteAt = Date.now();
+        await sleep(20);
+      }
+    };
+    await write(0);
+    await sleep(150);
+    await write(75);
+    await sleep(350);
+    await write(150);
+    await sleep(1500);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [225]);
   });
 
   it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
