@@ -77,6 +77,11 @@ export const RESCAN_DIRS = 200;
 export const RESCAN_SLACK_MS = 1_000;
 /** While a burst arrives, the file system is asked this often whether its writing stopped. */
 export const SETTLE_PROBE_MS = 100;
+/**
+ * A burst whose writer paused (descheduled on a loaded machine) waits up to this long after its
+ * last write: the watcher's own lag no longer adds a margin.
+ */
+export const DISK_QUIET_MAX_MS = 2_000;
 /** How many of the latest new paths are checked for writes still going on. */
 const RECENT_PATHS = 20;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
@@ -135,7 +140,7 @@ export class Batcher {
   /**
    * While a burst arrives: asks the file system when it was last written, and flushes once that
    * is a quiet period ago: the burst's (from the watcher's gaps), or three times the longest pause
-   * seen in its writing if longer (a writer stalled on a loaded machine), up to BURST_QUIET_MAX_MS.
+   * seen in its writing if longer (a writer stalled on a loaded machine), up to DISK_QUIET_MAX_MS.
    */
   private probe(): void {
     const lastWrite = this.opts.lastWrite;
@@ -158,7 +163,7 @@ export class Batcher {
           if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
           if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
           this.diskLast = Math.max(this.diskLast, at);
-          const quiet = Math.max(this.burstQuiet(), Math.min(BURST_QUIET_MAX_MS, 3 * this.diskGap));
+          const quiet = Math.max(this.burstQuiet(), Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
           if (Date.now() - this.diskLast >= quiet) void this.flush();
           else this.probe();
         });
