@@ -16,6 +16,8 @@ export interface Batch {
   overflow: boolean;
   /** When the batch's first change arrived (Date.now()). */
   firstAt: number;
+  /** Its folders were read again at its flush (a burst): `rescan` gave the state of what it found. */
+  rescanned?: boolean;
 }
 
 /** A file's state: size and mtime, or null when it is gone. */
@@ -73,7 +75,13 @@ export const BURST_QUIET_MS = 300;
 export const BURST_QUIET_MAX_MS = 1_000;
 /** A burst's folders are read again at flush time when there are at most this many. */
 export const RESCAN_DIRS = 200;
-/** A burst's folders are read for what changed from this long before its first change (file times are set before the watcher reports; clocks are coarse). */
+/**
+ * A burst's folders are read for what changed from this long before the previous batch was read
+ * (file times are set before the watcher reports; clocks are coarse). From the previous batch,
+ * not from the burst's first event: on a loaded machine the watcher reports a burst's first file
+ * seconds after it was written (what changed and was acted on already has the state seen then,
+ * and is left out).
+ */
 export const RESCAN_SLACK_MS = 1_000;
 /** While a burst arrives, the file system is asked this often whether its writing stopped. */
 export const SETTLE_PROBE_MS = 100;
@@ -104,6 +112,8 @@ export class Batcher {
   private recent: string[] = [];
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  /** When the previous batch's state was read (its flush), or this batcher was made. */
+  private readAt = Date.now();
   /** The burst's latest write the file system showed, and the longest step between two of them. */
   private diskLast = 0;
   private diskGap = 0;
@@ -276,6 +286,8 @@ export class Batcher {
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;
     const forced = this.forced;
+    const since = this.readAt;
+    this.readAt = Date.now();
     this.pending = new Set();
     this.count = 0;
     this.dropped = 0;
@@ -291,13 +303,15 @@ export class Batcher {
       const changed: string[] = [];
       const deleted: string[] = [];
       let read = new Map<string, Stamp>();
+      let rescanned = false;
       if (overflow) changed.push(...paths);
       else {
         if (burst && this.opts.rescan) {
           const dirs = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
           if (dirs.size <= RESCAN_DIRS) {
             const known = new Set(paths);
-            read = await this.opts.rescan([...dirs], firstAt - RESCAN_SLACK_MS).catch(() => new Map<string, Stamp>());
+            read = await this.opts.rescan([...dirs], since - RESCAN_SLACK_MS).catch(() => new Map<string, Stamp>());
+            rescanned = true;
             for (const m of read.keys()) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
           }
         }
@@ -310,7 +324,7 @@ export class Batcher {
           if (s === null) deleted.push(p);
         });
       }
-      if (changed.length || overflow || forced) await this.opts.act({ paths: changed, deleted, count: overflow ? count : changed.length, overflow, firstAt });
+      if (changed.length || overflow || forced) await this.opts.act({ paths: changed, deleted, count: overflow ? count : changed.length, overflow, firstAt, ...(rescanned ? { rescanned } : {}) });
     })()
       .catch(() => undefined)
       .finally(() => {

@@ -15,7 +15,7 @@ import { mergedForContainer, remoteUserOf } from '../runtime/container';
 import { execIn } from '../runtime/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle';
 import { readState, writeState } from '../runtime/state';
-import { Batcher, RESCAN_SLACK_MS, type Batch, type Stamp } from './batch';
+import { Batcher, type Batch, type Stamp } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
@@ -169,7 +169,7 @@ export class ReloadSession {
   private probeAnswered = false;
   private appEnded = new AbortController();
   /** What the last burst's folders held as read at its flush: the copy uses it instead of reading each file's state again. */
-  private scanned: { since: number; stats: Map<string, Stats> } | undefined;
+  private scanned: Map<string, Stats> | undefined;
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
 
@@ -219,7 +219,7 @@ export class ReloadSession {
   private async changedIn(dirs: string[], since: number): Promise<Map<string, Stamp>> {
     const found = new Map<string, Stamp>();
     const scanned = new Map<string, Stats>();
-    this.scanned = { since, stats: scanned };
+    this.scanned = scanned;
     for (const dir of dirs) {
       const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
       const hits = await Promise.all(
@@ -282,7 +282,9 @@ export class ReloadSession {
     this.probeAnswered = false;
     this.appEnded = new AbortController();
     this.crashed = false;
-    const sup = await Supervisor.start(o.engine, info.Id, {
+    // (onEnd may run before start() returns: the supervisor failed to start)
+    let sup: Supervisor | undefined = undefined;
+    sup = await Supervisor.start(o.engine, info.Id, {
       command: o.command,
       workdir: o.containerWorkspace,
       user: app.user,
@@ -298,7 +300,7 @@ export class ReloadSession {
         o.events.crashed?.(code, out);
       },
       onEnd: () => {
-        if (this.supervisor !== sup || this.closed) return;
+        if (!sup || this.supervisor !== sup || this.closed) return;
         this.appEnded.abort();
         if (!o.followRestarts) return void this.close();
         this.supervisor = undefined;
@@ -374,8 +376,8 @@ export class ReloadSession {
       }
     };
     const id = this.info.Id;
-    // (read for this batch: the batcher reads its folders from RESCAN_SLACK_MS before its first change)
-    const scanned = this.scanned && this.scanned.since === b.firstAt - RESCAN_SLACK_MS ? this.scanned.stats : undefined;
+    // (read at this batch's flush, just before this)
+    const scanned = b.rescanned ? this.scanned : undefined;
     this.scanned = undefined;
     const config = b.paths.filter((p) => CONFIG_FILES.test(p));
     const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));

@@ -18,7 +18,7 @@
 //                 one ready. It answers on the reply fifo: "pid P" (the child forked, in its own
 //                 process group), "exit P CODE" (a child ended; it tells the engine too), and its
 //                 wrapper says "dead N" when it ends (the next start is cold, the next prepare
-//                 starts another).
+//                 starts another). The first start is cold too; prepare starts the parent.
 // End of stdin (the engine or hb went away) stops the app too. Each app runs in its own process
 // group, so a signal reaches all of it. Lines starting with \036hb: are for the engine:
 // "started PID", "stopping PID", "exit PID CODE" (the app ended by itself or was stopped).
@@ -84,12 +84,13 @@ stop_cur() {
 }
 start() {
   if [ -n "$fork" ]; then
-    [ -n "$zy" ] || warm
+    # (one still importing answers once it can: a fork then is still sooner than a cold start)
     if [ -n "$zy" ]; then
       printf g >&6
       if reply pid; then cur=$got; curz=$zn; say started "$cur"; return 0; fi
     fi
-    # no warm parent (it ended): cold
+    # none yet (the first start: it would compete with the app's own), or it ended: cold; the
+    # next prepare starts one
     launch ""; cur=$pid; curz=; say started "$cur"; return 0
   fi
   if [ -n "$next" ]; then

@@ -26,6 +26,7 @@ const STANDBY_DELAY_MS = 150;
 const INSTALL_MS = 10_000;
 const START_MS = 10_000;
 const RESTART_MS = (GRACE_SECONDS + 5) * 1000;
+const FORK_MS = 30_000;
 /** Output kept for crash reports. */
 const KEEP = 16_384;
 
@@ -185,7 +186,9 @@ export class Supervisor {
     if (this.ended) throw new RuntimeError('not-running', 'The app supervisor has ended (the container stopped); start it again with hb watch.');
     const started = this.nextStart();
     this.send(fresh ? 'fresh' : 'reload');
-    const pid = await withTimeout(started, RESTART_MS, `Restarting "${this.opts.command}" in the container took longer than ${RESTART_MS / 1000} s`);
+    // Python's warm parent answers once it imported Flask: on a busy machine, as long as a cold start
+    const limit = this.opts.standby === 'python' ? FORK_MS : RESTART_MS;
+    const pid = await withTimeout(started, limit, `Restarting "${this.opts.command}" in the container took longer than ${limit / 1000} s`);
     this.restarts++;
     return pid;
   }

@@ -199,6 +199,28 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [225]);
   });
 
+  it("a burst's folders are read for what changed since the previous batch was read, not since its first event arrived (a watcher lagging seconds behind)", async () => {
+    const sinces: number[] = [];
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async () => undefined,
+      rescan: async (_dirs, since) => (sinces.push(since), new Map()),
+    });
+    b.add('server.js');
+    await b.idle();
+    const readAt = Date.now();
+    // the burst was written meanwhile; the watcher reports it 1.5 s later
+    await sleep(1500);
+    for (let i = 0; i < 20; i++) b.add(`src/f${i}.js`);
+    await sleep(500);
+    await b.idle();
+    await b.close();
+    assert.equal(sinces.length, 1);
+    assert.ok(sinces[0] <= readAt - 1000, `read from ${readAt - sinces[0]} ms before the previous batch was read`);
+  });
+
   it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
     const { b, batches } = make({ debounceMs: 10, maxWaitMs: 50, actMs: 150 });
     b.add('server.js');
