@@ -498,18 +498,25 @@ describe('hot reload: Flask saves faster than Flask imports (real Docker)', func
     });
     try {
       await serves(ip, 5000, 'w1', 30_000);
-      const app = session.supervisor!.pid!;
-      const parent = flaskProcs(cid).find(([pid]) => pid === app)![1];
-      docker(['exec', cid, 'kill', '-KILL', String(parent)]);
-      await sleep(300);
-      assert.equal(session.supervisor!.pid, app, 'the app serves on without its parent');
+      // the first start is cold; the warm parent follows, and the next save is a fork of it
+      await waitFor(() => flaskProcs(cid).length === 2, 30_000, 'the warm parent');
       writeFileSync(path.join(folder2, 'app.py'), flaskApp('w2'));
       await serves(ip, 5000, 'w2', 30_000);
       await session.idle();
+      const app = session.supervisor!.pid!;
+      const forked = flaskProcs(cid).find(([pid]) => pid === app);
+      assert.ok(forked, `the serving app ${app} is a Flask process: ${JSON.stringify(flaskProcs(cid))}`);
+      const parent = forked[1];
+      docker(['exec', cid, 'kill', '-KILL', String(parent)]);
+      await sleep(300);
+      assert.equal(session.supervisor!.pid, app, 'the app serves on without its parent');
+      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w3'));
+      await serves(ip, 5000, 'w3', 30_000);
+      await session.idle();
       // a new warm parent: the next save is served by a fork of it
       await waitFor(() => flaskProcs(cid).length === 2, 30_000, 'a new warm parent');
-      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w3'));
-      await serves(ip, 5000, 'w3', 15_000);
+      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w4'));
+      await serves(ip, 5000, 'w4', 15_000);
       await session.idle();
       const procs = flaskProcs(cid);
       assert.equal(procs.length, 2, JSON.stringify(procs));
