@@ -86,6 +86,12 @@ export const RESCAN_SLACK_MS = 1_000;
 /** While a burst arrives, the file system is asked this often whether its writing stopped. */
 export const SETTLE_PROBE_MS = 100;
 /**
+ * The least quiet after a burst's last write as the file system shows it: a writer descheduled
+ * for a few hundred ms on a loaded machine (bench/reload at load 3 saw one split a burst in two
+ * at 300 ms) is not its end.
+ */
+export const DISK_QUIET_MS = 500;
+/**
  * A burst whose writer paused (descheduled on a loaded machine) waits up to this long after its
  * last write: the watcher's own lag no longer adds a margin.
  */
@@ -149,8 +155,8 @@ export class Batcher {
 
   /**
    * While a burst arrives: asks the file system when it was last written, and flushes once that
-   * is a quiet period ago: the burst's (from the watcher's gaps), or three times the longest pause
-   * seen in its writing if longer (a writer stalled on a loaded machine), up to DISK_QUIET_MAX_MS.
+   * is a quiet period ago: the burst's (from the watcher's gaps), at least DISK_QUIET_MS, or three
+   * times the longest pause seen in its writing if longer, up to DISK_QUIET_MAX_MS.
    */
   private probe(): void {
     const lastWrite = this.opts.lastWrite;
@@ -173,7 +179,7 @@ export class Batcher {
           if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
           if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
           this.diskLast = Math.max(this.diskLast, at);
-          const quiet = Math.max(this.burstQuiet(), Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
+          const quiet = Math.max(this.burstQuiet(), DISK_QUIET_MS, Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
           if (Date.now() - this.diskLast >= quiet) void this.flush();
           else this.probe();
         });
