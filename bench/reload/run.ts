@@ -8,15 +8,17 @@
 //         and `docker restart -t 0` of a container run with --init; target p95 <= 150 ms for ours
 //         and at least 2x faster than both (the ratios printed). Twice: as is, and with
 //         NODE_EXTRA_CA_CERTS naming the machine's CA bundle (Node reads it at every start).
-//  flask: the same with a Flask app: ours (a standby that imported Flask) and `flask run --reload`
+//  flask: the same with a Flask app: ours (a warm parent that imported Flask forks the app) and `flask run --reload`
 //         (Werkzeug's reloader with watchdog) in the same kind of container.
 //  copy:  a container without the bind mount (as with an engine on another machine): one file
 //         copied in per save. "present": a server that reads the file on each request (the file is
 //         there as soon as it answers with it), target p95 <= 250 ms; "served": new code of a
 //         restarted server, target p95 <= 400 ms.
 //  burst: 5 000 files written by another process, copy-sync: how many actions, time until the last
-//         one is served from the container (target <= 2 s), and this process's peak RSS (the engine
-//         work runs in it) against its RSS before.
+//         one is served from the container, from the burst's first write and from its last write
+//         returning (the target, <= 2 s, is read from the last write: a branch switch's own
+//         writing time is git's, not ours), and this process's peak RSS (the engine work runs in
+//         it) against its RSS before.
 // Peers run in the same run, one after the other, on the same machine. Everything it starts is
 // removed at the end. Not part of the tests' pass/fail.
 import { spawn } from 'node:child_process';
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
     const image = pythonImage();
     console.log('Flask, bind mount:');
     const runs: [string, string[], boolean][] = [
-      ['HyperBox restart (standby with Flask imported)', ['sleep', '1000000'], true],
+      ['HyperBox restart (warm parent, fork per reload)', ['sleep', '1000000'], true],
       ['flask run --reload (watchdog)', ['python3', '-m', 'flask', '--app', 'app', 'run', '--reload', '--host', '0.0.0.0', '--port', '5000'], false],
     ];
     const p95: number[] = [];
@@ -226,22 +228,27 @@ async function main(): Promise<void> {
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    const t0 = performance.now();
-    // another process (as git is), not awaited synchronously: the engine's event loop runs meanwhile
-    let written = 0;
-    const writer = new Promise<void>((resolve) =>
-      spawn(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n')`], { stdio: 'ignore' }).on('exit', () => {
-        written = performance.now() - t0;
+    const t0 = Date.now();
+    // another process (as git is), not awaited synchronously: the engine's event loop runs meanwhile;
+    // it prints the time its last write returned (Date.now(): the same clock, ms)
+    let lastWrite = 0;
+    const writer = new Promise<void>((resolve) => {
+      const w = spawn(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(path.join(folder, 'src'))}+'/f'+i+'.js','module.exports = '+i+';\\n');console.log(Date.now())`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      w.stdout.on('data', (d) => (out += d));
+      w.on('exit', () => {
+        lastWrite = Number(out.trim());
         resolve();
-      }),
-    );
+      });
+    });
     await until(ip, 3000, 'module.exports = 4999;\n', 30_000);
-    const synced = performance.now() - t0;
+    const servedAt = Date.now();
     await writer;
     await s.idle();
     await sleep(500);
     clearInterval(sampler);
-    console.log(`  (load ${os.loadavg()[0].toFixed(1)}) written in ${written.toFixed(0)} ms; last file served from the container after ${synced.toFixed(0)} ms (target <= 2000 ms: ${synced <= 2000 ? 'met' : 'NOT met'})`);
+    const fromLast = servedAt - lastWrite;
+    console.log(`  (load ${os.loadavg()[0].toFixed(1)}) the writer's 5 000 writes took ${lastWrite - t0} ms; the last file was served from the container ${servedAt - t0} ms after the first write, ${fromLast} ms after the last write returned (target: synced within 2 s of the burst, measured from its last write: ${fromLast <= 2000 ? 'met' : 'NOT met'})`);
     console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`);
     console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
     await s.close();

@@ -378,7 +378,7 @@ describe('hot reload: copy-sync of a burst (real Docker)', function () {
 describe('hot reload: Flask (real Docker)', function () {
   this.timeout(240_000);
 
-  it('a saved change is served by Flask restarted from a standby that imported Flask ahead', async () => {
+  it('a saved change is served by Flask restarted from a warm parent that imported Flask ahead', async () => {
     const folder = workspace('reload-flask', { image: pythonImage(), overrideCommand: true }, { 'app.py': flaskApp('f1') });
     const { result } = await hbUp(folder);
     const info = await inspect(result.containerId!);
@@ -393,8 +393,8 @@ describe('hot reload: Flask (real Docker)', function () {
     try {
       assert.equal(session.standby, 'python');
       await serves(ip, 5000, 'f1', 30_000);
-      // the standby imports Flask before it waits: give it the time a cold start would take
-      await waitFor(() => dockerExecOut(result.containerId!, 'ps -o args').split('\n').filter((l) => l.includes('flask --app')).length >= 2, 15_000, 'the standby');
+      // the warm parent (which imported Flask) and the app it forked
+      await waitFor(() => dockerExecOut(result.containerId!, 'ps -o args').split('\n').filter((l) => l.includes('flask --app')).length >= 2, 15_000, 'the warm parent and its app');
       await sleep(2500);
       const t0 = Date.now();
       writeFileSync(path.join(folder, 'app.py'), flaskApp('f2'));
@@ -407,6 +407,127 @@ describe('hot reload: Flask (real Docker)', function () {
       assert.match(seen.output, /Running on/);
     } finally {
       await session.close();
+    }
+  });
+});
+
+describe('hot reload: Flask saves faster than Flask imports (real Docker)', function () {
+  this.timeout(240_000);
+  let id: string | undefined;
+  let folder: string | undefined;
+  after(() => {
+    if (id) docker(['rm', '-f', id], { allowFail: true });
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** The container's Flask processes: pid, parent, process group (the pattern split, so this shell's own command line does not match). */
+  const flaskProcs = (cid: string) =>
+    dockerExecOut(cid, 'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"fla""sk --app"*) cut -d" " -f1,4,5 $p/stat;; esac; done')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').map(Number));
+
+  it('5 saves 150 ms apart: each new content served, one app process at a time, the supervisor knows its pid; a workspace module the preload names is never kept warm', async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'hb-reload-flaskfast-'));
+    // the app's text comes from a module of the workspace, which the preload also names (and can
+    // import: the workspace is on PYTHONPATH): the warm parent must not keep it
+    writeFileSync(path.join(folder, 'msg.py'), 'TEXT = "m0"\n');
+    writeFileSync(path.join(folder, 'app.py'), 'from flask import Flask\nimport msg\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return msg.TEXT\n');
+    id = docker(['run', '-d', '--label', `${TEST_LABEL}=1`, '--init', '-e', 'PYTHONPATH=/app', '-v', `${folder}:/app`, '-w', '/app', pythonImage(), 'sleep', '1000000']).stdout.trim();
+    const info = await inspect(id);
+    const ip = info.NetworkSettings.IPAddress;
+    const { session, records, crashes, seen } = await openSession(info, folder, {
+      containerWorkspace: '/app',
+      command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000',
+      preload: ['flask', 'msg'],
+      ports: [5000],
+    });
+    try {
+      await serves(ip, 5000, 'm0', 30_000);
+      // how many Flask processes run at once, sampled while the saves come
+      let most = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          most = Math.max(most, flaskProcs(id).length);
+          await sleep(30);
+        }
+      })();
+      const took: number[] = [];
+      let last = Date.now();
+      for (let i = 1; i <= 5; i++) {
+        await sleep(Math.max(0, 150 - (Date.now() - last)));
+        last = Date.now();
+        writeFileSync(path.join(folder, 'msg.py'), `TEXT = "m${i}"\n`);
+        await serves(ip, 5000, `m${i}`, 15_000);
+        took.push(Date.now() - last);
+      }
+      sampling = false;
+      await sampler;
+      await session.idle();
+      process.stderr.write(`      (Flask, saves 150 ms apart: served in ${took.join(', ')} ms)\n`);
+      assert.deepEqual(crashes, [], seen.output.slice(-2000));
+      assert.ok(records.length >= 5 && records.every((r) => r.action === 'restarted' && !r.error), JSON.stringify(records));
+      assert.doesNotMatch(seen.output, /Address already in use/);
+      // the warm parent and the one app it forked: never two apps
+      assert.ok(most <= 2, `${most} Flask processes at once`);
+      const procs = flaskProcs(id);
+      assert.equal(procs.length, 2, JSON.stringify(procs));
+      const app = procs.find(([pid]) => pid === session.supervisor!.pid);
+      assert.ok(app, `the supervisor's pid ${session.supervisor!.pid} is a running Flask process: ${JSON.stringify(procs)}`);
+      assert.equal(app[2], app[0], 'in its own process group (a reload stops all of it)');
+      assert.ok(procs.some(([pid]) => pid === app[1]), 'forked by the warm parent');
+    } finally {
+      await session.close();
+    }
+    assert.deepEqual(flaskProcs(id), [], 'stopped with the session, the warm parent too');
+  });
+
+  it('when the warm parent dies, the next save starts the app cold and a new warm parent follows', async () => {
+    const folder2 = mkdtempSync(path.join(os.tmpdir(), 'hb-reload-flaskwarm-'));
+    writeFileSync(path.join(folder2, 'app.py'), flaskApp('w1'));
+    const cid = docker(['run', '-d', '--label', `${TEST_LABEL}=1`, '--init', '-v', `${folder2}:/app`, '-w', '/app', pythonImage(), 'sleep', '1000000']).stdout.trim();
+    const info = await inspect(cid);
+    const ip = info.NetworkSettings.IPAddress;
+    const { session, records, crashes } = await openSession(info, folder2, {
+      containerWorkspace: '/app',
+      command: 'python3 -m flask --app app run --host 0.0.0.0 --port 5000',
+      preload: ['flask'],
+      ports: [5000],
+    });
+    try {
+      await serves(ip, 5000, 'w1', 30_000);
+      // the first start is cold; the warm parent follows, and the next save is a fork of it
+      await waitFor(() => flaskProcs(cid).length === 2, 30_000, 'the warm parent');
+      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w2'));
+      await serves(ip, 5000, 'w2', 30_000);
+      await session.idle();
+      const app = session.supervisor!.pid!;
+      const forked = flaskProcs(cid).find(([pid]) => pid === app);
+      assert.ok(forked, `the serving app ${app} is a Flask process: ${JSON.stringify(flaskProcs(cid))}`);
+      const parent = forked[1];
+      docker(['exec', cid, 'kill', '-KILL', String(parent)]);
+      await sleep(300);
+      assert.equal(session.supervisor!.pid, app, 'the app serves on without its parent');
+      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w3'));
+      await serves(ip, 5000, 'w3', 30_000);
+      await session.idle();
+      // a new warm parent: the next save is served by a fork of it
+      await waitFor(() => flaskProcs(cid).length === 2, 30_000, 'a new warm parent');
+      writeFileSync(path.join(folder2, 'app.py'), flaskApp('w4'));
+      await serves(ip, 5000, 'w4', 15_000);
+      await session.idle();
+      const procs = flaskProcs(cid);
+      assert.equal(procs.length, 2, JSON.stringify(procs));
+      const now = procs.find(([pid]) => pid === session.supervisor!.pid)!;
+      assert.ok(procs.some(([pid]) => pid === now[1] && pid !== parent), `forked by the new warm parent: ${JSON.stringify(procs)}`);
+      assert.deepEqual(crashes, []);
+      assert.ok(records.every((r) => r.action === 'restarted' && !r.error), JSON.stringify(records));
+    } finally {
+      await session.close();
+      docker(['rm', '-f', cid], { allowFail: true });
+      rmSync(folder2, { recursive: true, force: true });
     }
   });
 });

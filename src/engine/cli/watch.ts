@@ -28,8 +28,9 @@ export const watchCommand: Command = {
   help: [
     'Starts the dev command (customizations.hyperbox.devCommand, else the detected one) in the',
     'running dev container under HyperBox\'s supervision, streams its output, and on every change',
-    'in the folder restarts it (reload.strategy "restart"; a Node or Python standby process waits',
-    'ahead, so a reload is not a cold start) or leaves it to the app\'s own watcher',
+    'in the folder restarts it (reload.strategy "restart"; a Node standby process waits ahead, a',
+    'Python parent with Flask imported forks the app, so a reload is not a cold start) or leaves',
+    'it to the app\'s own watcher',
     '("framework-native"). A changed lockfile reinstalls dependencies first; a changed',
     'devcontainer.json or Dockerfile is reported (hb rebuild). When the container stops, changes',
     'are queued and replayed once it runs again (hb up). Ctrl-C stops the app.',

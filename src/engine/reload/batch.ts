@@ -16,6 +16,8 @@ export interface Batch {
   overflow: boolean;
   /** When the batch's first change arrived (Date.now()). */
   firstAt: number;
+  /** Its folders were read again at its flush (a burst): `rescan` gave the state of what it found. */
+  rescanned?: boolean;
 }
 
 /** A file's state: size and mtime, or null when it is gone. */
@@ -31,11 +33,22 @@ export interface BatcherOptions {
   act(batch: Batch): Promise<void>;
   /**
    * A burst settled: the paths in these folders (relative to the root) changed since `since`
-   * (Date.now()), read from the file system. The watcher loses events when thousands arrive
-   * faster than it reads them (the kernel's inotify queue overflows), so a burst's folders are
-   * read again before it is acted on.
+   * (Date.now()), read from the file system, each with its state as read then (so the burst's
+   * files are not read a second time for their stamps). The watcher loses events when thousands
+   * arrive faster than it reads them (the kernel's inotify queue overflows), so a burst's folders
+   * are read again before it is acted on.
    */
-  rescan?(dirs: string[], since: number): Promise<string[]>;
+  rescan?(dirs: string[], since: number): Promise<Map<string, Stamp>>;
+  /**
+   * When a burst was last written as the file system says: the latest time an entry was added to
+   * or removed from these folders (and the folders under them) or one of the recently reported
+   * files was written (Date.now() ms); null when it cannot tell cheaply. The watcher reports a
+   * burst of thousands of files a second or more after the writer finished (it reads each folder
+   * again and watches each new file); asked while a burst arrives, so the burst is acted on once
+   * its writing stopped, not once the watcher caught up (its folders are read again at flush
+   * time: what the watcher did not report yet is in the batch all the same).
+   */
+  lastWrite?(dirs: string[], recent: string[]): Promise<number | null>;
 }
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
@@ -62,6 +75,29 @@ export const BURST_QUIET_MS = 300;
 export const BURST_QUIET_MAX_MS = 1_000;
 /** A burst's folders are read again at flush time when there are at most this many. */
 export const RESCAN_DIRS = 200;
+/**
+ * A burst's folders are read for what changed from this long before the previous batch was read
+ * (file times are set before the watcher reports; clocks are coarse). From the previous batch,
+ * not from the burst's first event: on a loaded machine the watcher reports a burst's first file
+ * seconds after it was written (what changed and was acted on already has the state seen then,
+ * and is left out).
+ */
+export const RESCAN_SLACK_MS = 1_000;
+/** While a burst arrives, the file system is asked this often whether its writing stopped. */
+export const SETTLE_PROBE_MS = 100;
+/**
+ * The least quiet after a burst's last write as the file system shows it: a writer descheduled
+ * for a few hundred ms on a loaded machine (bench/reload at load 3 saw one split a burst in two
+ * at 300 ms) is not its end.
+ */
+export const DISK_QUIET_MS = 500;
+/**
+ * A burst whose writer paused (descheduled on a loaded machine) waits up to this long after its
+ * last write: the watcher's own lag no longer adds a margin.
+ */
+export const DISK_QUIET_MAX_MS = 2_000;
+/** How many of the latest new paths are checked for writes still going on. */
+const RECENT_PATHS = 20;
 /** After a burst, changes stay in burst mode this long (its tail still arriving on a busy machine). */
 export const BURST_TAIL_MS = 1_000;
 
@@ -78,6 +114,15 @@ export class Batcher {
   private maxGap = 0;
   /** Folders added in the pending batch with nothing under them reported yet (bounded). */
   private newDirs = new Set<string>();
+  /** The latest new paths of the pending batch (at most RECENT_PATHS). */
+  private recent: string[] = [];
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  /** When the previous batch's state was read (its flush), or this batcher was made. */
+  private readAt = Date.now();
+  /** The burst's latest write the file system showed, and the longest step between two of them. */
+  private diskLast = 0;
+  private diskGap = 0;
   private timer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -102,8 +147,43 @@ export class Batcher {
     if (this.closed) return;
     this.note(rel, dir);
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
-    if (this.bursting()) this.schedule(this.burstQuiet());
-    else if (!this.now) this.schedule(this.debounceMs);
+    if (this.bursting()) {
+      this.schedule(this.burstQuiet());
+      this.probe();
+    } else if (!this.now) this.schedule(this.debounceMs);
+  }
+
+  /**
+   * While a burst arrives: asks the file system when it was last written, and flushes once that
+   * is a quiet period ago: the burst's (from the watcher's gaps), at least DISK_QUIET_MS, or three
+   * times the longest pause seen in its writing if longer, up to DISK_QUIET_MAX_MS.
+   */
+  private probe(): void {
+    const lastWrite = this.opts.lastWrite;
+    if (!lastWrite || this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.probing || !this.count || !this.bursting()) return;
+      const dirs = new Set(this.newDirs);
+      for (const p of this.pending) {
+        dirs.add(p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+        if (dirs.size > RESCAN_DIRS) return; // too spread out to ask cheaply: the quiet period decides
+      }
+      this.probing = true;
+      const firstAt = this.firstAt;
+      void lastWrite([...dirs], [...this.recent])
+        .catch(() => null)
+        .then((at) => {
+          this.probing = false;
+          // (the batch it asked about may have gone meanwhile: the quiet period flushed it)
+          if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
+          if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
+          this.diskLast = Math.max(this.diskLast, at);
+          const quiet = Math.max(this.burstQuiet(), DISK_QUIET_MS, Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
+          if (Date.now() - this.diskLast >= quiet) void this.flush();
+          else this.probe();
+        });
+    }, SETTLE_PROBE_MS);
   }
 
   /**
@@ -139,6 +219,10 @@ export class Batcher {
         if (this.newDirs.size < 100) this.newDirs.add(rel);
       } else if (this.newDirs.size) {
         for (const d of this.newDirs) if (rel.startsWith(`${d}/`)) this.newDirs.delete(d);
+      }
+      if (!dir) {
+        this.recent.push(rel);
+        if (this.recent.length > RECENT_PATHS) this.recent.shift();
       }
       if (this.pending.size < this.maxPaths) this.pending.add(rel);
       else this.dropped++;
@@ -185,6 +269,7 @@ export class Batcher {
     this.closed = true;
     clearTimeout(this.timer);
     clearTimeout(this.maxTimer);
+    clearTimeout(this.probeTimer);
     await this.running;
   }
 
@@ -207,28 +292,36 @@ export class Batcher {
     const count = paths.length + this.dropped;
     const firstAt = this.firstAt;
     const forced = this.forced;
+    const since = this.readAt;
+    this.readAt = Date.now();
     this.pending = new Set();
     this.count = 0;
     this.dropped = 0;
     this.burst = false;
     this.maxGap = 0;
     this.newDirs.clear();
+    this.recent = [];
+    this.diskLast = this.diskGap = 0;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     this.forced = false;
     this.running = (async () => {
       const changed: string[] = [];
       const deleted: string[] = [];
+      let read = new Map<string, Stamp>();
+      let rescanned = false;
       if (overflow) changed.push(...paths);
       else {
         if (burst && this.opts.rescan) {
           const dirs = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
           if (dirs.size <= RESCAN_DIRS) {
             const known = new Set(paths);
-            // (a second's slack: file times are set before the watcher reports, clocks are coarse)
-            const missed = await this.opts.rescan([...dirs], firstAt - 1000).catch(() => [] as string[]);
-            for (const m of missed) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
+            read = await this.opts.rescan([...dirs], since - RESCAN_SLACK_MS).catch(() => new Map<string, Stamp>());
+            rescanned = true;
+            for (const m of read.keys()) if (!known.has(m) && paths.length < this.maxPaths) paths.push(m);
           }
         }
-        const stamps = await Promise.all(paths.map((p) => this.opts.stamp(p).catch(() => null)));
+        const stamps = await Promise.all(paths.map((p) => (read.has(p) ? Promise.resolve(read.get(p)!) : this.opts.stamp(p).catch(() => null))));
         paths.forEach((p, i) => {
           const s = stamps[i];
           if (this.seen.has(p) && this.seen.get(p) === s) return; // reported twice: acted on already
@@ -237,7 +330,7 @@ export class Batcher {
           if (s === null) deleted.push(p);
         });
       }
-      if (changed.length || overflow || forced) await this.opts.act({ paths: changed, deleted, count: overflow ? count : changed.length, overflow, firstAt });
+      if (changed.length || overflow || forced) await this.opts.act({ paths: changed, deleted, count: overflow ? count : changed.length, overflow, firstAt, ...(rescanned ? { rescanned } : {}) });
     })()
       .catch(() => undefined)
       .finally(() => {

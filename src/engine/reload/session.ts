@@ -7,7 +7,7 @@
 // running, changes queue up in the batcher (bounded), and resume() with the started container
 // copies the workspace in again (copy-sync), starts the app and replays what was queued (deleted
 // files removed, a changed lockfile reinstalled, a changed config offered for rebuild).
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Engine } from '../runtime/engine/docker';
@@ -15,7 +15,7 @@ import { mergedForContainer, remoteUserOf } from '../runtime/container';
 import { execIn } from '../runtime/lifecycle/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle/lifecycle';
 import { readState, writeState } from '../runtime/up/state';
-import { Batcher, type Batch } from './batch';
+import { Batcher, type Batch, type Stamp } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
@@ -75,7 +75,7 @@ export interface SessionOptions {
   strategy: ReloadStrategyName;
   /** Globs (relative to root) whose change needs a dependency install or a rebuild. */
   rebuildOn: string[];
-  /** Python modules a standby imports ahead (flask, ...). */
+  /** Python modules the warm parent imports once (framework modules: flask, ...). */
   preload?: string[];
   /** reload.ignore globs. */
   ignore?: string[];
@@ -98,6 +98,12 @@ const SERVE_LIMIT_MS = 5_000;
  * from here (a cold Flask start on a busy machine takes more than SERVE_LIMIT_MS).
  */
 const FIRST_SERVE_LIMIT_MS = 30_000;
+
+/** A file's state as the batcher compares it: size, mtime and inode, or null when it is gone. */
+const stampOf = (st: Stats | null): Stamp => (st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null);
+
+/** How many folders a burst's probe for its latest write reads at most. */
+const QUIET_DIRS = 200;
 
 /** How a dependency manifest's change is acted on, by file name. */
 function installCommand(file: string): string | null {
@@ -162,6 +168,8 @@ export class ReloadSession {
   /** The probe was answered once in this container: a later slow start is slow, not unreachable. */
   private probeAnswered = false;
   private appEnded = new AbortController();
+  /** What the last burst's folders held as read at its flush: the copy uses it instead of reading each file's state again. */
+  private scanned: Map<string, Stats> | undefined;
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
 
@@ -172,28 +180,60 @@ export class ReloadSession {
     this.standby = opts.strategy === 'restart' ? standbyKind(opts.command) : null;
     this.batcher = new Batcher({
       debounceMs: opts.debounceMs,
-      stamp: async (rel) => {
-        const st = await fs.lstat(path.join(opts.root, rel)).catch(() => null);
-        return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
-      },
+      stamp: async (rel) => stampOf(await fs.lstat(path.join(opts.root, rel)).catch(() => null)),
       act: (b) => this.act(b),
       rescan: (dirs, since) => this.changedIn(dirs, since),
+      lastWrite: (dirs, recent) => this.lastWrite(dirs, recent),
     });
   }
 
-  /** What in these folders (not ignored) changed since `since`: each entry's ctime, read now. */
-  private async changedIn(dirs: string[], since: number): Promise<string[]> {
-    const found: string[] = [];
+  /**
+   * The latest time an entry was added to or removed from these folders and the folders under
+   * them (not ignored; at most QUIET_DIRS folders, else null: not known), or one of `recent` was
+   * written.
+   */
+  private async lastWrite(dirs: string[], recent: string[]): Promise<number | null> {
+    let last = 0;
+    const note = (st: Stats | null) => st && (last = Math.max(last, st.mtimeMs, st.ctimeMs));
+    for (const st of await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)))) note(st);
+    const queue = [...new Set(dirs)];
+    const seen = new Set(queue);
+    for (let i = 0; i < queue.length; i++) {
+      if (i >= QUIET_DIRS) return null;
+      const abs = path.join(this.opts.root, queue[i]);
+      const st = await fs.lstat(abs).catch(() => null);
+      note(st);
+      if (!st?.isDirectory()) continue;
+      for (const e of await fs.readdir(abs, { withFileTypes: true }).catch(() => [])) {
+        const rel = queue[i] ? `${queue[i]}/${e.name}` : e.name;
+        if (e.isDirectory() && !seen.has(rel) && !this.ignore(rel, true)) {
+          seen.add(rel);
+          queue.push(rel);
+        }
+      }
+    }
+    return last;
+  }
+
+  /** What in these folders (not ignored) changed since `since` (each entry's ctime, read now), with its stamp. */
+  private async changedIn(dirs: string[], since: number): Promise<Map<string, Stamp>> {
+    const found = new Map<string, Stamp>();
+    const scanned = new Map<string, Stats>();
+    this.scanned = scanned;
     for (const dir of dirs) {
       const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
       const hits = await Promise.all(
         names.map(async (name) => {
           const rel = dir ? `${dir}/${name}` : name;
           const st = await fs.lstat(path.join(this.opts.root, rel)).catch(() => null);
-          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? rel : null;
+          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? ([rel, st] as const) : null;
         }),
       );
-      for (const h of hits) if (h) found.push(h);
+      for (const h of hits) {
+        if (!h) continue;
+        found.set(h[0], stampOf(h[1]));
+        scanned.set(h[0], h[1]);
+      }
     }
     return found;
   }
@@ -242,15 +282,17 @@ export class ReloadSession {
     this.probeAnswered = false;
     this.appEnded = new AbortController();
     this.crashed = false;
-    const sup = await Supervisor.start(o.engine, info.Id, {
+    // (onEnd may run before start() returns: the supervisor failed to start)
+    let sup: Supervisor | undefined = undefined;
+    sup = await Supervisor.start(o.engine, info.Id, {
       command: o.command,
       workdir: o.containerWorkspace,
       user: app.user,
       env: app.env,
       standby: this.standby,
       preload: o.preload,
-      // the next standby starts once the app serves, or after the supervisor's short delay if that
-      // comes first (a slow start, Flask's, must not leave the next save without a standby)
+      // Node's next standby starts once the app serves, or after the supervisor's short delay if
+      // that comes first; Python's warm parent outlives each app (a new one only if it died)
       onOutput: o.events.output,
       onExit: (code, out) => {
         this.crashed = true;
@@ -258,7 +300,7 @@ export class ReloadSession {
         o.events.crashed?.(code, out);
       },
       onEnd: () => {
-        if (this.supervisor !== sup || this.closed) return;
+        if (!sup || this.supervisor !== sup || this.closed) return;
         this.appEnded.abort();
         if (!o.followRestarts) return void this.close();
         this.supervisor = undefined;
@@ -334,6 +376,9 @@ export class ReloadSession {
       }
     };
     const id = this.info.Id;
+    // (read at this batch's flush, just before this)
+    const scanned = b.rescanned ? this.scanned : undefined;
+    this.scanned = undefined;
     const config = b.paths.filter((p) => CONFIG_FILES.test(p));
     const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));
     let action: ReloadAction = 'nothing';
@@ -342,7 +387,7 @@ export class ReloadSession {
       if (this.copy) {
         try {
           // past the batch's path limit not every path is named: everything is copied
-          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore)));
+          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned)));
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
@@ -371,7 +416,8 @@ export class ReloadSession {
         const sup = this.supervisor;
         this.crashed = false;
         this.appEnded = new AbortController();
-        await timed('restart', () => sup.reload());
+        // reinstalled dependencies: a standby or warm parent started before would run the old ones
+        await timed('restart', () => sup.reload(installs.length > 0));
         if (action !== 'reinstalled') action = 'restarted';
         if (this.probe) {
           const serve = await this.serving();

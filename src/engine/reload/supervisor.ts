@@ -1,8 +1,9 @@
 // The app under HyperBox's supervision in a dev container (hot reload's restart strategy): one
 // long-lived exec of supervise.sh whose stdin takes the engine's commands and whose output is the
 // app's, with the supervisor's own lines picked out (see supervisor-scripts.ts). A reload costs a
-// kill, a wait for the old process group and, for Node and Python, the opening of a gate in front
-// of a standby process that has already started (and imported Flask), so not a cold start.
+// kill, a wait for the old process group and, for Node, the opening of a gate in front of a
+// standby process that has already started; for Python, a fork of a warm parent that imported
+// Flask once (the child loads the app fresh), so not a cold start however fast saves come.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,6 +26,7 @@ const STANDBY_DELAY_MS = 150;
 const INSTALL_MS = 10_000;
 const START_MS = 10_000;
 const RESTART_MS = (GRACE_SECONDS + 5) * 1000;
+const FORK_MS = 30_000;
 /** Output kept for crash reports. */
 const KEEP = 16_384;
 
@@ -45,7 +47,7 @@ export interface SupervisorOptions {
   env: Record<string, string>;
   /** Start a standby (Node or Python) ahead of each reload; null: every start is cold. */
   standby: StandbyKind | null;
-  /** Python modules a standby imports before it waits (e.g. flask). */
+  /** Python modules the warm parent imports once (framework modules only, e.g. flask; never the workspace's). */
   preload?: string[];
   /** How long after each start the next standby starts unless prepare() comes first (default 150 ms). */
   standbyDelayMs?: number;
@@ -125,7 +127,7 @@ export class Supervisor {
       env.HB_STANDBY = '1';
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--require ${SUPERVISOR_DIR}/gate.cjs`;
     } else if (opts.standby === 'python') {
-      env.HB_STANDBY = '1';
+      env.HB_STANDBY = 'fork';
       env.PYTHONPATH = `${SUPERVISOR_DIR}/py${env.PYTHONPATH ? `:${env.PYTHONPATH}` : ''}`;
       env.PYTHONUNBUFFERED ??= '1';
       if (opts.preload?.length) env.HB_PRELOAD = opts.preload.join(',');
@@ -176,12 +178,17 @@ export class Supervisor {
     return s;
   }
 
-  /** Restarts the app (a standby takes over when one waits); resolves with the new process's pid. */
-  async reload(): Promise<number> {
+  /**
+   * Restarts the app (from the standby or the warm parent when one waits); resolves with the new
+   * process's pid. `fresh`: dependencies changed, so nothing prepared before them is used.
+   */
+  async reload(fresh = false): Promise<number> {
     if (this.ended) throw new RuntimeError('not-running', 'The app supervisor has ended (the container stopped); start it again with hb watch.');
     const started = this.nextStart();
-    this.send('reload');
-    const pid = await withTimeout(started, RESTART_MS, `Restarting "${this.opts.command}" in the container took longer than ${RESTART_MS / 1000} s`);
+    this.send(fresh ? 'fresh' : 'reload');
+    // Python's warm parent answers once it imported Flask: on a busy machine, as long as a cold start
+    const limit = this.opts.standby === 'python' ? FORK_MS : RESTART_MS;
+    const pid = await withTimeout(started, limit, `Restarting "${this.opts.command}" in the container took longer than ${limit / 1000} s`);
     this.restarts++;
     return pid;
   }

@@ -277,14 +277,18 @@ async function sendFrames(agent: SyncAgent, k: string, root: string, items: Item
   return prev;
 }
 
-/** Copies the batch's present files (and the folders it added) in and removes its deleted ones. */
-export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false): Promise<void> {
+/**
+ * Copies the batch's present files (and the folders it added) in and removes its deleted ones.
+ * `known`: the state of some of its paths as just read (a burst's folders read again at its
+ * flush), not read a second time (a file's content is still read now, and its size with it).
+ */
+export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>): Promise<void> {
   const deleted = new Set(b.deleted);
   const stats = new Map<string, Stats>();
   await Promise.all(
     b.paths.map(async (p) => {
       if (deleted.has(p)) return;
-      const st = await fs.lstat(path.join(root, p)).catch(() => null);
+      const st = known?.get(p) ?? (await fs.lstat(path.join(root, p)).catch(() => null));
       if (st) stats.set(p, st); // else gone since: the next batch names it as deleted
     }),
   );

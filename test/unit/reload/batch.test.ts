@@ -98,16 +98,17 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [200]);
   });
 
-  it('files of a burst whose events the watcher lost (its queue overflowed) are found by reading its folders again, and are in the one batch', async () => {
+  it('files of a burst whose events the watcher lost (its queue overflowed) are found by reading its folders again, and are in the one batch; their state is read once', async () => {
     const batches: Batch[] = [];
     const asked: string[][] = [];
+    let stamped = 0;
     const b = new Batcher({
       debounceMs: 10,
       maxWaitMs: 50,
-      stamp: async () => 'v1',
+      stamp: async () => (stamped++, 'v1'),
       act: async (batch) => void batches.push(batch),
       // on disk: 150 files under src/, changed since the burst began; the watcher reported 100
-      rescan: async (dirs) => (asked.push(dirs), dirs.includes('src') ? Array.from({ length: 150 }, (_, i) => `src/f${i}.js`) : []),
+      rescan: async (dirs) => (asked.push(dirs), new Map(dirs.includes('src') ? Array.from({ length: 150 }, (_, i) => [`src/f${i}.js`, 'v1'] as const) : [])),
     });
     for (let i = 0; i < 100; i++) b.add(`src/f${i}.js`);
     await sleep(500);
@@ -116,6 +117,108 @@ describe('hot reload: batching', () => {
     assert.equal(batches.length, 1);
     assert.equal(batches[0].count, 150);
     assert.ok(batches[0].paths.includes('src/f149.js'));
+    assert.equal(stamped, 0, 'the folders read again gave each file its state: no second read');
+  });
+
+  it('a burst is acted on once the file system says its writing stopped, though the watcher still reports it (its events lag behind)', async () => {
+    const batches: Batch[] = [];
+    const asked: string[][] = [];
+    let stoppedAt = 0;
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async (dirs, recent) => (asked.push([...dirs, ...recent.slice(-1)]), stoppedAt || Date.now()),
+    });
+    // the watcher reports 5 paths every 20 ms for up to 2 s: its quiet period never comes; the
+    // writer stopped after 200 ms
+    const t0 = Date.now();
+    setTimeout(() => (stoppedAt = Date.now()), 200);
+    for (let i = 0; !batches.length && Date.now() - t0 < 2000; i += 5) {
+      for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+      await sleep(20);
+    }
+    const at = Date.now() - t0;
+    await b.close();
+    assert.equal(batches.length, 1);
+    assert.ok(at < 1500, `acted on ${at} ms after the burst began; the watcher's quiet period would have come after 2 000 ms`);
+    assert.ok(batches[0].count >= 10);
+    assert.deepEqual(asked[0].slice(0, 1), ['src'], "the burst's folder");
+    assert.match(asked[0][1], /^src\/f\d+\.js$/, 'and its latest file');
+  });
+
+  it('while the file system says a burst is still being written, it waits for the quiet period as before', async () => {
+    const batches: Batch[] = [];
+    let asked = 0;
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async () => (asked++, Date.now()),
+    });
+    for (let i = 0; i < 150; i += 5) {
+      for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+      await sleep(20);
+    }
+    assert.equal(batches.length, 0, 'not acted on while it is written');
+    await sleep(800);
+    await b.idle();
+    assert.ok(asked > 0);
+    assert.deepEqual(batches.map((x) => x.count), [150]);
+  });
+
+  it('a writer that pauses mid-burst (a loaded machine) lengthens the quiet period the file system is asked for: still one batch', async () => {
+    const batches: Batch[] = [];
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async () => wroteAt,
+    });
+    // written for 300 ms, a pause of 150 ms, 300 ms more, a pause of 350 ms (longer than the
+    // shortest quiet period, shorter than three times the first pause), then 300 ms more
+    const write = async (from: number) => {
+      for (let i = from; i < from + 75; i += 5) {
+        for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+        wroteAt = Date.now();
+        await sleep(20);
+      }
+    };
+    await write(0);
+    await sleep(150);
+    await write(75);
+    await sleep(350);
+    await write(150);
+    await sleep(1500);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [225]);
+  });
+
+  it("a burst's folders are read for what changed since the previous batch was read, not since its first event arrived (a watcher lagging seconds behind)", async () => {
+    const sinces: number[] = [];
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async () => undefined,
+      rescan: async (_dirs, since) => (sinces.push(since), new Map()),
+    });
+    b.add('server.js');
+    await b.idle();
+    const readAt = Date.now();
+    // the burst was written meanwhile; the watcher reports it 1.5 s later
+    await sleep(1500);
+    for (let i = 0; i < 20; i++) b.add(`src/f${i}.js`);
+    await sleep(500);
+    await b.idle();
+    await b.close();
+    assert.equal(sinces.length, 1);
+    assert.ok(sinces[0] <= readAt - 1000, `read from ${readAt - sinces[0]} ms before the previous batch was read`);
   });
 
   it('a burst that starts while an action runs is acted on once it settled, not in the parts that arrived by then', async () => {
