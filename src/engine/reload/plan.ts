@@ -3,6 +3,7 @@
 // rebuild, what a Python standby imports ahead — and whether it may run at all: it runs the dev
 // command, so it needs trust; it never starts a second copy of an app that postAttachCommand
 // starts or whose port is already served in the container.
+import { hyperboxOf, type DevContainerConfig } from '../devcontainer/config';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Engine } from '../runtime/engine/docker';
 import { profileFolder } from '../project/profile-folder';
@@ -20,17 +21,14 @@ export interface ReloadSettings {
   ignore: string[];
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-
-export function reloadSettings(config: Record<string, unknown>): ReloadSettings {
-  const hb = obj(obj(config.customizations).hyperbox);
-  const reload = obj(hb.reload);
-  const strategy = typeof reload.strategy === 'string' ? (reload.strategy as ReloadSettings['strategy']) : null;
+export function reloadSettings(config: DevContainerConfig): ReloadSettings {
+  const hb = hyperboxOf(config);
+  const strategy = hb.reload?.strategy ?? null;
   return {
-    enabled: reload.enabled === true && strategy !== 'off',
-    devCommand: typeof hb.devCommand === 'string' && hb.devCommand.trim() ? hb.devCommand.trim() : null,
+    enabled: hb.reload?.enabled === true && strategy !== 'off',
+    devCommand: hb.devCommand?.trim() || null,
     strategy,
-    ignore: Array.isArray(reload.ignore) ? reload.ignore.filter((g): g is string => typeof g === 'string') : [],
+    ignore: hb.reload?.ignore ?? [],
   };
 }
 
@@ -58,7 +56,7 @@ export interface ReloadPlan {
 }
 
 /** The plan for a folder, from its config and detection; throws a message naming what to set. */
-export async function planReload(folder: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<ReloadPlan> {
+export async function planReload(folder: string, config: DevContainerConfig, env: NodeJS.ProcessEnv): Promise<ReloadPlan> {
   const settings = reloadSettings(config);
   const { profile, detection } = await profileFolder(folder, { env });
   const command = settings.devCommand ?? detection.devCommand;
@@ -83,9 +81,8 @@ export async function planReload(folder: string, config: Record<string, unknown>
 }
 
 /** forwardPorts of the config that name a port of the container itself (not `service:port`). */
-function forwardedPorts(config: Record<string, unknown>): number[] {
-  const list = Array.isArray(config.forwardPorts) ? config.forwardPorts : [];
-  return list.map((p) => (typeof p === 'number' ? p : typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : NaN)).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+function forwardedPorts(config: DevContainerConfig): number[] {
+  return (config.forwardPorts ?? []).map((p) => (typeof p === 'number' ? p : typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : NaN)).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
 }
 
 /**
@@ -97,7 +94,7 @@ export function reloadTrustFindings(command: string): TrustFinding[] {
 }
 
 /** Why the app must not be started a second time, or null. */
-export async function alreadyRunning(engine: Engine, info: ContainerInspectInfo, config: Record<string, unknown>, command: string, ports: number[]): Promise<string | null> {
+export async function alreadyRunning(engine: Engine, info: ContainerInspectInfo, config: DevContainerConfig, command: string, ports: number[]): Promise<string | null> {
   const postAttach = config.postAttachCommand;
   const text = typeof postAttach === 'string' ? postAttach : JSON.stringify(postAttach ?? '');
   if (postAttach !== undefined && text.includes(command)) {

@@ -7,6 +7,7 @@
 // running, changes queue up in the batcher (bounded), and resume() with the started container
 // copies the workspace in again (copy-sync), starts the app and replays what was queued (deleted
 // files removed, a changed lockfile reinstalled, a changed config offered for rebuild).
+import type { DevContainerConfig } from '../devcontainer/config';
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
@@ -66,7 +67,7 @@ export interface SessionOptions {
   engine: Engine;
   info: ContainerInspectInfo;
   /** The resolved config's object. */
-  config: Record<string, unknown>;
+  config: DevContainerConfig;
   /** The workspace on this machine. */
   root: string;
   /** The workspace folder in the container. */
@@ -134,7 +135,7 @@ export function isBindMounted(info: ContainerInspectInfo, root: string, containe
 }
 
 /** What the app runs as and with: the remote user, its probed environment and remoteEnv. */
-async function appEnvironment(engine: Engine, info: ContainerInspectInfo, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<{ user: string; env: Record<string, string> }> {
+async function appEnvironment(engine: Engine, info: ContainerInspectInfo, config: DevContainerConfig, env: NodeJS.ProcessEnv): Promise<{ user: string; env: Record<string, string> }> {
   const merged = mergedForContainer(info.Config.Labels, config);
   const user = remoteUserOf(merged, info.Config.User);
   const state = await readState(env, info.Id, info.Created);
