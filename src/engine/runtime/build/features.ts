@@ -418,6 +418,7 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
     }
   }
   const ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'hb-features-'));
+  let baseRef: string | undefined;
   try {
     await fs.writeFile(path.join(ctx, 'run.sh'), RUN_SCRIPT);
     await fs.writeFile(path.join(ctx, 'install-all.sh'), installAllScript(o.features, users));
@@ -426,8 +427,14 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
       await fs.cp(f.dir, dest, { recursive: true, dereference: true });
       await fs.writeFile(path.join(dest, 'devcontainer-features.env'), optionsEnvFile(f.options));
     }
+    // FROM a name, not the ID: the engine's BuildKit (2 to 3 times faster here than its classic
+    // builder) would look an ID up in a registry. The name is made from the ID and points at it
+    // for the build only, so the base is exactly the image inspected above.
+    baseRef = `hb-features-base:${o.baseImage.Id.replace(/^sha256:/, '').slice(0, 32)}`;
+    const [repo, tagName] = baseRef.split(':');
+    await engine.docker.getImage(o.baseImage.Id).tag({ repo, tag: tagName });
     const dockerfile = path.join(ctx, 'Dockerfile');
-    await fs.writeFile(dockerfile, featuresDockerfile(o.baseImage.Id, o.features, users));
+    await fs.writeFile(dockerfile, featuresDockerfile(baseRef, o.features, users));
     throwIfCancelled(signal, 'Installing Features');
     report.step(`Installing Features ${o.features.map((f) => f.key).join(', ')} (image ${tag})`);
     const entries = [...baseEntries, ...o.features.map(featureEntry)];
@@ -453,6 +460,11 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
     }
   } finally {
     await fs.rm(ctx, { recursive: true, force: true }).catch(() => undefined);
+    // only the name goes, when the base image has a name of its own (else removing the name
+    // would remove the image)
+    if (baseRef && (o.baseImage.RepoTags ?? []).some((t) => t !== baseRef && t !== '<none>:<none>')) {
+      await engine.docker.getImage(baseRef).remove({ noprune: true }).catch(() => undefined);
+    }
   }
   const image = await inspectImage(engine, tag);
   if (!image) throw new RuntimeError('build-failed', `The Features image ${tag} was built, but the engine has no such image afterwards.`);
