@@ -5,7 +5,8 @@
 //   node esbuild.mjs && node --import tsx bench/features.ts [--runs N]
 //
 // cold: nothing cached (a fresh hb cache folder and TMPDIR for the reference, the container and
-// the image with the Features removed); cached: the container removed (as `down` does), the
+// the image with the Features removed, and the engine's BuildKit cache pruned, as HyperBox builds
+// the Features image there); cached: the container removed (as `down` does), the
 // downloaded Features and the image with them kept. Medians of N runs (default 5) after one
 // warm-up, with the ratio against the goals of issue 13 (2x cold, 3x cached), the load average
 // beside each figure (the machine may be shared), and hb's own steps (hb up --json, median ms of
@@ -92,7 +93,11 @@ async function main() {
         docker(['rm', '-f', id], true);
         if (kind === 'cold' && img && img !== image) docker(['rmi', '-f', img], true);
       }
-      if (kind === 'cold') fresh(tool);
+      if (kind === 'cold') {
+        fresh(tool);
+        // the engine's BuildKit cache too (HyperBox builds Features images there): it outlives a removed image
+        docker(['builder', 'prune', '-af'], true);
+      }
     };
     const measure = (tool: 'hyperbox' | 'reference', kind: 'cold' | 'cached', withCa: boolean) => {
       if (!state[tool].cache) fresh(tool);
