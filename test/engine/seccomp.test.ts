@@ -167,6 +167,50 @@ const PY = [
   't.join()',
 ].join('\n');
 
+describe('hb seccomp: a dev container with lifecycle commands', function () {
+  this.timeout(180_000);
+  let folder: string;
+  const env = { ...process.env };
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    // HyperBox runs these through its own driver script (redirections, markers) at create and at every start
+    folder = workspace(
+      'seccomp-hooks',
+      JSON.stringify({
+        image: busyboxImage(),
+        postCreateCommand: 'mkdir -p /tmp/made && echo made > /tmp/made/x',
+        postStartCommand: 'date > /tmp/started 2>&1',
+      }),
+    );
+    await hbUp(folder, { trusted: true });
+  });
+  after(async () => {
+    if (folder) await removeEverythingUnder(path.join(TEST_ROOT, 'seccomp-hooks'));
+  });
+
+  it('a profile recorded from the workload alone still lets the lifecycle commands run: the recording ran them in its copy', async () => {
+    const rec = hb(['seccomp', 'record', folder, '--trust', '--json', ...WORKLOAD], { env });
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.doesNotMatch(rec.stderr, /lifecycle commands failed/);
+    assert.equal(hb(['seccomp', 'generate', folder], { env }).code, 0);
+    assert.equal(hb(['seccomp', 'apply', folder], { env }).code, 0);
+    // made under the profile: postCreateCommand, then postStartCommand; then a restart runs postStartCommand again
+    const rb = hb(['rebuild', folder, '--trust'], { env });
+    assert.equal(rb.code, 0, rb.stderr);
+    const engine = await connectEngine(process.env);
+    const found = await findContainer(engine, folder, path.join(folder, '.devcontainer', 'devcontainer.json'));
+    assert.ok(found);
+    const info = await engine.docker.getContainer(found.Id).inspect();
+    assert.ok((info.HostConfig.SecurityOpt ?? []).some((o: string) => o.startsWith('seccomp={')), 'the container runs under the profile');
+    assert.equal(hb(['stop', folder], { env }).code, 0);
+    const up = hb(['up', folder, '--trust'], { env });
+    assert.equal(up.code, 0, up.stderr);
+    const ex = hb(['exec', '--folder', folder, '--', 'cat', '/tmp/made/x', '/tmp/started'], { env });
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.match(ex.stdout, /^made\n\S/);
+  });
+});
+
 describe('hb seccomp on a Python workload with threads', function () {
   this.timeout(300_000);
   let folder: string;

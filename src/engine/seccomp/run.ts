@@ -15,7 +15,12 @@ import type { Engine } from '../runtime/engine/docker';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
 import { execIn } from '../runtime/lifecycle/exec';
-import { probeUserEnv } from '../runtime/lifecycle/lifecycle';
+import { batchable, hookEnv, parseEnvList, probeUserEnv, runBatch, runHook, type BatchItem } from '../runtime/lifecycle/lifecycle';
+import { copyGitConfig } from '../runtime/create/userFiles';
+import { updateRemoteUserUid } from '../runtime/up/up';
+import type { MergedConfig } from '../runtime/build/metadata';
+import type { ContainerInspectInfo } from 'dockerode';
+import { CONTAINER_HOOKS } from '../../protocol';
 import { fixedTrust, workloadFinding, type TrustDecider } from '../runtime/create/trust';
 import { seccompLogCalls, startLogRecorder, type LogRecorder } from './seccompLog';
 import { parseTrace, type ParsedTrace } from './strace';
@@ -171,6 +176,40 @@ const lastLines = (text: string, n = 20) => text.trimEnd().split('\n').slice(-n)
  * workload is stopped with SIGTERM (then the copy, as `docker stop` would), so both stop paths are
  * seen too.
  */
+/**
+ * What HyperBox runs in a dev container besides the workload, and so under its profile too: the
+ * remote user's UID update, the config's lifecycle commands through HyperBox's driver script (at create, and postStartCommand at
+ * every start) and the copy of your git config. Run in the copy before the workload, so they are
+ * recorded (or, under a profile, checked). A lifecycle command that fails there is a warning: what
+ * it made until then is recorded.
+ */
+async function lifecycleInCopy(o: WorkloadOptions, id: string, info: ContainerInspectInfo, merged: MergedConfig, probed: Record<string, string>, workdir: string): Promise<void> {
+  const user = remoteUserOf(merged, info.Config.User);
+  const hooks = CONTAINER_HOOKS.filter((h) => merged.hooks[h].length);
+  const marker = new Date().toISOString();
+  const items: BatchItem[] = hooks.map((hook) => ({ hook, entries: merged.hooks[hook], marker: hook === 'postAttachCommand' ? undefined : marker }));
+  const quiet: Reporter = { ...o.report, step: () => undefined, info: () => undefined, warn: () => undefined, output: () => undefined };
+  // at create, before the lifecycle commands: the remote user given your UID (when you are not root)
+  await updateRemoteUserUid(o.engine, id, user, merged, undefined, quiet).catch(() => undefined);
+  if (items.length) {
+    o.report.step(`Running the lifecycle commands (${hooks.join(', ')}) in it: they run under the profile too`);
+    const containerEnv = parseEnvList(info.Config.Env);
+    try {
+      // as up runs them: one exec through the driver, or (named commands run side by side) one hook at a time
+      if (hooks.every((h) => batchable(merged.hooks[h]))) {
+        await runBatch({ engine: o.engine, containerId: id, user, workdir, probe: merged.userEnvProbe, remoteEnv: merged.remoteEnv, containerEnv, report: quiet, signal: o.signal }, items);
+      } else {
+        const ctx = { engine: o.engine, containerId: id, user, workdir, env: hookEnv(probed, merged.remoteEnv, containerEnv), report: quiet, signal: o.signal };
+        for (const item of items) await runHook(ctx, item.hook, item.entries, item.marker);
+      }
+    } catch (e) {
+      if (o.signal?.aborted) throw e;
+      o.report.warn(`The lifecycle commands failed in the copy: ${(e as Error).message.split('\n')[0]}. The calls they made until then are in the record.`);
+    }
+  }
+  await copyGitConfig(o.engine, id, user, o.env, quiet).catch(() => undefined);
+}
+
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
   const resolved = await loadConfig(path.resolve(o.folder), o.configFile, o.env);
   const found = await findContainer(o.engine, resolved.workspaceFolder, resolved.configFile!);
@@ -272,7 +311,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadRun> {
     // lifecycle commands, the dev command): the remote user's shell, printing its environment
     const merged = mergedForContainer(info.Config.Labels, resolved.config);
     const quiet = { ...o.report, warn: () => undefined };
-    await probeUserEnv(o.engine, container.id, remoteUserOf(merged, info.Config.User), merged.userEnvProbe, quiet, o.signal);
+    const probed = await probeUserEnv(o.engine, container.id, remoteUserOf(merged, info.Config.User), merged.userEnvProbe, quiet, o.signal);
+    await lifecycleInCopy(o, container.id, info, merged, probed, resolved.workspace?.containerWorkspaceFolder ?? '/');
     o.report.step(`Running ${command.join(' ')} in it`);
     // the workload, exec'd as HyperBox runs commands in the dev container; stopped with SIGTERM
     // to its process (from the host), then SIGKILL after 5 s

@@ -60,19 +60,21 @@ export function reportGitConfig(host: { file: string }, user: string, result: st
  * user's ~/.config/git/config) exists in the container already. Returns whether it copied.
  * When lifecycle commands run at create time, their exec writes the file instead (runBatch's
  * gitConfig), which saves this exec.
+ *
+ * Run as the user, so the file is theirs without a chown, and written by awk, not a shell
+ * redirection: a seccomp profile recorded by hb seccomp (which runs this in its copy) then needs
+ * no dup2 or chown for it.
  */
 export async function copyGitConfig(engine: Engine, containerId: string, user: string, env: NodeJS.ProcessEnv, report: Reporter): Promise<boolean> {
   const host = await hostGitConfig(env);
   if (!host) return false;
   const script = [
-    'u="$1"',
-    'home=$(grep "^$u:" /etc/passwd | cut -d: -f6); ug=$(grep "^$u:" /etc/passwd | cut -d: -f3-4)',
-    '[ -z "$home" ] && [ "$u" = root ] && home=/root && ug=0:0',
-    '[ -z "$home" ] || [ ! -d "$home" ] && { echo "no home folder for $u"; exit 3; }',
-    '[ -e "$home/.gitconfig" ] || [ -e "$home/.config/git/config" ] && exit 0',
-    'printf "%s" "$HB_GITCONFIG" > "$home/.gitconfig" && chown "$ug" "$home/.gitconfig" && echo copied',
+    'h="$HOME"',
+    '{ [ -z "$h" ] || [ "$h" = / ] || [ ! -d "$h" ]; } && { echo "no home folder for $1"; exit 3; }',
+    '[ -e "$h/.gitconfig" ] || [ -e "$h/.config/git/config" ] && exit 0',
+    'exec awk \'BEGIN { f = ENVIRON["HOME"] "/.gitconfig"; printf "%s", ENVIRON["HB_GITCONFIG"] > f; close(f); print "copied" }\'',
   ].join('\n');
-  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, 'sh', user], user: 'root', env: { HB_GITCONFIG: host.text } });
+  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, 'sh', user], user, env: { HB_GITCONFIG: host.text } });
   if (res.exitCode !== 0) return reportGitConfig(host, user, 'failed', report, res.output.trim() || `exit code ${res.exitCode}`);
   return reportGitConfig(host, user, res.stdout.includes('copied') ? 'copied' : 'kept', report);
 }

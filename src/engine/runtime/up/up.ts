@@ -1008,7 +1008,7 @@ export async function previewTrust(o: { folder: string; configFile?: string; env
  * before any lifecycle command: /etc/passwd and /etc/group are edited and the home folder
  * re-owned. Skipped for root, when the local user is root, or when the IDs already match.
  */
-async function updateRemoteUserUid(
+export async function updateRemoteUserUid(
   engine: Engine,
   containerId: string,
   user: string,
