@@ -430,9 +430,9 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
     // FROM a name, not the ID: the engine's BuildKit (2 to 3 times faster here than its classic
     // builder) would look an ID up in a registry. The name is made from the ID and points at it
     // for the build only, so the base is exactly the image inspected above.
-    baseRef = `hb-features-base:${o.baseImage.Id.replace(/^sha256:/, '').slice(0, 32)}`;
-    const [repo, tagName] = baseRef.split(':');
-    await engine.docker.getImage(o.baseImage.Id).tag({ repo, tag: tagName });
+    const baseTag = { repo: 'hb-features-base', tag: o.baseImage.Id.replace(/^sha256:/, '').slice(0, 32) };
+    baseRef = `${baseTag.repo}:${baseTag.tag}`;
+    await engine.docker.getImage(o.baseImage.Id).tag(baseTag);
     const dockerfile = path.join(ctx, 'Dockerfile');
     await fs.writeFile(dockerfile, featuresDockerfile(baseRef, o.features, users));
     throwIfCancelled(signal, 'Installing Features');

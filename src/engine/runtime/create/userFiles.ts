@@ -1,8 +1,11 @@
 // What the user brings from the host into a new dev container, as the Dev Containers extension
-// does: their ~/.gitconfig (copied once, at create time, only when the remote user has none) and
-// their SSH agent (the SSH_AUTH_SOCK socket bind-mounted, and SSH_AUTH_SOCK set to it).
+// does: their ~/.gitconfig (copied once, at create time, only when the remote user has none),
+// their SSH agent (the SSH_AUTH_SOCK socket bind-mounted, and SSH_AUTH_SOCK set to it), and their
+// UID and GID for the remote user (updateRemoteUserUID).
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import type { MergedConfig } from '../build/metadata';
 import type { Engine } from '../engine/docker';
 import { execIn } from '../lifecycle/exec';
 import type { ApiMount } from './mounts';
@@ -77,4 +80,41 @@ export async function copyGitConfig(engine: Engine, containerId: string, user: s
   const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, 'sh', user], user, env: { HB_GITCONFIG: host.text } });
   if (res.exitCode !== 0) return reportGitConfig(host, user, 'failed', report, res.output.trim() || `exit code ${res.exitCode}`);
   return reportGitConfig(host, user, res.stdout.includes('copied') ? 'copied' : 'kept', report);
+}
+
+/**
+ * updateRemoteUserUID (Linux): give the remote user the local user's UID/GID so files in the
+ * bind-mounted workspace have the right owner on both sides. Done in the new container, as root,
+ * before any lifecycle command: /etc/passwd and /etc/group are edited and the home folder
+ * re-owned. Skipped for root, when the local user is root, or when the IDs already match.
+ */
+export async function updateRemoteUserUid(
+  engine: Engine,
+  containerId: string,
+  user: string,
+  merged: MergedConfig,
+  localUser: { uid: number; gid: number } | undefined,
+  report: Reporter,
+): Promise<boolean> {
+  if (merged.updateRemoteUserUID === false || os.platform() !== 'linux') return false;
+  const local = localUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  if (local.uid === 0 || user === 'root' || user === '0') return false;
+  const script = [
+    'u="$0"; nu="$1"; ng="$2"',
+    'line=$(grep "^$u:" /etc/passwd) || { echo "no user $u in /etc/passwd"; exit 0; }',
+    'ou=$(echo "$line" | cut -d: -f3); og=$(echo "$line" | cut -d: -f4); home=$(echo "$line" | cut -d: -f6)',
+    '[ "$ou" = "$nu" ] && [ "$og" = "$ng" ] && exit 0',
+    'if [ "$ou" != "$nu" ] && cut -d: -f3 /etc/passwd | grep -qx "$nu"; then echo "UID $nu is taken by another user"; exit 3; fi',
+    'sed -i "s/^\\($u:[^:]*\\):$ou:$og:/\\1:$nu:$ng:/" /etc/passwd',
+    'if ! cut -d: -f3 /etc/group | grep -qx "$ng"; then sed -i "s/^\\([^:]*:[^:]*\\):$og:/\\1:$ng:/" /etc/group; fi',
+    '[ -n "$home" ] && [ -d "$home" ] && chown -R "$nu:$ng" "$home" 2>/dev/null',
+    'exit 0',
+  ].join('\n');
+  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, user, String(local.uid), String(local.gid)], user: 'root' });
+  if (res.exitCode !== 0 || res.output.trim()) {
+    report.warn(`updateRemoteUserUID: could not give ${user} UID ${local.uid}: ${res.output.trim() || `exit code ${res.exitCode}`}. Files in the workspace may have a different owner inside and outside.`);
+    return false;
+  }
+  report.info(`updateRemoteUserUID: ${user} now has UID ${local.uid} and GID ${local.gid}, as on this machine.`);
+  return true;
 }

@@ -1,7 +1,6 @@
 // `up`: bring a folder's dev container up. Reuses the container the reference labels find
 // (starting it when stopped), or makes one: image (local, else pulled) or Dockerfile build, the
 // container per the spec, then the lifecycle commands. Every step is timed and reported.
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus, TrustFinding, TrustPreview, UpResult } from '../../../protocol';
@@ -10,7 +9,6 @@ import { VERSION } from '../../version';
 import { driftOf, findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from '../container';
 import { connectEngine, demuxText, engineError, type Engine } from '../engine/docker';
 import { RuntimeError, throwIfCancelled } from '../errors';
-import { execIn } from '../lifecycle/exec';
 import { buildImage, ensureImage, inspectImage } from '../build/image';
 import { computeInputs, type Inputs } from '../build/inputs';
 import { LABEL_IMAGE_FOLDER, LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from '../create/labels';
@@ -54,7 +52,7 @@ import { applyContributions, type ContainerContributor } from '../../live/contri
 import { usePrewarmed } from './prewarmed';
 import { KEEP_ALIVE } from '../lifecycle/snippets';
 import { ebpfTrustFinding } from '../../live/traces';
-import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket } from '../create/userFiles';
+import { CONTAINER_SSH_AUTH_SOCK, copyGitConfig, hostGitConfig, reportGitConfig, sshAgentSocket, updateRemoteUserUid } from '../create/userFiles';
 import { isLocalEngine } from '../engine/endpoint';
 import { copyWorkspace, planRemoteWorkspace, type CopyPlan, type CopyResult } from '../create/workspaceCopy';
 import { fixPodmanInspect } from '../engine/podman';
@@ -1002,39 +1000,3 @@ export async function previewTrust(o: { folder: string; configFile?: string; env
   return { folder, configFile, findings: normalise(findings), pending };
 }
 
-/**
- * updateRemoteUserUID (Linux): give the remote user the local user's UID/GID so files in the
- * bind-mounted workspace have the right owner on both sides. Done in the new container, as root,
- * before any lifecycle command: /etc/passwd and /etc/group are edited and the home folder
- * re-owned. Skipped for root, when the local user is root, or when the IDs already match.
- */
-export async function updateRemoteUserUid(
-  engine: Engine,
-  containerId: string,
-  user: string,
-  merged: MergedConfig,
-  localUser: { uid: number; gid: number } | undefined,
-  report: Reporter,
-): Promise<boolean> {
-  if (merged.updateRemoteUserUID === false || os.platform() !== 'linux') return false;
-  const local = localUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  if (local.uid === 0 || user === 'root' || user === '0') return false;
-  const script = [
-    'u="$0"; nu="$1"; ng="$2"',
-    'line=$(grep "^$u:" /etc/passwd) || { echo "no user $u in /etc/passwd"; exit 0; }',
-    'ou=$(echo "$line" | cut -d: -f3); og=$(echo "$line" | cut -d: -f4); home=$(echo "$line" | cut -d: -f6)',
-    '[ "$ou" = "$nu" ] && [ "$og" = "$ng" ] && exit 0',
-    'if [ "$ou" != "$nu" ] && cut -d: -f3 /etc/passwd | grep -qx "$nu"; then echo "UID $nu is taken by another user"; exit 3; fi',
-    'sed -i "s/^\\($u:[^:]*\\):$ou:$og:/\\1:$nu:$ng:/" /etc/passwd',
-    'if ! cut -d: -f3 /etc/group | grep -qx "$ng"; then sed -i "s/^\\([^:]*:[^:]*\\):$og:/\\1:$ng:/" /etc/group; fi',
-    '[ -n "$home" ] && [ -d "$home" ] && chown -R "$nu:$ng" "$home" 2>/dev/null',
-    'exit 0',
-  ].join('\n');
-  const res = await execIn(engine, containerId, { cmd: ['/bin/sh', '-c', script, user, String(local.uid), String(local.gid)], user: 'root' });
-  if (res.exitCode !== 0 || res.output.trim()) {
-    report.warn(`updateRemoteUserUID: could not give ${user} UID ${local.uid}: ${res.output.trim() || `exit code ${res.exitCode}`}. Files in the workspace may have a different owner inside and outside.`);
-    return false;
-  }
-  report.info(`updateRemoteUserUID: ${user} now has UID ${local.uid} and GID ${local.gid}, as on this machine.`);
-  return true;
-}
