@@ -90,7 +90,8 @@ describe('hot reload (engine, real Docker)', function () {
     assert.deepEqual(records[0].files, ['server.js']);
     assert.notEqual(session.supervisor!.pid, firstPid);
     assert.ok(ms < 2000, `save to served took ${ms} ms`);
-    assert.match(seen.output, /serving v2/);
+    // the app's output streams in beside its answers: the line may come a moment after the port answered
+    await waitFor(() => /serving v2/.test(seen.output), 5000, 'the app\'s output "serving v2"');
     // the latency shown to the user runs until the port answered, and says where the time went
     const p = records[0].phases!;
     assert.ok(p.restart !== undefined && p.serve !== undefined, JSON.stringify(p));
