@@ -14,5 +14,6 @@ export * from './traces';
 export * from './pressure';
 export * from './doctor';
 export * from './seccomp';
+export * from './text';
 export * from './reload';
 export * from './live';

@@ -1,5 +1,6 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { SeccompInUse } from './seccomp';
+import type { RuntimeTarget } from './target';
 
 // ---------------------------------------------------------------------------------------------
 // Runtime: dev containers on the Docker engine (also the shapes `hb up/status/ps --json` print)
@@ -140,12 +141,7 @@ export interface UpResult extends ContainerSummary {
   findings?: TrustFinding[];
 }
 
-export interface RuntimeTarget {
-  folder: string;
-  configFile?: string;
-  /** Progress notifications of this request carry this token. */
-  progressToken?: string;
-}
+export type { RuntimeTarget } from './target';
 
 export interface RuntimeUpParams extends RuntimeTarget {
   /** The folder is trusted (Workspace Trust in the editor, the trust store or --trust in hb). */

@@ -1,5 +1,5 @@
 import { RequestType } from 'vscode-jsonrpc';
-import type { RuntimeTarget } from './runtime';
+import type { RuntimeTarget } from './target';
 
 // ---------------------------------------------------------------------------------------------
 // Seccomp: profiles made from what the workload really does (src/engine/seccomp). Recording and
@@ -130,7 +130,6 @@ export interface SeccompInUse {
   allowed?: number;
 }
 
-export { seccompText } from './text';
 
 /** One syscall a profile allows, with what the recordings say about it. */
 export interface SeccompSyscallView {

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from '../runtime/errors';
 import type { SeccompInUse } from '../../protocol';
-import type { ContainerContributor } from './contributions';
+import type { ContainerContributor } from './contribution';
 
 export const SECCOMP_SETTING = 'customizations.hyperbox.seccomp.profile';
 /** The label naming the profile file a container was made with (relative to the workspace folder). */

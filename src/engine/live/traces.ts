@@ -24,7 +24,7 @@ import { isLocalEngine } from '../runtime/engine/endpoint';
 import { NetnsRelay, relayUnavailable } from '../runtime/live/forward';
 import { sidecarFinding } from '../runtime/create/trust';
 import { tracesHub, type TracesHub } from '../traces/hub';
-import type { ContainerContributor, ContributionContext } from './contributions';
+import type { ContainerContributor, ContributionContext } from './contribution';
 import type { LiveCapability, LiveContainer } from './host';
 
 /** The OTLP/HTTP port (traces/receiver.ts's DEFAULT_TRACES_PORT; not imported, so the engine bundle stays without the receiver). */

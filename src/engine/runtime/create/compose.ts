@@ -22,7 +22,6 @@ import { ensureImage, inspectImage } from '../build/image';
 import { chooseBuildKitCli, findComposePlugin } from '../engine/dockerCli';
 import { findAllOnPath } from '../../util/program';
 import { buildKitReason } from '../build/dockerfile';
-import type { Inputs } from '../build/inputs';
 import { LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
 import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type MetadataEntry } from '../build/metadata';
 import { parseBytes, parseMount, type ApiMount } from './mounts';
@@ -307,7 +306,8 @@ export async function findServiceContainer(engine: Engine, project: string, serv
 
 export interface ComposeUpOptions {
   resolved: ValidConfig;
-  inputs: Inputs;
+  /** The drift inputs (build/inputs.ts computes them, with this file's composeInputs): the container's label. */
+  inputs: Record<string, string>;
   env: NodeJS.ProcessEnv;
   report: Reporter;
   signal?: AbortSignal;

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Engine, EngineInfo } from './docker';
 import { isLocalEngine } from './endpoint';
-import type { RuntimeList } from './runtimes';
 
 export const isPodman = (info: Pick<EngineInfo, 'name'> | undefined) => !!info && /podman/i.test(info.name);
 
@@ -29,7 +28,7 @@ export async function fixPodmanInspect(engine: Engine, info: ContainerInspectInf
 }
 
 /** Podman's runtimes that are installed on this machine (an engine elsewhere: all it lists). */
-export function installedPodmanRuntimes(list: RuntimeList, engine: Engine, env: NodeJS.ProcessEnv, exists: (p: string) => boolean = existsSync): RuntimeList {
+export function installedPodmanRuntimes<L extends { runtimes: { isDefault?: boolean; path?: string }[] }>(list: L, engine: Engine, env: NodeJS.ProcessEnv, exists: (p: string) => boolean = existsSync): L {
   if (!isLocalEngine(engine.endpoint, env)) return list;
   return { ...list, runtimes: list.runtimes.filter((r) => r.isDefault || !r.path?.startsWith('/') || exists(r.path)) };
 }
