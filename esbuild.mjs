@@ -59,6 +59,12 @@ const lazyTraces = {
 // (image.ts), reads its progress itself (buildkitProgress.ts), and builds Dockerfiles that need a
 // session (secrets, ssh) through the docker CLI. docker-modem's ssh transport is left out too:
 // HyperBox's own (lazy-ssh.ts, with ssh2) is dist/docker-ssh.js, loaded only for an ssh:// engine.
+/** A dependency's file with `eager` replaced by `lazy(eager)`; left as it is, with a warning, once the dependency changed. */
+async function patched(file, pkg, eager, lazy) {
+  const source = await readFile(file, 'utf8');
+  if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `${pkg} changed: "${eager}" not found in ${path.basename(file)}, left as it is` }] };
+  return { contents: source.replace(eager, lazy(eager)), loader: 'js' };
+}
 const slimDockerode = {
   name: 'slim-dockerode',
   setup(build) {
@@ -75,12 +81,27 @@ const slimDockerode = {
     // docker-modem formats every request's options (util.inspect with showHidden, no depth limit:
     // the agent and its sockets too) for its `debug` log even when that log is off, a few ms per
     // request; formatted only when DEBUG turns the log on
-    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const eager = "debug('Sending: %s', util.inspect(options, {";
-      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `docker-modem changed: "${eager}" not found, its debug formatting is left as it is` }] };
-      return { contents: source.replace(eager, `debug.enabled && ${eager}`), loader: 'js' };
-    });
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, (args) => patched(args.path, 'docker-modem', "debug('Sending: %s', util.inspect(options, {", (eager) => `debug.enabled && ${eager}`));
+    // Node modules an engine on a unix socket never uses, loaded when first used instead of with
+    // dockerode (every hb command that talks to the engine): https and tls (about 6 ms; docker-modem
+    // calls only their `request`) and zlib (gzip of a build context dockerode packs itself).
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/ }, (args) =>
+      patched(args.path, 'docker-modem', "var nativeHttps = require('https'),", () => "var nativeHttps = { request: function () { return require('https').request.apply(this, arguments); } },"),
+    );
+    build.onLoad({ filter: /[\\/]dockerode[\\/]lib[\\/]util\.js$/ }, (args) =>
+      patched(args.path, 'dockerode', "var zlib = require('zlib');", () => "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(this, arguments); } };"),
+    );
+    // the `debug` package (and supports-color, which probes the terminal) is set up only when
+    // DEBUG asks for a log; otherwise docker-modem gets a log that is off, as `debug` would give it
+    build.onResolve({ filter: /^debug$/ }, (args) =>
+      args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'debug-when-asked', namespace: 'hb-shim', pluginData: { resolveDir: args.resolveDir } } : undefined,
+    );
+    build.onLoad({ filter: /^debug-when-asked$/, namespace: 'hb-shim' }, (args) => ({
+      contents:
+        "module.exports = function (namespace) { if (process.env.DEBUG) return require('debug')(namespace); const off = function () {}; off.enabled = false; off.namespace = namespace; return off; };",
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+    }));
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'
