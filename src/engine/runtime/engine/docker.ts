@@ -58,6 +58,16 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
   return engine;
 }
 
+/**
+ * Starts connecting to the engine the environment selects (which loads dockerode, several ms of
+ * CPU) while the caller waits for its own reads, such as the config's files; the caller's
+ * connectEngine then gets the same connection. A failure here is dropped, and the later
+ * connectEngine tries again and throws it where it always did.
+ */
+export function warmEngine(env: NodeJS.ProcessEnv = process.env): void {
+  connectEngine(env).catch(() => undefined);
+}
+
 /** How long an Engine API call may take (HB_ENGINE_TIMEOUT, in seconds; default 60). */
 export function callLimitMs(env: NodeJS.ProcessEnv): number {
   const s = Number(env.HB_ENGINE_TIMEOUT);

@@ -7,7 +7,7 @@ import type { AppliedProfile, LiveSettings, Problem, StepTiming, TimelineStatus,
 import { idLabels } from '../../devcontainer/id';
 import { VERSION } from '../../version';
 import { driftOf, findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from '../container';
-import { connectEngine, demuxText, engineError, type Engine } from '../engine/docker';
+import { connectEngine, demuxText, engineError, warmEngine, type Engine } from '../engine/docker';
 import { RuntimeError, throwIfCancelled } from '../errors';
 import { buildImage, ensureImage, inspectImage } from '../build/image';
 import { computeInputs, type Inputs } from '../build/inputs';
@@ -211,6 +211,8 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
 async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const { env } = opts;
   const folder = path.resolve(opts.folder);
+  // dockerode loads while the config's files are read
+  warmEngine(env);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const warnings = resolved.problems.filter((p) => p.severity === 'warning');
   if (warnings.length) opts.onConfigWarnings?.(warnings);
