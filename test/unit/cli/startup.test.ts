@@ -15,7 +15,7 @@ describe('hb startup: what a command loads', function () {
   before(() => ensureBuilt());
   after(removeAll);
 
-  it('hb status talks to a socket engine without loading https, tls or zlib', async () => {
+  it('hb status talks to a socket engine without loading https, tls, zlib or node:crypto', async () => {
     const folder = makeFolder({ '.devcontainer/devcontainer.json': '{ "image": "busybox" }' });
     const scratch = makeFolder();
     const sock = path.join(scratch, 'engine.sock');
@@ -52,7 +52,7 @@ describe('hb startup: what a command loads', function () {
       assert.equal(JSON.parse(stdout).containerId, null);
       assert.ok(asked.includes('GET /containers/json'), `the engine was asked: ${asked.join(', ')}`);
       const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule '));
-      for (const m of ['https', 'tls', 'zlib']) assert.ok(!modules.includes(`NativeModule ${m}`), `hb status loaded node:${m}`);
+      for (const m of ['https', 'tls', 'zlib', 'crypto']) assert.ok(!modules.includes(`NativeModule ${m}`), `hb status loaded node:${m}`);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

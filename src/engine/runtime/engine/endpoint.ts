@@ -2,12 +2,12 @@
 // DOCKER_HOST, then the current context of ~/.docker/config.json (DOCKER_CONFIG moves that folder),
 // then the default socket. Contexts live in <config>/contexts/meta/<sha256(name)>/meta.json, their
 // TLS material in <config>/contexts/tls/<sha256(name)>/docker/.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeError } from '../errors';
+import { sha256 } from '../../util/sha256';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -87,7 +87,7 @@ export function parseDockerHost(host: string, source: string): DockerEndpoint {
 }
 
 async function readContext(configDir: string, name: string): Promise<DockerEndpoint> {
-  const id = createHash('sha256').update(name).digest('hex');
+  const id = sha256(name);
   const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
   try {
