@@ -22,7 +22,6 @@
 // a shared memory mapping, and file systems that do not report changes (some network and
 // virtual-machine shares). HB_CONTEXT_WATCH=off turns the watcher off; every check then reads
 // the context (stat of each file, contents only when size, mtime, ctime or inode changed).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, promises as fs, readdirSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -30,6 +29,7 @@ import * as path from 'node:path';
 import { contextFilter, type ContextFilter } from './context';
 import { cacheDir } from '../dirs';
 import { nodeCrypto, sha256 } from '../../util/sha256';
+import { childProcess } from '../../util/program';
 
 /** How long an unused watcher lives on. */
 const IDLE_MS = 12 * 60 * 60 * 1000;
@@ -99,7 +99,7 @@ export async function armWatcher(contextDir: string, env: NodeJS.ProcessEnv): Pr
     const script = watcherScript(env);
     if (!script) return undefined;
     if (process.platform !== 'win32') mkdirSync(path.dirname(socket), { recursive: true, mode: 0o700 });
-    const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, path.resolve(contextDir), socket], {
+    const child = childProcess().spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, path.resolve(contextDir), socket], {
       detached: true,
       stdio: 'ignore',
       env: { ...env, NODE_EXTRA_CA_CERTS: undefined },

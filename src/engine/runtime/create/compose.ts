@@ -7,7 +7,6 @@
 // Local Features are installed in an image derived from the service's (the override names it), and
 // what up adds to any new container (SSH agent, language profile) reaches the override too.
 import type { ValidConfig } from '../../devcontainer/config';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
@@ -19,7 +18,7 @@ import type { Engine } from '../engine/docker';
 import { lastLines, RuntimeError, throwIfCancelled } from '../errors';
 import { ensureImage, inspectImage } from '../build/image';
 import { chooseBuildKitCli, findComposePlugin } from '../engine/dockerCli';
-import { findAllOnPath } from '../../util/program';
+import { childProcess, findAllOnPath } from '../../util/program';
 import { sha256 } from '../../util/sha256';
 import { buildKitReason } from '../build/dockerfile';
 import type { Inputs } from '../build/inputs';
@@ -54,7 +53,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; signa
   return new Promise((resolve) => {
     let stdout = '';
     let output = '';
-    const child = spawn(argv[0], argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(argv[0], argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const onAbort = () => child.kill('SIGTERM');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => {
