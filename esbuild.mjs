@@ -131,6 +131,20 @@ const lazyCommands = {
   },
 };
 
+// jsonc-parser's modules have no side effects, but its package does not say so: without this, a
+// bundle that only parses (hb up, hb status) also sets up its formatter (format.js builds some
+// 1200 indentation strings at load).
+const pureJsonc = {
+  name: 'pure-jsonc',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.pureJsonc || !(args.path === 'jsonc-parser' || args.importer.includes(`${path.sep}jsonc-parser${path.sep}`))) return undefined;
+      const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { pureJsonc: true } });
+      return r.errors.length ? undefined : { ...r, sideEffects: false };
+    });
+  },
+};
+
 const contexts = [
   {
     name: 'extension',
@@ -152,7 +166,7 @@ const contexts = [
     outdir: 'dist',
     // heavy, rarely needed modules are split into their own files and loaded on first use
     splitting: false,
-    plugins: [lazyRuntime, lazyTraces, lazyCommands],
+    plugins: [pureJsonc, lazyRuntime, lazyTraces, lazyCommands],
   },
   {
     name: 'docker',
