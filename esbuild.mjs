@@ -54,17 +54,19 @@ const lazyTraces = {
     );
   },
 };
-// Inside dist/docker.js: dockerode's BuildKit support (a gRPC session, .proto files read at run
-// time) is left out: HyperBox gives the engine's BuildKit the context as a tar, with no session
-// (image.ts), reads its progress itself (buildkitProgress.ts), and builds Dockerfiles that need a
-// session (secrets, ssh) through the docker CLI. docker-modem's ssh transport is left out too:
-// HyperBox's own (lazy-ssh.ts, with ssh2) is dist/docker-ssh.js, loaded only for an ssh:// engine.
+
 /** A dependency's file with `eager` replaced by `lazy(eager)`; left as it is, with a warning, once the dependency changed. */
 async function patched(file, pkg, eager, lazy) {
   const source = await readFile(file, 'utf8');
   if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `${pkg} changed: "${eager}" not found in ${path.basename(file)}, left as it is` }] };
   return { contents: source.replace(eager, lazy(eager)), loader: 'js' };
 }
+
+// Inside dist/docker.js: dockerode's BuildKit support (a gRPC session, .proto files read at run
+// time) is left out: HyperBox gives the engine's BuildKit the context as a tar, with no session
+// (image.ts), reads its progress itself (buildkitProgress.ts), and builds Dockerfiles that need a
+// session (secrets, ssh) through the docker CLI. docker-modem's ssh transport is left out too:
+// HyperBox's own (lazy-ssh.ts, with ssh2) is dist/docker-ssh.js, loaded only for an ssh:// engine.
 const slimDockerode = {
   name: 'slim-dockerode',
   setup(build) {

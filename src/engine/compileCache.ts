@@ -20,7 +20,6 @@ import { cacheDir } from './runtime/dirs';
 
 interface ModuleInternals {
   _compile(content: string, filename: string): unknown;
-  filename: string;
   require(id: string): unknown;
   exports: unknown;
 }
