@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectEngine } from '../../../src/engine/runtime/engine/docker';
+import { connectEngine, warmEngine } from '../../../src/engine/runtime/engine/docker';
 import { parseDockerHost, resolveEndpoint } from '../../../src/engine/runtime/engine/endpoint';
 
 describe('runtime: docker endpoint', () => {
@@ -71,6 +71,21 @@ describe('runtime: docker endpoint', () => {
       net.isIP = isIP;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('warming up a connection that fails drops the error; the connect after it throws it as before', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const env = { DOCKER_HOST: 'bogus', DOCKER_CONFIG: dir };
+      warmEngine(env);
+      await new Promise((r) => setTimeout(r, 50));
+      await assert.rejects(connectEngine(env), /has no scheme/);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 
