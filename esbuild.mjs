@@ -54,6 +54,14 @@ const lazyTraces = {
     );
   },
 };
+
+/** A dependency's file with `eager` replaced by `lazy(eager)`; left as it is, with a warning, once the dependency changed. */
+async function patched(file, pkg, eager, lazy) {
+  const source = await readFile(file, 'utf8');
+  if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `${pkg} changed: "${eager}" not found in ${path.basename(file)}, left as it is` }] };
+  return { contents: source.replace(eager, lazy(eager)), loader: 'js' };
+}
+
 // Inside dist/docker.js: dockerode's BuildKit support (a gRPC session, .proto files read at run
 // time) is left out: HyperBox gives the engine's BuildKit the context as a tar, with no session
 // (image.ts), reads its progress itself (buildkitProgress.ts), and builds Dockerfiles that need a
@@ -75,12 +83,27 @@ const slimDockerode = {
     // docker-modem formats every request's options (util.inspect with showHidden, no depth limit:
     // the agent and its sockets too) for its `debug` log even when that log is off, a few ms per
     // request; formatted only when DEBUG turns the log on
-    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const eager = "debug('Sending: %s', util.inspect(options, {";
-      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `docker-modem changed: "${eager}" not found, its debug formatting is left as it is` }] };
-      return { contents: source.replace(eager, `debug.enabled && ${eager}`), loader: 'js' };
-    });
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, (args) => patched(args.path, 'docker-modem', "debug('Sending: %s', util.inspect(options, {", (eager) => `debug.enabled && ${eager}`));
+    // Node modules an engine on a unix socket never uses, loaded when first used instead of with
+    // dockerode (every hb command that talks to the engine): https and tls (about 6 ms; docker-modem
+    // calls only their `request`) and zlib (gzip of a build context dockerode packs itself).
+    build.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/ }, (args) =>
+      patched(args.path, 'docker-modem', "var nativeHttps = require('https'),", () => "var nativeHttps = { request: function () { return require('https').request.apply(this, arguments); } },"),
+    );
+    build.onLoad({ filter: /[\\/]dockerode[\\/]lib[\\/]util\.js$/ }, (args) =>
+      patched(args.path, 'dockerode', "var zlib = require('zlib');", () => "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(this, arguments); } };"),
+    );
+    // the `debug` package (and supports-color, which probes the terminal) is set up only when
+    // DEBUG asks for a log; otherwise docker-modem gets a log that is off, as `debug` would give it
+    build.onResolve({ filter: /^debug$/ }, (args) =>
+      args.importer.includes(`${path.sep}docker-modem${path.sep}`) ? { path: 'debug-when-asked', namespace: 'hb-shim', pluginData: { resolveDir: args.resolveDir } } : undefined,
+    );
+    build.onLoad({ filter: /^debug-when-asked$/, namespace: 'hb-shim' }, (args) => ({
+      contents:
+        "module.exports = function (namespace) { if (process.env.DEBUG) return require('debug')(namespace); const off = function () {}; off.enabled = false; off.namespace = namespace; return off; };",
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+    }));
     build.onLoad({ filter: /.*/, namespace: 'hb-shim' }, (args) => ({
       contents:
         args.path === 'dockerode-buildkit'
@@ -110,6 +133,36 @@ const lazyCommands = {
   },
 };
 
+// jsonc-parser's modules have no side effects, but its package does not say so: without this, a
+// bundle that only parses (hb up, hb status) also sets up its formatter (format.js builds some
+// 1200 indentation strings at load).
+const pureJsonc = {
+  name: 'pure-jsonc',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.pureJsonc || !(args.path === 'jsonc-parser' || args.importer.includes(`${path.sep}jsonc-parser${path.sep}`))) return undefined;
+      const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { pureJsonc: true } });
+      return r.errors.length ? undefined : { ...r, sideEffects: false };
+    });
+  },
+};
+
+// `import * as path from 'node:path'` in a CommonJS bundle gives each importing module its own copy
+// of the module object (esbuild's __toESM: a getter per property): some 50 copies in hb up, a few
+// ms and 200 KB of garbage per run. HyperBox's own imports of the builtins it imports that way go
+// through one ES module per builtin instead, which re-exports it once.
+const SHARED_BUILTINS = /^node:(path|os|fs|net|http)$/;
+const sharedBuiltins = {
+  name: 'shared-builtins',
+  setup(build) {
+    const src = path.resolve('src') + path.sep;
+    build.onResolve({ filter: SHARED_BUILTINS }, (args) =>
+      args.kind === 'import-statement' && args.importer.startsWith(src) ? { path: args.path, namespace: 'hb-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'hb-builtin' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js' }));
+  },
+};
+
 const contexts = [
   {
     name: 'extension',
@@ -131,7 +184,7 @@ const contexts = [
     outdir: 'dist',
     // heavy, rarely needed modules are split into their own files and loaded on first use
     splitting: false,
-    plugins: [lazyRuntime, lazyTraces, lazyCommands],
+    plugins: [pureJsonc, sharedBuiltins, lazyRuntime, lazyTraces, lazyCommands],
   },
   {
     name: 'docker',

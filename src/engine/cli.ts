@@ -55,6 +55,12 @@ function prompt(question: string): Promise<string> {
   });
 }
 
+// Once nothing is left to do (the result written, the timeline saved, every stream flushed: the
+// event loop is empty), exit as process.exit does, without taking down the heap piece by piece
+// as a natural exit does: about 10 ms of every hb command. 'exit' listeners (the compile cache)
+// still run; `beforeExit` never comes while anything is still pending.
+process.once('beforeExit', () => process.exit());
+
 runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,

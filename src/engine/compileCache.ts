@@ -11,6 +11,7 @@
 // The cache is disposable: it lives in HyperBox's cache directory, every read or write error
 // means "no cache", and V8 itself rejects data made by another V8 version, other flags, or for
 // another source (then it is written again). HB_COMPILE_CACHE=0 turns it off.
+import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
@@ -27,7 +28,7 @@ interface ModuleStatics {
   wrap(content: string): string;
   _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
   _cache: unknown;
-  _extensions: unknown;
+  _extensions: Record<string, (module: ModuleInternals, filename: string) => unknown>;
   enableCompileCache?: (dir?: string) => unknown;
 }
 
@@ -52,6 +53,16 @@ export function enableCompileCache(bundleDir: string, env: NodeJS.ProcessEnv = p
       return 'off';
     }
   }
+  // A bundle's text, read as Latin-1 when it is all ASCII (esbuild writes ASCII: it escapes
+  // anything else), which is the same text and saves decoding UTF-8: about 1.5 ms for hb up's
+  // 640 KB. Node's loader for .js files does only this and the ES module check our CommonJS
+  // bundles never need.
+  const loadJs = M._extensions['.js'];
+  M._extensions['.js'] = function loadBundle(module: ModuleInternals, filename: string) {
+    if (path.dirname(filename) !== bundleDir) return loadJs.call(this, module, filename);
+    const bytes = fs.readFileSync(filename);
+    return module._compile(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), filename);
+  };
   const original = M.prototype._compile;
   const toWrite: { file: string; bundle: string; script: vm.Script }[] = [];
   M.prototype._compile = function compileCached(this: ModuleInternals, content: string, filename: string) {
@@ -73,7 +84,7 @@ export function enableCompileCache(bundleDir: string, env: NodeJS.ProcessEnv = p
     req.resolve = resolve;
     req.main = require.main;
     req.cache = M._cache as NodeJS.Require['cache'];
-    req.extensions = M._extensions as NodeJS.Require['extensions'];
+    req.extensions = M._extensions as unknown as NodeJS.Require['extensions'];
     return wrapper.call(this.exports, this.exports, req, this, filename, path.dirname(filename));
   };
   // after the command ran: the cache then holds the functions it compiled along the way

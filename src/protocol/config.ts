@@ -1,4 +1,4 @@
-import { RequestType } from 'vscode-jsonrpc';
+import { RequestType } from 'vscode-jsonrpc/lib/common/messages';
 import type { ResolvedConfig } from './core';
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@
 // One file per capability (core: shared shapes, the handshake, logs and progress; then config,
 // project, runtime with ports, terminals and timelines, traces, pressure, doctor, seccomp, reload,
 // live), all re-exported here: import from this index, not from the files.
+// The message types come from vscode-jsonrpc's messages module, not its package root: the root is
+// the whole JSON-RPC connection for Node (net, streams, 120 KB), which every `hb` command that
+// only needs a constant from here (hb up, hb status) would otherwise load; they are the same
+// classes the connection uses.
 
 export const PROTOCOL_VERSION = 1;
 export * from './core';

@@ -1,4 +1,4 @@
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from 'vscode-jsonrpc/lib/common/messages';
 import type { PressureSample } from './pressure';
 
 // Live settings and pressure subscriptions (src/engine/live/). The editor passes its settings;

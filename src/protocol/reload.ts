@@ -1,4 +1,4 @@
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from 'vscode-jsonrpc/lib/common/messages';
 
 // Hot reload (customizations.hyperbox.reload.enabled, or hb watch)
 

@@ -1,4 +1,4 @@
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/lib/common/messages';
 import type { SeccompInUse } from './seccomp';
 import type { RuntimeTarget } from './target';
 

@@ -1,4 +1,4 @@
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/lib/common/messages';
 
 // ---------------------------------------------------------------------------------------------
 // Traces: the engine's OTLP/HTTP receiver and its bounded store (src/engine/traces). Span

@@ -1,5 +1,4 @@
 // `hb up [folder]` and `hb rebuild [folder]`: bring the folder's dev container up.
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
 import { lifecycleLogFile } from '../runtime/up/state';
@@ -8,6 +7,7 @@ import { LIFECYCLE_HOOKS, type LifecycleHook } from '../runtime/build/metadata';
 import { EXIT_OK, UsageError, type Command, type CommandContext } from './command';
 import { colors, formatProblem } from './format';
 import { cliReporter, cliTrust, configOf, failure, folderOf, printSummary } from './runtime';
+import { childProcess } from '../util/program';
 
 const COMMON_HELP = [
   '  --config FILE   the devcontainer.json to use (default: the folder\'s)',
@@ -62,7 +62,7 @@ async function runUp(ctx: CommandContext, name: 'up' | 'rebuild' | 'run-hooks'):
       const fd = openSync(log, 'a');
       const args = [process.argv[1], 'up', folder, '--trust'];
       if (result.configFile) args.push('--config', result.configFile);
-      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: ctx.env, cwd: folder });
+      const child = childProcess().spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: ctx.env, cwd: folder });
       child.unref();
       closeSync(fd);
       ctx.err(`${result.pendingHooks.join(', ')} keep running in the background (pid ${child.pid}); hb logs shows their output.\n`);

@@ -5,8 +5,8 @@
 // Failures say what was asked of which host and why it failed (name resolution, connection, TLS,
 // 401/403, 404 with the tags that exist), and carry a `kind` so callers can fall back to a cache
 // only when the registry could not be reached.
-import { createHash } from 'node:crypto';
 import { RuntimeError } from '../runtime/errors';
+import { nodeCrypto } from '../util/sha256';
 import { lookupCredentials, type Credentials } from './credentials';
 import { apiHost, registryScheme, type OciRef } from './reference';
 
@@ -52,7 +52,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-export const sha256 = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+export const sha256 = (b: Uint8Array) => `sha256:${nodeCrypto().createHash('sha256').update(b).digest('hex')}`;
 
 /** Why a request never got an answer, in words, from the error fetch throws. */
 export function describeNetworkError(e: unknown, timeoutMs: number): string {

@@ -7,7 +7,6 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { cacheDir, readJson, writeJson } from '../runtime/dirs';
 import { RuntimeError } from '../runtime/errors';
 import type { Reporter } from '../runtime/report';
@@ -80,6 +79,8 @@ export async function unpack(env: NodeJS.ProcessEnv, digest: string, bytes: Buff
     // only files and folders, inside the target: a Feature has no business with links or devices
     const { tarFs } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
     const extract = tarFs.extract(tmp, { ignore: (_name, header) => !!header && header.type !== 'file' && header.type !== 'directory', dmode: 0o755, fmode: 0o644 });
+    // zlib loaded here, not with the module: every hb up loads this file, few unpack a Feature
+    const { createGunzip } = require('node:zlib') as typeof import('node:zlib');
     if (gz) await pipeline(Readable.from([bytes]), createGunzip(), extract);
     else await pipeline(Readable.from([bytes]), extract);
     // some publishers put the files in a folder: use the one that holds the manifest

@@ -1,13 +1,13 @@
 // Where a running hot reload (hb watch, or the editor's engine) can be found: a state file and a
 // local socket in the runtime folder, named by a hash of the project. `hb reload` sends "reload"
 // on the socket; `hb status` reads the state file (pid, command, last reload).
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheDir, readJson } from '../runtime/dirs';
 import type { ReloadRecord } from './session';
+import { sha256 } from '../util/sha256';
 
 export interface ReloadState {
   /** The process that supervises the app: hb watch or an engine. */
@@ -30,7 +30,7 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function key(folder: string, configFile: string): string {
-  return createHash('sha256').update(`${path.resolve(folder)}\0${configFile}`).digest('hex').slice(0, 16);
+  return sha256(`${path.resolve(folder)}\0${configFile}`).slice(0, 16);
 }
 
 export function controlPaths(env: NodeJS.ProcessEnv, folder: string, configFile: string): { state: string; socket: string } {

@@ -6,7 +6,7 @@ import type { ContainerSummary, DownResult, KeptVolume, ListedContainer } from '
 import { appliedProfileOf } from './create/profile';
 import { classifyVolumes, notOurs } from './create/volumes';
 import { findContainer, loadConfig, mergedForContainer, remoteUserOf, summarize } from './container';
-import { readFrames, withEngine, type Engine } from './engine/docker';
+import { readFrames, warmEngine, withEngine, type Engine } from './engine/docker';
 import { RuntimeError } from './errors';
 import { describePorts } from './live/portsOps';
 import { computeInputs } from './build/inputs';
@@ -26,6 +26,8 @@ export interface TargetOptions {
 }
 
 export async function status(opts: TargetOptions): Promise<ContainerSummary> {
+  // dockerode loads while the config's files are read
+  warmEngine(opts.env);
   const resolved = await loadConfig(path.resolve(opts.folder), opts.configFile, opts.env);
   return withEngine(opts.env, async (engine) => {
     const [info, found] = await Promise.all([engine.info(), findContainer(engine, resolved.workspaceFolder, resolved.configFile!)]);

@@ -3,9 +3,16 @@
 // optional stdin, and an answer that never throws, so each caller words its own error. Node's
 // execFile does the work; long-running or streaming children (builds, Compose, initializeCommand,
 // strace, port relays) need their output as it comes and are spawned where they are handled.
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
+
+/**
+ * node:child_process, loaded when a process is first started: hb up of a running container and
+ * hb status start none, and loading it (with dgram and the socket list) costs every run ~2 ms.
+ */
+export function childProcess(): typeof import('node:child_process') {
+  return require('node:child_process') as typeof import('node:child_process');
+}
 
 export interface ProgramResult {
   /** The exit code; -1 when the program did not run or did not exit by itself (not found, timed out, killed). */
@@ -22,7 +29,7 @@ export function runProgram(
   o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; maxBuffer?: number } = {},
 ): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 15_000, maxBuffer: o.maxBuffer ?? 16 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = childProcess().execFile(file, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 15_000, maxBuffer: o.maxBuffer ?? 16 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
       const exit = (err as { code?: unknown } | null)?.code;
       resolve({
         code: !err ? 0 : typeof exit === 'number' ? exit : -1,

@@ -72,6 +72,13 @@ describe('hb compile cache', function () {
     assert.equal(run().text, 'from helper in dist function');
   });
 
+  it('reads an ASCII bundle and one with other text alike (the other as UTF-8), cached or not', function () {
+    if (run().how !== 'hook') this.skip();
+    writeFileSync(path.join(bundles, 'helper.js'), 'exports.word = "from the h\u00e9lper \\u00e9 " + "caf\u00e9 \u{1F642}".length;\n');
+    assert.equal(run().text, 'from the h\u00e9lper \u00e9 7 in dist function');
+    assert.equal(run().text, 'from the h\u00e9lper \u00e9 7 in dist function');
+  });
+
   it('is off with HB_COMPILE_CACHE=0', () => {
     const r = run({ HB_COMPILE_CACHE: '0' });
     assert.equal(r.how, 'off');

@@ -2,8 +2,10 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { connectEngine, warmEngine } from '../../../src/engine/runtime/engine/docker';
 import { parseDockerHost, resolveEndpoint } from '../../../src/engine/runtime/engine/endpoint';
 
 describe('runtime: docker endpoint', () => {
@@ -38,6 +40,53 @@ describe('runtime: docker endpoint', () => {
     const none = await resolveEndpoint({ DOCKER_CONFIG: path.join(dir, 'nothing-here') });
     assert.deepEqual([none.source, none.options.socketPath], ['default', '/var/run/docker.sock']);
     await assert.rejects(resolveEndpoint({ DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'gone' }), /docker context "gone" is selected but cannot be read/);
+  });
+
+  it('talks to a socket engine over one kept-alive connection, without working out a TLS server name per request', async () => {
+    // Node works the name out with net.isIP (its IPv6 pattern: ~10 ms of CPU the first times)
+    // unless the agent says there is none; plain HTTP never sends it
+    const sock = path.join(dir, 'engine.sock');
+    let connections = 0;
+    const server = createServer((req, res) => {
+      res.setHeader('Server', 'Docker/99.0.0 (linux)');
+      res.setHeader('Api-Version', '1.99');
+      res.setHeader('Content-Type', 'application/json');
+      res.end(req.url?.startsWith('/containers/json') ? '[]' : 'OK');
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    // the module object Node's http agent calls (an import's namespace cannot be changed)
+    const net = require('node:net') as typeof import('node:net');
+    const isIP = net.isIP;
+    let asked = 0;
+    net.isIP = (input: string) => (asked++, isIP(input));
+    try {
+      const engine = await connectEngine({ DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: dir });
+      assert.equal((await engine.info()).version, '99.0.0');
+      assert.deepEqual(await engine.docker.listContainers({ all: true }), []);
+      assert.deepEqual(await engine.docker.listContainers({ all: true }), []);
+      assert.equal(asked, 0);
+      assert.equal(connections, 1);
+    } finally {
+      net.isIP = isIP;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('warming up a connection that fails drops the error; the connect after it throws it as before', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const env = { DOCKER_HOST: 'bogus', DOCKER_CONFIG: dir };
+      warmEngine(env);
+      await new Promise((r) => setTimeout(r, 50));
+      await assert.rejects(connectEngine(env), /has no scheme/);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('uses TLS for tcp with DOCKER_TLS_VERIFY', async () => {

@@ -12,7 +12,7 @@ import { makeFolder, removeAll } from '../helpers/folders';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { addPort, emptyCreateParts, parseRunArgs } from '../../../src/engine/runtime/create/runArgs';
-import { buildFinding, commandFindings, healthcheckFinding, isTrusted, rememberTrust, requestFindings } from '../../../src/engine/runtime/create/trust';
+import { buildFinding, commandFindings, fixedTrust, healthcheckFinding, isTrusted, rememberTrust, requestFindings, TrustGate } from '../../../src/engine/runtime/create/trust';
 
 const opts = { baseDir: '/tmp', env: { HOME_VAR: 'from-host' } };
 
@@ -272,6 +272,17 @@ describe('runtime: metadata, inputs, trust, errors', () => {
     assert.deepEqual(JSON.parse(readFileSync(store, 'utf8'))['/w\u0000/w/c.json'].findings, ['build:feature:a']);
     assert.equal(await isTrusted(env, '/w', [a, b], '/w/c.json'), false);
     assert.equal(await isTrusted(env, '/w', [a], '/w/c.json'), true);
+  });
+
+  it('lists a gate\'s findings once each, in the same order on every machine (by code unit, whatever the locale)', async () => {
+    const f = (key: string) => ({ key, text: key });
+    const gate = new TrustGate(fixedTrust(true), { folder: '/w', configFile: '/w/c.json' });
+    await gate.pass([f('socket:/x'), f('cap:SYS_ADMIN'), f('command:postStartCommand:1'), f('cap:NET_ADMIN'), f('command:b:9'), f('command:b:a'), f('command:b:_'), f('cap:SYS_ADMIN')]);
+    // (localeCompare would put '_' before '9', and its order depends on the locale)
+    assert.deepEqual(
+      gate.findings.map((x) => x.key),
+      ['cap:NET_ADMIN', 'cap:SYS_ADMIN', 'command:b:9', 'command:b:_', 'command:b:a', 'command:postStartCommand:1', 'socket:/x'],
+    );
   });
 
   it('turns "no engine" into one message with the fix', () => {

@@ -22,14 +22,14 @@
 // a shared memory mapping, and file systems that do not report changes (some network and
 // virtual-machine shares). HB_CONTEXT_WATCH=off turns the watcher off; every check then reads
 // the context (stat of each file, contents only when size, mtime, ctime or inode changed).
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fs, readdirSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { contextFilter, type ContextFilter } from './context';
 import { cacheDir } from '../dirs';
+import { nodeCrypto, sha256 } from '../../util/sha256';
+import { childProcess } from '../../util/program';
 
 /** How long an unused watcher lives on. */
 const IDLE_MS = 12 * 60 * 60 * 1000;
@@ -47,7 +47,7 @@ export function watchEnabled(env: NodeJS.ProcessEnv): boolean {
 /** The watcher's socket (a named pipe on Windows) for a context folder. */
 export function watchSocket(contextDir: string, env: NodeJS.ProcessEnv): string {
   const base = cacheDir(env);
-  const id = createHash('sha256').update(`${base}\0${path.resolve(contextDir)}`).digest('hex').slice(0, 16);
+  const id = sha256(`${base}\0${path.resolve(contextDir)}`).slice(0, 16);
   if (process.platform === 'win32') return `\\\\.\\pipe\\hyperbox-watch-${id}`;
   const inCache = path.join(base, 'watch', `${id}.sock`);
   // a Unix socket path is limited to about 100 bytes
@@ -99,7 +99,7 @@ export async function armWatcher(contextDir: string, env: NodeJS.ProcessEnv): Pr
     const script = watcherScript(env);
     if (!script) return undefined;
     if (process.platform !== 'win32') mkdirSync(path.dirname(socket), { recursive: true, mode: 0o700 });
-    const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, path.resolve(contextDir), socket], {
+    const child = childProcess().spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, path.resolve(contextDir), socket], {
       detached: true,
       stdio: 'ignore',
       env: { ...env, NODE_EXTRA_CA_CERTS: undefined },
@@ -180,7 +180,7 @@ export async function runWatcher(contextDir: string, socket: string): Promise<vo
       return { error: `cannot watch ${contextDir}: ${(e as Error).message}` };
     }
     // an event while the watches were being set up already made it dirty: the next query says so
-    gen = randomBytes(8).toString('hex');
+    gen = nodeCrypto().randomBytes(8).toString('hex');
     return { gen, dirty };
   };
 

@@ -11,7 +11,6 @@
 // fetched too (recursively, with the options given there), options are checked against each
 // Feature's manifest, and what was resolved goes into devcontainer-lock.json (lockfile.ts).
 import type { DevContainerConfig } from '../../devcontainer/config';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +20,7 @@ import type { Engine } from '../engine/docker';
 import { RuntimeError, throwIfCancelled } from '../errors';
 import { buildImage, inspectImage } from './image';
 import { canonical } from '../../util/canonical';
+import { nodeCrypto } from '../../util/sha256';
 import { LABEL_IMAGE_FOLDER, LABEL_METADATA } from '../create/labels';
 import { configEntry, mergeMetadata, METADATA_PROPERTIES, parseMetadataLabel, type MetadataEntry } from './metadata';
 import type { Reporter } from '../report';
@@ -312,7 +312,7 @@ async function filesOf(dir: string, rel = ''): Promise<string[]> {
 
 /** A hash of a Feature folder's files (names and contents). */
 export async function hashFolder(dir: string): Promise<string> {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   for (const rel of await filesOf(dir).catch(() => [] as string[])) {
     h.update(`${rel}\0`);
     h.update(await fs.readFile(path.join(dir, rel)).catch(() => Buffer.alloc(0)));
@@ -407,7 +407,7 @@ export async function featuresImage(engine: Engine, o: FeaturesImageOptions, rep
   const imageUser = o.baseImage.Config?.User || 'root';
   const container = merged.containerUser || imageUser;
   const users = { remote: merged.remoteUser || container, container, image: imageUser };
-  const h = createHash('sha256').update(`${RECIPE}\0${o.baseImage.Id}\0${canonical(users)}`);
+  const h = nodeCrypto().createHash('sha256').update(`${RECIPE}\0${o.baseImage.Id}\0${canonical(users)}`);
   for (const f of o.features) h.update(`\0${f.key}\0${canonical(f.options)}\0${await hashFolder(f.dir)}`);
   const tag = `hb-features-${h.digest('hex').slice(0, 20)}`;
   if (!o.noCache) {

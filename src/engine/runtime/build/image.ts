@@ -4,7 +4,6 @@
 // when the Dockerfile or build.options need what only a BuildKit client session gives (secrets,
 // ssh, cache mounts...), through a docker CLI that can build with it (dockerCli.ts chooses which)
 // with DOCKER_BUILDKIT=1.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageInspectInfo } from 'dockerode';
@@ -20,6 +19,7 @@ import { dockerAuthConfig, lookupCredentials } from '../../registry/credentials'
 import { RegistryClient } from '../../registry/client';
 import { parseRef } from '../../registry/reference';
 import { formatBytes } from '../../util/text';
+import { childProcess } from '../../util/program';
 
 /** The image if the engine has it, else undefined. */
 export async function inspectImage(engine: Engine, name: string): Promise<ImageInspectInfo | undefined> {
@@ -402,7 +402,7 @@ async function buildWithCli(engine: Engine, opts: BuildOptions, text: string, re
   if (engine.endpoint.source === 'default' || engine.endpoint.source === 'DOCKER_HOST') env.DOCKER_HOST = engine.endpoint.host;
   let output = '';
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(cli, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(cli, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const onData = (b: Buffer) => {
       const s = b.toString('utf8');
       output += s;

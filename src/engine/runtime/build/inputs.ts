@@ -4,7 +4,6 @@
 // is stale and what changed. File contents are read only when their stat changed since the last
 // run (a small cache per dev container), and the context's files are not even stat'ed while its
 // watcher (contextWatch.ts) vouches that nothing in it changed.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../../../protocol';
@@ -13,6 +12,7 @@ import { armWatcher, unchangedSince } from './contextWatch';
 import { cacheDir, readJson, writeJson } from '../dirs';
 import { contextSources, globToRegExp } from './dockerfile';
 import { canonical } from '../../util/canonical';
+import { sha256 } from '../../util/sha256';
 import { composeInputs } from '../create/compose';
 import { featureInputs } from './features';
 import { profileInputs } from '../create/profile';
@@ -49,7 +49,7 @@ export const SHAPING_PROPERTIES = [
 export type Inputs = Record<string, string>;
 
 const short = (h: string) => h.slice(0, 16);
-const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha = (data: string | Buffer) => sha256(data);
 
 /** Per file: what its stat said when it was last read, and its content's hash. */
 type FileCache = Record<string, [size: number, mtimeMs: number, ctimeMs: number, ino: number, hash: string]>;

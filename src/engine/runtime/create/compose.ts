@@ -7,8 +7,6 @@
 // Local Features are installed in an image derived from the service's (the override names it), and
 // what up adds to any new container (SSH agent, language profile) reaches the override too.
 import type { ValidConfig } from '../../devcontainer/config';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
@@ -20,7 +18,8 @@ import type { Engine } from '../engine/docker';
 import { lastLines, RuntimeError, throwIfCancelled } from '../errors';
 import { ensureImage, inspectImage } from '../build/image';
 import { chooseBuildKitCli, findComposePlugin } from '../engine/dockerCli';
-import { findAllOnPath } from '../../util/program';
+import { childProcess, findAllOnPath } from '../../util/program';
+import { sha256 } from '../../util/sha256';
 import { buildKitReason } from '../build/dockerfile';
 import { LABEL_INPUTS, LABEL_METADATA, LABEL_VERSION } from './labels';
 import { configEntry, mergeMetadata, parseMetadataLabel, type MergedConfig, type MetadataEntry } from '../build/metadata';
@@ -53,7 +52,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; signa
   return new Promise((resolve) => {
     let stdout = '';
     let output = '';
-    const child = spawn(argv[0], argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(argv[0], argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const onAbort = () => child.kill('SIGTERM');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => {
@@ -200,7 +199,7 @@ export async function composeInputs(resolved: ResolvedConfig): Promise<Record<st
   const base = path.dirname(resolved.configFile ?? '.');
   for (const f of resolved.paths.composeFiles ?? []) {
     const text = await fs.readFile(f).catch(() => undefined);
-    out[`compose ${path.relative(base, f).split(path.sep).join('/')}`] = text ? createHash('sha256').update(text).digest('hex').slice(0, 16) : 'missing';
+    out[`compose ${path.relative(base, f).split(path.sep).join('/')}`] = text ? sha256(text).slice(0, 16) : 'missing';
   }
   return out;
 }
@@ -287,7 +286,7 @@ async function buildKitProject(p: Project, build: unknown, report: Reporter): Pr
   report.info(`The Dockerfile of service ${p.service} needs BuildKit: ${needs}. Compose v1 builds it with the docker CLI (COMPOSE_DOCKER_CLI_BUILD=1, DOCKER_BUILDKIT=1).`);
   const chosen = await chooseBuildKitCli(p.runEnv, report);
   const cli = path.isAbsolute(chosen) ? chosen : path.resolve(findAllOnPath(chosen, p.runEnv)[0] ?? chosen);
-  const dir = path.join(cacheDir(p.runEnv), 'docker-cli', createHash('sha256').update(cli).digest('hex').slice(0, 12));
+  const dir = path.join(cacheDir(p.runEnv), 'docker-cli', sha256(cli).slice(0, 12));
   const link = path.join(dir, 'docker');
   await fs.mkdir(dir, { recursive: true });
   if ((await fs.readlink(link).catch(() => undefined)) !== cli) {

@@ -6,13 +6,13 @@
 // when the entry says so. What was applied is written on the container (a label) and shown by
 // `hb up`; the plan is part of the drift hash, so turning the profile off marks the container stale.
 import { hyperboxOf, type DevContainerConfig } from '../../devcontainer/config';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { AppliedProfile, AppliedProfileEntry, LanguageProfile, ResolvedConfig } from '../../../protocol';
 import { isLocalEngine } from '../engine/endpoint';
 import { cacheDir, readJson, writeJson } from '../dirs';
+import { sha256 } from '../../util/sha256';
 import type { Engine } from '../engine/docker';
 import { execIn } from '../lifecycle/exec';
 import type { ApiMount } from './mounts';
@@ -49,13 +49,12 @@ export function resolveProfileVars(text: string, vars: { containerEnv: Record<st
  * this changes, so `up` of a running container costs a readdir, not a walk of the folder.
  */
 async function planKey(resolved: ResolvedConfig): Promise<string> {
-  const h = createHash('sha256');
   const st = async (p: string) => fs.stat(p).then((s) => `${s.size}:${s.mtimeMs}`, () => '-');
-  h.update(`${resolved.configFile}\0${await st(resolved.configFile ?? '')}\0${await st(resolved.workspaceFolder)}\n`);
+  let text = `${resolved.configFile}\0${await st(resolved.configFile ?? '')}\0${await st(resolved.workspaceFolder)}\n`;
   const names = (await fs.readdir(resolved.workspaceFolder).catch(() => [] as string[])).sort();
   const stats = await Promise.all(names.map((n) => st(path.join(resolved.workspaceFolder, n))));
-  names.forEach((n, i) => h.update(`${n}\0${stats[i]}\n`));
-  return h.digest('hex');
+  names.forEach((n, i) => (text += `${n}\0${stats[i]}\n`));
+  return sha256(text);
 }
 
 /** The drift input: a hash of the entries the profile would apply (none when it is off). */
@@ -82,7 +81,7 @@ async function planInputs(resolved: ResolvedConfig, env: NodeJS.ProcessEnv): Pro
       .map((e) => (e.kind === 'volume' ? ['volume', e.id, e.source, e.target] : ['env', e.id, e.name, e.mode, e.value ?? e.rule?.format ?? '']))
       .sort((x, y) => String(x[1]).localeCompare(String(y[1])));
     if (!plan.length) return {};
-    return { 'language profile': createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 16) };
+    return { 'language profile': sha256(JSON.stringify(plan)).slice(0, 16) };
   }
 }
 

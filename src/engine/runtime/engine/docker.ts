@@ -1,7 +1,7 @@
 // The connection to the Docker engine (dockerode, loaded on first use), what the engine is, and
 // the one message users get when there is no engine to talk to.
 import type Dockerode from 'dockerode';
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from '../errors';
 import { connectionOptions, resolveEndpoint, type DockerEndpoint } from './endpoint';
@@ -36,14 +36,15 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
     engine = (async () => {
       // require, not import(): a dynamic import would make Node scan the whole file for its exports
       const { Docker } = require('../lazy.js') as typeof import('../lazy.js');
-      const docker = new Docker(await connectionOptions(endpoint, env));
+      const options = await connectionOptions(endpoint, env);
+      const docker = new Docker(options);
       limitCalls(docker, endpoint, callLimitMs(env));
       let info: Promise<EngineInfo> | undefined;
       return {
         docker,
         endpoint,
         info() {
-          info ??= whoIs(docker, endpoint, Math.min(callLimitMs(env), 10_000)).catch((e) => {
+          info ??= whoIs(docker, endpoint, options.agent as Agent | undefined, Math.min(callLimitMs(env), 10_000)).catch((e) => {
             info = undefined;
             throw engineError(e, endpoint);
           });
@@ -55,6 +56,16 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
     engine.catch(() => engines.delete(key));
   }
   return engine;
+}
+
+/**
+ * Starts connecting to the engine the environment selects (which loads dockerode, several ms of
+ * CPU) while the caller waits for its own reads, such as the config's files; the caller's
+ * connectEngine then gets the same connection. A failure here is dropped, and the later
+ * connectEngine tries again and throws it where it always did.
+ */
+export function warmEngine(env: NodeJS.ProcessEnv = process.env): void {
+  connectEngine(env).catch(() => undefined);
 }
 
 /** How long an Engine API call may take (HB_ENGINE_TIMEOUT, in seconds; default 60). */
@@ -137,10 +148,11 @@ function watchProgress(stream: NodeJS.ReadableStream & { destroy(e?: Error): voi
  * header ("Docker/20.10.24 (linux)", "Libpod/4.3.1 (linux)"); `/version` (which asks containerd
  * and runc, several milliseconds) is the fallback when it does not.
  */
-async function whoIs(docker: Dockerode, endpoint: DockerEndpoint, pingLimitMs: number): Promise<EngineInfo> {
+async function whoIs(docker: Dockerode, endpoint: DockerEndpoint, agent: Agent | undefined, pingLimitMs: number): Promise<EngineInfo> {
   if (endpoint.options.socketPath) {
     const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-      const req = request({ socketPath: endpoint.options.socketPath, path: '/_ping', method: 'GET' }, (res) => {
+      // the engine's own agent (connectionOptions): its connection is then reused by the next call
+      const req = request({ socketPath: endpoint.options.socketPath, path: '/_ping', method: 'GET', agent }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.headers));
       });

@@ -8,13 +8,13 @@
 // reports it) to $HOME/.devcontainer/.<hook>Marker inside the container, and the start time to
 // .postStartCommandMarker; a hook whose marker already holds that value has run. Unlike the
 // reference, a hook that fails has its marker removed again, so the next up runs it again.
-import { spawn } from 'node:child_process';
 import type { Engine } from '../engine/docker';
 import { execIn } from './exec';
 import { lastLines, RuntimeError } from '../errors';
 import { LIFECYCLE_HOOKS, type CommandSpec, type LifecycleHook, type MergedConfig } from '../build/metadata';
 import type { Reporter } from '../report';
 import { FIND_USER_SHELL } from './snippets';
+import { childProcess } from '../../util/program';
 
 export const CREATE_HOOKS: LifecycleHook[] = LIFECYCLE_HOOKS.slice(0, LIFECYCLE_HOOKS.indexOf('postStartCommand'));
 
@@ -52,7 +52,7 @@ export async function runInitializeCommand(
         (c) =>
           new Promise<void>((resolve, reject) => {
             let output = '';
-            const child = spawn(c.argv[0], c.argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+            const child = childProcess().spawn(c.argv[0], c.argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
             const onData = (b: Buffer) => {
               const s = b.toString('utf8');
               output = (output + s).slice(-32_000);

@@ -10,7 +10,7 @@
 // installed in or exec'd into the container, whatever its image has. It needs root (entering a
 // network namespace needs CAP_SYS_ADMIN), nsenter, and an engine on this machine; without them a
 // server bound to the container's localhost cannot be reached, and the forwarder says so.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -19,7 +19,7 @@ import type { PortForward } from '../../../protocol';
 import type { Engine } from '../engine/docker';
 import { RuntimeError } from '../errors';
 import { dropLease, portHolder, readLease, specKey, takenMessage, writeLease, type PortSpec } from './ports';
-import { which } from '../../util/program';
+import { childProcess, which } from '../../util/program';
 
 /** Where a forwarded port leads: a container and its port. */
 export interface ForwardTarget {
@@ -103,7 +103,7 @@ export class NetnsRelay {
   }
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const child = spawn(which('nsenter', process.env, SYSTEM_DIRS)!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', this.program, this.socket, ...this.args], {
+      const child = childProcess().spawn(which('nsenter', process.env, SYSTEM_DIRS)!, ['-t', String(this.pid), '-n', '--', process.execPath, '-e', this.program, this.socket, ...this.args], {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' },
       });

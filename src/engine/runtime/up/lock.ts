@@ -2,7 +2,7 @@
 // and within one: a lock file in the user's cache folder, created exclusively, holding the pid of
 // its owner. A lock whose owner is dead is taken over. (The container's fixed name is the second
 // guard: even without the lock, the engine refuses a second container with the same name.)
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir } from '../dirs';
 import { RuntimeError } from '../errors';
@@ -24,18 +24,22 @@ export interface LockOptions {
   onWait?(holder: { pid: number; what: string }): void;
 }
 
+/**
+ * Takes the lock `key`, waiting while another live process (or another call in this one) holds
+ * it. Taking a free lock is synchronous (a mkdir and an exclusive create of a small local file,
+ * some 0.1 ms): four asynchronous file operations each waited behind whatever else the process
+ * had to do (an up's first Engine API answers), and delayed the up's next request by ~10 ms.
+ */
 export async function acquireLock(key: string, what: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
   const dir = path.join(cacheDir(opts.env), 'locks');
-  await fs.mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${key}.lock`);
   const mine = JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() });
   let told = false;
   for (;;) {
     if (opts.signal?.aborted) throw new RuntimeError('cancelled', `Waiting for ${what} was cancelled.`);
     try {
-      const handle = await fs.open(file, 'wx');
-      await handle.writeFile(mine);
-      await handle.close();
+      writeFileSync(file, mine, { flag: 'wx' });
       let released = false;
       return async () => {
         if (released) return;

@@ -4,8 +4,8 @@
 // itself runs up.
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { canonical } from '../../util/canonical';
+import { sha256 } from '../../util/sha256';
 import { cacheDir, readJson, writeJson } from '../dirs';
 import type { Engine } from '../engine/docker';
 import { inspectImage } from '../build/image';
@@ -13,7 +13,7 @@ import type { Inputs } from '../build/inputs';
 
 /** The temporary tag of the image prewarmed for these inputs. */
 export function prewarmTag(devcontainerId: string, inputs: Inputs): string {
-  return `hb-prewarm-${devcontainerId.slice(0, 12).toLowerCase()}:${createHash('sha256').update(canonical(inputs)).digest('hex').slice(0, 16)}`;
+  return `hb-prewarm-${devcontainerId.slice(0, 12).toLowerCase()}:${sha256(canonical(inputs)).slice(0, 16)}`;
 }
 
 /** Where the build time of a prewarmed image is kept (the cache folder), for the up that uses it. */

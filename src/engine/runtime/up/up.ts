@@ -9,7 +9,7 @@ import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo } from
 import type { TrustFinding, UpResult } from '../../../protocol';
 import type { ValidConfig } from '../../devcontainer/config';
 import { driftOf, findContainer, loadConfig, remoteUserOf, summarize } from '../container';
-import { connectEngine, engineError, type Engine } from '../engine/docker';
+import { connectEngine, engineError, warmEngine, type Engine } from '../engine/docker';
 import { RuntimeError, throwIfCancelled } from '../errors';
 import { inspectImage } from '../build/image';
 import { computeInputs, type Inputs } from '../build/inputs';
@@ -78,6 +78,8 @@ export async function up(opts: UpOptions): Promise<UpOutcome> {
 async function upSteps(opts: UpOptions, timer: Timer): Promise<UpOutcome> {
   const { env } = opts;
   const folder = path.resolve(opts.folder);
+  // dockerode loads while the config's files are read
+  warmEngine(env);
   const resolved = await timer.time('config', () => loadConfig(folder, opts.configFile, env));
   const warnings = resolved.problems.filter((p) => p.severity === 'warning');
   if (warnings.length) opts.onConfigWarnings?.(warnings);
