@@ -199,6 +199,79 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [225]);
   });
 
+  it('a writer stalled 350 ms early in a burst (the watcher quiet longer than its quiet period, the file system not) is still one batch', async () => {
+    const batches: Batch[] = [];
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async () => wroteAt,
+    });
+    // 5 paths every 20 ms (the watcher's gaps are short, so its quiet period is the shortest),
+    // a stall of 350 ms, then the rest; each written, then reported
+    const write = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 5) {
+        wroteAt = Date.now();
+        await sleep(1);
+        for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+        await sleep(20);
+      }
+    };
+    await write(0, 100);
+    await sleep(350);
+    await write(100, 200);
+    await sleep(1200);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [200]);
+  });
+
+  it("a burst's files are handed ahead while it arrives, each once and none while an action runs; the batch still holds them all", async () => {
+    const batches: Batch[] = [];
+    const handed: string[][] = [];
+    let acting = false;
+    let handedWhileActing = false;
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => {
+        acting = true;
+        batches.push(batch);
+        await sleep(300);
+        acting = false;
+      },
+      lastWrite: async () => wroteAt,
+      ahead: (paths) => {
+        if (acting) handedWhileActing = true;
+        handed.push(paths);
+      },
+    });
+    b.add('server.js');
+    await sleep(30);
+    // a burst that begins while the save's action runs: a folder, then 300 files over 600 ms
+    b.add('src', true);
+    for (let i = 0; i < 300; i++) {
+      wroteAt = Date.now();
+      b.add(`src/f${i}.js`);
+      if (i % 25 === 24) await sleep(50);
+    }
+    await sleep(1500);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [1, 301]);
+    assert.equal(handedWhileActing, false);
+    const all = handed.flat();
+    assert.ok(handed.length >= 2, `handed in ${handed.length} part(s): while it arrives, not at once`);
+    assert.equal(new Set(all).size, all.length, 'each path once');
+    assert.ok(!all.includes('src'), 'folders come with the batch');
+    assert.ok(all.every((p) => /^src\/f\d+\.js$/.test(p)) && all.length <= 300);
+    assert.ok(all.length >= 200, `${all.length} of 300 handed ahead`);
+  });
+
   it("a burst's folders are read for what changed since the previous batch was read, not since its first event arrived (a watcher lagging seconds behind)", async () => {
     const sinces: number[] = [];
     const b = new Batcher({
