@@ -296,6 +296,11 @@ export class Batcher {
     return this.flush();
   }
 
+  /** Whether a batch was acted on with this path in this state (a late report of it changes nothing). */
+  actedOn(rel: string, stamp: Stamp): boolean {
+    return this.seen.has(rel) && this.seen.get(rel) === stamp;
+  }
+
   /** Forgets what was seen of these paths, so adding them again acts on them (a failed copy retried). */
   retry(paths: string[]): void {
     for (const p of paths) {

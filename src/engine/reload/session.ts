@@ -225,7 +225,7 @@ export class ReloadSession {
     this.aheadRun = (async () => {
       while (this.aheadQueue.length && !stop()) {
         const paths = this.aheadQueue.splice(0);
-        await copyAhead(o.engine, id, o.root, o.containerWorkspace, paths, (rel, st) => this.inPlace.set(rel, stampOf(st)), stop);
+        await copyAhead(o.engine, id, o.root, o.containerWorkspace, paths, (rel, st) => this.inPlace.set(rel, stampOf(st)), stop, (rel, st) => this.batcher.actedOn(rel, stampOf(st)));
       }
     })()
       .catch(() => undefined)

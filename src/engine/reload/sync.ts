@@ -285,15 +285,17 @@ async function sendFrames(agent: SyncAgent, k: string, root: string, items: Item
  * Copies files in ahead of their batch while a burst still arrives (regular files the agent takes,
  * and symbolic links; folders come with the batch): only through the agent, frame after frame,
  * until `stop` says the batch is due. `sent` hears each path copied, with its state when it was
- * read (a file written again since has another state: its batch sends it again). A failure is
- * left to the batch, which copies what is not in the container as it found it.
+ * read (a file written again since has another state: its batch sends it again). A file `inPlace`
+ * says the container has in this state already (a late report of a burst acted on) is left out:
+ * unpacked again, it would wake the app's own watcher for nothing. A failure is left to the
+ * batch, which copies what is not in the container as it found it.
  */
-export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, paths: string[], sent: (rel: string, st: Stats) => void, stop: () => boolean): Promise<void> {
+export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, paths: string[], sent: (rel: string, st: Stats) => void, stop: () => boolean, inPlace: (rel: string, st: Stats) => boolean): Promise<void> {
   const agent = await agentFor(engine, id, containerWorkspace);
   if (!agent || stop()) return;
   const [uid, gid] = await owner(engine, id, containerWorkspace);
   const items = (await Promise.all(paths.map(async (rel) => ({ rel, st: await fs.lstat(path.join(root, rel)).catch(() => null) }))))
-    .filter((it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()));
+    .filter((it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()) && !inPlace(it.rel, it.st));
   await sendFrames(agent, key(id, containerWorkspace), root, items, uid, gid, `Copying ${items.length} file(s) of a burst into the container`, (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
 }
 

@@ -144,6 +144,16 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
     });
     const report = (p: string) => onChange(path.relative(root, p).split(path.sep).join('/'));
     w.on('add', report).on('change', report).on('unlink', report).on('unlinkDir', report);
+    // chokidar reads a folder again at most once a second, so the new files of a burst arrive a
+    // second apart in clumps, the first often alone (a reload of its own); the kernel's event
+    // for each entry made or removed in a watched folder is reported at once instead (chokidar's
+    // own event follows and adds nothing: a batch holds a path once, its state decides)
+    w.on('raw', (event: string, name: unknown, details: unknown) => {
+      const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (event !== 'rename' || typeof name !== 'string' || !name || typeof watched !== 'string' || path.basename(watched) === name) return;
+      const rel = path.relative(root, path.join(watched, name)).split(path.sep).join('/');
+      if (rel && !rel.startsWith('..') && !ignore(rel)) onChange(rel);
+    });
     w.on('addDir', (p) => onChange(path.relative(root, p).split(path.sep).join('/'), true));
     w.on('ready', () => resolveReady());
     w.on('error', (err) => {
