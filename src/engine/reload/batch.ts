@@ -60,6 +60,12 @@ export interface BatcherOptions {
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
 export const DEBOUNCE_MS = 10;
+/**
+ * A batch with an entry made or removed (a new file, a deletion) waits at least this long: the
+ * first file of a burst is reported alone, and the next ones may come tens of ms later on a busy
+ * machine (a save of an existing file is not held).
+ */
+export const ENTRY_DEBOUNCE_MS = 50;
 export const MAX_WAIT_MS = 250;
 export const MAX_PATHS = 10_000;
 /**
@@ -133,6 +139,10 @@ export class Batcher {
   private diskLast = 0;
   private diskGap = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Counts schedule() calls: a quiet period that ended is acted on only if none came since. */
+  private scheduled = 0;
+  /** The pending batch has an entry made or removed. */
+  private entries = false;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private forced = false;
@@ -151,15 +161,16 @@ export class Batcher {
     this.maxPaths = opts.maxPaths ?? MAX_PATHS;
   }
 
-  /** A path changed (watcher event); `dir`: a folder appeared (its files follow). */
-  add(rel: string, dir = false): void {
+  /** A path changed (watcher event); `dir`: a folder appeared (its files follow); `entry`: an entry was made or removed. */
+  add(rel: string, dir = false, entry = false): void {
     if (this.closed) return;
     this.note(rel, dir);
+    if (entry) this.entries = true;
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
     if (this.bursting()) {
       this.schedule(this.burstQuiet());
       this.probe();
-    } else if (!this.now) this.schedule(this.debounceMs);
+    } else if (!this.now) this.schedule(this.entries ? Math.max(this.debounceMs, ENTRY_DEBOUNCE_MS) : this.debounceMs);
   }
 
   /**
@@ -261,7 +272,10 @@ export class Batcher {
 
   private schedule(quiet: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.quietOver(), quiet);
+    // once the timer fired, the changes that arrived meanwhile (this thread was busy: timers run
+    // before the watcher's queued messages) are taken in first; one of them may put it off
+    const n = ++this.scheduled;
+    this.timer = setTimeout(() => setImmediate(() => n === this.scheduled && this.quietOver()), quiet);
     this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
   }
 
@@ -347,6 +361,8 @@ export class Batcher {
     this.newDirs.clear();
     this.recent = [];
     this.fresh = [];
+    this.entries = false;
+    this.scheduled++;
     this.diskLast = this.diskGap = 0;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;

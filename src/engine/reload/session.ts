@@ -305,7 +305,7 @@ export class ReloadSession {
     const o = this.opts;
     const ignore = await loadIgnore(o.root, o.ignore);
     this.ignore = ignore;
-    this.watch = watchWorkspace(o.root, o.ignore ?? [], ignore, (rel, dir) => this.batcher.add(rel, dir), (m) => o.events.warn?.(m), o.env);
+    this.watch = watchWorkspace(o.root, o.ignore ?? [], ignore, (rel, dir, entry) => this.batcher.add(rel, dir, entry), (m) => o.events.warn?.(m), o.env);
     await Promise.all([this.watch.ready, this.attach()]);
   }
 

@@ -266,13 +266,13 @@ async function frameTar(root: string, items: Item[], uid: number, gid: number): 
 }
 
 /**
- * Sends the items through the agent, frame after frame, each packed while the container still
+ * Sends the groups through the agent, frame after frame, each packed while the container still
  * unpacks the one before; false when a frame failed (the caller copies the batch through the
  * Engine API), or when `stop` said so between two frames. `sent` hears of each frame unpacked.
  */
-async function sendFrames(agent: SyncAgent, k: string, root: string, items: Item[], uid: number, gid: number, what: string, sent?: (group: Item[]) => void, stop?: () => boolean): Promise<boolean> {
+async function sendFrames(agent: SyncAgent, k: string, root: string, groups: Iterable<Item[]> | AsyncIterable<Item[]>, uid: number, gid: number, what: string, sent?: (group: Item[]) => void, stop?: () => boolean): Promise<boolean> {
   let prev: Promise<boolean> = Promise.resolve(true);
-  for (const group of frameGroups(items)) {
+  for await (const group of groups) {
     if (stop?.()) return false;
     const tar = await frameTar(root, group, uid, gid);
     if (!(await prev) || stop?.()) return false;
@@ -294,9 +294,16 @@ export async function copyAhead(engine: Engine, id: string, root: string, contai
   const agent = await agentFor(engine, id, containerWorkspace);
   if (!agent || stop()) return;
   const [uid, gid] = await owner(engine, id, containerWorkspace);
-  const items = (await Promise.all(paths.map(async (rel) => ({ rel, st: await fs.lstat(path.join(root, rel)).catch(() => null) }))))
-    .filter((it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()) && !inPlace(it.rel, it.st));
-  await sendFrames(agent, key(id, containerWorkspace), root, items, uid, gid, `Copying ${items.length} file(s) of a burst into the container`, (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
+  // a frame's worth of files read at a time: the first frame goes out at once however many wait
+  async function* groups(): AsyncGenerator<Item[]> {
+    for (let i = 0; i < paths.length; i += FRAME_FILES) {
+      const items = (await Promise.all(paths.slice(i, i + FRAME_FILES).map(async (rel) => ({ rel, st: await fs.lstat(path.join(root, rel)).catch(() => null) })))).filter(
+        (it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()) && !inPlace(it.rel, it.st),
+      );
+      yield* frameGroups(items);
+    }
+  }
+  await sendFrames(agent, key(id, containerWorkspace), root, groups(), uid, gid, `Copying ${paths.length} file(s) of a burst into the container`, (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
 }
 
 /**
@@ -325,7 +332,7 @@ export async function syncBatch(engine: Engine, id: string, root: string, contai
     // what is under an added folder follows the ignore rules; the named paths were chosen already
     const items = agent ? await walkEntries(root, entries.map((rel) => ({ rel, st: stats.get(rel)! })), ignore) : null;
     const framed = !!agent && !!items && !items.some((it) => it.st.isFile() && it.st.size > AGENT_FILE_MAX);
-    if (!framed || !(await sendFrames(agent, k, root, inPlace ? items.filter((it) => it.st.isDirectory() || !inPlace(it.rel, it.st)) : items, uid, gid, what))) {
+    if (!framed || !(await sendFrames(agent, k, root, frameGroups(inPlace ? items.filter((it) => it.st.isDirectory() || !inPlace(it.rel, it.st)) : items), uid, gid, what))) {
       const named = new Set(entries);
       const tar = pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
       await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);

@@ -34,7 +34,7 @@ export interface WatchWorkerData {
   extra: string[];
 }
 
-/** The worker's messages: changed paths ('f' or 'd' (a folder appeared) then the relative path), ready, polling, a warning. */
+/** The worker's messages: changed paths ('f' a file changed, 'n' an entry made or removed, 'd' a folder appeared; then the relative path), ready, polling, a warning. */
 export type WatchWorkerMessage = { t: 'changes'; paths: string[] } | { t: 'ready' } | { t: 'polling' } | { t: 'warn'; message: string } | { t: 'closed' };
 
 /** How long closing waits for the worker to close chokidar before it is ended. */
@@ -57,7 +57,7 @@ function workerScript(env: NodeJS.ProcessEnv): string | undefined {
  * and .dockerignore applied there); `ignore`, the same rules, serves the watcher in this thread
  * if the worker cannot run.
  */
-export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean) => void, onWarn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): WorkspaceWatch {
+export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean, entry?: boolean) => void, onWarn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): WorkspaceWatch {
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
   let polled = false;
@@ -84,7 +84,7 @@ export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatc
       w.on('message', (m: WatchWorkerMessage) => {
         if (m.t === 'changes') {
           if (closed) return;
-          for (const p of m.paths) onChange(p.slice(1), p[0] === 'd');
+          for (const p of m.paths) onChange(p.slice(1), p[0] === 'd', p[0] !== 'f');
         } else if (m.t === 'ready') resolveReady();
         else if (m.t === 'polling') polled = true;
         else if (m.t === 'warn') onWarn(m.message);
@@ -122,7 +122,7 @@ export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatc
 }
 
 /** chokidar in this thread (the worker's own watcher, and the fallback when no worker runs). */
-export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean) => void, onWarn: (message: string) => void, onPolling?: () => void): WorkspaceWatch {
+export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean, entry?: boolean) => void, onWarn: (message: string) => void, onPolling?: () => void): WorkspaceWatch {
   const { watch } = require('chokidar') as typeof import('chokidar');
   let watcher: FSWatcher;
   let polled = false;
@@ -142,8 +142,9 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
         return rel.startsWith('..') ? false : ignore(rel, stats ? stats.isDirectory() : undefined);
       },
     });
-    const report = (p: string) => onChange(path.relative(root, p).split(path.sep).join('/'));
-    w.on('add', report).on('change', report).on('unlink', report).on('unlinkDir', report);
+    const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
+    w.on('change', (p) => onChange(rel(p)));
+    w.on('add', (p) => onChange(rel(p), false, true)).on('unlink', (p) => onChange(rel(p), false, true)).on('unlinkDir', (p) => onChange(rel(p), false, true));
     // chokidar reads a folder again at most once a second, so the new files of a burst arrive a
     // second apart in clumps, the first often alone (a reload of its own); the kernel's event
     // for each entry made or removed in a watched folder is reported at once instead (chokidar's
@@ -151,10 +152,10 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
     w.on('raw', (event: string, name: unknown, details: unknown) => {
       const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (event !== 'rename' || typeof name !== 'string' || !name || typeof watched !== 'string' || path.basename(watched) === name) return;
-      const rel = path.relative(root, path.join(watched, name)).split(path.sep).join('/');
-      if (rel && !rel.startsWith('..') && !ignore(rel)) onChange(rel);
+      const r = rel(path.join(watched, name));
+      if (r && !r.startsWith('..') && !ignore(r)) onChange(r, false, true);
     });
-    w.on('addDir', (p) => onChange(path.relative(root, p).split(path.sep).join('/'), true));
+    w.on('addDir', (p) => onChange(rel(p), true, true));
     w.on('ready', () => resolveReady());
     w.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;

@@ -37,8 +37,8 @@ void loadIgnore(root, extra).then((ignore) => {
   watch = watchInThread(
     root,
     ignore,
-    (rel, dir) => {
-      changed.push(`${dir ? 'd' : 'f'}${rel}`);
+    (rel, dir, entry) => {
+      changed.push(`${dir ? 'd' : entry ? 'n' : 'f'}${rel}`);
       if (!scheduled) {
         scheduled = true;
         setImmediate(send);

@@ -1,6 +1,7 @@
 // Batching: a trailing debounce capped by a maximum wait, one action at a time, file state read
 // at flush time (the same save reported twice is one action), bursts held together and bounded.
 import * as assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
 import { Batcher, type Batch, type Stamp } from '../../../src/engine/reload/batch';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -370,6 +371,39 @@ describe('hot reload: batching', () => {
     await b.idle();
     assert.equal(batches.length, 1, batches.map((x) => x.count).join(', '));
     assert.equal(batches[0].count, 61);
+  });
+
+  it('a new file waits a little longer than a save (the next files of a burst may come tens of ms after the first); a changed file does not', async () => {
+    const { b, batches } = make({ debounceMs: 10 });
+    b.add('src/new1.js', false, true);
+    await sleep(30);
+    b.add('src/new2.js', false, true);
+    await sleep(120);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.paths.length), [2]);
+    b.add('a.js');
+    await sleep(30);
+    b.add('b.js');
+    await sleep(60);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.paths.length), [2, 1, 1]);
+  });
+
+  it('changes that arrived while this thread was busy are taken in before a quiet period that ended meanwhile is acted on', async () => {
+    const { b, batches } = make({ debounceMs: 10 });
+    const { port1, port2 } = new MessageChannel();
+    // the rest of the burst, as the watcher's worker posts it
+    port1.on('message', () => {
+      for (let i = 1; i < 20; i++) b.add(`src/f${i}.js`, false, true);
+    });
+    b.add('src/f0.js', false, true);
+    port2.postMessage('more');
+    const until = Date.now() + 120;
+    while (Date.now() < until); // busy past the quiet period
+    await sleep(1000);
+    await b.idle();
+    port1.close();
+    assert.deepEqual(batches.map((x) => x.count), [20]);
   });
 
   it('force acts once even with nothing pending (hb reload)', async () => {
