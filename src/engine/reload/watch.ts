@@ -129,6 +129,7 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
   let closed = false;
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
   const start = (usePolling: boolean) => {
     const w = watch(root, {
       ignoreInitial: true,
@@ -138,17 +139,17 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
       interval: 250,
       binaryInterval: 1000,
       ignored: (p, stats) => {
-        const rel = path.relative(root, p).split(path.sep).join('/');
-        return rel.startsWith('..') ? false : ignore(rel, stats ? stats.isDirectory() : undefined);
+        const r = rel(p);
+        return r.startsWith('..') ? false : ignore(r, stats ? stats.isDirectory() : undefined);
       },
     });
-    const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
     w.on('change', (p) => onChange(rel(p)));
     w.on('add', (p) => onChange(rel(p), false, true)).on('unlink', (p) => onChange(rel(p), false, true)).on('unlinkDir', (p) => onChange(rel(p), false, true));
-    // chokidar reads a folder again at most once a second, so the new files of a burst arrive a
-    // second apart in clumps, the first often alone (a reload of its own); the kernel's event
-    // for each entry made or removed in a watched folder is reported at once instead (chokidar's
-    // own event follows and adds nothing: a batch holds a path once, its state decides)
+    // for new files chokidar reads their folder again and stats every entry in it, one read at a
+    // time: a burst's files arrived in clumps, the last ones 0.6-0.8 s after the writer ended, the
+    // first often alone; the kernel's event for each entry made or removed in a watched folder is
+    // reported at once instead (chokidar's own event follows and adds nothing: a batch holds a
+    // path once, and its state decides)
     w.on('raw', (event: string, name: unknown, details: unknown) => {
       const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (event !== 'rename' || typeof name !== 'string' || !name || typeof watched !== 'string' || path.basename(watched) === name) return;
