@@ -463,7 +463,9 @@ export class ReloadSession {
             const inPlace = this.inPlace;
             this.inPlace = new Map();
             if (b.overflow) return syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore);
-            return syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned, inPlace.size ? (rel, st) => inPlace.get(rel) === stampOf(st) : undefined);
+            // a folder the batch names is walked: what is under it, acted on before in the same
+            // state (a folder reported again while its files did not change), is not sent again
+            return syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned, (rel, st, named) => inPlace.get(rel) === stampOf(st) || (!named && this.batcher.actedOn(rel, stampOf(st))));
           });
           this.syncFailures = 0;
         } catch (e) {

@@ -310,10 +310,11 @@ export async function copyAhead(engine: Engine, id: string, root: string, contai
  * Copies the batch's present files (and the folders it added) in and removes its deleted ones.
  * `known`: the state of some of its paths as just read (a burst's folders read again at its
  * flush), not read a second time (a file's content is still read now, and its size with it).
- * `inPlace`: whether a file or link is in the container already in this state (copied ahead):
- * the agent's frames leave it out.
+ * `inPlace`: whether a file or link is in the container already in this state (copied ahead, or
+ * under a folder the batch names, acted on before): the agent's frames leave it out. `named`:
+ * the batch names the path (else its folder's walk found it).
  */
-export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>, inPlace?: (rel: string, st: Stats) => boolean): Promise<void> {
+export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>, inPlace?: (rel: string, st: Stats, named: boolean) => boolean): Promise<void> {
   const deleted = new Set(b.deleted);
   const stats = new Map<string, Stats>();
   await Promise.all(
@@ -332,7 +333,7 @@ export async function syncBatch(engine: Engine, id: string, root: string, contai
     // what is under an added folder follows the ignore rules; the named paths were chosen already
     const items = agent ? await walkEntries(root, entries.map((rel) => ({ rel, st: stats.get(rel)! })), ignore) : null;
     const framed = !!agent && !!items && !items.some((it) => it.st.isFile() && it.st.size > AGENT_FILE_MAX);
-    if (!framed || !(await sendFrames(agent, k, root, frameGroups(inPlace ? items.filter((it) => it.st.isDirectory() || !inPlace(it.rel, it.st)) : items), uid, gid, what))) {
+    if (!framed || !(await sendFrames(agent, k, root, frameGroups(inPlace ? items.filter((it) => it.st.isDirectory() || !inPlace(it.rel, it.st, stats.has(it.rel))) : items), uid, gid, what))) {
       const named = new Set(entries);
       const tar = pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
       await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
