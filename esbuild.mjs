@@ -179,6 +179,8 @@ const contexts = [
       cli: 'src/engine/cli.ts',
       // the build-context watcher the drift check starts (runtime/contextWatch.ts)
       'context-watch': 'src/engine/contextWatcher.ts',
+      // hot reload's workspace watcher, a worker thread of the engine or hb watch (reload/watch.ts)
+      'reload-watch': 'src/engine/reload/watchWorker.ts',
       ...Object.fromEntries(CLI_COMMAND_MODULES.map((m) => [`cli-${m}`, `src/engine/cli/${m}.ts`])),
     },
     outdir: 'dist',

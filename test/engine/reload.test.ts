@@ -376,6 +376,71 @@ describe('hot reload: copy-sync of a burst (real Docker)', function () {
   });
 });
 
+describe('hot reload: copy-sync of a burst while it is written (real Docker)', function () {
+  this.timeout(180_000);
+  let id: string | undefined;
+  after(() => {
+    if (id) docker(['rm', '-f', id], { allowFail: true });
+  });
+
+  it("a burst's files are in the container before its one action; a file written again and one deleted mid-burst end as on the host; late reports unpack nothing again", async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'hb-reload-ahead-'));
+    try {
+      writeFileSync(path.join(folder, 'server.js'), server('a1'));
+      mkdirSync(path.join(folder, 'src'));
+      writeFileSync(path.join(folder, 'src', 'gone.js'), 'to be deleted');
+      id = docker(['run', '-d', '--label', `${TEST_LABEL}=1`, '-w', '/app', nodeImage(), 'sh', '-c', 'mkdir -p /app && exec sleep 1000000']).stdout.trim();
+      const info = await inspect(id);
+      const { session, records } = await openSession(info, folder, { containerWorkspace: '/app', command: 'node server.js', strategy: 'framework-native', ports: [3000] });
+      try {
+        await serves(info.NetworkSettings.IPAddress, 3000, 'a1', 15_000);
+        await sleep(300);
+        const before = records.length;
+        const inContainer = () => Number(docker(['exec', id!, 'sh', '-c', 'ls /app/src | grep -c "^m"'], { allowFail: true }).stdout.trim() || 0);
+        // 1 500 files, 50 every 60 ms (about 2 s); m7.js written again and gone.js deleted midway
+        let early = 0;
+        for (let i = 0; i < 1500; i += 50) {
+          for (let j = i; j < i + 50; j++) writeFileSync(path.join(folder, 'src', `m${j}.js`), `module.exports = ${j};\n`);
+          if (i === 750) {
+            writeFileSync(path.join(folder, 'src', 'm7.js'), 'module.exports = "seven, again";\n');
+            rmSync(path.join(folder, 'src', 'gone.js'));
+          }
+          if (i === 1000 && records.length === before) early = inContainer();
+          await sleep(60);
+        }
+        await waitFor(() => records.length > before, 30_000, 'the burst to be acted on');
+        await session.idle();
+        const made = records.slice(before);
+        assert.equal(made.length, 1, JSON.stringify(made.map((r) => [r.action, r.count, r.error])));
+        assert.equal(made[0].action, 'synced', made[0].error);
+        assert.ok(early > 0, 'files of the burst were copied in while it was still written');
+        const state = () => docker(['exec', id!, 'sh', '-c', 'cd /app/src && ls | grep -c "^m" && cat m7.js m1499.js && (test -e gone.js && echo present || echo gone) && stat -c %z m3.js m900.js']).stdout.trim().split('\n');
+        const out = state();
+        assert.deepEqual(out.slice(0, 4), ['1500', 'module.exports = "seven, again";', 'module.exports = 1499;', 'gone']);
+        // a burst written as fast as it can be: chokidar's own reports of it come a second late,
+        // after it was acted on, and must not unpack it again
+        await sleep(500);
+        mkdirSync(path.join(folder, 'fast'));
+        for (let i = 0; i < 4000; i++) writeFileSync(path.join(folder, 'fast', `f${i}.js`), `${i}\n`);
+        await waitFor(() => records.length > before + 1, 30_000, 'the fast burst to be acted on');
+        await session.idle();
+        const ctimes = () => docker(['exec', id!, 'sh', '-c', 'cd /app/fast && ls | wc -l && stat -c %z f1.js f2000.js f3999.js']).stdout.trim().split('\n');
+        const fast = ctimes();
+        assert.equal(fast[0], '4000');
+        await sleep(2500);
+        await session.idle();
+        assert.deepEqual(ctimes(), fast, 'the files were not unpacked again (their ctime in the container)');
+        assert.deepEqual(state().slice(4), out.slice(4));
+        assert.equal(records.length, before + 2, JSON.stringify(records.slice(before).map((r) => [r.action, r.count])));
+      } finally {
+        await session.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('hot reload: Flask (real Docker)', function () {
   this.timeout(240_000);
 

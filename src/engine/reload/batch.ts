@@ -46,13 +46,27 @@ export interface BatcherOptions {
    * burst of thousands of files a second or more after the writer finished (it reads each folder
    * again and watches each new file); asked while a burst arrives, so the burst is acted on once
    * its writing stopped, not once the watcher caught up (its folders are read again at flush
-   * time: what the watcher did not report yet is in the batch all the same).
+   * time: what the watcher did not report yet is in the batch all the same). `since`: what
+   * changed from then on belongs to the burst (as for `rescan`).
    */
-  lastWrite?(dirs: string[], recent: string[]): Promise<number | null>;
+  lastWrite?(dirs: string[], recent: string[], since: number): Promise<number | null>;
+  /**
+   * A burst still arrives: these of its paths (files reported since the last call) may be made
+   * ready ahead of its action (copy-sync copies them in while the writer writes and the quiet
+   * period runs). Called while no action runs; what the batch holds at its flush still decides.
+   */
+  ahead?(paths: string[]): void;
 }
 
 /** A save's events (write then chmod, an editor's temp file and rename) arrive within a few ms. */
 export const DEBOUNCE_MS = 10;
+/**
+ * A batch with an entry made or removed (a new file, a deletion) waits at least this long: the
+ * first file of a burst is reported alone, and the next ones may come tens of ms later on a busy
+ * machine (bench/reload at load 4 saw 80 ms). A save of an existing file is not held, nor one
+ * the editor reports (saved()).
+ */
+export const ENTRY_DEBOUNCE_MS = 100;
 export const MAX_WAIT_MS = 250;
 export const MAX_PATHS = 10_000;
 /**
@@ -116,6 +130,8 @@ export class Batcher {
   private newDirs = new Set<string>();
   /** The latest new paths of the pending batch (at most RECENT_PATHS). */
   private recent: string[] = [];
+  /** The pending batch's new files not yet handed to `ahead` (bounded by maxPaths, as the batch). */
+  private fresh: string[] = [];
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   /** When the previous batch's state was read (its flush), or this batcher was made. */
@@ -124,6 +140,10 @@ export class Batcher {
   private diskLast = 0;
   private diskGap = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Counts schedule() calls: a quiet period that ended is acted on only if none came since. */
+  private scheduled = 0;
+  /** The pending batch has an entry made or removed. */
+  private entries = false;
   private maxTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private forced = false;
@@ -142,28 +162,32 @@ export class Batcher {
     this.maxPaths = opts.maxPaths ?? MAX_PATHS;
   }
 
-  /** A path changed (watcher event); `dir`: a folder appeared (its files follow). */
-  add(rel: string, dir = false): void {
+  /** A path changed (watcher event); `dir`: a folder appeared (its files follow); `entry`: an entry was made or removed. */
+  add(rel: string, dir = false, entry = false): void {
     if (this.closed) return;
     this.note(rel, dir);
+    if (entry) this.entries = true;
     // a save is a path or two; many paths, or a new folder, are a burst: wait for it to settle
     if (this.bursting()) {
       this.schedule(this.burstQuiet());
       this.probe();
-    } else if (!this.now) this.schedule(this.debounceMs);
+    } else if (!this.now) this.schedule(this.entries ? Math.max(this.debounceMs, ENTRY_DEBOUNCE_MS) : this.debounceMs);
   }
 
   /**
-   * While a burst arrives: asks the file system when it was last written, and flushes once that
-   * is a quiet period ago: the burst's (from the watcher's gaps), at least DISK_QUIET_MS, or three
-   * times the longest pause seen in its writing if longer, up to DISK_QUIET_MAX_MS.
+   * While a burst arrives: hands its new files to `ahead`, asks the file system when it was last
+   * written, and flushes once that is a quiet period ago: the burst's (from the watcher's gaps),
+   * at least DISK_QUIET_MS, or three times the longest pause seen in its writing if longer, up to
+   * DISK_QUIET_MAX_MS.
    */
   private probe(): void {
-    const lastWrite = this.opts.lastWrite;
-    if (!lastWrite || this.probeTimer || this.closed) return;
+    const { lastWrite, ahead } = this.opts;
+    if ((!lastWrite && !ahead) || this.probeTimer || this.closed) return;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
-      if (this.probing || !this.count || !this.bursting()) return;
+      if (!this.count || !this.bursting()) return;
+      if (ahead && this.fresh.length && !this.running) ahead(this.fresh.splice(0));
+      if (!lastWrite || this.probing) return;
       const dirs = new Set(this.newDirs);
       for (const p of this.pending) {
         dirs.add(p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
@@ -171,7 +195,7 @@ export class Batcher {
       }
       this.probing = true;
       const firstAt = this.firstAt;
-      void lastWrite([...dirs], [...this.recent])
+      void lastWrite([...dirs], [...this.recent], this.readAt - RESCAN_SLACK_MS)
         .catch(() => null)
         .then((at) => {
           this.probing = false;
@@ -179,7 +203,7 @@ export class Batcher {
           if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
           if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
           this.diskLast = Math.max(this.diskLast, at);
-          const quiet = Math.max(this.burstQuiet(), DISK_QUIET_MS, Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
+          const quiet = Math.max(this.burstQuiet(), this.diskQuiet());
           if (Date.now() - this.diskLast >= quiet) void this.flush();
           else this.probe();
         });
@@ -203,6 +227,21 @@ export class Batcher {
     return this.burst || this.pending.size >= BURST_PATHS;
   }
 
+  /** The quiet a burst's writing needs as the file system shows it (its pauses lengthen it). */
+  private diskQuiet(): number {
+    return Math.max(DISK_QUIET_MS, Math.min(DISK_QUIET_MAX_MS, 3 * this.diskGap));
+  }
+
+  /**
+   * The file system showed the burst written less than its quiet period ago, by a write the
+   * watcher reported since: a writer stalled on a loaded machine (the watcher quiet meanwhile) has
+   * not finished, so its burst is not split. (Writes the watcher never reports, to files it
+   * ignores in the same folders, do not hold it.)
+   */
+  private diskBusy(now: number): boolean {
+    return this.bursting() && this.diskLast > 0 && this.diskLast <= this.lastNewAt && now - this.diskLast < this.diskQuiet();
+  }
+
   private burstQuiet(): number {
     if (this.newDirs.size) return Math.max(BURST_QUIET_MAX_MS, this.debounceMs);
     return Math.max(BURST_QUIET_MS, this.debounceMs, Math.min(BURST_QUIET_MAX_MS, 3 * this.maxGap));
@@ -220,29 +259,45 @@ export class Batcher {
       } else if (this.newDirs.size) {
         for (const d of this.newDirs) if (rel.startsWith(`${d}/`)) this.newDirs.delete(d);
       }
+      if (this.pending.size < this.maxPaths) {
+        this.pending.add(rel);
+        if (!dir) this.fresh.push(rel);
+      } else this.dropped++;
       if (!dir) {
         this.recent.push(rel);
         if (this.recent.length > RECENT_PATHS) this.recent.shift();
       }
-      if (this.pending.size < this.maxPaths) this.pending.add(rel);
-      else this.dropped++;
     }
     if (dir || Date.now() - this.lastBurstAt < BURST_TAIL_MS) this.burst = true;
   }
 
   private schedule(quiet: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), quiet);
+    // once the timer fired, the changes that arrived meanwhile (this thread was busy: timers run
+    // before the watcher's queued messages) are taken in first; one of them may put it off
+    const n = ++this.scheduled;
+    this.timer = setTimeout(() => setImmediate(() => n === this.scheduled && this.quietOver()), quiet);
     this.maxTimer ??= setTimeout(() => this.maxWait(), this.maxWaitMs);
+  }
+
+  /** The watcher was quiet for the quiet period: flushes, unless the file system says a burst's writer only paused. */
+  private quietOver(): void {
+    const now = Date.now();
+    if (this.diskBusy(now) && now - this.firstAt < BURST_MAX_MS) {
+      this.timer = setTimeout(() => this.quietOver(), this.diskLast + this.diskQuiet() - now);
+      return;
+    }
+    void this.flush();
   }
 
   /**
    * The maximum wait is over: a file that keeps changing is acted on now, but a burst still
-   * bringing new paths stays one batch until it settles (for at most BURST_MAX_MS).
+   * bringing new paths, or still written as the file system shows, stays one batch until it
+   * settles (for at most BURST_MAX_MS).
    */
   private maxWait(): void {
     const now = Date.now();
-    if (this.bursting() && now - this.lastNewAt < this.burstQuiet() && now - this.firstAt < BURST_MAX_MS) {
+    if (this.bursting() && (now - this.lastNewAt < this.burstQuiet() || this.diskBusy(now)) && now - this.firstAt < BURST_MAX_MS) {
       this.maxTimer = setTimeout(() => this.maxWait(), this.debounceMs);
       return;
     }
@@ -254,6 +309,11 @@ export class Batcher {
     this.forced = true;
     if (!this.count) this.firstAt = Date.now();
     return this.flush();
+  }
+
+  /** Whether a batch was acted on with this path in this state (a late report of it changes nothing). */
+  actedOn(rel: string, stamp: Stamp): boolean {
+    return this.seen.has(rel) && this.seen.get(rel) === stamp;
   }
 
   /** Forgets what was seen of these paths, so adding them again acts on them (a failed copy retried). */
@@ -301,6 +361,9 @@ export class Batcher {
     this.maxGap = 0;
     this.newDirs.clear();
     this.recent = [];
+    this.fresh = [];
+    this.entries = false;
+    this.scheduled++;
     this.diskLast = this.diskGap = 0;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;

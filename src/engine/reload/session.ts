@@ -16,11 +16,11 @@ import { mergedForContainer, remoteUserOf } from '../runtime/container';
 import { execIn } from '../runtime/lifecycle/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle/lifecycle';
 import { readState, writeState } from '../runtime/up/state';
-import { Batcher, type Batch, type Stamp } from './batch';
+import { Batcher, MAX_PATHS, type Batch, type Stamp } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';
 import { Supervisor, standbyKind, withTimeout, type StandbyKind } from './supervisor';
-import { closeSyncAgent, syncBatch, syncAll } from './sync';
+import { closeSyncAgent, copyAhead, syncBatch, syncAll } from './sync';
 import { watchWorkspace, type WorkspaceWatch } from './watch';
 
 export type ReloadAction = 'nothing' | 'restarted' | 'synced' | 'reinstalled' | 'rebuild-offered' | 'started';
@@ -171,6 +171,16 @@ export class ReloadSession {
   private appEnded = new AbortController();
   /** What the last burst's folders held as read at its flush: the copy uses it instead of reading each file's state again. */
   private scanned: Map<string, Stats> | undefined;
+  /** A burst's files waiting to be copied in ahead of its batch (copy-sync), and the copy running. */
+  private aheadQueue: string[] = [];
+  /** The burst's files queued to be copied ahead, and those its folders showed unchanged (each bounded by MAX_PATHS). */
+  private aheadHanded = new Set<string>();
+  private aheadListed = new Set<string>();
+  private aheadRun: Promise<void> | undefined;
+  /** A batch is being acted on: nothing more is copied ahead until it ended. */
+  private acting = false;
+  /** Files copied in ahead of the batch being gathered, with the state they were copied in. */
+  private inPlace = new Map<string, Stamp>();
   private readonly rebuildTests: ((rel: string) => boolean)[];
   readonly standby: StandbyKind | null;
 
@@ -184,16 +194,52 @@ export class ReloadSession {
       stamp: async (rel) => stampOf(await fs.lstat(path.join(opts.root, rel)).catch(() => null)),
       act: (b) => this.act(b),
       rescan: (dirs, since) => this.changedIn(dirs, since),
-      lastWrite: (dirs, recent) => this.lastWrite(dirs, recent),
+      lastWrite: (dirs, recent, since) => this.lastWrite(dirs, recent, since),
+      ahead: (paths) => this.copyAhead(paths),
     });
+  }
+
+  /** Whether a burst's files may be copied in ahead of its batch now (copy-sync, the app running, no batch acted on). */
+  private get ahead(): boolean {
+    return this.copy && !!this.supervisor && !this.closed && !this.acting;
+  }
+
+  /**
+   * Copy-sync: a burst's files, as the watcher reports them and as its folders show them, go into
+   * the container while it still arrives (each once, one copy at a time, none while a batch is
+   * acted on); its batch then leaves out what is there in the state it finds. Bounded as a batch
+   * is (MAX_PATHS).
+   */
+  private copyAhead(paths: string[]): void {
+    if (!this.ahead) return;
+    for (const p of paths) {
+      if (this.aheadHanded.size >= MAX_PATHS) break;
+      if (this.aheadHanded.has(p)) continue;
+      this.aheadHanded.add(p);
+      this.aheadQueue.push(p);
+    }
+    if (this.aheadRun || !this.aheadQueue.length) return;
+    const o = this.opts;
+    const id = this.info.Id;
+    const stop = () => this.acting || this.closed;
+    this.aheadRun = (async () => {
+      while (this.aheadQueue.length && !stop()) {
+        const paths = this.aheadQueue.splice(0);
+        await copyAhead(o.engine, id, o.root, o.containerWorkspace, paths, (rel, st) => this.inPlace.set(rel, stampOf(st)), stop, (rel, st) => this.batcher.actedOn(rel, stampOf(st)));
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => (this.aheadRun = undefined));
   }
 
   /**
    * The latest time an entry was added to or removed from these folders and the folders under
    * them (not ignored; at most QUIET_DIRS folders, else null: not known), or one of `recent` was
-   * written.
+   * written. Copy-sync: the files found there that changed since `since` are copied ahead of the
+   * burst's batch (the watcher reports a burst seconds behind its writer on a busy machine).
    */
-  private async lastWrite(dirs: string[], recent: string[]): Promise<number | null> {
+  private async lastWrite(dirs: string[], recent: string[], since: number): Promise<number | null> {
+    const files: string[] = [];
     let last = 0;
     const note = (st: Stats | null) => st && (last = Math.max(last, st.mtimeMs, st.ctimeMs));
     for (const st of await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)))) note(st);
@@ -210,10 +256,25 @@ export class ReloadSession {
         if (e.isDirectory() && !seen.has(rel) && !this.ignore(rel, true)) {
           seen.add(rel);
           queue.push(rel);
-        }
+        } else if ((e.isFile() || e.isSymbolicLink()) && this.ahead && !this.aheadHanded.has(rel) && !this.aheadListed.has(rel)) files.push(rel);
       }
     }
+    if (files.length) void this.aheadFrom(files, since);
     return last;
+  }
+
+  /** Of these files in a burst's folders, those changed since `since` (and not ignored) are copied ahead; the others are not read again in this burst. */
+  private async aheadFrom(files: string[], since: number): Promise<void> {
+    const room = Math.max(0, MAX_PATHS - this.aheadListed.size);
+    const sts = await Promise.all(files.slice(0, room).map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)));
+    if (!this.ahead) return; // (its batch is acted on meanwhile)
+    const changed: string[] = [];
+    sts.forEach((st, i) => {
+      const rel = files[i];
+      if (st && st.ctimeMs >= since && !this.ignore(rel, false)) changed.push(rel);
+      else this.aheadListed.add(rel);
+    });
+    this.copyAhead(changed);
   }
 
   /** What in these folders (not ignored) changed since `since` (each entry's ctime, read now), with its stamp. */
@@ -244,7 +305,7 @@ export class ReloadSession {
     const o = this.opts;
     const ignore = await loadIgnore(o.root, o.ignore);
     this.ignore = ignore;
-    this.watch = watchWorkspace(o.root, ignore, (rel, dir) => this.batcher.add(rel, dir), (m) => o.events.warn?.(m));
+    this.watch = watchWorkspace(o.root, o.ignore ?? [], ignore, (rel, dir, entry) => this.batcher.add(rel, dir, entry), (m) => o.events.warn?.(m), o.env);
     await Promise.all([this.watch.ready, this.attach()]);
   }
 
@@ -268,6 +329,9 @@ export class ReloadSession {
     }
     this.info = info;
     this.copy = !isBindMounted(info, this.opts.root, this.opts.containerWorkspace);
+    // (what was copied ahead went into the container before; the new one gets the whole workspace)
+    await this.aheadRun;
+    this.inPlace.clear();
     await this.attach();
     this.release();
   }
@@ -380,6 +444,11 @@ export class ReloadSession {
     // (read at this batch's flush, just before this)
     const scanned = b.rescanned ? this.scanned : undefined;
     this.scanned = undefined;
+    // nothing more is copied ahead of this batch; what was, is left out of its copy
+    this.acting = true;
+    this.aheadQueue = [];
+    this.aheadHanded.clear();
+    this.aheadListed.clear();
     const config = b.paths.filter((p) => CONFIG_FILES.test(p));
     const manifests = b.paths.filter((p) => this.rebuildTests.some((t) => t(p)) && !config.includes(p));
     let action: ReloadAction = 'nothing';
@@ -388,7 +457,16 @@ export class ReloadSession {
       if (this.copy) {
         try {
           // past the batch's path limit not every path is named: everything is copied
-          await timed('sync', () => (b.overflow ? syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore) : syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned)));
+          await timed('sync', async () => {
+            // (a frame copied ahead and still unpacking ends first: frames go in order)
+            await this.aheadRun;
+            const inPlace = this.inPlace;
+            this.inPlace = new Map();
+            if (b.overflow) return syncAll(o.engine, id, o.root, o.containerWorkspace, this.ignore);
+            // a folder the batch names is walked: what is under it, acted on before in the same
+            // state (a folder reported again while its files did not change), is not sent again
+            return syncBatch(o.engine, id, o.root, o.containerWorkspace, b, this.ignore, scanned, (rel, st, named) => inPlace.get(rel) === stampOf(st) || (!named && this.batcher.actedOn(rel, stampOf(st))));
+          });
           this.syncFailures = 0;
         } catch (e) {
           // copied again shortly (the container may be busy); after 3 failures in a row, left to the next change
@@ -429,6 +507,7 @@ export class ReloadSession {
     } catch (e) {
       error = (e as Error).message;
     }
+    this.acting = false;
     const record: ReloadRecord = { at: new Date().toISOString(), action, files: b.paths.slice(0, 5), count: b.count, ms: Date.now() - b.firstAt, phases, ...(error ? { error } : {}) };
     this.history.push(record);
     if (this.history.length > 50) this.history.shift();

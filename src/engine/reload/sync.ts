@@ -4,7 +4,10 @@
 // its stdin: no new exec nor Engine API transfer per change, which cost 100+ ms each). A large
 // batch (a branch switch) is several tars of at most FRAME_FILES files, each built from files read
 // in parallel while the container still unpacks the one before, so packing and unpacking overlap
-// and memory stays bounded by two frames. Where the agent cannot run (no
+// and memory stays bounded by two frames. While a burst still arrives, the files the watcher
+// reported so far are copied in ahead of its batch (copyAhead), so the container unpacks them
+// while the writer writes and the quiet period runs; the batch then sends only what is not in the
+// container in the state it has at its flush (and its deletions). Where the agent cannot run (no
 // sh, tar or head in the image) or a file is large, the batch goes through the Engine API
 // (putArchive, streamed) instead. Every transfer has a time limit. A full copy runs when a session
 // starts (the container started or was recreated).
@@ -263,26 +266,55 @@ async function frameTar(root: string, items: Item[], uid: number, gid: number): 
 }
 
 /**
- * Sends the items through the agent, frame after frame, each packed while the container still
+ * Sends the groups through the agent, frame after frame, each packed while the container still
  * unpacks the one before; false when a frame failed (the caller copies the batch through the
- * Engine API).
+ * Engine API), or when `stop` said so between two frames. `sent` hears of each frame unpacked.
  */
-async function sendFrames(agent: SyncAgent, k: string, root: string, items: Item[], uid: number, gid: number, what: string): Promise<boolean> {
+async function sendFrames(agent: SyncAgent, k: string, root: string, groups: Iterable<Item[]> | AsyncIterable<Item[]>, uid: number, gid: number, what: string, sent?: (group: Item[]) => void, stop?: () => boolean): Promise<boolean> {
   let prev: Promise<boolean> = Promise.resolve(true);
-  for (const group of frameGroups(items)) {
+  for await (const group of groups) {
+    if (stop?.()) return false;
     const tar = await frameTar(root, group, uid, gid);
-    if (!(await prev)) return false;
-    prev = viaAgent(k, () => agent.send(`tar ${tar.length}`, tar, what));
+    if (!(await prev) || stop?.()) return false;
+    prev = viaAgent(k, () => agent.send(`tar ${tar.length}`, tar, what)).then((ok) => (ok && sent?.(group), ok));
   }
   return prev;
+}
+
+/**
+ * Copies files in ahead of their batch while a burst still arrives (regular files the agent takes,
+ * and symbolic links; folders come with the batch): only through the agent, frame after frame,
+ * until `stop` says the batch is due. `sent` hears each path copied, with its state when it was
+ * read (a file written again since has another state: its batch sends it again). A file `inPlace`
+ * says the container has in this state already (a late report of a burst acted on) is left out:
+ * unpacked again, it would wake the app's own watcher for nothing. A failure is left to the
+ * batch, which copies what is not in the container as it found it.
+ */
+export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, paths: string[], sent: (rel: string, st: Stats) => void, stop: () => boolean, inPlace: (rel: string, st: Stats) => boolean): Promise<void> {
+  const agent = await agentFor(engine, id, containerWorkspace);
+  if (!agent || stop()) return;
+  const [uid, gid] = await owner(engine, id, containerWorkspace);
+  // a frame's worth of files read at a time: the first frame goes out at once however many wait
+  async function* groups(): AsyncGenerator<Item[]> {
+    for (let i = 0; i < paths.length; i += FRAME_FILES) {
+      const items = (await Promise.all(paths.slice(i, i + FRAME_FILES).map(async (rel) => ({ rel, st: await fs.lstat(path.join(root, rel)).catch(() => null) })))).filter(
+        (it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()) && !inPlace(it.rel, it.st),
+      );
+      yield* frameGroups(items);
+    }
+  }
+  await sendFrames(agent, key(id, containerWorkspace), root, groups(), uid, gid, `Copying ${paths.length} file(s) of a burst into the container`, (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
 }
 
 /**
  * Copies the batch's present files (and the folders it added) in and removes its deleted ones.
  * `known`: the state of some of its paths as just read (a burst's folders read again at its
  * flush), not read a second time (a file's content is still read now, and its size with it).
+ * `inPlace`: whether a file or link is in the container already in this state (copied ahead, or
+ * under a folder the batch names, acted on before): the agent's frames leave it out. `named`:
+ * the batch names the path (else its folder's walk found it).
  */
-export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>): Promise<void> {
+export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>, inPlace?: (rel: string, st: Stats, named: boolean) => boolean): Promise<void> {
   const deleted = new Set(b.deleted);
   const stats = new Map<string, Stats>();
   await Promise.all(
@@ -301,7 +333,7 @@ export async function syncBatch(engine: Engine, id: string, root: string, contai
     // what is under an added folder follows the ignore rules; the named paths were chosen already
     const items = agent ? await walkEntries(root, entries.map((rel) => ({ rel, st: stats.get(rel)! })), ignore) : null;
     const framed = !!agent && !!items && !items.some((it) => it.st.isFile() && it.st.size > AGENT_FILE_MAX);
-    if (!framed || !(await sendFrames(agent, k, root, items, uid, gid, what))) {
+    if (!framed || !(await sendFrames(agent, k, root, frameGroups(inPlace ? items.filter((it) => it.st.isDirectory() || !inPlace(it.rel, it.st, stats.has(it.rel))) : items), uid, gid, what))) {
       const named = new Set(entries);
       const tar = pack(root, (rel) => named.has(rel) || !ignore(rel), uid, gid, entries);
       await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);

@@ -1,6 +1,7 @@
 // Batching: a trailing debounce capped by a maximum wait, one action at a time, file state read
 // at flush time (the same save reported twice is one action), bursts held together and bounded.
 import * as assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
 import { Batcher, type Batch, type Stamp } from '../../../src/engine/reload/batch';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -199,6 +200,79 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [225]);
   });
 
+  it('a writer stalled 350 ms early in a burst (the watcher quiet longer than its quiet period, the file system not) is still one batch', async () => {
+    const batches: Batch[] = [];
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => void batches.push(batch),
+      lastWrite: async () => wroteAt,
+    });
+    // 5 paths every 20 ms (the watcher's gaps are short, so its quiet period is the shortest),
+    // a stall of 350 ms, then the rest; each written, then reported
+    const write = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 5) {
+        wroteAt = Date.now();
+        await sleep(1);
+        for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+        await sleep(20);
+      }
+    };
+    await write(0, 100);
+    await sleep(350);
+    await write(100, 200);
+    await sleep(1200);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [200]);
+  });
+
+  it("a burst's files are handed ahead while it arrives, each once and none while an action runs; the batch still holds them all", async () => {
+    const batches: Batch[] = [];
+    const handed: string[][] = [];
+    let acting = false;
+    let handedWhileActing = false;
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async (batch) => {
+        acting = true;
+        batches.push(batch);
+        await sleep(300);
+        acting = false;
+      },
+      lastWrite: async () => wroteAt,
+      ahead: (paths) => {
+        if (acting) handedWhileActing = true;
+        handed.push(paths);
+      },
+    });
+    b.add('server.js');
+    await sleep(30);
+    // a burst that begins while the save's action runs: a folder, then 300 files over 600 ms
+    b.add('src', true);
+    for (let i = 0; i < 300; i++) {
+      wroteAt = Date.now();
+      b.add(`src/f${i}.js`);
+      if (i % 25 === 24) await sleep(50);
+    }
+    await sleep(1500);
+    await b.idle();
+    await b.close();
+    assert.deepEqual(batches.map((x) => x.count), [1, 301]);
+    assert.equal(handedWhileActing, false);
+    const all = handed.flat();
+    assert.ok(handed.length >= 2, `handed in ${handed.length} part(s): while it arrives, not at once`);
+    assert.equal(new Set(all).size, all.length, 'each path once');
+    assert.ok(!all.includes('src'), 'folders come with the batch');
+    assert.ok(all.every((p) => /^src\/f\d+\.js$/.test(p)) && all.length <= 300);
+    assert.ok(all.length >= 200, `${all.length} of 300 handed ahead`);
+  });
+
   it("a burst's folders are read for what changed since the previous batch was read, not since its first event arrived (a watcher lagging seconds behind)", async () => {
     const sinces: number[] = [];
     const b = new Batcher({
@@ -297,6 +371,39 @@ describe('hot reload: batching', () => {
     await b.idle();
     assert.equal(batches.length, 1, batches.map((x) => x.count).join(', '));
     assert.equal(batches[0].count, 61);
+  });
+
+  it('a new file waits a little longer than a save (the next files of a burst may come tens of ms after the first); a changed file does not', async () => {
+    const { b, batches } = make({ debounceMs: 10 });
+    b.add('src/new1.js', false, true);
+    await sleep(30);
+    b.add('src/new2.js', false, true);
+    await sleep(120);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.paths.length), [2]);
+    b.add('a.js');
+    await sleep(30);
+    b.add('b.js');
+    await sleep(60);
+    await b.idle();
+    assert.deepEqual(batches.map((x) => x.paths.length), [2, 1, 1]);
+  });
+
+  it('changes that arrived while this thread was busy are taken in before a quiet period that ended meanwhile is acted on', async () => {
+    const { b, batches } = make({ debounceMs: 10 });
+    const { port1, port2 } = new MessageChannel();
+    // the rest of the burst, as the watcher's worker posts it
+    port1.on('message', () => {
+      for (let i = 1; i < 20; i++) b.add(`src/f${i}.js`, false, true);
+    });
+    b.add('src/f0.js', false, true);
+    port2.postMessage('more');
+    const until = Date.now() + 120;
+    while (Date.now() < until); // busy past the quiet period
+    await sleep(1000);
+    await b.idle();
+    port1.close();
+    assert.deepEqual(batches.map((x) => x.count), [20]);
   });
 
   it('force acts once even with nothing pending (hb reload)', async () => {
