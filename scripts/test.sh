@@ -29,6 +29,8 @@ run() { # name, command...
 
 run typecheck npx tsc --noEmit -p .
 run lint npx eslint .
+# THIRD_PARTY_NOTICES.md names every package the bundles contain (it ships in the .vsix)
+run notices bash -c 'node esbuild.mjs --quiet && node scripts/third-party-notices.mjs --check'
 # A Docker engine first: the extension's tests run the real engine, which asks Docker for the
 # container's state, and the engine tests need it outright.
 docker_ok=1
