@@ -44,15 +44,18 @@ export async function exitedError(engine: Engine, info: ContainerInspectInfo): P
   );
 }
 
-/** The profile's cache volumes made for a container: removed again if that container never comes to be. */
-function madeProfileVolumes(run: UpRun, names: string[]): void {
+/**
+ * Volumes made for a container (`kind`: the profile's cache volumes, or the named volumes its
+ * request needs): removed again if that container never comes to be.
+ */
+function madeVolumes(run: UpRun, names: string[], kind: 'cache volume' | 'volume'): void {
   if (!names.length) return;
   run.made.add({
-    what: 'cache volumes',
+    what: `${kind}s`,
     beforeContainer: true,
     remove: async () => {
       const removed = await removeProfileVolumes(run.engine, names);
-      return removed.length ? `Removed the cache volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.` : undefined;
+      return removed.length ? `Removed the ${kind}${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.` : undefined;
     },
   });
 }
@@ -136,7 +139,7 @@ export async function createCompose(run: UpRun, composeConfig: ComposeConfig | u
       prepare: async (body, imageEnv, entries) => {
         await run.hostSetup(body, entries);
         profile = await applyProfile(body, { resolved, engine, env, imageEnv, report });
-        madeProfileVolumes(run, volumesMadeFor(profile));
+        madeVolumes(run, volumesMadeFor(profile), 'cache volume');
       },
     }),
   );
@@ -243,7 +246,7 @@ export async function createFromImage(run: UpRun, inputsHash: Promise<Inputs>, i
   await timer.time('host setup', () => run.hostSetup(body, entries));
   // the language profile's automatic entries: cache volumes, environment presets (profile.ts)
   const profile = await timer.time('language profile', () => applyProfile(body, { resolved, engine, env, imageEnv: image.Config?.Env, report }));
-  madeProfileVolumes(run, volumesMadeFor(profile));
+  madeVolumes(run, volumesMadeFor(profile), 'cache volume');
   // trust again on the final request: the image's metadata label and the Features are known now
   const imageHealth = body.Healthcheck ? undefined : healthcheckFinding(image.Config?.Healthcheck?.Test, `the image ${String(config.image ?? imageName)}`);
   const keepImageHealth = await timer.time('trust', async () =>
@@ -257,16 +260,7 @@ export async function createFromImage(run: UpRun, inputsHash: Promise<Inputs>, i
   // container's, so hb down --volumes removes these and never a user's own (volumes.ts)
   const shared = (profile?.entries ?? []).flatMap((e) => (e.kind === 'volume' && e.source ? [e.source] : []));
   const volumes = await createContainerVolumes(engine, body.HostConfig as { Mounts?: ApiMount[]; Binds?: string[] }, resolved.devcontainerId!, shared);
-  if (volumes.length) {
-    run.made.add({
-      what: 'volumes',
-      beforeContainer: true,
-      remove: async () => {
-        const removed = await removeProfileVolumes(engine, volumes);
-        return removed.length ? `Removed the volume${removed.length > 1 ? 's' : ''} ${removed.join(', ')} made for it.` : undefined;
-      },
-    });
-  }
+  madeVolumes(run, volumes, 'volume');
   let copyPlan: CopyPlan | undefined;
   if (!isLocalEngine(engine.endpoint, env)) {
     copyPlan = planRemoteWorkspace(
