@@ -1,7 +1,8 @@
-// Which changed paths hot reload never acts on, decided inside the watcher (chokidar's `ignored`)
-// so ignored folders are never even watched: version control, dependencies, virtualenvs, build
-// output, what .gitignore and .dockerignore exclude (the same matchers the workspace copy and the
-// build context use), the user's reload.ignore globs, and editors' temporary files.
+// Which changed paths hot reload never acts on, decided inside the watcher (folders.ts, and
+// chokidar's `ignored`) so ignored folders are never even watched: version control,
+// dependencies, virtualenvs, build output, what .gitignore and .dockerignore exclude (the same
+// matchers the workspace copy and the build context use), the user's reload.ignore globs, and
+// editors' temporary files.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isIgnored, parseGitignore, type IgnoreStack } from '../runtime/create/workspaceCopy';

@@ -1,17 +1,18 @@
-// The workspace watcher: chokidar (inotify) with the ignore rules applied inside it, so ignored
-// folders are never watched; no awaitWriteFinish (the batcher's debounce does that job, in tens of
-// milliseconds instead of chokidar's default 2 s). When the kernel's inotify watch limit is hit
-// (ENOSPC), it says so with the fix, and polls instead.
-// It runs in a worker thread of its own (dist/reload-watch.js, watchWorker.ts): chokidar spends
-// one to two seconds of CPU on a burst of 5 000 new files (it reads their folder again and
-// watches each new file), which on the engine's own event loop delayed the burst's settling and
-// its copy into the container. The worker posts what changed in compact lists; the engine's
-// thread only batches them. If the worker cannot start or dies, watching goes on in the engine's
-// own thread (and says so).
-import { existsSync } from 'node:fs';
+// The workspace watcher, with the ignore rules applied inside it, so ignored folders are never
+// watched; no awaitWriteFinish (the batcher's debounce does that job, in tens of milliseconds
+// instead of chokidar's default 2 s). On Linux one inotify watch per folder and the kernel's
+// event names (folders.ts: chokidar re-read a folder after each event in it, which cost a
+// second of CPU in a 5 000-file burst, and watched each file on its own); elsewhere chokidar.
+// When the kernel's watch limit is hit (ENOSPC), it says so with the fix, and chokidar polls.
+// It runs in a worker thread of its own (dist/reload-watch.js, watchWorker.ts), so a burst's
+// events are taken in beside the engine's event loop, not on it. The worker posts what changed in
+// compact lists; the engine's thread only batches them. If the worker cannot start or dies,
+// watching goes on in the engine's own thread (and says so).
+import { existsSync, type watch as fsWatch } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FSWatcher } from 'chokidar';
+import { watchFolders, type FolderWatch } from './folders';
 import type { IgnoreMatcher } from './ignore';
 
 export interface WorkspaceWatch {
@@ -19,7 +20,7 @@ export interface WorkspaceWatch {
   ready: Promise<void>;
   /** Whether it fell back to polling. */
   polling(): boolean;
-  /** Whether chokidar runs in a worker thread (false: in this thread, the worker failed). */
+  /** Whether the watcher runs in a worker thread (false: in this thread, the worker failed). */
   inWorker(): boolean;
   close(): Promise<void>;
 }
@@ -37,7 +38,7 @@ export interface WatchWorkerData {
 /** The worker's messages: changed paths ('f' a file changed, 'n' an entry made or removed, 'd' a folder appeared; then the relative path), ready, polling, a warning. */
 export type WatchWorkerMessage = { t: 'changes'; paths: string[] } | { t: 'ready' } | { t: 'polling' } | { t: 'warn'; message: string } | { t: 'closed' };
 
-/** How long closing waits for the worker to close chokidar before it is ended. */
+/** How long closing waits for the worker to close its watches before it is ended. */
 const CLOSE_MS = 5_000;
 
 /**
@@ -108,7 +109,7 @@ export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatc
       closed = true;
       const w = worker;
       if (w) {
-        // chokidar closes its watches in the worker; ended if it takes too long
+        // the worker closes its watches; ended if it takes too long
         const done = new Promise<void>((r) => (closedByWorker = r));
         w.postMessage('close');
         const timer = setTimeout(() => void w.terminate(), CLOSE_MS);
@@ -121,16 +122,31 @@ export function watchWorkspace(root: string, extra: string[], ignore: IgnoreMatc
   };
 }
 
-/** chokidar in this thread (the worker's own watcher, and the fallback when no worker runs). */
-export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean, entry?: boolean) => void, onWarn: (message: string) => void, onPolling?: () => void): WorkspaceWatch {
-  const { watch } = require('chokidar') as typeof import('chokidar');
-  let watcher: FSWatcher;
+/**
+ * Watches in this thread (the worker's own watcher, and the fallback when no worker runs): one
+ * inotify watch per folder on Linux (folders.ts), chokidar elsewhere, and chokidar polling once
+ * the kernel's watches run out.
+ */
+export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (rel: string, dir?: boolean, entry?: boolean) => void, onWarn: (message: string) => void, onPolling?: () => void, opts: { platform?: NodeJS.Platform; watch?: typeof fsWatch } = {}): WorkspaceWatch {
+  let watcher: FSWatcher | undefined;
+  let folders: FolderWatch | undefined;
   let polled = false;
   let closed = false;
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
   const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
+  const poll = () => {
+    if (polled || closed) return;
+    polled = true;
+    onPolling?.();
+    onWarn(ENOSPC_MESSAGE);
+    folders?.close();
+    folders = undefined;
+    void watcher?.close();
+    watcher = start(true);
+  };
   const start = (usePolling: boolean) => {
+    const { watch } = require('chokidar') as typeof import('chokidar');
     const w = watch(root, {
       ignoreInitial: true,
       persistent: true,
@@ -160,24 +176,23 @@ export function watchInThread(root: string, ignore: IgnoreMatcher, onChange: (re
     w.on('ready', () => resolveReady());
     w.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;
-      if ((code === 'ENOSPC' || code === 'EMFILE') && !polled && !closed) {
-        polled = true;
-        onPolling?.();
-        onWarn(ENOSPC_MESSAGE);
-        void w.close();
-        watcher = start(true);
-      } else onWarn(`Watching ${root} for hot reload: ${(err as Error).message}`);
+      if ((code === 'ENOSPC' || code === 'EMFILE') && !polled && !closed) poll();
+      else onWarn(`Watching ${root} for hot reload: ${(err as Error).message}`);
     });
     return w;
   };
-  watcher = start(false);
+  if ((opts.platform ?? process.platform) === 'linux') {
+    folders = watchFolders(root, ignore, onChange, onWarn, poll, opts.watch);
+    void folders.ready.then(() => !polled && resolveReady());
+  } else watcher = start(false);
   return {
     ready,
     polling: () => polled,
     inWorker: () => false,
     async close() {
       closed = true;
-      await watcher.close();
+      folders?.close();
+      await watcher?.close();
     },
   };
 }

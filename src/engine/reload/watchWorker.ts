@@ -1,6 +1,7 @@
-// dist/reload-watch.js: hot reload's workspace watcher in a worker thread (watch.ts). chokidar and
-// the ignore rules run here; what changed goes to the engine's thread in lists posted once per
-// turn of this thread's event loop (a burst of 5 000 files is a few dozen messages, not 5 000).
+// dist/reload-watch.js: hot reload's workspace watcher in a worker thread (watch.ts). The watcher
+// and the ignore rules run here; what changed goes to the engine's thread in lists: at once when
+// nothing was posted for POST_MS, else POST_MS after the last post (a save is not held; a burst
+// of 5 000 files is a few dozen messages, not one per turn of this thread's loop).
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadIgnore } from './ignore';
 import { watchInThread, type WatchWorkerData, type WatchWorkerMessage, type WorkspaceWatch } from './watch';
@@ -10,11 +11,15 @@ if (!port) throw new Error('reload-watch.js runs as a worker thread of the engin
 
 const { root, extra } = workerData as WatchWorkerData;
 const post = (m: WatchWorkerMessage) => port.postMessage(m);
+/** The least time between two posts of changes. */
+const POST_MS = 10;
 let changed: string[] = [];
 let scheduled = false;
+let postedAt = 0;
 const send = () => {
   scheduled = false;
   if (!changed.length) return;
+  postedAt = Date.now();
   post({ t: 'changes', paths: changed });
   changed = [];
 };
@@ -41,7 +46,9 @@ void loadIgnore(root, extra).then((ignore) => {
       changed.push(`${dir ? 'd' : entry ? 'n' : 'f'}${rel}`);
       if (!scheduled) {
         scheduled = true;
-        setImmediate(send);
+        const wait = postedAt + POST_MS - Date.now();
+        if (wait > 0) setTimeout(send, wait);
+        else setImmediate(send);
       }
     },
     (message) => post({ t: 'warn', message }),

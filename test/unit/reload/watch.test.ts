@@ -1,4 +1,4 @@
-// The workspace watcher runs chokidar in a worker thread: every change of a burst reaches the
+// The workspace watcher runs in a worker thread: every change of a burst reaches the
 // engine's thread, ignored paths never do (the worker applies .gitignore, the ignored folders and
 // editor temp files itself), and a worker that cannot start or dies leaves watching to the
 // engine's own thread, with a warning saying so.
@@ -9,16 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadIgnore } from '../../../src/engine/reload/ignore';
 import { watchWorkspace, type WorkspaceWatch } from '../../../src/engine/reload/watch';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { sleep, until } from '../helpers/wait';
 
 describe('hot reload: the workspace watcher (a worker thread)', function () {
   this.timeout(60_000);
@@ -62,7 +53,7 @@ describe('hot reload: the workspace watcher (a worker thread)', function () {
     assert.deepEqual(warnings, []);
   });
 
-  it("a burst's new files are reported as another process writes them, not a second behind (chokidar reads and stats the whole folder again for them)", async () => {
+  it("a burst's new files are reported as another process writes them, not a second behind (as when chokidar read and stat the whole folder again for them)", async () => {
     mkdirSync(path.join(root, 'src'));
     const at = new Map<string, number>();
     watch = watchWorkspace(root, [], await loadIgnore(root), (rel) => at.has(rel) || at.set(rel, Date.now()), () => undefined);
