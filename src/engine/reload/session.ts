@@ -16,6 +16,7 @@ import { mergedForContainer, remoteUserOf } from '../runtime/container';
 import { execIn } from '../runtime/lifecycle/exec';
 import { hookEnv, parseEnvList, probeUserEnv } from '../runtime/lifecycle/lifecycle';
 import { readState, writeState } from '../runtime/up/state';
+import { lstatMany } from '../util/readMany';
 import { Batcher, MAX_PATHS, type Batch, type Stamp } from './batch';
 import { loadIgnore, type IgnoreMatcher } from './ignore';
 import { containerAddress, waitServing } from './ready';
@@ -224,8 +225,7 @@ export class ReloadSession {
     const stop = () => this.acting || this.closed;
     this.aheadRun = (async () => {
       while (this.aheadQueue.length && !stop()) {
-        const paths = this.aheadQueue.splice(0);
-        await copyAhead(o.engine, id, o.root, o.containerWorkspace, paths, (rel, st) => this.inPlace.set(rel, stampOf(st)), stop, (rel, st) => this.batcher.actedOn(rel, stampOf(st)));
+        await copyAhead(o.engine, id, o.root, o.containerWorkspace, (max) => this.aheadQueue.splice(0, max), (rel, st) => this.inPlace.set(rel, stampOf(st)), stop, (rel, st) => this.batcher.actedOn(rel, stampOf(st)));
       }
     })()
       .catch(() => undefined)
@@ -242,7 +242,7 @@ export class ReloadSession {
     const files: string[] = [];
     let last = 0;
     const note = (st: Stats | null) => st && (last = Math.max(last, st.mtimeMs, st.ctimeMs));
-    for (const st of await Promise.all(recent.map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)))) note(st);
+    for (const st of await lstatMany(recent.map((rel) => path.join(this.opts.root, rel)))) note(st);
     const queue = [...new Set(dirs)];
     const seen = new Set(queue);
     for (let i = 0; i < queue.length; i++) {
@@ -266,7 +266,7 @@ export class ReloadSession {
   /** Of these files in a burst's folders, those changed since `since` (and not ignored) are copied ahead; the others are not read again in this burst. */
   private async aheadFrom(files: string[], since: number): Promise<void> {
     const room = Math.max(0, MAX_PATHS - this.aheadListed.size);
-    const sts = await Promise.all(files.slice(0, room).map((rel) => fs.lstat(path.join(this.opts.root, rel)).catch(() => null)));
+    const sts = await lstatMany(files.slice(0, room).map((rel) => path.join(this.opts.root, rel)));
     if (!this.ahead) return; // (its batch is acted on meanwhile)
     const changed: string[] = [];
     sts.forEach((st, i) => {
@@ -284,18 +284,14 @@ export class ReloadSession {
     this.scanned = scanned;
     for (const dir of dirs) {
       const names = await fs.readdir(path.join(this.opts.root, dir)).catch(() => [] as string[]);
-      const hits = await Promise.all(
-        names.map(async (name) => {
-          const rel = dir ? `${dir}/${name}` : name;
-          const st = await fs.lstat(path.join(this.opts.root, rel)).catch(() => null);
-          return st && st.ctimeMs >= since && !this.ignore(rel, st.isDirectory()) ? ([rel, st] as const) : null;
-        }),
-      );
-      for (const h of hits) {
-        if (!h) continue;
-        found.set(h[0], stampOf(h[1]));
-        scanned.set(h[0], h[1]);
-      }
+      const sts = await lstatMany(names.map((name) => path.join(this.opts.root, dir, name)));
+      names.forEach((name, i) => {
+        const rel = dir ? `${dir}/${name}` : name;
+        const st = sts[i];
+        if (!st || st.ctimeMs < since || this.ignore(rel, st.isDirectory())) return;
+        found.set(rel, stampOf(st));
+        scanned.set(rel, st);
+      });
     }
     return found;
   }

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { demux, type Engine } from '../runtime/engine/docker';
+import { lstatMany, readEntry, readMany } from '../util/readMany';
 import { execIn } from '../runtime/lifecycle/exec';
 import type { Batch } from './batch';
 import type { IgnoreMatcher } from './ignore';
@@ -203,15 +204,13 @@ async function walkEntries(root: string, entries: Item[], ignore: IgnoreMatcher)
     out.push(item);
     if (out.length > WALK_MAX) return false;
     if (!item.st.isDirectory()) return true;
-    const names = await fs.readdir(path.join(root, item.rel)).catch(() => [] as string[]);
-    const kids = await Promise.all(
-      names.sort().map(async (name) => {
-        const rel = `${item.rel}/${name}`;
-        const st = await fs.lstat(path.join(root, rel)).catch(() => null);
-        return st && !ignore(rel, st.isDirectory()) ? { rel, st } : null;
-      }),
-    );
-    for (const k of kids) if (k && !(await walk(k))) return false;
+    const names = (await fs.readdir(path.join(root, item.rel)).catch(() => [] as string[])).sort();
+    const sts = await lstatMany(names.map((name) => path.join(root, item.rel, name)));
+    for (let i = 0; i < names.length; i++) {
+      const rel = `${item.rel}/${names[i]}`;
+      const st = sts[i];
+      if (st && !ignore(rel, st.isDirectory()) && !(await walk({ rel, st }))) return false;
+    }
     return true;
   };
   for (const e of entries) if (!(await walk(e))) return null;
@@ -240,14 +239,7 @@ export function frameGroups<T extends { st: { size: number; isFile(): boolean } 
 /** One frame's tar: its files read in parallel; a file gone since is left out (the next batch names it). */
 async function frameTar(root: string, items: Item[], uid: number, gid: number): Promise<Buffer> {
   const { tarStream } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
-  const bodies = await Promise.all(
-    items.map((it) => {
-      const abs = path.join(root, it.rel);
-      if (it.st.isFile()) return fs.readFile(abs).catch(() => null);
-      if (it.st.isSymbolicLink()) return fs.readlink(abs).catch(() => null);
-      return Promise.resolve(it.st.isDirectory() ? '' : null);
-    }),
-  );
+  const bodies = await readMany(items, (it) => readEntry(path.join(root, it.rel), it.st));
   const p = tarStream.pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: Buffer) => chunks.push(c));
@@ -284,26 +276,29 @@ async function sendFrames(agent: SyncAgent, k: string, root: string, groups: Ite
 /**
  * Copies files in ahead of their batch while a burst still arrives (regular files the agent takes,
  * and symbolic links; folders come with the batch): only through the agent, frame after frame,
- * until `stop` says the batch is due. `sent` hears each path copied, with its state when it was
+ * each of the files `take` gives then, until it gives none or `stop` says the batch is due. `sent` hears each path copied, with its state when it was
  * read (a file written again since has another state: its batch sends it again). A file `inPlace`
  * says the container has in this state already (a late report of a burst acted on) is left out:
  * unpacked again, it would wake the app's own watcher for nothing. A failure is left to the
  * batch, which copies what is not in the container as it found it.
  */
-export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, paths: string[], sent: (rel: string, st: Stats) => void, stop: () => boolean, inPlace: (rel: string, st: Stats) => boolean): Promise<void> {
+export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, take: (max: number) => string[], sent: (rel: string, st: Stats) => void, stop: () => boolean, inPlace: (rel: string, st: Stats) => boolean): Promise<void> {
   const agent = await agentFor(engine, id, containerWorkspace);
   if (!agent || stop()) return;
   const [uid, gid] = await owner(engine, id, containerWorkspace);
-  // a frame's worth of files read at a time: the first frame goes out at once however many wait
+  // a frame's worth of files read at a time, taken when the frame is packed: the first goes out
+  // at once however many wait, and files reported meanwhile go in the next frame, packed while
+  // the container unpacks this one (the copy does not stop and start again with each report)
   async function* groups(): AsyncGenerator<Item[]> {
-    for (let i = 0; i < paths.length; i += FRAME_FILES) {
-      const items = (await Promise.all(paths.slice(i, i + FRAME_FILES).map(async (rel) => ({ rel, st: await fs.lstat(path.join(root, rel)).catch(() => null) })))).filter(
+    for (let paths = take(FRAME_FILES); paths.length; paths = take(FRAME_FILES)) {
+      const sts = await lstatMany(paths.map((rel) => path.join(root, rel)));
+      const items = paths.map((rel, i) => ({ rel, st: sts[i] })).filter(
         (it): it is Item => !!it.st && ((it.st.isFile() && it.st.size <= AGENT_FILE_MAX) || it.st.isSymbolicLink()) && !inPlace(it.rel, it.st),
       );
       yield* frameGroups(items);
     }
   }
-  await sendFrames(agent, key(id, containerWorkspace), root, groups(), uid, gid, `Copying ${paths.length} file(s) of a burst into the container`, (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
+  await sendFrames(agent, key(id, containerWorkspace), root, groups(), uid, gid, "Copying a burst's files into the container", (group) => group.forEach((it) => sent(it.rel, it.st)), stop);
 }
 
 /**
@@ -317,13 +312,14 @@ export async function copyAhead(engine: Engine, id: string, root: string, contai
 export async function syncBatch(engine: Engine, id: string, root: string, containerWorkspace: string, b: Batch, ignore: IgnoreMatcher = () => false, known?: Map<string, Stats>, inPlace?: (rel: string, st: Stats, named: boolean) => boolean): Promise<void> {
   const deleted = new Set(b.deleted);
   const stats = new Map<string, Stats>();
-  await Promise.all(
-    b.paths.map(async (p) => {
-      if (deleted.has(p)) return;
-      const st = known?.get(p) ?? (await fs.lstat(path.join(root, p)).catch(() => null));
-      if (st) stats.set(p, st); // else gone since: the next batch names it as deleted
-    }),
-  );
+  const present = b.paths.filter((p) => !deleted.has(p));
+  const unknown = present.filter((p) => !known?.has(p));
+  const read = await lstatMany(unknown.map((p) => path.join(root, p)));
+  const readOf = new Map(unknown.map((p, i) => [p, read[i]]));
+  for (const p of present) {
+    const st = known?.get(p) ?? readOf.get(p);
+    if (st) stats.set(p, st); // else gone since: the next batch names it as deleted
+  }
   const k = key(id, containerWorkspace);
   const agent = await agentFor(engine, id, containerWorkspace);
   if (stats.size) {
