@@ -136,8 +136,12 @@ export class Batcher {
   private probing = false;
   /** When the previous batch's state was read (its flush), or this batcher was made. */
   private readAt = Date.now();
-  /** The burst's latest write the file system showed, and the longest step between two of them. */
+  /**
+   * The burst's latest write the file system showed; how long it had been quiet when last asked;
+   * and the longest pause in its writing seen so far (a quiet seen, then writing again).
+   */
   private diskLast = 0;
+  private diskStill = 0;
   private diskGap = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Counts schedule() calls: a quiet period that ended is acted on only if none came since. */
@@ -195,14 +199,18 @@ export class Batcher {
       }
       this.probing = true;
       const firstAt = this.firstAt;
+      const asked = Date.now();
       void lastWrite([...dirs], [...this.recent], this.readAt - RESCAN_SLACK_MS)
         .catch(() => null)
         .then((at) => {
           this.probing = false;
           // (the batch it asked about may have gone meanwhile: the quiet period flushed it)
           if (this.closed || !this.count || this.firstAt !== firstAt || at === null) return;
-          if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, at - this.diskLast);
+          // a pause is what was seen quiet before the writing went on: not the step between two
+          // answers, which is at least the time between two questions (longer on a busy thread)
+          if (this.diskLast && at > this.diskLast) this.diskGap = Math.max(this.diskGap, this.diskStill);
           this.diskLast = Math.max(this.diskLast, at);
+          this.diskStill = Math.max(0, asked - this.diskLast);
           const quiet = Math.max(this.burstQuiet(), this.diskQuiet());
           if (Date.now() - this.diskLast >= quiet) void this.flush();
           else this.probe();
@@ -364,7 +372,7 @@ export class Batcher {
     this.fresh = [];
     this.entries = false;
     this.scheduled++;
-    this.diskLast = this.diskGap = 0;
+    this.diskLast = this.diskStill = this.diskGap = 0;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.forced = false;

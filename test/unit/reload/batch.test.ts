@@ -170,6 +170,35 @@ describe('hot reload: batching', () => {
     assert.deepEqual(batches.map((x) => x.count), [150]);
   });
 
+  it("a writer that never paused is acted on half a second after its last write, though the file system's answers come 400 ms apart (a busy thread)", async () => {
+    let actedAt = 0;
+    let wroteAt = Date.now();
+    const b = new Batcher({
+      debounceMs: 10,
+      maxWaitMs: 50,
+      stamp: async () => 'v1',
+      act: async () => void (actedAt = Date.now()),
+      // each answer takes 300 ms: the latest write it shows steps by 400 ms from one to the next,
+      // which is no pause of the writer's (it wrote until it was asked)
+      lastWrite: async () => {
+        const at = wroteAt;
+        await sleep(300);
+        return at;
+      },
+    });
+    for (let i = 0; i < 300; i += 5) {
+      for (let j = i; j < i + 5; j++) b.add(`src/f${j}.js`);
+      wroteAt = Date.now();
+      await sleep(10);
+    }
+    const last = wroteAt;
+    await sleep(1500);
+    await b.idle();
+    await b.close();
+    assert.ok(actedAt > 0);
+    assert.ok(actedAt - last < 650, `acted on ${actedAt - last} ms after the last write`);
+  });
+
   it('a writer that pauses mid-burst (a loaded machine) lengthens the quiet period the file system is asked for: still one batch', async () => {
     const batches: Batch[] = [];
     let wroteAt = Date.now();
