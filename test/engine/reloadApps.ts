@@ -32,13 +32,14 @@ export function get(host: string, port: number): Promise<string> {
   });
 }
 
-/** Resolves once host:port answers `want`, asking back-to-back; throws after `ms` naming what it got last. */
-export async function serves(host: string, port: number, want: string, ms = 20_000): Promise<void> {
+/** Resolves once host:port answers `want`, asking back-to-back (or `gapMs` apart); throws after `ms` naming what it got last. */
+export async function serves(host: string, port: number, want: string, ms = 20_000, gapMs = 0): Promise<void> {
   const end = Date.now() + ms;
   let last = '';
   while (Date.now() < end) {
     last = await get(host, port);
     if (last === want) return;
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
   }
   throw new Error(`${host}:${port} did not serve ${JSON.stringify(want)} within ${ms} ms (last answer: ${JSON.stringify(last.slice(0, 200))})`);
 }
