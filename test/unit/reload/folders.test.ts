@@ -121,6 +121,24 @@ describe('hot reload: the folder watcher (Linux, one watch per folder)', functio
     assert.equal(folders.size(), 3);
   });
 
+  it('off Linux chokidar watches: a new file, a change and a new folder are reported, ignored ones not', async () => {
+    mkdirSync(path.join(root, 'src'));
+    writeFileSync(path.join(root, 'src/app.js'), 'v1');
+    mkdirSync(path.join(root, 'node_modules'));
+    const warnings: string[] = [];
+    watch = watchInThread(root, await loadIgnore(root), record, (m) => warnings.push(m), undefined, { platform: 'darwin' });
+    await watch.ready;
+    writeFileSync(path.join(root, 'src/app.js'), 'v2');
+    writeFileSync(path.join(root, 'src/new.js'), 'n');
+    mkdirSync(path.join(root, 'lib'));
+    writeFileSync(path.join(root, 'node_modules/m.js'), 'm');
+    await until('the changes', () => seen.files.has('src/app.js') && seen.files.has('src/new.js') && seen.dirs.has('lib'));
+    await sleep(200);
+    assert.equal(seen.files.has('node_modules/m.js'), false);
+    assert.equal(watch.polling(), false);
+    assert.deepEqual(warnings, []);
+  });
+
   it("when the kernel's watches run out, the workspace is polled, the message says how to raise the limit, and changes are still seen", async () => {
     for (let d = 0; d < 5; d++) mkdirSync(path.join(root, `d${d}`));
     let made = 0;
