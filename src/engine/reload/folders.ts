@@ -77,7 +77,7 @@ export function watchFolders(root: string, ignore: IgnoreMatcher, onChange: (rel
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOSPC' || code === 'EMFILE') limit(code);
-      else if (code !== 'ENOENT' && code !== 'ENOTDIR') onWarn(`Hot reload cannot watch ${abs}: ${(e as Error).message}. Changes in it are not seen until it is watched again (reopen the folder).`);
+      else if (code !== 'ENOENT' && code !== 'ENOTDIR') onWarn(`Hot reload cannot watch ${abs} (${(e as Error).message}), so changes in it are not seen. Make it readable (or ignore it in customizations.hyperbox.reload.ignore), then turn hot reload off and on again.`);
       return;
     }
     w.on('error', (e) => {

@@ -121,6 +121,22 @@ describe('hot reload: the folder watcher (Linux, one watch per folder)', functio
     assert.equal(folders.size(), 3);
   });
 
+  it('a folder that cannot be watched is named in a warning with what to do; the others are watched', async () => {
+    for (const d of ['ok', 'locked']) mkdirSync(path.join(root, d));
+    const picky = ((...args: Parameters<typeof fsWatch>) => {
+      if (String(args[0]).endsWith('locked')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      return fsWatch(...args);
+    }) as typeof fsWatch;
+    const warnings: string[] = [];
+    folders = watchFolders(root, await loadIgnore(root), record, (m) => warnings.push(m), () => assert.fail('limit'), picky);
+    await folders.ready;
+    assert.equal(folders.size(), 2);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /cannot watch .*locked \(EACCES: permission denied\), so changes in it are not seen\. Make it readable .* then turn hot reload off and on again/);
+    writeFileSync(path.join(root, 'ok/a.js'), 'a');
+    await until('the change', () => seen.files.has('ok/a.js'));
+  });
+
   it('off Linux chokidar watches: a new file, a change and a new folder are reported, ignored ones not', async () => {
     mkdirSync(path.join(root, 'src'));
     writeFileSync(path.join(root, 'src/app.js'), 'v1');
