@@ -2,9 +2,9 @@
 // tar with the files' mtimes (so watchers in the container fire) and one removal of what was
 // deleted, both through an agent kept open in the container for the session (one exec, frames on
 // its stdin: no new exec nor Engine API transfer per change, which cost 100+ ms each). A large
-// batch (a branch switch) is several tars of at most FRAME_FILES files, each built from files read
-// in parallel while the container still unpacks the one before, so packing and unpacking overlap
-// and memory stays bounded by two frames. While a burst still arrives, the files the watcher
+// batch (a branch switch) is several tars of at most FRAME_FILES files, each built (its files read
+// with the synchronous calls: util/readMany.ts) while the container still unpacks the one before,
+// so packing and unpacking overlap and memory stays bounded by two frames. While a burst still arrives, the files the watcher
 // reported so far are copied in ahead of its batch (copyAhead), so the container unpacks them
 // while the writer writes and the quiet period runs; the batch then sends only what is not in the
 // container in the state it has at its flush (and its deletions). Where the agent cannot run (no
@@ -236,7 +236,7 @@ export function frameGroups<T extends { st: { size: number; isFile(): boolean } 
   return groups;
 }
 
-/** One frame's tar: its files read in parallel; a file gone since is left out (the next batch names it). */
+/** One frame's tar: its files read (readMany); a file gone since is left out (the next batch names it). */
 async function frameTar(root: string, items: Item[], uid: number, gid: number): Promise<Buffer> {
   const { tarStream } = require('../runtime/lazy-build.js') as typeof import('../runtime/lazy-build.js');
   const bodies = await readMany(items, (it) => readEntry(path.join(root, it.rel), it.st));
@@ -276,11 +276,12 @@ async function sendFrames(agent: SyncAgent, k: string, root: string, groups: Ite
 /**
  * Copies files in ahead of their batch while a burst still arrives (regular files the agent takes,
  * and symbolic links; folders come with the batch): only through the agent, frame after frame,
- * each of the files `take` gives then, until it gives none or `stop` says the batch is due. `sent` hears each path copied, with its state when it was
- * read (a file written again since has another state: its batch sends it again). A file `inPlace`
- * says the container has in this state already (a late report of a burst acted on) is left out:
- * unpacked again, it would wake the app's own watcher for nothing. A failure is left to the
- * batch, which copies what is not in the container as it found it.
+ * each of the files `take` gives then, until it gives none or `stop` says the batch is due.
+ * `sent` hears each path copied, with its state when it was read (a file written again since has
+ * another state: its batch sends it again). A file `inPlace` says the container has in this state
+ * already (a late report of a burst acted on) is left out: unpacked again, it would wake the
+ * app's own watcher for nothing. A failure is left to the batch, which copies what is not in the
+ * container as it found it.
  */
 export async function copyAhead(engine: Engine, id: string, root: string, containerWorkspace: string, take: (max: number) => string[], sent: (rel: string, st: Stats) => void, stop: () => boolean, inPlace: (rel: string, st: Stats) => boolean): Promise<void> {
   const agent = await agentFor(engine, id, containerWorkspace);
