@@ -376,6 +376,49 @@ describe('hot reload: copy-sync of a burst (real Docker)', function () {
   });
 });
 
+describe('hot reload: copy-sync of a burst of deletions (real Docker)', function () {
+  this.timeout(180_000);
+  let id: string | undefined;
+  after(() => {
+    if (id) docker(['rm', '-f', id], { allowFail: true });
+  });
+
+  it('a branch switch that removes a folder of 300 files and 250 files beside it: one action, all of them gone in the container, the rest kept', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'hb-reload-gone-'));
+    try {
+      writeFileSync(path.join(folder, 'server.js'), server('g1'));
+      mkdirSync(path.join(folder, 'old', 'deep'), { recursive: true });
+      for (let i = 0; i < 300; i++) writeFileSync(path.join(folder, 'old', i % 2 ? 'deep' : '', `o${i}.js`), `${i}`);
+      for (let i = 0; i < 250; i++) writeFileSync(path.join(folder, `r${i}.txt`), `${i}`);
+      writeFileSync(path.join(folder, 'keep.txt'), 'kept');
+      id = docker(['run', '-d', '--label', `${TEST_LABEL}=1`, '-w', '/app', nodeImage(), 'sh', '-c', 'mkdir -p /app && exec sleep 1000000']).stdout.trim();
+      const info = await inspect(id);
+      const { session, records } = await openSession(info, folder, { containerWorkspace: '/app', command: 'node server.js', strategy: 'framework-native', ports: [3000] });
+      try {
+        await serves(info.NetworkSettings.IPAddress, 3000, 'g1', 15_000);
+        const count = () => docker(['exec', id!, 'sh', '-c', 'find /app -type f | wc -l']).stdout.trim();
+        assert.equal(count(), '552', 'the whole workspace copied in when the session started');
+        await sleep(300);
+        const before = records.length;
+        rmSync(path.join(folder, 'old'), { recursive: true });
+        for (let i = 0; i < 250; i++) rmSync(path.join(folder, `r${i}.txt`));
+        await waitFor(() => records.length > before, 30_000, 'the deletions to be acted on');
+        await sleep(1000);
+        await session.idle();
+        const made = records.slice(before);
+        assert.equal(made.length, 1, JSON.stringify(made.map((r) => [r.action, r.count, r.error])));
+        assert.equal(made[0].action, 'synced', made[0].error);
+        // (removed 100 paths at a time by the agent: 251 paths, three removals)
+        assert.equal(docker(['exec', id, 'sh', '-c', 'ls /app | sort | tr "\\n" " "']).stdout.trim(), 'keep.txt server.js');
+      } finally {
+        await session.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('hot reload: copy-sync of a burst while it is written (real Docker)', function () {
   this.timeout(180_000);
   let id: string | undefined;

@@ -219,9 +219,14 @@ while read -r op n; do
     tar)
       if err=$(head -c "$n" | { tar -x -f - -C "$ws" 2>&1; r=$?; cat >/dev/null; exit $r; }); then say ok; else say fail "$(printf %s "$err" | one)"; fi ;;
     rm)
-      set --; i=0
-      while [ "$i" -lt "$n" ] && IFS= read -r p; do set -- "$@" "$ws/$p"; i=$((i+1)); done
-      if err=$(rm -rf -- "$@" 2>&1); then say ok; else say fail "$(printf %s "$err" | one)"; fi ;;
+      # removed 100 at a time: a list grown one "set --" at a time costs the square of its length
+      set --; i=0; err=
+      while [ "$i" -lt "$n" ] && IFS= read -r p; do
+        set -- "$@" "$ws/$p"; i=$((i+1))
+        if [ $# -ge 100 ]; then e=$(rm -rf -- "$@" 2>&1) || err=$e; set --; fi
+      done
+      if [ $# -gt 0 ]; then e=$(rm -rf -- "$@" 2>&1) || err=$e; fi
+      if [ -z "$err" ]; then say ok; else say fail "$(printf %s "$err" | one)"; fi ;;
     *) say fail "unknown frame $op" ;;
   esac
 done

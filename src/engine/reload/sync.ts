@@ -336,11 +336,14 @@ export async function syncBatch(engine: Engine, id: string, root: string, contai
       await withTimeout(engine.docker.getContainer(id).putArchive(tar, { path: containerWorkspace }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
     }
   }
-  if (b.deleted.length) {
+  // a path under another deleted one (a folder removed with what it held, as a branch switch
+  // does) goes with it (rm -rf), and is not named one by one
+  const gone = batchEntries(b.deleted, () => true);
+  if (gone.length) {
     const what = `Removing ${b.deleted.length} deleted file(s) in the container`;
-    const list = b.deleted.map((p) => `${p}\n`).join('');
-    if (agent && !agent.ended && !b.deleted.some((p) => p.includes('\n')) && (await viaAgent(k, () => agent.send(`rm ${b.deleted.length}`, list, what)))) return;
-    const r = await withTimeout(execIn(engine, id, { cmd: ['rm', '-rf', '--', ...b.deleted.map((p) => path.posix.join(containerWorkspace, p))] }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
+    const list = gone.map((p) => `${p}\n`).join('');
+    if (agent && !agent.ended && !gone.some((p) => p.includes('\n')) && (await viaAgent(k, () => agent.send(`rm ${gone.length}`, list, what)))) return;
+    const r = await withTimeout(execIn(engine, id, { cmd: ['rm', '-rf', '--', ...gone.map((p) => path.posix.join(containerWorkspace, p))] }), BATCH_MS, `${what} took longer than ${BATCH_MS / 1000} s`);
     if (r.exitCode !== 0) throw new Error(`Removing deleted files in the container failed: ${r.output.trim()}`);
   }
 }

@@ -13,6 +13,11 @@ describe('hot reload: copy-sync entries', () => {
     assert.deepEqual(batchEntries(paths, (p) => dirs.has(p)), ['src', 'lib/new', 'lib/old.js', 'server.js']);
   });
 
+  it('deleted paths under a deleted folder go with it: a branch switch that removed a folder of 300 files is one removal', () => {
+    const deleted = ['old', ...Array.from({ length: 300 }, (_, i) => `old/${i % 2 ? 'deep/' : ''}o${i}.js`), 'old/deep', 'r1.txt', 'older/x.js'];
+    assert.deepEqual(batchEntries(deleted, () => true), ['old', 'r1.txt', 'older/x.js']);
+  });
+
   it('files of folders that were not added are named one by one', () => {
     assert.deepEqual(batchEntries(['a/b.js', 'a/c.js'], () => false), ['a/b.js', 'a/c.js']);
   });
