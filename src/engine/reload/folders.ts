@@ -10,7 +10,7 @@
 // file on its own (a 20 000-file workspace: 20 000 inotify watches, here a few hundred). Here a
 // folder is read when it appears (its entries' types come with the read: no stat of each), and
 // again only when a folder in it came or went (settleIn).
-import { existsSync, lstatSync, promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { existsSync, lstatSync, promises as fsp, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { IgnoreMatcher } from './ignore';
 
@@ -23,10 +23,11 @@ export interface FolderWatch {
 }
 
 /** A folder's identity: its inode, and its birth time (ext4 gives a folder made again the inode of the one just removed). */
-function identity(abs: string): string | undefined {
-  const st = lstatSync(abs, { throwIfNoEntry: false });
+function identityOf(st: Stats | undefined): string | undefined {
   return st?.isDirectory() ? `${st.ino}:${st.birthtimeMs}` : undefined;
 }
+
+const identity = (abs: string) => identityOf(lstatSync(abs, { throwIfNoEntry: false }));
 
 /**
  * Watches `root` and every folder under it that `ignore` does not exclude. `onChange(rel, dir,
@@ -89,7 +90,7 @@ export function watchFolders(root: string, ignore: IgnoreMatcher, onChange: (rel
     watchers.set(rel, w);
     // its identity and link count before its read: a folder made after the read changes the count (settleIn)
     const st = lstatSync(abs, { throwIfNoEntry: false });
-    ids.set(rel, st?.isDirectory() ? `${st.ino}:${st.birthtimeMs}` : undefined);
+    ids.set(rel, identityOf(st));
     if (st) links.set(rel, st.nlink);
     const entries = await fsp.readdir(abs, { withFileTypes: true }).catch(() => []);
     const folders: string[] = [];
