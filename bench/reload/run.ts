@@ -115,8 +115,44 @@ function phases(records: ReloadRecord[]): string {
     .join(', ');
 }
 
+/** A server that answers with /app/`file` as it is at each request, or `missing` where it is not there. */
+const fileServer = (file: string, missing: string) => `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/${file}', 'utf8')); } catch { s.end(${JSON.stringify(missing)}); } }).listen(3000);\n`;
+
 // (the copy replaces the file: a request in that instant finds none, and gets an empty answer)
-const readingServer = `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/msg.txt', 'utf8')); } catch { s.end(''); } }).listen(3000);\n`;
+const readingServer = fileServer('msg.txt', '');
+
+/**
+ * A container without the bind mount (copy-sync) running `folder`'s server.js under a session
+ * (framework-native), which answers "none" already.
+ */
+async function copySynced(engine: Engine, folder: string): Promise<{ id: string; ip: string; s: ReloadSession; records: ReloadRecord[] }> {
+  const { id, ip } = run(nodeImage(), null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
+  const records: ReloadRecord[] = [];
+  const s = await session(engine, id, folder, { command: 'node server.js', strategy: 'framework-native', ports: [3000], records });
+  await until(ip, 3000, 'none');
+  await sleep(500);
+  return { id, ip, s, records };
+}
+
+/** This process's RSS (the engine's work runs in it), sampled every 10 ms from now on; `end()` stops and says it. */
+function sampleRss(): { end(): string } {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const mb = (n: number) => (n / 1048576).toFixed(0);
+  return {
+    end() {
+      clearInterval(sampler);
+      return `  engine RSS: ${mb(before)} MB before, peak ${mb(peak)} MB (+${mb(peak - before)} MB)`;
+    },
+  };
+}
+
+/** The actions of `records`: what was done to how many `unit`, in how long, and where the time went. */
+function actionsText(records: ReloadRecord[], unit: string): string {
+  return `${records.length} (${records.map((r) => `${r.action} ${r.count} ${unit} in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`;
+}
 
 async function main(): Promise<void> {
   const engine = await connectEngine(process.env);
@@ -224,20 +260,12 @@ async function main(): Promise<void> {
   }
 
   if (ONLY.includes('burst')) {
-    const image = nodeImage();
     console.log('Burst of 5 000 files (copy-sync, written by another process):');
     const folder = mkdtempSync(path.join(tmp, 'burst-'));
-    writeFileSync(path.join(folder, 'server.js'), `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/src/f4999.js', 'utf8')); } catch { s.end('none'); } }).listen(3000);\n`);
+    writeFileSync(path.join(folder, 'server.js'), fileServer('src/f4999.js', 'none'));
     mkdirSync(path.join(folder, 'src'));
-    const { id, ip } = run(image, null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
-    const records: ReloadRecord[] = [];
-    const s = await session(engine, id, folder, { command: 'node server.js', strategy: 'framework-native', ports: [3000], records });
-    await until(ip, 3000, 'none');
-    await sleep(500);
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const { ip, s, records } = await copySynced(engine, folder);
+    const rss = sampleRss();
     const t0 = Date.now();
     // another process (as git is), not awaited synchronously: the engine's event loop runs meanwhile;
     // it prints the time its last write returned (Date.now(): the same clock, ms)
@@ -256,27 +284,26 @@ async function main(): Promise<void> {
     await writer;
     await s.idle();
     await sleep(500);
-    clearInterval(sampler);
+    const memory = rss.end();
     const fromLast = servedAt - lastWrite;
     console.log(`  (load ${os.loadavg()[0].toFixed(1)}) the writer's 5 000 writes took ${lastWrite - t0} ms; the last file was served from the container ${servedAt - t0} ms after the first write, ${fromLast} ms after the last write returned (target: synced within 2 s of the burst, measured from its last write: ${fromLast <= 2000 ? 'met' : 'NOT met'})`);
     // copy-sync copies a burst's files in while it still arrives: the last file may be served
     // before the batch's own action ended (its deletions, what the watcher had not reported)
     const ended = records.length ? Date.parse(records[records.length - 1].at) - lastWrite : NaN;
     console.log(`  the batch's action ended ${ended} ms after the last write returned (target ${ended <= 2000 ? 'met' : 'NOT met'})`);
-    console.log(`  actions: ${records.length} (${records.map((r) => `${r.action} ${r.count} files in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`);
-    console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
+    console.log(`  actions: ${actionsText(records, 'files')}`);
+    console.log(memory);
     await s.close();
   }
 
   if (ONLY.includes('checkout')) {
-    const image = nodeImage();
     console.log('Branch switch, git checkout of 5 000 files in 250 folders and back (copy-sync):');
     const folder = mkdtempSync(path.join(tmp, 'checkout-'));
     const git = (...a: string[]) => execFileSync('git', ['-C', folder, '-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...a], { stdio: 'pipe' });
     git('init', '-q', '-b', 'main');
     // it serves the file git writes last (it writes in the order of its index: sorted paths), or
     // "none" where it is not there
-    writeFileSync(path.join(folder, 'server.js'), `require('http').createServer((q, s) => { try { s.end(require('fs').readFileSync('/app/pkg99/f9.js', 'utf8')); } catch { s.end('none'); } }).listen(3000);\n`);
+    writeFileSync(path.join(folder, 'server.js'), fileServer('pkg99/f9.js', 'none'));
     git('add', '.');
     git('commit', '-qm', 'server');
     git('checkout', '-qb', 'big');
@@ -287,15 +314,8 @@ async function main(): Promise<void> {
     git('add', '.');
     git('commit', '-qm', '5 000 files');
     git('checkout', '-q', 'main');
-    const { id, ip } = run(image, null, ['sh', '-c', 'mkdir -p /app && exec sleep 1000000'], true);
-    const records: ReloadRecord[] = [];
-    const s = await session(engine, id, folder, { command: 'node server.js', strategy: 'framework-native', ports: [3000], records });
-    await until(ip, 3000, 'none');
-    await sleep(500);
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const { id, ip, s, records } = await copySynced(engine, folder);
+    const rss = sampleRss();
     for (const [branch, want, what] of [['big', 'module.exports = 1989;\n', '5 000 files added'], ['main', 'none', '5 000 files removed']] as const) {
       const from = records.length;
       const t0 = Date.now();
@@ -309,10 +329,9 @@ async function main(): Promise<void> {
       const made = records.slice(from);
       const ended = made.length ? Date.parse(made[made.length - 1].at) - returned : NaN;
       const files = docker(['exec', id, 'sh', '-c', 'find /app -name "*.js" | wc -l']).stdout.trim();
-      console.log(`  (load ${os.loadavg()[0].toFixed(1)}) git checkout ${branch} (${what}) took ${returned - t0} ms; after it returned, the container served its last file in ${served} ms and the one action ended in ${ended} ms (target <= 2 s: ${Math.max(served, ended) <= 2000 ? 'met' : 'NOT met'}); ${files} .js files in the container; actions: ${made.length} (${made.map((r) => `${r.action} ${r.count} paths in ${r.ms} ms${r.phases ? ` (${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`).join('; ')})`);
+      console.log(`  (load ${os.loadavg()[0].toFixed(1)}) git checkout ${branch} (${what}) took ${returned - t0} ms; after it returned, the container served its last file in ${served} ms and the one action ended in ${ended} ms (target <= 2 s: ${Math.max(served, ended) <= 2000 ? 'met' : 'NOT met'}); ${files} .js files in the container; actions: ${actionsText(made, 'paths')}`);
     }
-    clearInterval(sampler);
-    console.log(`  engine RSS: ${(before / 1048576).toFixed(0)} MB before, peak ${(peak / 1048576).toFixed(0)} MB (+${((peak - before) / 1048576).toFixed(0)} MB)`);
+    console.log(rss.end());
     await s.close();
   }
 }
